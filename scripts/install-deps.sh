@@ -1,0 +1,68 @@
+#!/bin/bash
+# Installs everything cockpit-virt needs to build, run and test on Debian 12 or 13, idempotently and without
+# prompts. On Debian 12 the Debian 13 stack (cockpit 337, libvirt 11.3, QEMU 10) comes from bookworm-backports.
+#   install-deps.sh run    what `make run` needs (build + cockpit-ws + libvirt + QEMU)
+#   install-deps.sh test   also Chromium, guest-building tools and cockpit 287's bridge
+set -euo pipefail
+what=${1:-run}
+here=$(cd "$(dirname "$0")/.." && pwd)
+stamp_dir=/var/lib/cockpit-virt-deps
+[ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root (it uses apt-get)" >&2; exit 1; }
+
+. /etc/os-release
+target=()
+if [ "${VERSION_CODENAME:-}" = bookworm ]; then
+    src=/etc/apt/sources.list.d/cockpit-virt-backports.sources
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        cat > "$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+        rm -f "$stamp_dir"/apt-updated
+    fi
+    target=(-t bookworm-backports)
+fi
+
+run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
+          libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-config-network libvirt-clients libvirt-dev
+          qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
+          busybox-static cpio gzip)
+test_pkgs=(chromium fonts-liberation python3 curl)
+
+pkgs=("${run_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# The machine may already have node/npm from another source (e.g. nodesource); don't fight it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    filtered=(); for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || filtered+=("$p"); done
+    missing=("${filtered[@]}")
+fi
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -gt 0 ]; then
+    mkdir -p "$stamp_dir"
+    # A stale package list can't find backports packages: refresh once per day at most.
+    if [ -z "$(find "$stamp_dir/apt-updated" -mmin -1440 2>/dev/null)" ]; then
+        apt-get update -q && touch "$stamp_dir/apt-updated"
+    fi
+    echo "install-deps: installing ${missing[*]}" >&2
+    apt-get install -y -q --no-install-recommends "${target[@]}" "${missing[@]}" \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold </dev/null
+fi
+
+if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+if ! command -v cargo >/dev/null; then
+    echo "install-deps: installing Rust from Debian" >&2
+    apt-get install -y -q "${target[@]}" cargo rustc </dev/null
+fi
+
+if [ "$what" = test ]; then
+    # Cockpit 287's C bridge (Debian 12's own), unpacked beside the tree: tests run the helper under both bridges.
+    "$here/tests/lib/fetch-bridge-287.sh"
+fi

@@ -1,0 +1,151 @@
+//! The hub thread of one URI: connect, list, follow events, and on a lost connection retry
+//! with backoff and list again (libvirt does not replay missed events).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use log::{info, warn};
+use virt::connect::Connect;
+use virt::error::Error;
+
+use super::events::Registration;
+use super::read;
+use super::{ConnState, ConnectionStatus, Hub, HubCommand};
+use crate::problem::is_access_error;
+
+/// Keepalive: a ping every 5 s, the connection is dead after 3 missed answers.
+const KEEPALIVE_INTERVAL: i32 = 5;
+const KEEPALIVE_COUNT: u32 = 3;
+
+pub fn spawn(hub: Arc<Hub>, tx: Sender<HubCommand>, rx: Receiver<HubCommand>) {
+    let name = format!("hub {}", hub.uri);
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || Session { hub, tx, rx, generation: 0 }.run())
+        .expect("spawn hub thread");
+}
+
+struct Session {
+    hub: Arc<Hub>,
+    tx: Sender<HubCommand>,
+    rx: Receiver<HubCommand>,
+    generation: u64,
+}
+
+/// Delay before the next connection attempt: quick at first (a restarting libvirtd is back
+/// within seconds), then every 10 s; refusals are retried slowly, they rarely change.
+fn backoff(attempt: u32, state: ConnState) -> Duration {
+    let seconds = match state {
+        ConnState::AccessDenied => 30,
+        _ => [1, 1, 2, 4, 8].get(attempt as usize).copied().unwrap_or(10),
+    };
+    Duration::from_secs(seconds)
+}
+
+impl Session {
+    fn run(mut self) {
+        let mut attempt = 0;
+        let mut was_connected = false;
+        loop {
+            match self.connect_and_list() {
+                Ok((conn, registration)) => {
+                    attempt = 0;
+                    was_connected = true;
+                    self.serve(&conn);
+                    *self.hub.conn.write().unwrap() = None;
+                    drop(registration);
+                    drop(conn);
+                    self.set_status(ConnState::Reconnecting, None);
+                }
+                Err(err) => {
+                    let state = if is_access_error(&err) {
+                        ConnState::AccessDenied
+                    } else if was_connected && attempt < 5 {
+                        ConnState::Reconnecting
+                    } else {
+                        ConnState::Unreachable
+                    };
+                    self.set_status(state, Some(err.message().to_string()));
+                    self.sleep(backoff(attempt, state));
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn connect_and_list(&mut self) -> Result<(Connect, Registration), Error> {
+        let conn = Connect::open(Some(&self.hub.uri))?;
+        self.generation += 1;
+        let registration = Registration::register(&conn, &self.tx, self.generation);
+        // Drivers without a network link (test:///) refuse keepalive; that is fine.
+        let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
+        let vms = read::list_all(&conn, &self.hub.uri)?;
+        info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
+        *self.hub.conn.write().unwrap() = Some(conn.clone());
+        // Status first, then the table: watchers send `connected` before the snapshot.
+        self.set_status(ConnState::Connected, None);
+        self.hub.table.replace_all(vms);
+        Ok((conn, registration))
+    }
+
+    /// Follows events until the connection is lost.
+    fn serve(&mut self, conn: &Connect) {
+        loop {
+            let Ok(first) = self.rx.recv() else { return };
+            // Drain what else is queued: a burst of events re-reads each VM once.
+            let mut changed = BTreeSet::new();
+            let mut lost = false;
+            for command in std::iter::once(first).chain(self.rx.try_iter()) {
+                match command {
+                    HubCommand::DomainChanged(uuid) => {
+                        changed.insert(uuid);
+                    }
+                    HubCommand::ConnectionLost(generation) => lost |= generation == self.generation,
+                }
+            }
+            if lost {
+                return;
+            }
+            for uuid in changed {
+                match read::read_one(conn, &self.hub.uri, &uuid) {
+                    Ok(vm) => self.hub.table.update(&uuid, vm),
+                    Err(err) => {
+                        warn!("{}: re-reading {uuid} failed: {err}", self.hub.uri);
+                        if !conn.is_alive().unwrap_or(false) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_status(&self, state: ConnState, message: Option<String>) {
+        let status = ConnectionStatus { uri: self.hub.uri.clone(), state, message };
+        let changed = self.hub.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status.clone();
+            changed
+        });
+        if changed {
+            if state != ConnState::Connected {
+                info!("{}: {:?} {}", self.hub.uri, state, status.message.as_deref().unwrap_or(""));
+            }
+            self.hub.table.status_changed();
+        }
+    }
+
+    /// Waits before retrying, ignoring events of the dead connection.
+    fn sleep(&self, duration: Duration) {
+        let deadline = std::time::Instant::now() + duration;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(_) => continue,
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! cockpit-virt-helper: the libvirt side of Cockpit's "Virtual machines" page.
+//!
+//! cockpit-bridge spawns it (manifest `bridges` entry, payload `virt1`) and talks Cockpit's
+//! framed channel protocol with it on stdin/stdout. Wiring only: see `docs/architecture.md`.
+
+mod hub;
+mod model;
+mod ops;
+mod problem;
+mod protocol;
+mod router;
+mod xml;
+
+use std::sync::Arc;
+
+use log::{error, info};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use ops::Context;
+use router::{Router, Stop};
+
+const USAGE: &str = "usage: cockpit-virt-helper [--cockpit-peer]
+
+Serves the `virt1` channel payload to cockpit-bridge on stdin/stdout.
+It is started by cockpit-bridge from the `virt` package manifest, not by hand.";
+
+fn main() {
+    // stderr is the journal (or the terminal with cockpit-ws --local-session); stdout is frames only.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .target(env_logger::Target::Stderr)
+        .init();
+    match std::env::args().nth(1).as_deref() {
+        None | Some("--cockpit-peer") => {}
+        Some("--version") => return println!("cockpit-virt-helper {}", env!("CARGO_PKG_VERSION")),
+        Some("--help") => return println!("{USAGE}"),
+        Some(other) => {
+            eprintln!("cockpit-virt-helper: unknown argument {other:?}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
+    // libvirt prints errors itself unless told not to; we report them on channels instead.
+    virt::error::clear_error_callback();
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let code = runtime.block_on(serve());
+    // Exit at once: blocking libvirt calls in flight must not delay it (no grace period, §9).
+    std::process::exit(code);
+}
+
+async fn serve() -> i32 {
+    let (incoming_tx, incoming_rx) = mpsc::channel(64);
+    let out = protocol::transport::start_stdio(incoming_tx);
+    let ctx = Arc::new(Context { hubs: hub::Hubs::default() });
+    let router = Router::new(out, ctx);
+    let (mut term, mut hangup, mut interrupt) =
+        match (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt())) {
+            (Ok(t), Ok(h), Ok(i)) => (t, h, i),
+            _ => {
+                error!("cannot install signal handlers");
+                return 1;
+            }
+        };
+    tokio::select! {
+        stop = router.run(incoming_rx) => match stop {
+            Stop::Eof => 0,
+            Stop::Corrupt(message) => {
+                error!("corrupt input from cockpit-bridge: {message}");
+                1
+            }
+        },
+        _ = term.recv() => { info!("SIGTERM: exiting"); 0 }
+        _ = hangup.recv() => { info!("SIGHUP: exiting"); 0 }
+        _ = interrupt.recv() => 0,
+    }
+}

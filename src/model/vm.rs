@@ -1,0 +1,90 @@
+//! One VM: its configuration (parsed from domain XML) plus what libvirt reports beside the XML
+//! (state, autostart, managed save). Serialized as documented in `docs/api.md`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vm {
+    /// The UUID: stable across renames, so it keys everything.
+    pub id: String,
+    pub name: String,
+    pub uri: String,
+    pub state: &'static str,
+    pub reason: &'static str,
+    pub persistent: bool,
+    pub autostart: bool,
+    pub managed_save: bool,
+    #[serde(flatten)]
+    pub config: DomainConfig,
+}
+
+/// What the domain XML says.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainConfig {
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip)]
+    pub uuid: String,
+    pub title: String,
+    pub description: String,
+    pub domain_type: String,
+    pub os_type: String,
+    pub arch: String,
+    pub machine: String,
+    /// `bios` or `efi`.
+    pub firmware: String,
+    pub nvram: Option<String>,
+    pub vcpus: u32,
+    /// Bytes (`<currentMemory>`).
+    pub memory: u64,
+    /// Bytes (`<memory>`).
+    pub max_memory: u64,
+    pub disks: Vec<VmDisk>,
+    pub interfaces: Vec<NetInterface>,
+    pub graphics: Vec<Graphics>,
+    pub consoles: Vec<Console>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmDisk {
+    pub target: String,
+    /// `disk`, `cdrom`, `floppy` or `lun`.
+    pub device: String,
+    /// `file`, `block`, `volume`, `network`, `dir`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub bus: Option<String>,
+    pub format: Option<String>,
+    /// File or device path, network source name; `None` for an empty CD-ROM.
+    pub source: Option<String>,
+    pub pool: Option<String>,
+    pub volume: Option<String>,
+    pub readonly: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetInterface {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub mac: Option<String>,
+    pub model: Option<String>,
+    /// Network name, bridge or host device, by type.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Graphics {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Console {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub target: Option<String>,
+}

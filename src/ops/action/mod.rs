@@ -1,0 +1,162 @@
+//! op `action`: one lifecycle action on one VM, answered with one result message
+//! (`docs/api.md`). The libvirt call runs on a worker thread with the hub's shared connection.
+
+mod delete;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use virt::connect::Connect;
+use virt::domain::Domain;
+use virt_sys as sys;
+
+use super::{Context, OpBody, OpResult, parse_options};
+use crate::hub::Hub;
+use crate::problem::{Problem, ProblemCode};
+use crate::router::channel::ChannelIo;
+
+/// How long an action waits for a hub that is still connecting before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One action; the libvirt call is named in each variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `virDomainCreate`: run a shut-off VM.
+    Start,
+    /// `virDomainShutdown`: ask the guest to power off (ACPI or agent).
+    Shutdown,
+    /// `virDomainDestroy`: force off.
+    Destroy,
+    /// `virDomainReboot`: ask the guest to reboot.
+    Reboot,
+    /// `virDomainReset`: force reboot.
+    Reset,
+    /// `virDomainSuspend`: pause a running VM.
+    Suspend,
+    /// `virDomainResume`: resume a paused VM.
+    Resume,
+    /// `virDomainInjectNMI`.
+    Nmi,
+    /// `virDomainSetAutostart` (persistent VMs).
+    Autostart { enable: bool },
+    /// Force off, undefine with metadata, delete the storage of the listed disk targets.
+    Delete { storage: Vec<String> },
+}
+
+#[derive(Deserialize)]
+struct ActionOptions {
+    uri: String,
+    vm: String,
+    action: String,
+    enable: Option<bool>,
+    #[serde(default)]
+    storage: Vec<String>,
+}
+
+impl Action {
+    fn from_options(options: &ActionOptions) -> Result<Action, Problem> {
+        Ok(match options.action.as_str() {
+            "start" => Action::Start,
+            "shutdown" => Action::Shutdown,
+            "destroy" => Action::Destroy,
+            "reboot" => Action::Reboot,
+            "reset" => Action::Reset,
+            "suspend" => Action::Suspend,
+            "resume" => Action::Resume,
+            "nmi" => Action::Nmi,
+            "autostart" => Action::Autostart {
+                enable: options.enable.ok_or_else(|| Problem::protocol("action \"autostart\" needs \"enable\""))?,
+            },
+            "delete" => Action::Delete { storage: options.storage.clone() },
+            other => return Err(Problem::not_supported(format!("unknown action \"{other}\""))),
+        })
+    }
+}
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: ActionOptions = parse_options(options)?;
+    if options.uri.is_empty() || options.vm.is_empty() {
+        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    }
+    let action = Action::from_options(&options)?;
+    let hub = ctx.hubs.get(&options.uri);
+    Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm, action))))
+}
+
+async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String, action: Action) -> OpResult {
+    io.ready();
+    let (uuid, result) = hub
+        .call(CONNECT_TIMEOUT, move |conn| {
+            let domain = lookup(conn, &vm)?;
+            let uuid = domain.uuid_string().map_err(Problem::from)?;
+            let result = perform(conn, &domain, &action)?;
+            Ok((uuid, result))
+        })
+        .await?;
+    // Drivers without events (test:///) learn about our own changes this way.
+    hub.refresh(&uuid);
+    io.send_json(&result);
+    Ok(Map::new())
+}
+
+/// By UUID when it looks like one, otherwise by name.
+fn lookup(conn: &Connect, vm: &str) -> Result<Domain, Problem> {
+    let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let result = if looks_like_uuid { conn.lookup_domain_by_uuid_string(vm) } else { conn.lookup_domain_by_name(vm) };
+    result.map_err(|err| {
+        let mut problem = Problem::from(err);
+        if problem.code == ProblemCode::InternalError && problem.libvirt_error == Some(sys::VIR_ERR_NO_DOMAIN as i32) {
+            problem.code = ProblemCode::NotFound;
+        }
+        problem
+    })
+}
+
+fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Problem> {
+    match action {
+        Action::Start => domain.create()?,
+        Action::Shutdown => domain.shutdown()?,
+        Action::Destroy => domain.destroy()?,
+        Action::Reboot => domain.reboot(0)?,
+        Action::Reset => domain.reset()?,
+        Action::Suspend => domain.suspend()?,
+        Action::Resume => domain.resume()?,
+        Action::Nmi => {
+            // SAFETY: a valid domain; the `virt` crate has no wrapper for this call.
+            if unsafe { sys::virDomainInjectNMI(domain.as_ptr(), 0) } < 0 {
+                return Err(virt::error::Error::last_error().into());
+            }
+        }
+        Action::Autostart { enable } => domain.set_autostart(*enable)?,
+        Action::Delete { storage } => return delete::delete(conn, domain, storage),
+    }
+    Ok(json!({"ok": true}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(action: &str, enable: Option<bool>) -> ActionOptions {
+        ActionOptions {
+            uri: "test:///default".into(),
+            vm: "test".into(),
+            action: action.into(),
+            enable,
+            storage: vec![],
+        }
+    }
+
+    #[test]
+    fn action_names_parse() {
+        assert_eq!(Action::from_options(&options("nmi", None)).unwrap(), Action::Nmi);
+        assert_eq!(
+            Action::from_options(&options("autostart", Some(true))).unwrap(),
+            Action::Autostart { enable: true }
+        );
+        assert_eq!(Action::from_options(&options("autostart", None)).unwrap_err().code, ProblemCode::ProtocolError);
+        assert_eq!(Action::from_options(&options("explode", None)).unwrap_err().code, ProblemCode::NotSupported);
+    }
+}

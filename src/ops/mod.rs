@@ -1,0 +1,65 @@
+//! The op registry: the `op` field of an `open` picks one module here. Each op validates its
+//! open fields before `ready` (a bad field closes the channel with `protocol-error`) and returns
+//! its body, which the router runs with the channel.
+
+pub mod action;
+pub mod watch;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::hub::Hubs;
+use crate::problem::Problem;
+use crate::router::channel::ChannelIo;
+
+/// What every op can reach: the shared libvirt hubs.
+pub struct Context {
+    pub hubs: Hubs,
+}
+
+/// An op's end: fields for a clean `close`, or the problem to close with.
+pub type OpResult = Result<Map<String, Value>, Problem>;
+pub type OpFuture = Pin<Box<dyn Future<Output = OpResult> + Send>>;
+/// An accepted open: the op's body, waiting for its channel.
+pub type OpBody = Box<dyn FnOnce(ChannelIo) -> OpFuture + Send>;
+
+/// Validates an op's open fields and returns its body.
+pub type OpenFn = fn(&Map<String, Value>, &Arc<Context>) -> Result<OpBody, Problem>;
+
+/// Every op, by name. `docs/api.md` documents each; a unit test checks it does.
+pub const OPS: &[(&str, OpenFn)] = &[("watch", watch::open), ("action", action::open)];
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let op = match options.get("op") {
+        Some(Value::String(op)) => op,
+        Some(_) => return Err(Problem::protocol("\"op\" must be a string")),
+        None => return Err(Problem::protocol("the open message has no \"op\"")),
+    };
+    match OPS.iter().find(|(name, _)| name == op) {
+        Some((_, open)) => open(options, ctx),
+        None => Err(Problem::not_supported(format!("unknown op \"{op}\""))),
+    }
+}
+
+/// Reads an op's typed open fields. Serde's message names the field ("missing field `uri`").
+pub fn parse_options<T: DeserializeOwned>(options: &Map<String, Value>) -> Result<T, Problem> {
+    serde_json::from_value(Value::Object(options.clone()))
+        .map_err(|err| Problem::protocol(format!("invalid open message: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_every_op_is_documented_in_api_md() {
+        let api = include_str!("../../docs/api.md");
+        for (name, _) in OPS {
+            assert!(api.contains(&format!("## op `{name}`")), "docs/api.md has no section for op {name}");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The one error type at the channel boundary: a Cockpit problem code plus a human message.
+//!
+//! Ops return `Result<_, Problem>`; the router turns it into exactly one
+//! `{"command":"close","problem":…,"message":…}`. Codes come from Cockpit's own list
+//! (`shared/cockpit-protocol.md` §8); we never invent new ones.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemCode {
+    ProtocolError,
+    NotSupported,
+    NotFound,
+    AccessDenied,
+    Timeout,
+    Terminated,
+    InternalError,
+}
+
+impl ProblemCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::ProtocolError => "protocol-error",
+            ProblemCode::NotSupported => "not-supported",
+            ProblemCode::NotFound => "not-found",
+            ProblemCode::AccessDenied => "access-denied",
+            ProblemCode::Timeout => "timeout",
+            ProblemCode::Terminated => "terminated",
+            ProblemCode::InternalError => "internal-error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct Problem {
+    pub code: ProblemCode,
+    pub message: String,
+    /// libvirt's `virErrorNumber`, when libvirt is where it failed.
+    pub libvirt_error: Option<i32>,
+}
+
+impl Problem {
+    pub fn new(code: ProblemCode, message: impl Into<String>) -> Problem {
+        Problem { code, message: message.into(), libvirt_error: None }
+    }
+    pub fn protocol(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemCode::ProtocolError, message)
+    }
+    pub fn not_supported(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemCode::NotSupported, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemCode::InternalError, message)
+    }
+
+    /// The fields this problem adds to a `close` control message.
+    pub fn close_fields(&self) -> Map<String, Value> {
+        let mut fields = Map::new();
+        fields.insert("problem".into(), self.code.as_str().into());
+        fields.insert("message".into(), self.message.clone().into());
+        if let Some(code) = self.libvirt_error {
+            fields.insert("libvirt-error".into(), code.into());
+        }
+        fields
+    }
+}
+
+/// Whether a libvirt error means "this user may not do this" rather than "it failed".
+pub fn is_access_error(err: &virt::error::Error) -> bool {
+    let code = err.code().to_raw();
+    matches!(
+        code,
+        virt_sys::VIR_ERR_AUTH_FAILED
+            | virt_sys::VIR_ERR_AUTH_CANCELLED
+            | virt_sys::VIR_ERR_AUTH_UNAVAILABLE
+            | virt_sys::VIR_ERR_ACCESS_DENIED
+            | virt_sys::VIR_ERR_OPERATION_DENIED
+    ) || err.message().contains("Permission denied")
+}
+
+impl From<virt::error::Error> for Problem {
+    fn from(err: virt::error::Error) -> Problem {
+        let raw = err.code().to_raw();
+        let code = if is_access_error(&err) {
+            ProblemCode::AccessDenied
+        } else {
+            match raw {
+                virt_sys::VIR_ERR_NO_DOMAIN | virt_sys::VIR_ERR_NO_STORAGE_VOL => ProblemCode::NotFound,
+                virt_sys::VIR_ERR_NO_SUPPORT
+                | virt_sys::VIR_ERR_ARGUMENT_UNSUPPORTED
+                | virt_sys::VIR_ERR_OPERATION_UNSUPPORTED => ProblemCode::NotSupported,
+                virt_sys::VIR_ERR_OPERATION_TIMEOUT => ProblemCode::Timeout,
+                _ => ProblemCode::InternalError,
+            }
+        };
+        Problem { code, message: err.message().to_string(), libvirt_error: Some(raw as i32) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_fields_carry_code_message_and_libvirt_error() {
+        let mut problem = Problem::new(ProblemCode::NotFound, "no such VM: x");
+        problem.libvirt_error = Some(42);
+        let fields = problem.close_fields();
+        assert_eq!(fields["problem"], "not-found");
+        assert_eq!(fields["message"], "no such VM: x");
+        assert_eq!(fields["libvirt-error"], 42);
+        assert!(!Problem::protocol("bad").close_fields().contains_key("libvirt-error"));
+    }
+}

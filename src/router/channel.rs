@@ -1,0 +1,108 @@
+//! What an op sees of its channel: send JSON, receive input, and Cockpit's flow control.
+//!
+//! Everything an op sends goes through the router, which drops it if the channel is already
+//! closed, so a cancelled op can never emit a frame after its `close`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, watch};
+
+use crate::problem::Problem;
+use crate::protocol::control;
+
+/// Bytes of data after which we ask the browser for a pong (`Channel.BLOCK_SIZE` in cockpit).
+const PING_INTERVAL: u64 = 16 * 1024;
+/// How far past the last pong we may send (`Channel.SEND_WINDOW` in cockpit).
+pub const SEND_WINDOW: u64 = 2 * 1024 * 1024;
+
+/// Input from the browser side of a channel.
+#[derive(Debug)]
+pub enum ChannelInput {
+    Data(Vec<u8>),
+    /// An `options` control message (no op uses its fields yet).
+    Options,
+    /// The browser will send no more data.
+    Done,
+}
+
+/// Messages from ops to the router.
+#[derive(Debug)]
+pub enum OpMessage {
+    Ready {
+        channel: String,
+        extra: Map<String, Value>,
+    },
+    Data {
+        channel: String,
+        payload: Vec<u8>,
+    },
+    Control {
+        channel: String,
+        message: Value,
+    },
+    /// The op ended: `Ok(fields)` closes without problem (fields added to the close), `Err` with one.
+    Finished {
+        channel: String,
+        result: Result<Map<String, Value>, Problem>,
+    },
+}
+
+pub struct ChannelIo {
+    id: String,
+    to_router: mpsc::UnboundedSender<OpMessage>,
+    input: mpsc::UnboundedReceiver<ChannelInput>,
+    /// Highest sequence we may send up to: last pong + window. `u64::MAX` without flow control.
+    window: watch::Receiver<u64>,
+    sent: u64,
+}
+
+impl ChannelIo {
+    pub fn new(
+        id: String,
+        to_router: mpsc::UnboundedSender<OpMessage>,
+        input: mpsc::UnboundedReceiver<ChannelInput>,
+        window: watch::Receiver<u64>,
+    ) -> ChannelIo {
+        ChannelIo { id, to_router, input, window, sent: 0 }
+    }
+
+    pub fn ready(&self) {
+        self.ready_with(Map::new());
+    }
+
+    pub fn ready_with(&self, extra: Map<String, Value>) {
+        let _ = self.to_router.send(OpMessage::Ready { channel: self.id.clone(), extra });
+    }
+
+    /// Sends one JSON document as one data frame, newline-terminated. Does not wait for the
+    /// window: call [`ChannelIo::writable`] first where back-pressure matters.
+    pub fn send_json(&mut self, value: &impl Serialize) {
+        let mut payload = serde_json::to_vec(value).expect("our messages always serialize");
+        payload.push(b'\n');
+        self.send_data(payload);
+    }
+
+    /// Sends an already serialized JSON document (complete UTF-8 by construction).
+    pub fn send_data(&mut self, payload: Vec<u8>) {
+        let before = self.sent;
+        self.sent += payload.len() as u64;
+        let _ = self.to_router.send(OpMessage::Data { channel: self.id.clone(), payload });
+        if before / PING_INTERVAL != self.sent / PING_INTERVAL {
+            let _ = self
+                .to_router
+                .send(OpMessage::Control { channel: self.id.clone(), message: control::ping(&self.id, self.sent) });
+        }
+    }
+
+    /// Resolves once the browser has acknowledged enough that we may send again.
+    pub async fn writable(&mut self) {
+        let sent = self.sent;
+        // An error means the router dropped the channel; the op is about to be cancelled.
+        let _ = self.window.wait_for(|window| sent < *window).await;
+    }
+
+    /// The next input from the browser; `None` once the router dropped the channel.
+    pub async fn recv(&mut self) -> Option<ChannelInput> {
+        self.input.recv().await
+    }
+}

@@ -1,0 +1,5 @@
+//! libvirt XML ↔ typed model. Knows neither channels nor connections.
+
+pub mod domain;
+
+pub use domain::parse_domain;
