@@ -1,0 +1,105 @@
+#!/bin/bash
+# The libvirtd the test suite runs against (qemu:///system), for machines without systemd.
+#   libvirtd.sh start   if qemu:///system does not answer, start what is missing of dbus-daemon --system,
+#                       virtlogd and libvirtd, and record exactly those in the state file; then wait until
+#                       `virsh -c qemu:///system uri` answers. If libvirtd already runs, use it as it is.
+#   libvirtd.sh stop    destroy running cvtest-* domains, then stop only the daemons `start` recorded.
+#   libvirtd.sh env     print the environment tests use (shell syntax).
+#   libvirtd.sh status  exit 0 if qemu:///system answers.
+# Tests share a libvirtd with whatever else runs on the machine, so they create and touch only objects named
+# cvtest-*; guests use <interface type='user'>, so no libvirt network is needed.
+set -euo pipefail
+uri=qemu:///system
+state_dir=/run/cockpit-virt-test
+state=$state_dir/started
+
+log() { echo "libvirtd.sh: $*" >&2; }
+
+answers() { timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1; }
+
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+pid_from() { [ -s "$1" ] && cat "$1" || true; }
+
+# record NAME PID: note a daemon this script started.
+record() { mkdir -p "$state_dir"; echo "$1 $2" >> "$state"; }
+
+# Without udev, /dev/kvm stays root:root 0600. libvirt then finds KVM "enabled when probing but not available
+# now" and re-probes QEMU's capabilities on every domain start (4 s each). Apply udev's own rule
+# (50-udev-default.rules: GROUP="kvm", MODE="0660") so the cache stays valid. Guests still use TCG (type='qemu').
+udev_kvm() {
+    [ -c /dev/kvm ] && getent group kvm >/dev/null || return 0
+    [ "$(stat -c %G:%a /dev/kvm)" = kvm:660 ] && return 0
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm && log "set /dev/kvm to root:kvm 0660 as udev would"
+}
+
+start() {
+    [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
+    udev_kvm
+    if answers; then return 0; fi
+    mkdir -p "$state_dir"
+    exec 9>"$state_dir/lock"
+    flock 9
+    if answers; then return 0; fi
+
+    if ! dbus-send --system --dest=org.freedesktop.DBus --print-reply / org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+        mkdir -p /run/dbus
+        pid=$(pid_from /run/dbus/pid)
+        if alive "$pid"; then
+            log "dbus-daemon $pid runs but does not answer"
+        else
+            rm -f /run/dbus/pid /run/dbus/system_bus_socket
+            dbus-daemon --system --fork
+            record dbus-daemon "$(pid_from /run/dbus/pid)"
+        fi
+    fi
+
+    pid=$(pid_from /run/virtlogd.pid)
+    if ! alive "$pid"; then
+        rm -f /run/virtlogd.pid
+        virtlogd -d
+        for _ in $(seq 50); do [ -s /run/virtlogd.pid ] && break; sleep 0.1; done
+        record virtlogd "$(pid_from /run/virtlogd.pid)"
+    fi
+
+    pid=$(pid_from /run/libvirtd.pid)
+    if ! alive "$pid"; then
+        rm -f /run/libvirtd.pid
+        libvirtd -d
+        for _ in $(seq 50); do [ -s /run/libvirtd.pid ] && break; sleep 0.1; done
+        record libvirtd "$(pid_from /run/libvirtd.pid)"
+    fi
+
+    for _ in $(seq 300); do
+        if answers; then return 0; fi
+        sleep 0.1
+    done
+    log "libvirtd started but $uri does not answer after 30 s"
+    exit 1
+}
+
+stop() {
+    [ -s "$state" ] || return 0
+    if answers; then
+        for d in $(virsh -q -c "$uri" list --name | grep '^cvtest-' || true); do
+            virsh -q -c "$uri" destroy "$d" >/dev/null 2>&1 || true
+        done
+    fi
+    # Stop in reverse order of starting.
+    tac "$state" | while read -r name pid; do
+        alive "$pid" || continue
+        kill -TERM "$pid"
+        for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+        alive "$pid" && { log "$name ($pid) ignored SIGTERM, killing"; kill -KILL "$pid" || true; }
+        log "stopped $name ($pid)"
+    done
+    rm -f "$state"
+}
+
+case ${1:-} in
+    start) start ;;
+    stop) stop ;;
+    env) echo "LIBVIRT_DEFAULT_URI=$uri; export LIBVIRT_DEFAULT_URI" ;;
+    status) answers ;;
+    *) echo "usage: $0 start|stop|env|status" >&2; exit 2 ;;
+esac
