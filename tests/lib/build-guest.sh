@@ -35,7 +35,7 @@ fi
 for tool in apt-get dpkg-deb cpio gzip /bin/busybox; do
     command -v "$tool" >/dev/null || { log "missing $tool (scripts/install-deps.sh test)"; exit 1; }
 done
-/bin/busybox --list | grep -qx acpid || { log "/bin/busybox has no acpid: install busybox-static"; exit 1; }
+/bin/busybox --list | grep -x acpid >/dev/null || { log "/bin/busybox has no acpid: install busybox-static"; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -67,6 +67,7 @@ log "kernel $kver from $kpkg"
 
 root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,proc,sys,dev,run,tmp,root,lib/modules,var/log}
+ln -s /run "$root/var/run"
 chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list-full); do
@@ -164,7 +165,8 @@ if [ -x /usr/sbin/qemu-ga ]; then
         if [ "$(cat "$p/name")" = org.qemu.guest_agent.0 ]; then
             dev=/dev/${p##*/}
             ln -sf "$dev" /dev/virtio-ports/org.qemu.guest_agent.0
-            qemu-ga -d -m virtio-serial -p "$dev" -l /run/log/qemu-ga.log && agent=yes
+            qemu-ga -d -m virtio-serial -p "$dev" -l /run/log/qemu-ga.log -f /run/qemu-ga.pid &&
+                kill -0 "$(cat /run/qemu-ga.pid)" 2>/dev/null && agent=yes
         fi
     done
 fi

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A real cockpit-bridge with the virt package staged in a temporary XDG_DATA_HOME, driven the way cockpit-ws
+// drives it: length-prefixed frames on its stdin/stdout (shared/cockpit-protocol.md §3, §5, §9).
+//
+//   const b = await Bridge.start("337");            // or "287" (Debian 12's C bridge)
+//   const ch = b.open({ payload: "virt1", op: "watch", uri: "test:///default" });
+//   await b.next(ch, m => m.command === "ready");
+//   const msg = await b.next(ch, m => m.data?.synced);
+//   await b.closeBridge();
+//
+// Every received frame becomes a Message: { channel, command?, control?, data?, raw, text, json }. Control
+// messages (empty channel on the wire) are filed under their "channel" field, so one channel's queue holds its
+// data and its controls in arrival order; transport-level controls are filed under "". next() consumes from a
+// channel's queue; history(channel) keeps everything ever received for it.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The bridges the suite runs against, by name. */
+export const BRIDGES = {
+    337: "/usr/bin/cockpit-bridge",
+    287: path.join(REPO, ".cache/cockpit-287/usr/bin/cockpit-bridge"),
+};
+
+/** Bridge names whose binary exists here; CVIRT_BRIDGES="337" limits the list. */
+export function availableBridges() {
+    const wanted = process.env.CVIRT_BRIDGES ? process.env.CVIRT_BRIDGES.split(/[ ,]+/) : Object.keys(BRIDGES);
+    return wanted.filter(name => BRIDGES[name] && existsSync(BRIDGES[name]));
+}
+
+/** The helper binary under test: $CVIRT_HELPER, else target/debug, else target/release. */
+export function helperPath() {
+    if (process.env.CVIRT_HELPER)
+        return path.resolve(process.env.CVIRT_HELPER);
+    for (const p of ["target/debug/cockpit-virt-helper", "target/release/cockpit-virt-helper"]) {
+        const full = path.join(REPO, p);
+        if (existsSync(full))
+            return full;
+    }
+    throw new Error("no helper binary: build it (cargo build) or set CVIRT_HELPER");
+}
+
+/** Stages <dir>/cockpit/virt/manifest.json: the real manifest with its spawn pointing at `helper`. */
+export function stagePackage(dir, helper) {
+    const pkg = path.join(dir, "cockpit", "virt");
+    mkdirSync(pkg, { recursive: true });
+    const manifest = readFileSync(path.join(REPO, "manifest.json"), "utf8")
+        .replaceAll("${libexecdir}/cockpit-virt-helper", helper);
+    writeFileSync(path.join(pkg, "manifest.json"), manifest);
+    return pkg;
+}
+
+/** Encodes one frame: `<len>\n<channel>\n<payload>`, len counted in bytes. */
+export function frame(channel, payload) {
+    const body = Buffer.concat([Buffer.from(channel + "\n"), Buffer.isBuffer(payload) ? payload : Buffer.from(payload)]);
+    return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function parseMessage(channel, raw) {
+    const msg = { channel, raw, text: null, json: null };
+    try {
+        msg.text = utf8.decode(raw);
+    } catch {
+        msg.utf8Error = true;
+    }
+    if (msg.text !== null) {
+        try {
+            msg.json = JSON.parse(msg.text);
+        } catch {
+            msg.jsonError = true;
+        }
+    }
+    if (channel === "") {
+        msg.control = msg.json;
+        msg.command = msg.json?.command;
+        msg.channel = msg.json?.channel ?? "";
+    } else {
+        msg.data = msg.json;
+    }
+    return msg;
+}
+
+export class Bridge {
+    /**
+     * Spawns bridge `name` ("337" or "287") with the package staged for `helper`, completes the handshake as
+     * cockpit-ws does, and resolves once the bridge's init has arrived.
+     */
+    static async start(name = "337", { helper = helperPath(), env = {}, host = "localhost" } = {}) {
+        const b = new Bridge(name, helper, env, host);
+        await b.#handshake();
+        return b;
+    }
+
+    constructor(name, helper, env, host) {
+        this.name = name;
+        this.host = host;
+        this.helper = helper;
+        this.dataHome = mkdtempSync(path.join(tmpdir(), "cvtest-bridge-"));
+        stagePackage(this.dataHome, helper);
+        const argv = [BRIDGES[name]];
+        // Both bridges want a session bus for some of their built-in channels; give them a private one.
+        if (!process.env.DBUS_SESSION_BUS_ADDRESS)
+            argv.unshift("dbus-run-session", "--");
+        this.proc = spawn(argv[0], argv.slice(1), {
+            stdio: ["pipe", "pipe", "pipe"],
+            env: { ...process.env, XDG_DATA_HOME: this.dataHome, ...env },
+        });
+        this.exited = new Promise(resolve => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
+        this.exitStatus = null;
+        this.exited.then(s => { this.exitStatus = s; this.#wake() });
+        this.proc.stdin.on("error", () => {}); // EPIPE after the bridge died is reported through exitStatus
+        this.stderrChunks = [];
+        this.proc.stderr.on("data", d => this.stderrChunks.push(d));
+        this.buf = Buffer.alloc(0);
+        this.queues = new Map(); // channel → unconsumed messages
+        this.histories = new Map(); // channel → every message
+        this.waiters = new Set();
+        this.frames = []; // every inbound frame in order, for failure reports
+        this.nextId = 1;
+        this.bytesIn = 0;
+        this.proc.stdout.on("data", d => this.#receive(d));
+    }
+
+    #receive(chunk) {
+        this.bytesIn += chunk.length;
+        this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+        for (;;) {
+            const nl = this.buf.indexOf(10);
+            if (nl < 0)
+                break;
+            const lenText = this.buf.subarray(0, nl).toString("latin1");
+            if (!/^[1-9][0-9]{0,7}$/.test(lenText)) {
+                this.protocolError = `bad frame length ${JSON.stringify(lenText.slice(0, 40))}`;
+                this.buf = Buffer.alloc(0);
+                break;
+            }
+            const len = Number(lenText);
+            if (this.buf.length < nl + 1 + len)
+                break;
+            const body = this.buf.subarray(nl + 1, nl + 1 + len);
+            this.buf = this.buf.subarray(nl + 1 + len);
+            const cnl = body.indexOf(10);
+            if (cnl < 0) {
+                this.protocolError = "frame without channel line";
+                continue;
+            }
+            const msg = parseMessage(body.subarray(0, cnl).toString("latin1"), Buffer.from(body.subarray(cnl + 1)));
+            msg.frameLength = len;
+            this.frames.push(msg);
+            this.#file(msg);
+        }
+        this.#wake();
+    }
+
+    #file(msg) {
+        for (const map of [this.queues, this.histories]) {
+            if (!map.has(msg.channel))
+                map.set(msg.channel, []);
+            map.get(msg.channel).push(msg);
+        }
+        // cockpit.js answers every ping with a pong of identical fields unless a test takes over.
+        if (msg.command === "ping" && msg.channel && this.autoPong)
+            this.control({ ...msg.control, command: "pong" });
+    }
+
+    #wake() {
+        for (const w of [...this.waiters])
+            w();
+    }
+
+    async #handshake() {
+        this.init = await this.next("", m => m.command === "init", 20000);
+        this.control({ command: "init", version: 1, host: this.host });
+        this.autoPong = true;
+    }
+
+    /** Writes one control message (empty channel on the wire). */
+    control(obj) {
+        this.write(frame("", JSON.stringify(obj)));
+    }
+
+    /** Writes one data frame: objects are sent as JSON, strings and Buffers as they are. */
+    send(channel, payload) {
+        const body = typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+        this.write(frame(channel, body));
+    }
+
+    write(buf) {
+        if (this.proc.stdin.writable)
+            this.proc.stdin.write(buf);
+    }
+
+    /** Opens a channel as cockpit.js would (flow-control on) and returns its id. */
+    open(options, { channel } = {}) {
+        const id = channel ?? `1:${this.nextId++}`;
+        this.control({ command: "open", channel: id, "flow-control": true, ...options });
+        return id;
+    }
+
+    /** Sends a browser-side close for `channel`. */
+    close(channel, problem) {
+        this.control({ command: "close", channel, ...(problem ? { problem } : {}) });
+    }
+
+    /**
+     * Resolves with the next message on `channel` (a channel id, "" for transport controls) for which
+     * `predicate` holds; messages that don't match are consumed (they stay in history()). Rejects after
+     * `timeoutMs`, or when the bridge exits first.
+     */
+    next(channel = "", predicate = () => true, timeoutMs = 10000) {
+        return new Promise((resolve, reject) => {
+            const check = () => {
+                const q = this.queues.get(channel) ?? [];
+                while (q.length) {
+                    const m = q.shift();
+                    if (predicate(m)) {
+                        done();
+                        resolve(m);
+                        return;
+                    }
+                }
+                if (this.exitStatus) {
+                    done();
+                    reject(new Error(`bridge ${this.name} exited (${JSON.stringify(this.exitStatus)}) while waiting ` +
+                                     `on channel ${JSON.stringify(channel)}\n${this.describe(channel)}`));
+                }
+            };
+            const timer = setTimeout(() => {
+                done();
+                reject(new Error(`timeout after ${timeoutMs} ms waiting on channel ${JSON.stringify(channel)} ` +
+                                 `(bridge ${this.name})\n${this.describe(channel)}`));
+            }, timeoutMs);
+            const done = () => { clearTimeout(timer); this.waiters.delete(check) };
+            this.waiters.add(check);
+            check();
+        });
+    }
+
+    /** Collects messages on `channel` until one satisfies `until` (inclusive); returns all of them. */
+    async collect(channel, until, timeoutMs = 10000) {
+        const got = [];
+        await this.next(channel, m => { got.push(m); return until(m) }, timeoutMs);
+        return got;
+    }
+
+    /** Everything received so far for `channel`, consumed or not. */
+    history(channel) {
+        return this.histories.get(channel) ?? [];
+    }
+
+    /** Drops unconsumed messages of `channel`. */
+    drain(channel) {
+        this.queues.set(channel, []);
+    }
+
+    /** Waits `ms` and returns the messages that arrived on `channel` meanwhile (unconsumed ones included). */
+    async quiet(channel, ms) {
+        await new Promise(resolve => setTimeout(resolve, ms));
+        const q = this.queues.get(channel) ?? [];
+        this.queues.set(channel, []);
+        return q;
+    }
+
+    /** The last frames of `channel` and the bridge's stderr tail, for failure messages. */
+    describe(channel, n = 12) {
+        const frames = this.history(channel).slice(-n).map(m => "  → " + abbreviate(m));
+        const err = this.stderr().split("\n").slice(-15).join("\n  ");
+        return `last frames of ${JSON.stringify(channel)}:\n${frames.join("\n") || "  (none)"}\nstderr:\n  ${err}`;
+    }
+
+    stderr() {
+        return Buffer.concat(this.stderrChunks).toString();
+    }
+
+    /** The pids of running helper processes that descend from this bridge. */
+    helperPids() {
+        return descendants(this.proc.pid).filter(pid => {
+            try {
+                return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] === this.helper;
+            } catch {
+                return false;
+            }
+        });
+    }
+
+    /** Closes the bridge's stdin (the session ends) and waits for it to exit; SIGKILL after `timeoutMs`. */
+    async closeBridge(timeoutMs = 5000) {
+        this.proc.stdin.end();
+        const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
+        const status = await this.exited;
+        clearTimeout(timer);
+        rmSync(this.dataHome, { recursive: true, force: true });
+        return status;
+    }
+}
+
+/** One line per message for failure reports, long payloads cut. */
+export function abbreviate(m) {
+    const where = m.command ? "ctl" : m.channel;
+    const text = m.text ?? `<${m.raw.length} bytes, invalid UTF-8>`;
+    return `${where} ${text.length > 300 ? text.slice(0, 300) + `… (${text.length} chars)` : text.replace(/\s*\n\s*/g, " ")}`;
+}
+
+/** Pids of all processes below `root`, found through /proc/<pid>/stat. */
+export function descendants(root) {
+    const children = new Map();
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        let stat;
+        try {
+            stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        } catch {
+            continue;
+        }
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (!children.has(ppid))
+            children.set(ppid, []);
+        children.get(ppid).push(Number(entry));
+    }
+    const out = [];
+    const walk = pid => { for (const c of children.get(pid) ?? []) { out.push(c); walk(c) } };
+    walk(root);
+    return out;
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function processAlive(pid) {
+    try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+        return false;
+    }
+}
