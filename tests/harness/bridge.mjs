@@ -27,10 +27,12 @@ export const BRIDGES = {
     287: path.join(REPO, ".cache/cockpit-287/usr/bin/cockpit-bridge"),
 };
 
-/** Bridge names whose binary exists here; CVIRT_BRIDGES="337" limits the list. */
-export function availableBridges() {
-    const wanted = process.env.CVIRT_BRIDGES ? process.env.CVIRT_BRIDGES.split(/[ ,]+/) : Object.keys(BRIDGES);
-    return wanted.filter(name => BRIDGES[name] && existsSync(BRIDGES[name]));
+/**
+ * The bridges to run each protocol test against: both, unless CVIRT_BRIDGES="337" (say) limits them. A bridge
+ * whose binary is missing is not dropped silently: Bridge.start() fails for it.
+ */
+export function bridgeNames() {
+    return process.env.CVIRT_BRIDGES ? process.env.CVIRT_BRIDGES.split(/[ ,]+/).filter(Boolean) : ["337", "287"];
 }
 
 /** The helper binary under test: $CVIRT_HELPER, else target/debug, else target/release. */
@@ -93,20 +95,32 @@ export class Bridge {
      * cockpit-ws does, and resolves once the bridge's init has arrived.
      */
     static async start(name = "337", { helper = helperPath(), env = {}, host = "localhost" } = {}) {
+        if (!BRIDGES[name] || !existsSync(BRIDGES[name]))
+            throw new Error(`cockpit-bridge ${name} is not at ${BRIDGES[name]} (tests/lib/fetch-bridge-287.sh)`);
         const b = new Bridge(name, helper, env, host);
         await b.#handshake();
         return b;
     }
 
-    constructor(name, helper, env, host) {
+    /**
+     * Spawns the helper itself as a bridge would (`--cockpit-peer`, pipes) and talks to it directly, for what no
+     * bridge lets a test see: who speaks first, exit status, reaction to EOF and signals.
+     */
+    static async peer({ helper = helperPath(), env = {}, host = "localhost" } = {}) {
+        const b = new Bridge("peer", helper, env, host, [helper, "--cockpit-peer"]);
+        await b.#handshake();
+        return b;
+    }
+
+    constructor(name, helper, env, host, peerArgv) {
         this.name = name;
         this.host = host;
         this.helper = helper;
         this.dataHome = mkdtempSync(path.join(tmpdir(), "cvtest-bridge-"));
         stagePackage(this.dataHome, helper);
-        const argv = [BRIDGES[name]];
+        const argv = peerArgv ?? [BRIDGES[name]];
         // Both bridges want a session bus for some of their built-in channels; give them a private one.
-        if (!process.env.DBUS_SESSION_BUS_ADDRESS)
+        if (!peerArgv && !process.env.DBUS_SESSION_BUS_ADDRESS)
             argv.unshift("dbus-run-session", "--");
         this.proc = spawn(argv[0], argv.slice(1), {
             stdio: ["pipe", "pipe", "pipe"],
@@ -250,6 +264,32 @@ export class Bridge {
         return got;
     }
 
+    /** Collects `channel`'s messages up to and including its close. */
+    untilClose(channel, timeoutMs = 10000) {
+        return this.collect(channel, m => m.command === "close", timeoutMs);
+    }
+
+    /**
+     * Opens a `watch` on `uri` and waits for its first `synced`. Resolves with { channel, messages, vms }, where
+     * vms is the table (id → VM) built from the merge patches after the last `reset`. Rejects if the channel
+     * closes first.
+     */
+    async watch(uri, extra = {}, timeoutMs = 20000) {
+        const channel = this.open({ payload: "virt1", op: "watch", uri, ...extra });
+        const messages = await this.collect(channel, m => m.data?.synced || m.command === "close", timeoutMs);
+        const last = messages.at(-1);
+        if (last.command === "close")
+            throw new Error(`watch ${uri} closed: ${abbreviate(last)}`);
+        const vms = {};
+        for (const m of messages) {
+            if (m.data?.reset)
+                for (const k of Object.keys(vms))
+                    delete vms[k];
+            applyPatch(vms, m.data?.vms);
+        }
+        return { channel, messages, vms };
+    }
+
     /** Everything received so far for `channel`, consumed or not. */
     history(channel) {
         return this.histories.get(channel) ?? [];
@@ -279,8 +319,10 @@ export class Bridge {
         return Buffer.concat(this.stderrChunks).toString();
     }
 
-    /** The pids of running helper processes that descend from this bridge. */
+    /** The pids of running helper processes that descend from this bridge (or the helper itself for peer()). */
     helperPids() {
+        if (this.name === "peer")
+            return processAlive(this.proc.pid) ? [this.proc.pid] : [];
         return descendants(this.proc.pid).filter(pid => {
             try {
                 return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] === this.helper;
@@ -299,6 +341,17 @@ export class Bridge {
         rmSync(this.dataHome, { recursive: true, force: true });
         return status;
     }
+}
+
+/** Applies a `vms` merge patch (VM granularity: each value replaces the entry, null removes it). */
+export function applyPatch(table, patch) {
+    for (const [id, vm] of Object.entries(patch ?? {})) {
+        if (vm === null)
+            delete table[id];
+        else
+            table[id] = vm;
+    }
+    return table;
 }
 
 /** One line per message for failure reports, long payloads cut. */
