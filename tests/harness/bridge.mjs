@@ -14,7 +14,7 @@
 // channel's queue; history(channel) keeps everything ever received for it.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,16 +35,20 @@ export function bridgeNames() {
     return process.env.CVIRT_BRIDGES ? process.env.CVIRT_BRIDGES.split(/[ ,]+/).filter(Boolean) : ["337", "287"];
 }
 
-/** The helper binary under test: $CVIRT_HELPER, else target/debug, else target/release. */
+/**
+ * The helper binary under test: $CVIRT_HELPER, else the newer of target/debug and target/release (so a stale
+ * build of the other profile is never tested by accident).
+ */
 export function helperPath() {
     if (process.env.CVIRT_HELPER)
         return path.resolve(process.env.CVIRT_HELPER);
-    for (const p of ["target/debug/cockpit-virt-helper", "target/release/cockpit-virt-helper"]) {
-        const full = path.join(REPO, p);
-        if (existsSync(full))
-            return full;
-    }
-    throw new Error("no helper binary: build it (cargo build) or set CVIRT_HELPER");
+    const found = ["target/debug/cockpit-virt-helper", "target/release/cockpit-virt-helper"]
+        .map(p => path.join(REPO, p))
+        .filter(p => existsSync(p))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    if (!found.length)
+        throw new Error("no helper binary: build it (cargo build) or set CVIRT_HELPER");
+    return found[0];
 }
 
 /** Stages <dir>/cockpit/virt/manifest.json: the real manifest with its spawn pointing at `helper`. */
@@ -288,6 +292,25 @@ export class Bridge {
             applyPatch(vms, m.data?.vms);
         }
         return { channel, messages, vms };
+    }
+
+    /**
+     * Runs one `action` channel to its close. Resolves with { messages, ready, results, close, problem } where
+     * results are the data messages and problem is the close's problem (undefined on success).
+     */
+    async action(uri, vm, action, params = {}, timeoutMs = 60000) {
+        const channel = this.open({ payload: "virt1", op: "action", uri, vm, action, ...params });
+        const messages = await this.untilClose(channel, timeoutMs);
+        const close = messages.at(-1).control;
+        return {
+            channel,
+            messages,
+            ready: messages.some(m => m.command === "ready"),
+            results: messages.filter(m => !m.command).map(m => m.data),
+            close,
+            problem: close.problem,
+            trail: messages.map(abbreviate).join("\n"),
+        };
     }
 
     /** Everything received so far for `channel`, consumed or not. */

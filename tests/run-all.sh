@@ -1,0 +1,85 @@
+#!/bin/bash
+# Runs the whole test suite, in order: unit (cargo test), protocol and libvirt (node --test, through real
+# cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any).
+# Every stage runs even if an earlier one failed. Exits non-zero on any failure; the last line is
+# "N passed, N failed".
+#   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
+#   CVIRT_BRIDGES=337   limit the protocol tests to one bridge
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+
+passed=0
+failed=0
+status=0
+tmp=$(mktemp -d)
+
+cleanup() {
+    tests/lib/libvirtd.sh stop || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stage() { printf '\n=== %s ===\n' "$*"; }
+
+# fail_stage NAME: a stage that could not run (or crashed) counts as one failure.
+fail_stage() {
+    echo "run-all: $1 failed to run" >&2
+    failed=$((failed + 1))
+    status=1
+}
+
+# node_stage NAME DIR…: node --test with a readable report on stdout and TAP counts kept for the summary.
+node_stage() {
+    local name=$1; shift
+    stage "$name"
+    local tap=$tmp/$name.tap
+    node --test --test-concurrency=1 \
+        --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$tap" "$@"
+    local rc=$?
+    local p f
+    p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
+    f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$rc" != 0 ]; then
+        status=1
+        [ "${f:-0}" = 0 ] && fail_stage "$name"
+    fi
+}
+
+stage "unit (cargo test)"
+unit_rc=0
+cargo test --locked 2>&1 | tee "$tmp/cargo.log" || unit_rc=1
+read -r p f < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+                     END { print p + 0, f + 0 }' "$tmp/cargo.log")
+passed=$((passed + p))
+failed=$((failed + f))
+if [ "$unit_rc" != 0 ]; then
+    status=1
+    [ "$f" = 0 ] && fail_stage "cargo test"
+fi
+
+if [ -z "${CVIRT_HELPER:-}" ]; then
+    cargo build --locked --quiet || fail_stage "cargo build"
+    export CVIRT_HELPER=$PWD/target/debug/cockpit-virt-helper
+fi
+
+stage "setup: libvirtd, tiny guest, cockpit 287 bridge"
+tests/lib/libvirtd.sh start || fail_stage "tests/lib/libvirtd.sh start"
+tests/lib/build-guest.sh >/dev/null || fail_stage "tests/lib/build-guest.sh"
+[ -x .cache/cockpit-287/usr/bin/cockpit-bridge ] || tests/lib/fetch-bridge-287.sh >/dev/null ||
+    fail_stage "tests/lib/fetch-bridge-287.sh"
+
+node_stage protocol tests/protocol
+node_stage libvirt tests/libvirt
+
+if compgen -G "tests/browser/*.test.mjs" >/dev/null || compgen -G "tests/browser/**/*.test.mjs" >/dev/null; then
+    node_stage browser tests/browser
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$status" = 0 ] && [ "$failed" = 0 ]
