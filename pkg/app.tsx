@@ -1,0 +1,31 @@
+// The page: the list, or one VM's page, chosen by cockpit.location; plus the dialog host.
+
+import { Page } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { useSyncExternalStore } from "react";
+
+import { DialogHost } from "./dialogs/dialog-host.tsx";
+import { parseRoute } from "./views/routes.ts";
+import { VmList } from "./views/vm-list.tsx";
+import { VmPage } from "./views/vm-page.tsx";
+
+function subscribeLocation(cb: () => void): () => void {
+    cockpit.addEventListener("locationchanged", cb);
+    return () => cockpit.removeEventListener("locationchanged", cb);
+}
+
+const locationHref = () => cockpit.location.href;
+
+export function App() {
+    // cockpit.location is rebuilt from the hash when it changes; subscribing makes React look again then.
+    useSyncExternalStore(subscribeLocation, locationHref);
+    const route = parseRoute(cockpit.location.path);
+
+    return (
+        <Page className="virt-page" isContentFilled>
+            {route.page === "vm"
+                ? <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />
+                : <VmList />}
+            <DialogHost />
+        </Page>
+    );
+}

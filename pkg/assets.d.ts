@@ -1,0 +1,2 @@
+// esbuild bundles CSS imported for its side effects (pkg/build.mjs).
+declare module "*.css";

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html and dist/assets/ (fonts).
+//   node pkg/build.mjs            production build (minified)
+//   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
+// cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import * as esbuild from "esbuild";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const top = path.dirname(here);
+const outdir = path.join(top, "dist");
+const watch = process.argv.includes("--watch");
+
+const copyHtml = {
+    name: "copy-html",
+    setup(build) {
+        build.onEnd(result => {
+            if (result.errors.length === 0)
+                fs.copyFileSync(path.join(here, "index.html"), path.join(outdir, "index.html"));
+        });
+    },
+};
+
+const options = {
+    entryPoints: { index: path.join(here, "index.tsx") },
+    outdir,
+    bundle: true,
+    format: "iife",
+    target: ["es2022"],
+    minify: !watch,
+    sourcemap: watch ? "linked" : false,
+    legalComments: "external",
+    metafile: true,
+    logLevel: "info",
+    define: { "process.env.NODE_ENV": JSON.stringify(watch ? "development" : "production") },
+    loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".svg": "file", ".png": "file", ".jpg": "file" },
+    assetNames: "assets/[name]-[hash]",
+    plugins: [copyHtml],
+};
+
+fs.rmSync(outdir, { recursive: true, force: true });
+fs.mkdirSync(outdir, { recursive: true });
+
+if (watch) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+} else {
+    await esbuild.build(options);
+}

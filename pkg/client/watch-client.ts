@@ -1,0 +1,199 @@
+// VirtWatchClient: one `virt1` `watch` channel (docs/api.md) for one libvirt connection URI.
+//
+// It applies the helper's messages to its own copy of the VM table and emits typed changes:
+// - a snapshot (`reset` … `vms` … `synced`) is gathered off to the side and emitted as one change once it is
+//   complete, as a diff against the previous table, so a reconnect neither blinks nor re-renders unchanged rows;
+// - a later `vms` patch is emitted as it comes, minus entries equal to what we already had;
+// - a channel that closes with a problem is reopened with backoff; the table is kept meanwhile (rows stay).
+
+import type { ConnectionState, Vm } from "../types.ts";
+
+import { Emitter } from "./emitter.ts";
+import { sameJson } from "./same-json.ts";
+
+export interface WatchChange {
+    /** VMs added or changed, whole */
+    upserts: Vm[];
+    /** ids of VMs that are gone */
+    removed: string[];
+}
+
+export interface WatchStatus {
+    state: ConnectionState | "loading" | "failed";
+    message: string | null;
+    problem: string | null;
+    synced: boolean;
+}
+
+interface WatchEvents extends Record<string, unknown> {
+    change: WatchChange;
+    status: WatchStatus;
+}
+
+const CONNECTION_STATES: readonly string[] = ["connecting", "connected", "reconnecting", "unreachable", "access-denied"];
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 30000;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export class VirtWatchClient extends Emitter<WatchEvents> {
+    readonly uri: string;
+    #channel: cockpit.Channel | null = null;
+    #table = new Map<string, Vm>();
+    #snapshot: Map<string, Vm> | null = null;
+    #status: WatchStatus = { state: "loading", message: null, problem: null, synced: false };
+    #retryTimer: number | null = null;
+    #retryDelay = RETRY_FIRST_MS;
+
+    constructor(uri: string) {
+        super();
+        this.uri = uri;
+    }
+
+    get status(): WatchStatus {
+        return this.#status;
+    }
+
+    get running(): boolean {
+        return this.#channel !== null || this.#retryTimer !== null;
+    }
+
+    /** Opens the channel (no-op when open). */
+    start(): void {
+        if (this.#channel)
+            return;
+        this.#clearRetry();
+        const channel = cockpit.channel({ payload: "virt1", op: "watch", uri: this.uri });
+        this.#channel = channel;
+        channel.addEventListener("message", (_ev, data) => {
+            if (this.#channel === channel)
+                this.#onMessage(data);
+        });
+        channel.addEventListener("close", (_ev, options) => {
+            if (this.#channel === channel)
+                this.#onClose(options);
+        });
+    }
+
+    /** Closes the channel and cancels any retry; the table is kept until the next snapshot. */
+    stop(): void {
+        this.#clearRetry();
+        const channel = this.#channel;
+        this.#channel = null;
+        this.#snapshot = null;
+        channel?.close();
+    }
+
+    #clearRetry(): void {
+        if (this.#retryTimer !== null)
+            window.clearTimeout(this.#retryTimer);
+        this.#retryTimer = null;
+    }
+
+    #setStatus(patch: Partial<WatchStatus>): void {
+        const next = { ...this.#status, ...patch };
+        if (!sameJson(next, this.#status)) {
+            this.#status = next;
+            this.emit("status", next);
+        }
+    }
+
+    #onClose(options: cockpit.CloseOptions): void {
+        this.#channel = null;
+        this.#snapshot = null;
+        const problem = options.problem ?? "disconnected";
+        this.#setStatus({ state: "failed", problem, message: options.message ?? cockpit.message(problem) });
+        // A helper that is missing or too old won't appear by itself soon: retry slowly.
+        const delay = problem === "not-supported" ? RETRY_MAX_MS : this.#retryDelay;
+        this.#retryDelay = Math.min(this.#retryDelay * 2, RETRY_MAX_MS);
+        this.#retryTimer = window.setTimeout(() => {
+            this.#retryTimer = null;
+            this.start();
+        }, delay);
+    }
+
+    #onMessage(data: string): void {
+        let msg: unknown;
+        try {
+            msg = JSON.parse(data);
+        } catch {
+            console.warn("virt1 watch: ignoring a message that is not JSON:", data);
+            return;
+        }
+        if (!isObject(msg)) {
+            console.warn("virt1 watch: ignoring a message that is not an object:", data);
+            return;
+        }
+
+        if (isObject(msg.connection))
+            this.#onConnection(msg.connection);
+        if (msg.reset === true)
+            this.#snapshot = new Map();
+        if (isObject(msg.vms))
+            this.#onVms(msg.vms);
+        if (msg.synced === true)
+            this.#onSynced();
+    }
+
+    #onConnection(connection: Record<string, unknown>): void {
+        const state = connection.state;
+        if (typeof state !== "string" || !CONNECTION_STATES.includes(state))
+            return;
+        if (state === "connected")
+            this.#retryDelay = RETRY_FIRST_MS;
+        const message = typeof connection.message === "string" ? connection.message : null;
+        this.#setStatus({ state: state as ConnectionState, message, problem: null });
+    }
+
+    #onVms(patch: Record<string, unknown>): void {
+        if (this.#snapshot) {
+            for (const [id, vm] of Object.entries(patch)) {
+                if (isObject(vm))
+                    this.#snapshot.set(id, vm as unknown as Vm);
+                else
+                    this.#snapshot.delete(id);
+            }
+            return;
+        }
+
+        const change: WatchChange = { upserts: [], removed: [] };
+        for (const [id, vm] of Object.entries(patch)) {
+            if (isObject(vm)) {
+                const old = this.#table.get(id);
+                if (old === undefined || !sameJson(old, vm)) {
+                    this.#table.set(id, vm as unknown as Vm);
+                    change.upserts.push(vm as unknown as Vm);
+                }
+            } else if (this.#table.delete(id)) {
+                change.removed.push(id);
+            }
+        }
+        if (change.upserts.length > 0 || change.removed.length > 0)
+            this.emit("change", change);
+    }
+
+    #onSynced(): void {
+        const snapshot = this.#snapshot;
+        this.#snapshot = null;
+        if (snapshot) {
+            const change: WatchChange = { upserts: [], removed: [] };
+            for (const id of this.#table.keys()) {
+                if (!snapshot.has(id))
+                    change.removed.push(id);
+            }
+            for (const [id, vm] of snapshot) {
+                const old = this.#table.get(id);
+                if (old === undefined || !sameJson(old, vm))
+                    change.upserts.push(vm);
+                else
+                    snapshot.set(id, old); // keep the old object: identity is what tells rows nothing changed
+            }
+            this.#table = snapshot;
+            if (change.upserts.length > 0 || change.removed.length > 0)
+                this.emit("change", change);
+        }
+        this.#setStatus({ synced: true });
+    }
+}

@@ -1,0 +1,76 @@
+// The page's shared vocabulary: the VM object and connection states of docs/api.md (op `watch`).
+
+export type VmState =
+    "running" | "blocked" | "paused" | "shutdown" | "shutoff" | "crashed" | "pmsuspended" | "nostate";
+
+export interface VmDisk {
+    target: string;
+    device: string; // "disk", "cdrom", "floppy", "lun"
+    type: string;
+    bus: string | null;
+    format: string | null;
+    source: string | null;
+    pool: string | null;
+    volume: string | null;
+    readonly: boolean;
+}
+
+export interface VmInterface {
+    type: string;
+    mac: string | null;
+    model: string | null;
+    source: string | null;
+}
+
+/** One VM as the helper sends it. Fields may be added later; the page ignores what it does not know. */
+export interface Vm {
+    id: string;
+    name: string;
+    uri: string;
+    state: VmState;
+    reason: string;
+    persistent: boolean;
+    autostart: boolean;
+    managedSave: boolean;
+    title: string;
+    description: string;
+    domainType: string;
+    osType: string;
+    arch: string;
+    machine: string;
+    firmware: string;
+    vcpus: number;
+    memory: number;
+    maxMemory: number;
+    disks: VmDisk[];
+    interfaces: VmInterface[];
+}
+
+/** States the helper reports in `{"connection": {…}}`. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "unreachable" | "access-denied";
+
+/**
+ * What the page knows about one connection: the helper's state, plus `loading` before anything arrived and
+ * `failed` when the watch channel itself closed with a problem (e.g. the helper is not installed).
+ */
+export interface ConnectionStatus {
+    uri: string;
+    state: ConnectionState | "loading" | "failed";
+    /** libvirt's (or the channel's) message, for humans */
+    message: string | null;
+    /** the channel's close problem code, when state is "failed" */
+    problem: string | null;
+    /** a complete snapshot of this connection's VMs has arrived at least once */
+    synced: boolean;
+}
+
+/** Connection states after which the page stops waiting: the list is as complete as it will get for now. */
+export function isSettled(status: ConnectionStatus): boolean {
+    return status.synced || status.state === "unreachable" || status.state === "access-denied" ||
+        status.state === "failed";
+}
+
+/** The store key of a VM: UUIDs are unique per connection, not across them. */
+export function vmKey(uri: string, id: string): string {
+    return uri + " " + id;
+}

@@ -1,0 +1,126 @@
+// What the page says about connections: a failing connection gets an alert that says what to do; one that is
+// (re)connecting gets a small badge; and the list's empty states (loading, no VMs, nothing reachable).
+
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
+import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { VirtualMachineIcon } from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon.js";
+
+import { SYSTEM_URI, connectionLabel } from "../connections.ts";
+import type { ConnectionStatus } from "../types.ts";
+
+const _ = cockpit.gettext;
+
+export function isFailing(status: ConnectionStatus): boolean {
+    return status.state === "unreachable" || status.state === "access-denied" || status.state === "failed";
+}
+
+function failureTitle(status: ConnectionStatus, several: boolean): string {
+    const label = connectionLabel(status.uri);
+    if (status.state === "access-denied") {
+        if (status.uri === SYSTEM_URI)
+            return _("No access to system VMs");
+        return cockpit.format(_("No access to $0"), label);
+    }
+    if (status.state === "unreachable")
+        return several ? cockpit.format(_("libvirt is not reachable ($0)"), label) : _("libvirt is not reachable");
+    return several
+        ? cockpit.format(_("Cannot list virtual machines ($0)"), label)
+        : _("Cannot list virtual machines");
+}
+
+function FailureHints({ status, others }: { status: ConnectionStatus; others: boolean }) {
+    if (status.state === "access-denied") {
+        return (
+            <>
+                {status.uri === SYSTEM_URI
+                    ? <Content component="p">
+                        {_("To manage system VMs, add your user to the \"libvirt\" group and log in again, or log in as root or an administrator.")}
+                    </Content>
+                    : <Content component="p">{_("This user may not use this libvirt connection.")}</Content>}
+                {others && <Content component="p">{_("Virtual machines of the other connections are still shown.")}</Content>}
+            </>
+        );
+    }
+    if (status.state === "unreachable") {
+        return (
+            <Content component="p">
+                {_("Make sure libvirt is running, for example with")} <code>systemctl start libvirtd</code>.{" "}
+                {_("The page reconnects automatically.")}
+            </Content>
+        );
+    }
+    return (
+        <Content component="p">
+            {status.problem === "not-supported"
+                ? _("The cockpit-virt helper is missing or too old. Install or update cockpit-virt.")
+                : _("The cockpit-virt helper stopped.")}{" "}
+            {_("The page retries automatically.")}
+        </Content>
+    );
+}
+
+function ConnectionFailure({ status, several, others }: { status: ConnectionStatus; several: boolean; others: boolean }) {
+    return (
+        <Alert isInline variant={status.state === "access-denied" ? "warning" : "danger"}
+               title={failureTitle(status, several)} className="virt-connection-alert"
+               data-connection={status.uri} data-connection-state={status.state}>
+            {status.message && <Content component="p" className="virt-libvirt-message">{status.message}</Content>}
+            <FailureHints status={status} others={others} />
+        </Alert>
+    );
+}
+
+/** Alerts for every failing connection. */
+export function ConnectionAlerts({ connections }: { connections: readonly ConnectionStatus[] }) {
+    const failing = connections.filter(isFailing);
+    if (failing.length === 0)
+        return null;
+    const several = connections.length > 1;
+    const others = failing.length < connections.length;
+    return (
+        <Stack hasGutter className="virt-connection-alerts">
+            {failing.map(status =>
+                <StackItem key={status.uri}>
+                    <ConnectionFailure status={status} several={several} others={others} />
+                </StackItem>)}
+        </Stack>
+    );
+}
+
+/** Small badges for connections that are being (re)established; their rows stay meanwhile. */
+export function ConnectionBadges({ connections }: { connections: readonly ConnectionStatus[] }) {
+    const busy = connections.filter(c => c.state === "reconnecting" || (c.synced && c.state === "connecting"));
+    return (
+        <>
+            {busy.map(c =>
+                <Label key={c.uri} color="orange" isCompact icon={<Spinner size="sm" aria-hidden />}
+                       className="virt-connection-badge" data-connection={c.uri} data-connection-state={c.state}>
+                    {cockpit.format(_("$0: reconnecting…"), connectionLabel(c.uri))}
+                </Label>)}
+        </>
+    );
+}
+
+export function LoadingState() {
+    return (
+        <EmptyState titleText={_("Loading virtual machines…")} headingLevel="h2" icon={Spinner}
+                    className="virt-loading" />
+    );
+}
+
+export function NoVmsState() {
+    return (
+        <EmptyState titleText={_("No virtual machines")} headingLevel="h2" icon={VirtualMachineIcon}
+                    className="virt-no-vms">
+            <EmptyStateBody>
+                {_("Virtual machines that libvirt knows about show up here as soon as they are defined.")}
+                <br />
+                {_("To create one for now, use virt-install, or virsh define with a domain XML file.")}
+            </EmptyStateBody>
+        </EmptyState>
+    );
+}

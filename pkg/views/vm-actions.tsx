@@ -1,0 +1,83 @@
+// The actions of one VM: the obvious next step as a button, everything that makes sense now in a kebab menu.
+// Used by the list rows and the VM page. While an action runs, the button spins and nothing can be submitted.
+
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Divider } from "@patternfly/react-core/dist/esm/components/Divider/index.js";
+import { Dropdown, DropdownItem, DropdownList } from "@patternfly/react-core/dist/esm/components/Dropdown/index.js";
+import { MenuToggle } from "@patternfly/react-core/dist/esm/components/MenuToggle/index.js";
+import { Flex } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
+import { EllipsisVIcon } from "@patternfly/react-icons/dist/esm/icons/ellipsis-v-icon.js";
+import { useState } from "react";
+
+import { ACTIONS, type ActionDef, MENU_GROUPS, performAction, primaryAction } from "../actions.ts";
+import { showConfirmActionDialog } from "../dialogs/confirm-action.tsx";
+import { showDeleteVmDialog } from "../dialogs/delete-vm.tsx";
+import type { VmAction } from "../client/action.ts";
+import type { Vm } from "../types.ts";
+
+const _ = cockpit.gettext;
+
+/** Asks where the action wants it (confirmation, delete dialog), then runs it. */
+async function requestAction(vm: Vm, def: ActionDef): Promise<void> {
+    if (def.id === "delete") {
+        const storage = await showDeleteVmDialog(vm);
+        if (storage !== null)
+            await performAction(vm, def, { storage });
+        return;
+    }
+    if (await showConfirmActionDialog(vm, def))
+        await performAction(vm, def);
+}
+
+interface Props {
+    vm: Vm;
+    pending: VmAction | null;
+    /** smaller controls for table rows */
+    isCompact?: boolean;
+}
+
+export function VmActions({ vm, pending, isCompact = false }: Props) {
+    const [isOpen, setOpen] = useState(false);
+    const busy = pending !== null;
+    const primary = primaryAction(vm);
+    const groups = MENU_GROUPS
+        .map(group => group.map(id => ACTIONS[id]).filter(def => def.available(vm)))
+        .filter(group => group.length > 0);
+
+    const select = (def: ActionDef) => {
+        setOpen(false);
+        requestAction(vm, def).catch((ex: unknown) => console.error("virt: action failed unexpectedly", ex));
+    };
+
+    return (
+        <Flex flexWrap={{ default: "nowrap" }} spaceItems={{ default: "spaceItemsSm" }}
+              justifyContent={{ default: "justifyContentFlexEnd" }} alignItems={{ default: "alignItemsCenter" }}>
+            {primary &&
+                <Button variant="secondary" size={isCompact ? "sm" : "default"}
+                        isLoading={busy} isDisabled={busy}
+                        aria-label={cockpit.format("$0 $1", primary.label, vm.name)}
+                        onClick={() => select(primary)}>
+                    {primary.label}
+                </Button>}
+            <Dropdown isOpen={isOpen} onOpenChange={setOpen} shouldFocusToggleOnSelect
+                      popperProps={{ position: "right", appendTo: () => document.body }}
+                      toggle={ref =>
+                          <MenuToggle ref={ref} variant="plain" isDisabled={busy} isExpanded={isOpen}
+                                      size={isCompact ? "sm" : "default"}
+                                      aria-label={cockpit.format(_("Actions for $0"), vm.name)}
+                                      onClick={() => setOpen(!isOpen)}
+                                      icon={<EllipsisVIcon />} />}>
+                {groups.map((group, i) =>
+                    <DropdownList key={group[0]?.id ?? i}>
+                        {i > 0 && <Divider component="li" />}
+                        {group.map(def =>
+                            <DropdownItem key={def.id} value={def.id} onClick={() => select(def)}
+                                          isDanger={def.id === "delete"}
+                                          {...def.description ? { description: def.description } : {}}>
+                                {def.label}
+                            </DropdownItem>)}
+                    </DropdownList>)}
+            </Dropdown>
+        </Flex>
+    );
+}

@@ -1,0 +1,79 @@
+// The list view: every VM of every connection, filterable and sortable, live.
+// It subscribes to the connections and to the visible keys only; each row subscribes to its own VM.
+
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
+import { useCallback, useState } from "react";
+
+import { useConnections, useConnectionsLoaded, useListSelection, useVmCount } from "../store/hooks.ts";
+import { type Vm, isSettled } from "../types.ts";
+
+import { ConnectionAlerts, LoadingState, NoVmsState, isFailing } from "./connection-status.tsx";
+import { ListToolbar } from "./list-toolbar.tsx";
+import { type SortSpec, type StateFilter, visibleKeys } from "./list-order.ts";
+import { Notices } from "./notices.tsx";
+import { VmTable } from "./vm-table.tsx";
+
+const _ = cockpit.gettext;
+
+export function VmList() {
+    const [text, setText] = useState("");
+    const [stateFilter, setStateFilter] = useState<StateFilter>("all");
+    const [sort, setSort] = useState<SortSpec>({ column: "name", direction: "asc" });
+
+    const connections = useConnections();
+    const connectionsLoaded = useConnectionsLoaded();
+    const total = useVmCount();
+    const select = useCallback((vms: readonly Vm[]) => visibleKeys(vms, text, stateFilter, sort),
+                                [text, stateFilter, sort]);
+    const keys = useListSelection(select);
+
+    const loaded = connectionsLoaded && connections.every(isSettled);
+    const allFailing = connections.length > 0 && connections.every(isFailing);
+
+    let body;
+    if (total > 0) {
+        body = keys.length > 0
+            ? <VmTable keys={keys} sort={sort} onSort={setSort} />
+            : (
+                <EmptyState titleText={_("No matching virtual machines")} headingLevel="h2" icon={SearchIcon}>
+                    <EmptyStateBody>{_("No virtual machine matches the filters.")}</EmptyStateBody>
+                    <EmptyStateFooter>
+                        <EmptyStateActions>
+                            <Button variant="link" onClick={() => { setText(""); setStateFilter("all") }}>
+                                {_("Clear all filters")}
+                            </Button>
+                        </EmptyStateActions>
+                    </EmptyStateFooter>
+                </EmptyState>
+            );
+    } else if (!loaded) {
+        body = <LoadingState />;
+    } else if (!allFailing) {
+        body = <NoVmsState />;
+    } else {
+        body = null; // the connection alerts say it all
+    }
+
+    return (
+        <>
+            <PageSection className="virt-list-header">
+                <Title headingLevel="h1" size="2xl">{_("Virtual machines")}</Title>
+                <ConnectionAlerts connections={connections} />
+                <Notices />
+                {total > 0 &&
+                    <ListToolbar text={text} onText={setText} state={stateFilter} onState={setStateFilter}
+                                 shown={keys.length} total={total} connections={connections} />}
+            </PageSection>
+            <PageSection isFilled className="virt-list-body" padding={{ default: "noPadding" }}
+                         aria-busy={!loaded}>
+                <div className="virt-vm-list" data-loaded={loaded ? "true" : "false"}>
+                    {body}
+                </div>
+            </PageSection>
+        </>
+    );
+}

@@ -1,0 +1,126 @@
+// The VM page (deep link ["vm", <connection>, <name>]): header with state and actions, then the overview,
+// disks and network interfaces. A VM that is not (or no longer) there says so, with a way back.
+
+import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { PageBreadcrumb, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
+import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
+import { useEffect } from "react";
+
+import { connectionLabel } from "../connections.ts";
+import { useActionState, useConnections, useVm, useVmKeyByName } from "../store/hooks.ts";
+import { isSettled } from "../types.ts";
+
+import { ConnectionAlerts, ConnectionBadges, LoadingState } from "./connection-status.tsx";
+import { FailureAlert } from "./failure-alert.tsx";
+import { Notices } from "./notices.tsx";
+import { VmStateLabel } from "./state-label.tsx";
+import { VmActions } from "./vm-actions.tsx";
+import { DisksCard, InterfacesCard, OverviewCard } from "./vm-cards.tsx";
+
+const _ = cockpit.gettext;
+
+function BackBreadcrumb({ name }: { name: string }) {
+    return (
+        <PageBreadcrumb>
+            <Breadcrumb>
+                <BreadcrumbItem to="#/">{_("Virtual machines")}</BreadcrumbItem>
+                <BreadcrumbItem isActive>{name}</BreadcrumbItem>
+            </Breadcrumb>
+        </PageBreadcrumb>
+    );
+}
+
+function VmNotFound({ uri, name }: { uri: string; name: string }) {
+    return (
+        <EmptyState titleText={_("VM not found")} headingLevel="h1" icon={SearchIcon} className="virt-vm-not-found">
+            <EmptyStateBody>
+                {cockpit.format(_("There is no virtual machine \"$0\" on $1. It may have been deleted or renamed."),
+                                name, connectionLabel(uri))}
+            </EmptyStateBody>
+            <EmptyStateFooter>
+                <EmptyStateActions>
+                    <Button variant="primary" component="a" href="#/">{_("Go to the list of virtual machines")}</Button>
+                </EmptyStateActions>
+            </EmptyStateFooter>
+        </EmptyState>
+    );
+}
+
+function VmDetails({ vmKey }: { vmKey: string }) {
+    const vm = useVm(vmKey);
+    const { pending, failure } = useActionState(vmKey);
+    const connections = useConnections().filter(c => c.uri === vm?.uri);
+    if (!vm)
+        return null;
+
+    return (
+        <>
+            <PageSection className="virt-vm-header">
+                <Stack hasGutter>
+                    <StackItem>
+                        <Flex alignItems={{ default: "alignItemsCenter" }} flexWrap={{ default: "wrap" }}>
+                            <FlexItem>
+                                <Title headingLevel="h1" size="2xl" className="virt-vm-title">{vm.name}</Title>
+                            </FlexItem>
+                            <FlexItem><VmStateLabel state={vm.state} /></FlexItem>
+                            <FlexItem><ConnectionBadges connections={connections} /></FlexItem>
+                            <FlexItem align={{ default: "alignRight" }}>
+                                <VmActions vm={vm} pending={pending} />
+                            </FlexItem>
+                        </Flex>
+                    </StackItem>
+                    {vm.title && <StackItem className="virt-vm-subtitle">{vm.title}</StackItem>}
+                    {failure &&
+                        <StackItem>
+                            <FailureAlert vmKey={vmKey} vmName={vm.name} failure={failure} />
+                        </StackItem>}
+                    <StackItem><Notices /></StackItem>
+                </Stack>
+            </PageSection>
+            <PageSection isFilled>
+                <Gallery hasGutter minWidths={{ default: "100%", xl: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
+                    <OverviewCard vm={vm} busy={pending !== null} />
+                    <DisksCard vm={vm} />
+                    <InterfacesCard vm={vm} />
+                </Gallery>
+            </PageSection>
+        </>
+    );
+}
+
+export function VmPage({ uri, name }: { uri: string; name: string }) {
+    const key = useVmKeyByName(uri, name);
+    const connections = useConnections();
+    const connection = connections.find(c => c.uri === uri);
+
+    useEffect(() => {
+        document.title = name;
+        return () => { document.title = _("Virtual machines") };
+    }, [name]);
+
+    let body;
+    if (key)
+        body = <VmDetails vmKey={key} />;
+    else if (connection && !isSettled(connection))
+        body = <PageSection isFilled><LoadingState /></PageSection>;
+    else
+        body = (
+            <PageSection isFilled>
+                <ConnectionAlerts connections={connection ? [connection] : []} />
+                <VmNotFound uri={uri} name={name} />
+            </PageSection>
+        );
+
+    return (
+        <>
+            <BackBreadcrumb name={name} />
+            {body}
+        </>
+    );
+}

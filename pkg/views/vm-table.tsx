@@ -1,0 +1,67 @@
+// The VM table, virtualized: only the rows in view (plus overscan) are in the DOM; spacer rows stand in for the
+// rest. Rows have a fixed height (page.css), a failure alert under a row adds a fixed height too.
+
+import { Table, Tbody, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { useMemo, useRef } from "react";
+
+import { useFailedKeys } from "../store/hooks.ts";
+
+import type { SortColumn, SortSpec } from "./list-order.ts";
+import { useWindow } from "./use-window.ts";
+import { COLUMN_COUNT, VmRow } from "./vm-row.tsx";
+
+const _ = cockpit.gettext;
+
+// Keep in sync with page.css (.virt-vm-row, .virt-vm-failure-row).
+export const ROW_HEIGHT = 49;
+export const FAILURE_ROW_HEIGHT = 49;
+
+const COLUMNS: readonly { column: SortColumn; title: string; width?: 10 | 15 | 20 | 30 | 40 }[] = [
+    { column: "name", title: _("Name"), width: 30 },
+    { column: "connection", title: _("Connection"), width: 15 },
+    { column: "state", title: _("State"), width: 15 },
+    { column: "vcpus", title: _("vCPUs"), width: 10 },
+    { column: "memory", title: _("Memory"), width: 10 },
+];
+
+interface Props {
+    keys: readonly string[];
+    sort: SortSpec;
+    onSort: (sort: SortSpec) => void;
+}
+
+export function VmTable({ keys, sort, onSort }: Props) {
+    const scrollRef = useRef<HTMLDivElement>(null);
+    const failed = useFailedKeys();
+    const heights = useMemo(
+        () => keys.map(key => ROW_HEIGHT + (failed.has(key) ? FAILURE_ROW_HEIGHT : 0)), [keys, failed]);
+    const { start, end, before, after } = useWindow(scrollRef, heights);
+    const sortIndex = COLUMNS.findIndex(c => c.column === sort.column);
+
+    return (
+        <div className="virt-table-scroll" ref={scrollRef} tabIndex={-1}>
+            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader
+                   aria-rowcount={keys.length + 1} className="virt-vm-table">
+                <Thead>
+                    <Tr aria-rowindex={1}>
+                        {COLUMNS.map((c, columnIndex) =>
+                            <Th key={c.column} {...c.width ? { width: c.width } : {}}
+                                sort={{
+                                    columnIndex,
+                                    sortBy: { index: sortIndex, direction: sort.direction },
+                                    onSort: (_ev, _index, direction) => onSort({ column: c.column, direction }),
+                                }}>
+                                {c.title}
+                            </Th>)}
+                        <Th screenReaderText={_("Actions")} />
+                    </Tr>
+                </Thead>
+                <Tbody>
+                    {before > 0 && <tr className="virt-spacer" aria-hidden="true" style={{ height: before }}><td colSpan={COLUMN_COUNT} /></tr>}
+                    {keys.slice(start, end).map((key, i) => <VmRow key={key} vmKey={key} rowIndex={start + i + 2} />)}
+                    {after > 0 && <tr className="virt-spacer" aria-hidden="true" style={{ height: after }}><td colSpan={COLUMN_COUNT} /></tr>}
+                </Tbody>
+            </Table>
+        </div>
+    );
+}
