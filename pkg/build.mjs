@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html and dist/assets/ (fonts).
+// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html and the fonts.
 //   node pkg/build.mjs            production build (minified)
 //   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
 // cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
@@ -37,7 +37,8 @@ const options = {
     logLevel: "info",
     define: { "process.env.NODE_ENV": JSON.stringify(watch ? "development" : "production") },
     loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".svg": "file", ".png": "file", ".jpg": "file" },
-    assetNames: "assets/[name]-[hash]",
+    // Flat: scripts/stage-package.sh links each file of dist/, and cockpit-bridge does not serve linked dirs.
+    assetNames: "[name]-[hash]",
     plugins: [copyHtml],
 };
 

@@ -1,8 +1,8 @@
 // Entry point: styles, theme, the watch channels, and the React root.
 
-import "@patternfly/patternfly/patternfly.css";
-import "@patternfly/patternfly/patternfly-addons.css";
-import "./page.css";
+// PatternFly's base (tokens, fonts, reset); each component brings its own CSS along with its
+// JavaScript (@patternfly/react-styles), so the full patternfly.css is not needed.
+import "@patternfly/patternfly/patternfly-base.css";
 
 import { createRoot } from "react-dom/client";
 
@@ -11,6 +11,9 @@ import { connectionUris } from "./connections.ts";
 import { watchConnections } from "./store/feed.ts";
 import { vmStore } from "./store/vm-store.ts";
 import { followShellTheme } from "./theme.ts";
+
+// Last, so that it comes after the components' CSS in the bundle and its overrides win.
+import "./page.css";
 
 followShellTheme();
 

@@ -96,9 +96,9 @@ export function DisksCard({ vm }: { vm: Vm }) {
                         <Table aria-label={_("Disks")} variant="compact">
                             <Thead>
                                 <Tr>
-                                    <Th>{_("Target")}</Th>
-                                    <Th>{_("Device")}</Th>
-                                    <Th>{_("Bus")}</Th>
+                                    <Th modifier="fitContent">{_("Target")}</Th>
+                                    <Th modifier="fitContent">{_("Device")}</Th>
+                                    <Th modifier="fitContent">{_("Bus")}</Th>
                                     <Th>{_("Source")}</Th>
                                     <Th>{_("Format")}</Th>
                                     <Th>{_("Access")}</Th>

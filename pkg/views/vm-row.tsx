@@ -1,6 +1,7 @@
 // One row of the VM list. It subscribes to its own VM and action state, so a change to one VM re-renders one
 // row; memo() keeps the list's re-renders (scrolling, sorting) from touching rows whose props are unchanged.
 
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { memo } from "react";
 
@@ -34,7 +35,9 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
             <Tr className="virt-vm-row" aria-rowindex={rowIndex}
                 data-vm-id={vm.id} data-vm-name={vm.name} data-vm-state={vm.state}>
                 <Td dataLabel={_("Name")} className="virt-cell-name">
-                    <a href={vmHref(vm)} title={vm.title || vm.name}>{vm.name}</a>
+                    <Button variant="link" isInline component="a" href={vmHref(vm)} title={vm.title || vm.name}>
+                        {vm.name}
+                    </Button>
                 </Td>
                 <Td dataLabel={_("Connection")} className="virt-cell-text">{connectionLabel(vm.uri)}</Td>
                 <Td dataLabel={_("State")}><VmStateLabel state={vm.state} isCompact /></Td>

@@ -16,12 +16,12 @@ const _ = cockpit.gettext;
 export const ROW_HEIGHT = 49;
 export const FAILURE_ROW_HEIGHT = 49;
 
-const COLUMNS: readonly { column: SortColumn; title: string; width?: 10 | 15 | 20 | 30 | 40 }[] = [
-    { column: "name", title: _("Name"), width: 30 },
-    { column: "connection", title: _("Connection"), width: 15 },
-    { column: "state", title: _("State"), width: 15 },
-    { column: "vcpus", title: _("vCPUs"), width: 10 },
-    { column: "memory", title: _("Memory"), width: 10 },
+const COLUMNS: readonly { column: SortColumn; title: string; width?: 40 }[] = [
+    { column: "name", title: _("Name"), width: 40 },
+    { column: "connection", title: _("Connection") },
+    { column: "state", title: _("State") },
+    { column: "vcpus", title: _("vCPUs") },
+    { column: "memory", title: _("Memory") },
 ];
 
 interface Props {
@@ -45,7 +45,7 @@ export function VmTable({ keys, sort, onSort }: Props) {
                 <Thead>
                     <Tr aria-rowindex={1}>
                         {COLUMNS.map((c, columnIndex) =>
-                            <Th key={c.column} {...c.width ? { width: c.width } : {}}
+                            <Th key={c.column} {...c.width ? { width: c.width } : { modifier: "nowrap" }}
                                 sort={{
                                     columnIndex,
                                     sortBy: { index: sortIndex, direction: sort.direction },

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Headless Chromium (Debian's /usr/bin/chromium) through playwright-core, for browser tests.
+//
+//   const browser = await launchBrowser();
+//   const page = await openVirtPage(browser, ws, { connections: ["test:///default"] });
+//   await waitLoaded(page);
+//   await screenshot(page, "list-light");
+//   await browser.close();
+//
+// Every page gets localStorage["virt:connections"] (and "shell:style" for the theme) set by an init script, so
+// the override is there before the page's own code runs, in the shell's frames too.
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { chromium } from "playwright-core";
+
+import { REPO } from "./bridge.mjs";
+
+export const RESULTS_DIR = path.join(REPO, "test-results");
+
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"];
+
+/**
+ * Launches Chromium with a fresh profile. Returns { context, close() } — a persistent context is what a fresh
+ * user-data-dir gives; pages are opened with openVirtPage() or context.newPage().
+ */
+export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
+    const userDataDir = mkdtempSync(path.join(tmpdir(), "cvtest-chromium-"));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium",
+        headless: true,
+        args: ARGS,
+        viewport,
+    });
+    return {
+        context,
+        async close() {
+            await context.close();
+            rmSync(userDataDir, { recursive: true, force: true });
+        },
+    };
+}
+
+/**
+ * Opens a new page on `url` (default: the virt page of `ws`) with the given connections and theme
+ * ("light", "dark" or "auto"). Page errors and console errors are collected in page.virtErrors.
+ */
+export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "" } = {}) {
+    const page = await browser.context.newPage();
+    page.virtErrors = [];
+    page.on("pageerror", err => page.virtErrors.push(`pageerror: ${err.message}`));
+    page.on("console", msg => {
+        if (msg.type() === "error")
+            page.virtErrors.push(`console: ${msg.text()}`);
+    });
+    await page.addInitScript(({ connections, theme }) => {
+        if (connections)
+            localStorage.setItem("virt:connections", JSON.stringify(connections));
+        else
+            localStorage.removeItem("virt:connections");
+        localStorage.setItem("shell:style", theme);
+    }, { connections: connections ?? null, theme });
+    await page.goto((url ?? ws.pageUrl) + (hashPath ? "#" + hashPath : ""));
+    return page;
+}
+
+/** Waits until every connection has synced or settled (the list's data-loaded hook). */
+export async function waitLoaded(frame, timeout = 20000) {
+    await frame.locator('.virt-vm-list[data-loaded="true"]').waitFor({ state: "attached", timeout });
+}
+
+/** The row of the VM called `name` (a locator; select inside it by role and text). */
+export function vmRow(frame, name) {
+    return frame.locator(`tr[data-vm-name="${name.replaceAll('"', '\\"')}"]`);
+}
+
+/** Waits until the row of `name` shows `state` (a libvirt state name: "running", "paused", "shutoff", …). */
+export async function waitVmState(frame, name, state, timeout = 20000) {
+    await frame.locator(`tr[data-vm-name="${name.replaceAll('"', '\\"')}"][data-vm-state="${state}"]`)
+        .waitFor({ timeout });
+}
+
+/** Saves a PNG under test-results/ and returns its path. */
+export async function screenshot(page, name, options = {}) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `${name}.png`);
+    await page.screenshot({ path: file, ...options });
+    return file;
+}

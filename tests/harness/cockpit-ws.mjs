@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A private cockpit-ws for browser tests: `cockpit-ws --no-tls --local-session=<bridge>` on a free loopback port,
+// with the built page and a manifest pointing at the helper under test staged in a temporary XDG_DATA_HOME
+// (scripts/stage-package.sh). No login: the bridge (and so the helper) runs as the user running the tests.
+//
+//   const ws = await startCockpitWs();                 // bridge 337; { bridge: "287" } or a path for another
+//   ws.pageUrl                                          // http://127.0.0.1:PORT/cockpit/@localhost/virt/index.html
+//   await ws.stop();
+//
+// One cockpit-ws means one login session, so one helper process: test:/// state lives as long as `ws` does.
+
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { BRIDGES, REPO, helperPath } from "./bridge.mjs";
+
+const WS_CANDIDATES = ["/usr/lib/cockpit/cockpit-ws", "/usr/libexec/cockpit-ws"];
+
+function cockpitWsPath() {
+    const found = WS_CANDIDATES.find(p => existsSync(p));
+    if (!found)
+        throw new Error(`cockpit-ws not found (looked at ${WS_CANDIDATES.join(", ")})`);
+    return found;
+}
+
+function newestMtime(dir) {
+    let newest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+    }
+    return newest;
+}
+
+/** Builds dist/ (node pkg/build.mjs) unless it is newer than everything in pkg/. */
+export function ensurePageBuilt() {
+    const built = path.join(REPO, "dist/index.js");
+    if (existsSync(built) && existsSync(path.join(REPO, "dist/index.html")) &&
+        statSync(built).mtimeMs >= newestMtime(path.join(REPO, "pkg")))
+        return;
+    execFileSync(process.execPath, [path.join(REPO, "pkg/build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function waitForPort(port, child, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`cockpit-ws exited early (${child.exitCode ?? child.signalCode})`);
+        try {
+            const res = await fetch(`http://127.0.0.1:${port}/cockpit/@localhost/manifests.json`);
+            if (res.ok)
+                return;
+        } catch {
+            // not listening yet
+        }
+        if (Date.now() > deadline)
+            throw new Error(`cockpit-ws did not answer on port ${port} within ${timeoutMs} ms`);
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+}
+
+/**
+ * Starts cockpit-ws. Options: `bridge` ("337", "287" or a path; default $CVIRT_BROWSER_BRIDGE or "337"),
+ * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper).
+ */
+export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {} } = {}) {
+    ensurePageBuilt();
+    const bridgePath = BRIDGES[bridge] ?? bridge;
+    if (!existsSync(bridgePath))
+        throw new Error(`cockpit-bridge ${bridge} not found at ${bridgePath}`);
+    const helperBin = helper ?? helperPath();
+
+    const dataDir = mkdtempSync(path.join(tmpdir(), "cvtest-ws-"));
+    execFileSync(path.join(REPO, "scripts/stage-package.sh"), [dataDir, helperBin], { stdio: "inherit" });
+
+    const port = await freePort();
+    const wsArgs = [cockpitWsPath(), "--no-tls", `--local-session=${bridgePath}`, "--port", String(port),
+        "--address", "127.0.0.1"];
+    const argv = process.env.DBUS_SESSION_BUS_ADDRESS ? wsArgs : ["dbus-run-session", "--", ...wsArgs];
+    const child = spawn(argv[0], argv.slice(1), {
+        env: { ...process.env, XDG_DATA_HOME: dataDir, ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true, // its own process group: stop() ends ws, the bridge and the helper together
+    });
+    let stderr = "";
+    child.stderr.on("data", chunk => { stderr = (stderr + chunk).slice(-20000) });
+
+    const exited = new Promise(resolve => child.once("exit", resolve));
+    try {
+        await waitForPort(port, child, 15000);
+    } catch (e) {
+        e.message += `\ncockpit-ws stderr:\n${stderr}`;
+        try { process.kill(-child.pid, "SIGKILL") } catch { /* gone */ }
+        rmSync(dataDir, { recursive: true, force: true });
+        throw e;
+    }
+
+    const base = `http://127.0.0.1:${port}`;
+    return {
+        port,
+        base,
+        pageUrl: `${base}/cockpit/@localhost/virt/index.html`,
+        dataDir,
+        stderr: () => stderr,
+        async stop() {
+            if (child.exitCode === null && child.signalCode === null) {
+                try { process.kill(-child.pid, "SIGTERM") } catch { /* gone */ }
+                const timer = setTimeout(() => {
+                    try { process.kill(-child.pid, "SIGKILL") } catch { /* gone */ }
+                }, 5000);
+                await exited;
+                clearTimeout(timer);
+            }
+            rmSync(dataDir, { recursive: true, force: true });
+        },
+    };
+}
