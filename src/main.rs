@@ -69,8 +69,20 @@ async fn serve() -> i32 {
                 1
             }
         },
-        _ = term.recv() => { info!("SIGTERM: exiting"); 0 }
-        _ = hangup.recv() => { info!("SIGHUP: exiting"); 0 }
-        _ = interrupt.recv() => 0,
+        _ = term.recv() => die_by(libc::SIGTERM),
+        _ = hangup.recv() => die_by(libc::SIGHUP),
+        _ = interrupt.recv() => die_by(libc::SIGINT),
     }
+}
+
+/// Exits by the signal itself, so the bridge sees a death by signal: cockpit-bridge 287 then
+/// closes our channels with `terminated` (an exit status of 0 would read as `disconnected`).
+fn die_by(signal: libc::c_int) -> ! {
+    info!("exiting on signal {signal}");
+    // SAFETY: restoring the default disposition and raising a signal have no preconditions.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+    std::process::exit(128 + signal);
 }

@@ -45,15 +45,41 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
     }
 }
 
-/// Reads an op's typed open fields. Serde's message names the field ("missing field `uri`").
+/// Reads an op's typed open fields; the error names the field ("field \"uri\": invalid type…").
 pub fn parse_options<T: DeserializeOwned>(options: &Map<String, Value>) -> Result<T, Problem> {
-    serde_json::from_value(Value::Object(options.clone()))
-        .map_err(|err| Problem::protocol(format!("invalid open message: {err}")))
+    serde_path_to_error::deserialize(Value::Object(options.clone())).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if path == "." {
+            Problem::protocol(format!("invalid open message: {inner}"))
+        } else {
+            Problem::protocol(format!("invalid open message: field \"{path}\": {inner}"))
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Example {
+        uri: String,
+        #[serde(default)]
+        storage: Vec<String>,
+    }
+
+    #[test]
+    fn ops_parse_options_names_the_field() {
+        let options = |v: Value| v.as_object().unwrap().clone();
+        let err = parse_options::<Example>(&options(serde_json::json!({"uri": [1]}))).unwrap_err();
+        assert!(err.message.contains("field \"uri\""), "{}", err.message);
+        let err = parse_options::<Example>(&options(serde_json::json!({"uri": "x", "storage": "vda"}))).unwrap_err();
+        assert!(err.message.contains("field \"storage\""), "{}", err.message);
+        let err = parse_options::<Example>(&options(serde_json::json!({}))).unwrap_err();
+        assert!(err.message.contains("missing field `uri`"), "{}", err.message);
+    }
 
     #[test]
     fn ops_every_op_is_documented_in_api_md() {

@@ -53,6 +53,8 @@ pub struct ChannelIo {
     input: mpsc::UnboundedReceiver<ChannelInput>,
     /// Highest sequence we may send up to: last pong + window. `u64::MAX` without flow control.
     window: watch::Receiver<u64>,
+    /// Whether the open asked for flow control; only then do we send pings (§7).
+    flow_control: bool,
     sent: u64,
 }
 
@@ -62,8 +64,9 @@ impl ChannelIo {
         to_router: mpsc::UnboundedSender<OpMessage>,
         input: mpsc::UnboundedReceiver<ChannelInput>,
         window: watch::Receiver<u64>,
+        flow_control: bool,
     ) -> ChannelIo {
-        ChannelIo { id, to_router, input, window, sent: 0 }
+        ChannelIo { id, to_router, input, window, flow_control, sent: 0 }
     }
 
     pub fn ready(&self) {
@@ -87,7 +90,7 @@ impl ChannelIo {
         let before = self.sent;
         self.sent += payload.len() as u64;
         let _ = self.to_router.send(OpMessage::Data { channel: self.id.clone(), payload });
-        if before / PING_INTERVAL != self.sent / PING_INTERVAL {
+        if self.flow_control && before / PING_INTERVAL != self.sent / PING_INTERVAL {
             let _ = self
                 .to_router
                 .send(OpMessage::Control { channel: self.id.clone(), message: control::ping(&self.id, self.sent) });

@@ -149,7 +149,7 @@ impl Router {
         let flow_control = options.get("flow-control").and_then(Value::as_bool).unwrap_or(false);
         let (window_tx, window_rx) = watch::channel(if flow_control { SEND_WINDOW } else { u64::MAX });
         let (input_tx, input_rx) = mpsc::unbounded_channel();
-        let io = ChannelIo::new(channel.clone(), self.op_tx.clone(), input_rx, window_rx);
+        let io = ChannelIo::new(channel.clone(), self.op_tx.clone(), input_rx, window_rx, flow_control);
 
         let task = tokio::spawn(body(io));
         let abort = task.abort_handle();
