@@ -51,7 +51,7 @@ fn main() {
 async fn serve() -> i32 {
     let (incoming_tx, incoming_rx) = mpsc::channel(64);
     let out = protocol::transport::start_stdio(incoming_tx);
-    let ctx = Arc::new(Context { hubs: hub::Hubs::default() });
+    let ctx = Arc::new(Context { hubs: hub::Hubs::new(hub::PollConfig::from_env()) });
     let router = Router::new(out, ctx);
     let (mut term, mut hangup, mut interrupt) =
         match (signal(SignalKind::terminate()), signal(SignalKind::hangup()), signal(SignalKind::interrupt())) {

@@ -2,14 +2,18 @@
 //! registration, one VM table. Ops read the table and subscribe to changes; they never talk to
 //! the hub thread's libvirt loop directly. The hub knows nothing about channels or frames.
 
+mod bulk_stats;
 mod events;
+mod poller;
 mod read;
 mod session;
 mod table;
+mod usage_table;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, Once, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -17,7 +21,9 @@ use tokio::sync::{Semaphore, watch};
 use virt::connect::Connect;
 
 use crate::problem::Problem;
+pub use poller::PollConfig;
 pub use table::{VmEntry, Watcher};
+pub use usage_table::UsageTable;
 
 /// libvirtd serves at most 5 requests per client at a time; keep one slot for the hub thread.
 const MAX_CONCURRENT_CALLS: usize = 4;
@@ -58,11 +64,36 @@ pub struct Hub {
     commands: Mutex<Sender<HubCommand>>,
     /// Bounds libvirt calls made on behalf of ops.
     calls: Semaphore,
+    pub poll_config: PollConfig,
+    /// Live usage and history of the running VMs.
+    pub usage: UsageTable,
+    /// Channels that want usage; the poller sleeps while this is 0.
+    usage_watchers: AtomicUsize,
+    poll_wake: (Mutex<()>, Condvar),
+    poller_started: Once,
+}
+
+/// Keeps the usage poller running while held (one per channel that watches usage).
+pub struct UsageSubscription(Arc<Hub>);
+
+impl Drop for UsageSubscription {
+    fn drop(&mut self) {
+        self.0.usage_watchers.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Hub {
     pub fn subscribe(&self) -> Arc<Watcher> {
         self.table.subscribe()
+    }
+
+    /// Starts (or keeps) the usage poller running until the subscription is dropped.
+    pub fn watch_usage(self: &Arc<Self>) -> UsageSubscription {
+        self.usage_watchers.fetch_add(1, Ordering::SeqCst);
+        self.poller_started.call_once(|| poller::spawn(self.clone()));
+        let _guard = self.poll_wake.0.lock().unwrap();
+        self.poll_wake.1.notify_all();
+        UsageSubscription(self.clone())
     }
 
     pub fn status(&self) -> ConnectionStatus {
@@ -121,12 +152,16 @@ impl Hub {
 }
 
 /// The hubs of this process, by URI. Created on first use, kept for the session.
-#[derive(Default)]
 pub struct Hubs {
     hubs: Mutex<HashMap<String, Arc<Hub>>>,
+    poll_config: PollConfig,
 }
 
 impl Hubs {
+    pub fn new(poll_config: PollConfig) -> Hubs {
+        Hubs { hubs: Mutex::new(HashMap::new()), poll_config }
+    }
+
     pub fn get(&self, uri: &str) -> Arc<Hub> {
         let mut hubs = self.hubs.lock().unwrap();
         if let Some(hub) = hubs.get(uri) {
@@ -143,6 +178,11 @@ impl Hubs {
             status,
             commands: Mutex::new(tx.clone()),
             calls: Semaphore::new(MAX_CONCURRENT_CALLS),
+            poll_config: self.poll_config,
+            usage: UsageTable::new(self.poll_config.history_points),
+            usage_watchers: AtomicUsize::new(0),
+            poll_wake: (Mutex::new(()), Condvar::new()),
+            poller_started: Once::new(),
         });
         session::spawn(hub.clone(), tx, rx);
         hubs.insert(uri.to_string(), hub.clone());

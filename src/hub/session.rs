@@ -110,7 +110,12 @@ impl Session {
             }
             for uuid in changed {
                 match read::read_one(conn, &self.hub.uri, &uuid) {
-                    Ok(vm) => self.hub.table.update(&uuid, vm),
+                    Ok(vm) => {
+                        if vm.is_none() {
+                            self.hub.usage.forget(&uuid);
+                        }
+                        self.hub.table.update(&uuid, vm)
+                    }
                     Err(err) => {
                         warn!("{}: re-reading {uuid} failed: {err}", self.hub.uri);
                         if !conn.is_alive().unwrap_or(false) {

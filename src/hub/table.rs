@@ -29,6 +29,8 @@ impl VmEntry {
 pub struct Pending {
     pub dirty: HashSet<String>,
     pub status_changed: bool,
+    /// A usage tick happened.
+    pub usage_changed: bool,
 }
 
 pub struct Watcher {
@@ -116,6 +118,13 @@ impl Table {
                     p.dirty.insert(id.to_string());
                 });
             }
+        }
+    }
+
+    pub fn usage_changed(&self) {
+        let mut inner = self.inner.lock().unwrap();
+        for watcher in live(&mut inner.watchers) {
+            watcher.mark(|p| p.usage_changed = true);
         }
     }
 

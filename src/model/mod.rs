@@ -1,6 +1,8 @@
 //! Typed VM data as the page sees it. The hub fills it from libvirt; ops serialize it.
 
+pub mod history;
 pub mod state;
+pub mod usage;
 pub mod vm;
 
 pub use vm::{Console, DomainConfig, Graphics, NetInterface, Vm, VmDisk};

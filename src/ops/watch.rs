@@ -17,9 +17,15 @@ use crate::router::channel::{ChannelInput, ChannelIo};
 /// Keep each data frame well below Cockpit's 1 MiB frame guidance.
 const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
+/// Seconds of CPU history sent for each VM's sparkline when usage starts.
+const SPARKLINE_SECONDS: u64 = 300;
+
 #[derive(Deserialize)]
 struct WatchOptions {
     uri: String,
+    /// Also send live usage of the running VMs each tick.
+    #[serde(default)]
+    usage: bool,
 }
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
@@ -28,14 +34,18 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
         return Err(Problem::protocol("\"uri\" must not be empty"));
     }
     let hub = ctx.hubs.get(&options.uri);
-    Ok(Box::new(move |io| Box::pin(run(io, hub))))
+    let usage = options.usage;
+    Ok(Box::new(move |io| Box::pin(run(io, hub, usage))))
 }
 
-async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
+async fn run(mut io: ChannelIo, hub: Arc<Hub>, usage: bool) -> OpResult {
     let watcher = hub.subscribe();
+    // Keeps the poller running for as long as this channel is open.
+    let _usage_subscription = usage.then(|| hub.watch_usage());
     io.ready();
     let mut sent_epoch = 0;
     let mut sent_status: Option<ConnectionStatus> = None;
+    let mut sent_usage_tick: Option<u64> = None;
     loop {
         tokio::select! {
             _ = watcher.wake.notified() => {}
@@ -66,7 +76,50 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
                 .collect();
             send_vms(&mut io, changes).await;
         }
+        if usage && sent_epoch > 0 && sent_usage_tick != Some(hub.usage.tick()) {
+            sent_usage_tick = Some(send_usage(&mut io, &hub, sent_usage_tick).await);
+        }
     }
+}
+
+/// Usage changed since the tick last sent (`None`: first time, everything plus sparklines).
+async fn send_usage(io: &mut ChannelIo, hub: &Hub, since: Option<u64>) -> u64 {
+    if since.is_none() {
+        let points = (SPARKLINE_SECONDS * 1000 / hub.poll_config.tick.as_millis().max(1) as u64) as usize;
+        io.writable().await;
+        io.send_json(&json!({ "sparklines": hub.usage.recent_cpu(points) }));
+    }
+    let changes = hub.usage.changes_since(since.unwrap_or(0));
+    let mut head = json!({ "tick": changes.tick, "interval": hub.poll_config.tick.as_secs_f64() });
+    if since.is_none() {
+        head["reset"] = true.into();
+    }
+    if let Some(host) = &changes.host {
+        head["host"] = serde_json::from_str(host.get()).expect("host usage is JSON");
+    }
+    let head = head.to_string();
+    // {<head fields>, "usage": {id: usage|null, …}}, split like `send_vms`.
+    let open = format!("{},\"usage\":{{", &head[..head.len() - 1]);
+    let mut message = open.clone();
+    let mut empty = true;
+    for (id, usage) in changes.vms {
+        if !empty {
+            message.push(',');
+        }
+        empty = false;
+        message.push_str(&serde_json::to_string(&id).expect("strings serialize"));
+        message.push(':');
+        message.push_str(usage.as_ref().map_or("null", |u| u.get()));
+        if message.len() >= MAX_MESSAGE_BYTES {
+            flush(io, &mut message).await;
+            message = open.clone();
+            empty = true;
+        }
+    }
+    if !empty || since.is_none() || changes.host.is_some() {
+        flush(io, &mut message).await;
+    }
+    changes.tick
 }
 
 /// In-band requests are reserved for later versions; anything but a JSON object is an error.

@@ -1,0 +1,115 @@
+//! The usage poller of one connection: one bulk-stats call per tick for all running VMs,
+//! only while at least one channel watches usage. It only reads numbers; which VMs exist and
+//! their state come from events (`session.rs`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use log::{debug, warn};
+
+use virt::connect::Connect;
+
+use super::Hub;
+use super::bulk_stats::{DomainRecord, NodeCounters, TICK_GROUPS, node_counters, running_domain_stats};
+
+/// Stats calls still blocked in libvirt that we stopped waiting for. Each holds one of
+/// libvirtd's 5 request slots of this connection, so we abandon at most this many.
+const MAX_ABANDONED_CALLS: usize = 2;
+
+/// Tick and history length, from the manifest's `environ` (`CVIRT_TICK_MS`, `CVIRT_HISTORY_SECONDS`).
+#[derive(Debug, Clone, Copy)]
+pub struct PollConfig {
+    pub tick: Duration,
+    pub history_points: usize,
+}
+
+impl PollConfig {
+    pub fn from_env() -> PollConfig {
+        let number = |name: &str, default: u64| {
+            std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok()).filter(|v| *v > 0).unwrap_or(default)
+        };
+        let tick_ms = number("CVIRT_TICK_MS", 5000).max(250);
+        let history_seconds = number("CVIRT_HISTORY_SECONDS", 3600);
+        PollConfig {
+            tick: Duration::from_millis(tick_ms),
+            history_points: (history_seconds * 1000 / tick_ms).max(1) as usize,
+        }
+    }
+}
+
+pub fn spawn(hub: Arc<Hub>) {
+    let name = format!("poller {}", hub.uri);
+    std::thread::Builder::new().name(name).spawn(move || run(hub)).expect("spawn poller thread");
+}
+
+type TickResult = (Vec<DomainRecord>, Option<NodeCounters>);
+
+/// One stats call on its own thread, waited for at most `deadline`.
+///
+/// NOWAIT only skips a VM whose QEMU job is already taken: the first call to touch a QEMU that
+/// stopped answering takes the job and blocks (measured with libvirt 11.3 and a SIGSTOPped
+/// QEMU). So we stop waiting for that call and ask again at once: the second call skips the
+/// stuck VM (it comes back incomplete) and every other VM is on time.
+fn fetch(
+    conn: &Connect,
+    deadline: Duration,
+    abandoned: &Arc<AtomicUsize>,
+) -> Option<Result<TickResult, virt::error::Error>> {
+    for _attempt in 0..2 {
+        if abandoned.load(Ordering::SeqCst) >= MAX_ABANDONED_CALLS {
+            return None;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let conn = conn.clone();
+        let pending = abandoned.clone();
+        pending.fetch_add(1, Ordering::SeqCst);
+        std::thread::spawn(move || {
+            let result = running_domain_stats(&conn, TICK_GROUPS).map(|records| (records, node_counters(&conn).ok()));
+            pending.fetch_sub(1, Ordering::SeqCst);
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(deadline) {
+            Ok(result) => return Some(result),
+            Err(_) => warn!("a stats call is blocked (a QEMU does not answer); asking again without it"),
+        }
+    }
+    None
+}
+
+fn run(hub: Arc<Hub>) {
+    let tick = hub.poll_config.tick;
+    let deadline = (tick / 3).max(Duration::from_millis(1000));
+    let abandoned = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    loop {
+        // Sleep while nobody watches usage.
+        {
+            let mut wake = hub.poll_wake.0.lock().unwrap();
+            if hub.usage_watchers.load(Ordering::SeqCst) == 0 {
+                hub.usage.pause();
+                while hub.usage_watchers.load(Ordering::SeqCst) == 0 {
+                    wake = hub.poll_wake.1.wait(wake).unwrap();
+                }
+            }
+        }
+        let tick_start = Instant::now();
+        let conn = hub.conn.read().unwrap().clone();
+        if let Some(conn) = conn {
+            match fetch(&conn, deadline, &abandoned) {
+                Some(Ok((records, node))) => {
+                    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0);
+                    hub.usage.apply(started.elapsed().as_secs_f64(), unix, &records, node);
+                    hub.table.usage_changed();
+                }
+                Some(Err(err)) => warn!("{}: bulk stats failed: {err}", hub.uri),
+                None => debug!("{}: tick skipped, stats calls still blocked", hub.uri),
+            }
+            let spent = tick_start.elapsed();
+            if spent > tick / 2 {
+                warn!("{}: a stats tick took {} ms", hub.uri, spent.as_millis());
+            }
+        }
+        std::thread::sleep(tick.saturating_sub(tick_start.elapsed()));
+    }
+}
