@@ -14,8 +14,11 @@ failed=0
 status=0
 tmp=$(mktemp -d)
 
+# Stop libvirtd afterwards only if this run started it: a libvirtd that was already running (the user's, or
+# one `scripts/run-page` started) stays, with the daemons it depends on.
+started_libvirtd=no
 cleanup() {
-    tests/lib/libvirtd.sh stop || true
+    [ "$started_libvirtd" = yes ] && tests/lib/libvirtd.sh stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -68,6 +71,7 @@ if [ -z "${CVIRT_HELPER:-}" ]; then
 fi
 
 stage "setup: libvirtd, tiny guest, cockpit 287 bridge"
+tests/lib/libvirtd.sh status || started_libvirtd=yes
 tests/lib/libvirtd.sh start || fail_stage "tests/lib/libvirtd.sh start"
 tests/lib/build-guest.sh >/dev/null || fail_stage "tests/lib/build-guest.sh"
 [ -x .cache/cockpit-287/usr/bin/cockpit-bridge ] || tests/lib/fetch-bridge-287.sh >/dev/null ||

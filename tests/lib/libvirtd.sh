@@ -3,7 +3,8 @@
 #   libvirtd.sh start   if qemu:///system does not answer, start what is missing of dbus-daemon --system,
 #                       virtlogd and libvirtd, and record exactly those in the state file; then wait until
 #                       `virsh -c qemu:///system uri` answers. If libvirtd already runs, use it as it is.
-#   libvirtd.sh stop    destroy running cvtest-* domains, then stop only the daemons `start` recorded.
+#   libvirtd.sh stop    destroy running cvtest-* domains, then stop only the daemons `start` recorded (none if
+#                       another libvirtd has replaced ours: it depends on virtlogd and the system bus).
 #   libvirtd.sh env     print the environment tests use (shell syntax).
 #   libvirtd.sh status  exit 0 if qemu:///system answers.
 # Tests share a libvirtd with whatever else runs on the machine, so they create and touch only objects named
@@ -80,6 +81,16 @@ start() {
 
 stop() {
     [ -s "$state" ] || return 0
+    local ours_pid running_pid
+    ours_pid=$(awk '$1 == "libvirtd" { print $2 }' "$state")
+    running_pid=$(pid_from /run/libvirtd.pid)
+    if alive "$running_pid" && [ "$running_pid" != "$ours_pid" ]; then
+        # Someone replaced our libvirtd with theirs: it needs virtlogd and the system bus (libvirtd exits when
+        # the bus goes away), so leave everything running and forget what we started.
+        log "libvirtd $running_pid is not the one we started; leaving the daemons running"
+        rm -f "$state"
+        return 0
+    fi
     if answers; then
         for d in $(virsh -q -c "$uri" list --name | grep '^cvtest-' || true); do
             virsh -q -c "$uri" destroy "$d" >/dev/null 2>&1 || true

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Every `action` of docs/api.md on tiny real guests (qemu:///system, TCG), driven through a real cockpit-bridge,
+// each effect checked with virsh or on the guest's serial console. Independent guests run concurrently.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge } from "../harness/bridge.mjs";
+import {
+    READY, SHUTDOWN, URI, cleanupTestObjects, defineTinyGuest, domExists, domInfo, domState, domStateReason,
+    ensureLibvirtd, guestDir, serialCount, virsh, waitFor, waitForSerial,
+} from "../harness/libvirt.mjs";
+
+const BOOT_MS = 90000;
+
+/** Runs `action` and asserts docs/api.md's success shape: ready, exactly one result, close without problem. */
+async function ok(b, vm, action, params = {}) {
+    const r = await b.action(URI, vm, action, params);
+    assert.equal(r.problem, undefined, `${action} failed:\n${r.trail}`);
+    assert.ok(r.ready, `${action}: no ready:\n${r.trail}`);
+    assert.equal(r.results.length, 1, `${action}: expected one result message:\n${r.trail}`);
+    assert.equal(r.results[0].ok, true, r.trail);
+    return r.results[0];
+}
+
+function waitState(name, state, timeoutMs = 30000) {
+    return waitFor(async () => (await domState(name)) === state, timeoutMs, { what: `${name} to be ${state}` });
+}
+
+/** Pids of QEMU processes running `name`. */
+function qemuPids(name) {
+    return readdirSync("/proc").filter(p => /^\d+$/.test(p)).filter(p => {
+        try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`guest=${name},`);
+        } catch {
+            return false;
+        }
+    });
+}
+
+describe("actions on tiny real guests", { concurrency: true }, () => {
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        await cleanupTestObjects();
+    });
+    after(async () => { await cleanupTestObjects() });
+
+    test("lifecycle via 337: start, suspend, resume, nmi, reboot, shutdown", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("life");
+
+        await t.test("start: the guest boots", async () => {
+            const t0 = Date.now();
+            await ok(b, g.uuid, "start");
+            assert.equal(await domState(g.name), "running");
+            await waitForSerial(g, READY, BOOT_MS);
+            t.diagnostic(`start → TESTGUEST-READY: ${Date.now() - t0} ms`);
+        });
+        await t.test("suspend: paused (user)", async () => {
+            await ok(b, g.uuid, "suspend");
+            assert.equal(await domStateReason(g.name), "paused (user)");
+        });
+        await t.test("resume: running again", async () => {
+            await ok(b, g.uuid, "resume");
+            assert.equal(await domState(g.name), "running");
+        });
+        await t.test("nmi: the guest kernel logs the NMI", async () => {
+            await ok(b, g.uuid, "nmi");
+            await waitForSerial(g, /NMI received/, 10000);
+            assert.equal(await domState(g.name), "running");
+        });
+        await t.test("reboot: the same domain boots a second time", async () => {
+            const id = (await virsh("domid", g.name)).trim();
+            const t0 = Date.now();
+            await ok(b, g.uuid, "reboot");
+            await waitForSerial(g, READY, BOOT_MS, { count: 2 });
+            t.diagnostic(`reboot → second TESTGUEST-READY: ${Date.now() - t0} ms`);
+            assert.equal(serialCount(g, SHUTDOWN), 1, "the guest went through its shutdown once");
+            assert.equal(await domState(g.name), "running");
+            assert.equal((await virsh("domid", g.name)).trim(), id, "a reboot keeps the domain id");
+        });
+        await t.test("shutdown: the guest powers itself off on ACPI", async () => {
+            const t0 = Date.now();
+            await ok(b, g.uuid, "shutdown");
+            await waitForSerial(g, SHUTDOWN, 30000, { count: 2 });
+            await waitState(g.name, "shut off");
+            t.diagnostic(`shutdown → shut off: ${Date.now() - t0} ms`);
+            assert.equal(await domStateReason(g.name), "shut off (shutdown)");
+        });
+    });
+
+    for (const name of ["337", "287"]) {
+        test(`start and destroy via ${name}`, async t => {
+            const b = await Bridge.start(name);
+            t.after(() => b.closeBridge());
+            const g = await defineTinyGuest(`sd${name}`);
+            await ok(b, g.name, "start"); // by name
+            assert.equal(await domState(g.name), "running");
+            await waitForSerial(g, READY, BOOT_MS);
+            await ok(b, g.uuid, "destroy");
+            assert.equal(await domStateReason(g.name), "shut off (destroyed)");
+            assert.equal(serialCount(g, SHUTDOWN), 0, "destroy is not a graceful shutdown");
+            assert.deepEqual(qemuPids(g.name), []);
+        });
+    }
+
+    test("autostart on and off", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("auto");
+        assert.equal((await domInfo(g.name)).Autostart, "disable");
+        await ok(b, g.uuid, "autostart", { enable: true });
+        assert.equal((await domInfo(g.name)).Autostart, "enable");
+        await ok(b, g.uuid, "autostart", { enable: false });
+        assert.equal((await domInfo(g.name)).Autostart, "disable");
+    });
+
+    test("delete without storage: the domain goes, its disk stays", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("delkeep", { disks: ["16M"] });
+        const res = await ok(b, g.uuid, "delete", { storage: [] });
+        assert.deepEqual(res.deleted, []);
+        assert.deepEqual(res.storageErrors, []);
+        assert.equal(await domExists(g.name), false);
+        assert.ok(existsSync(g.disks[0]), "the disk file must remain");
+    });
+
+    test("delete with the storage of one of two disks: exactly that one goes", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("delone", { disks: ["16M", "16M"] });
+        const res = await ok(b, g.uuid, "delete", { storage: ["vdb"] });
+        assert.equal(await domExists(g.name), false);
+        assert.deepEqual(res.deleted, [g.disks[1]]);
+        assert.deepEqual(res.storageErrors, []);
+        assert.ok(existsSync(g.disks[0]), "vda was not ticked and must remain");
+        assert.ok(!existsSync(g.disks[1]), "vdb was ticked and must be gone");
+    });
+
+    test("delete a running VM: forced off, then removed with its storage", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("delrun", { disks: ["16M"], running: true });
+        assert.equal(await domState(g.name), "running");
+        assert.notDeepEqual(qemuPids(g.name), []);
+        const res = await ok(b, g.uuid, "delete", { storage: ["vda"] });
+        assert.equal(await domExists(g.name), false);
+        assert.deepEqual(qemuPids(g.name), [], "QEMU must be gone");
+        assert.deepEqual(res.deleted, [g.disks[0]]);
+        assert.ok(!existsSync(g.disks[0]));
+    });
+
+    test("an action on a VM that does not exist: not-found with libvirt's error, no result", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        for (const vm of ["cvtest-does-not-exist", "00000000-0000-4000-8000-00000000dead"]) {
+            for (const action of ["start", "delete"]) {
+                const r = await b.action(URI, vm, action, action === "delete" ? { storage: [] } : {});
+                assert.equal(r.problem, "not-found", r.trail);
+                assert.equal(r.close["libvirt-error"], 42, r.trail);
+                assert.deepEqual(r.results, [], r.trail);
+            }
+        }
+    });
+});
