@@ -149,7 +149,9 @@ export async function performAction(vm: Vm, def: ActionDef, extra: ActionParams 
             addNotice({
                 variant: "warning",
                 title: cockpit.format(_("$0 was deleted, but some of its storage was not"), vm.name),
-                details: storageErrors.map(e => cockpit.format("$0 ($1): $2", e.path, e.target, e.message)),
+                details: storageErrors.map(e => e.message.includes(e.path)
+                    ? cockpit.format("$0: $1", e.target, e.message)
+                    : cockpit.format("$0 ($1): $2", e.path, e.target, e.message)),
             });
         }
     } catch (ex) {

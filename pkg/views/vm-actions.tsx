@@ -67,16 +67,17 @@ export function VmActions({ vm, pending, isCompact = false }: Props) {
                                       aria-label={cockpit.format(_("Actions for $0"), vm.name)}
                                       onClick={() => setOpen(!isOpen)}
                                       icon={<EllipsisVIcon />} />}>
-                {groups.map((group, i) =>
-                    <DropdownList key={group[0]?.id ?? i}>
-                        {i > 0 && <Divider component="li" />}
-                        {group.map(def =>
+                <DropdownList>
+                    {groups.flatMap((group, i) => [
+                        ...i > 0 ? [<Divider component="li" key={`divider-${i}`} />] : [],
+                        ...group.map(def =>
                             <DropdownItem key={def.id} value={def.id} onClick={() => select(def)}
                                           isDanger={def.id === "delete"}
                                           {...def.description ? { description: def.description } : {}}>
                                 {def.label}
-                            </DropdownItem>)}
-                    </DropdownList>)}
+                            </DropdownItem>),
+                    ])}
+                </DropdownList>
             </Dropdown>
         </Flex>
     );

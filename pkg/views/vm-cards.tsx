@@ -93,7 +93,7 @@ export function DisksCard({ vm }: { vm: Vm }) {
                 {vm.disks.length === 0
                     ? _("No disks")
                     : (
-                        <Table aria-label={_("Disks")} variant="compact">
+                        <Table aria-label={_("Disks")} variant="compact" role="table">
                             <Thead>
                                 <Tr>
                                     <Th modifier="fitContent">{_("Target")}</Th>
@@ -134,7 +134,7 @@ export function InterfacesCard({ vm }: { vm: Vm }) {
                 {vm.interfaces.length === 0
                     ? _("No network interfaces")
                     : (
-                        <Table aria-label={_("Network interfaces")} variant="compact">
+                        <Table aria-label={_("Network interfaces")} variant="compact" role="table">
                             <Thead>
                                 <Tr>
                                     <Th>{_("Type")}</Th>

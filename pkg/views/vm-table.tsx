@@ -40,7 +40,8 @@ export function VmTable({ keys, sort, onSort }: Props) {
 
     return (
         <div className="virt-table-scroll" ref={scrollRef} tabIndex={-1}>
-            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader
+            {/* role="table": PatternFly defaults to "grid", which promises arrow-key cell navigation */}
+            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader role="table"
                    aria-rowcount={keys.length + 1} className="virt-vm-table">
                 <Thead>
                     <Tr aria-rowindex={1}>

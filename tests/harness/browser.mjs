@@ -35,6 +35,7 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
         args: ARGS,
         viewport,
     });
+    context.setDefaultTimeout(10000);
     return {
         context,
         async close() {
@@ -89,4 +90,47 @@ export async function screenshot(page, name, options = {}) {
     const file = path.join(RESULTS_DIR, `${name}.png`);
     await page.screenshot({ path: file, ...options });
     return file;
+}
+
+/** Opens the row's action menu ("Actions for <name>") and clicks the item `label`. */
+export async function chooseAction(frame, vmName, label) {
+    await frame.getByRole("button", { name: `Actions for ${vmName}`, exact: true }).click();
+    // An item's accessible name may go on with its description ("Enable autostart Autostart is off").
+    const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    await frame.getByRole("menuitem", { name: new RegExp(`^${escaped}( |$)`) }).click();
+}
+
+/** The labels of the row's action menu, in order, without descriptions (the menu is closed again afterwards). */
+export async function actionMenuItems(frame, vmName) {
+    const toggle = frame.getByRole("button", { name: `Actions for ${vmName}`, exact: true });
+    await toggle.click();
+    const menu = frame.getByRole("menu");
+    await menu.waitFor();
+    // First line of each item: an item may have a description under its label.
+    const items = await menu.getByRole("menuitem").evaluateAll(els => els.map(el => el.innerText.trim().split("\n")[0]));
+    await toggle.press("Escape");
+    await menu.waitFor({ state: "hidden" });
+    return items;
+}
+
+/** The open modal dialog whose title contains `title`. */
+export function dialog(frame, title) {
+    return frame.getByRole("dialog").filter({ hasText: title });
+}
+
+/**
+ * Runs `fn`; if it throws, saves a screenshot named `name` under test-results/ first (and says where).
+ * Page errors collected by openVirtPage() are appended to the error message.
+ */
+export async function snapOnFailure(page, name, fn) {
+    try {
+        return await fn();
+    } catch (e) {
+        const file = await screenshot(page, `FAILED-${name}`).catch(() => null);
+        if (file)
+            e.message += `\nscreenshot: ${file}`;
+        if (page.virtErrors?.length)
+            e.message += `\npage errors:\n${page.virtErrors.join("\n")}`;
+        throw e;
+    }
 }
