@@ -5,7 +5,7 @@
 
 import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -190,7 +190,7 @@ export async function defineTinyGuest(name, { disks = [], running = false, agent
         name: full, uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
         serialLog, disks: diskPaths, agent, memoryMiB,
     });
-    (await import("node:fs")).writeFileSync(xmlPath, xml);
+    writeFileSync(xmlPath, xml);
     await virsh("define", xmlPath);
     const g = { name: full, uuid, serialLog, disks: diskPaths, dir, xmlPath };
     if (running)

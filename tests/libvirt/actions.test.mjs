@@ -47,7 +47,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
     });
     after(async () => { await cleanupTestObjects() });
 
-    test("lifecycle via 337: start, suspend, resume, nmi, reboot, shutdown", async t => {
+    test("lifecycle_337: start, suspend, resume, nmi, reboot, shutdown", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("life");
@@ -93,7 +93,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
     });
 
     for (const name of ["337", "287"]) {
-        test(`start and destroy via ${name}`, async t => {
+        test(`start_destroy_${name}: the guest boots, then is forced off`, async t => {
             const b = await Bridge.start(name);
             t.after(() => b.closeBridge());
             const g = await defineTinyGuest(`sd${name}`);
@@ -107,7 +107,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         });
     }
 
-    test("autostart on and off", async t => {
+    test("autostart_toggle: on and off, as virsh dominfo shows", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("auto");
@@ -118,7 +118,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         assert.equal((await domInfo(g.name)).Autostart, "disable");
     });
 
-    test("delete without storage: the domain goes, its disk stays", async t => {
+    test("delete_keep_storage: the domain goes, its disk stays", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("delkeep", { disks: ["16M"] });
@@ -129,7 +129,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         assert.ok(existsSync(g.disks[0]), "the disk file must remain");
     });
 
-    test("delete with the storage of one of two disks: exactly that one goes", async t => {
+    test("delete_one_of_two_disks: exactly the ticked disk goes", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("delone", { disks: ["16M", "16M"] });
@@ -141,7 +141,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         assert.ok(!existsSync(g.disks[1]), "vdb was ticked and must be gone");
     });
 
-    test("delete a running VM: forced off, then removed with its storage", async t => {
+    test("delete_running: forced off, then removed with its storage", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("delrun", { disks: ["16M"], running: true });
@@ -154,7 +154,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         assert.ok(!existsSync(g.disks[0]));
     });
 
-    test("an action on a VM that does not exist: not-found with libvirt's error, no result", async t => {
+    test("action_not_found: not-found with libvirt's error, no result", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         for (const vm of ["cvtest-does-not-exist", "00000000-0000-4000-8000-00000000dead"]) {

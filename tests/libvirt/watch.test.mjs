@@ -39,7 +39,7 @@ describe("watch on qemu:///system follows virsh", () => {
         }));
     }
 
-    test("define, rename, start, suspend, destroy, undefine: each arrives as a patch", async () => {
+    test("watch_follows_virsh: define, rename, start, suspend, destroy, undefine arrive as patches", async () => {
         for (const w of watchers)
             assert.equal(Object.values(w.vms).filter(vm => vm.name.startsWith("cvtest-")).length, 0);
 
@@ -68,7 +68,7 @@ describe("watch on qemu:///system follows virsh", () => {
             assert.equal(w.vms[g.uuid], undefined);
     });
 
-    test("a transient VM appears while it runs and is removed when it stops", async () => {
+    test("watch_transient: a transient VM appears while it runs and goes when it stops", async () => {
         const g = await defineTinyGuest("transient");
         await expectPatch(g.uuid, vm => vm?.persistent === true, "for the defined VM");
         await virsh("undefine", g.name);
