@@ -37,6 +37,6 @@ export default tseslint.config(
     {
         // Functions passed to page.evaluate()/waitForFunction() run in the browser.
         files: ["tests/**/*.mjs"],
-        languageOptions: { globals: { ...globals.node, document: "readonly", window: "readonly", localStorage: "readonly" } },
+        languageOptions: { globals: { ...globals.node, document: "readonly", window: "readonly", localStorage: "readonly", StorageEvent: "readonly" } },
     },
 );

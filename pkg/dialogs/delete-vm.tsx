@@ -57,18 +57,16 @@ function DeleteVmDialog({ vm, onDone }: Props) {
                                 : _("The VM's definition is removed. It has no storage to delete.")}
                         </Content>
                     </StackItem>
-                    {disks.length > 0 &&
-                        <StackItem>
-                            {disks.map(disk =>
-                                <Checkbox key={disk.target} id={`virt-delete-disk-${disk.target}`}
-                                          className="virt-delete-disk"
-                                          isChecked={ticked.has(disk.target)}
-                                          onChange={(_ev, checked) => toggle(disk.target, checked)}
-                                          label={disk.source}
-                                          description={disk.device === "cdrom"
-                                              ? cockpit.format(_("CD/DVD $0"), disk.target)
-                                              : cockpit.format(_("Disk $0"), disk.target)} />)}
-                        </StackItem>}
+                    {disks.map(disk =>
+                        <StackItem key={disk.target}>
+                            <Checkbox id={`virt-delete-disk-${disk.target}`} className="virt-delete-disk"
+                                      isChecked={ticked.has(disk.target)}
+                                      onChange={(_ev, checked) => toggle(disk.target, checked)}
+                                      label={disk.source}
+                                      description={disk.device === "cdrom"
+                                          ? cockpit.format(_("CD/DVD $0"), disk.target)
+                                          : cockpit.format(_("Disk $0"), disk.target)} />
+                        </StackItem>)}
                 </Stack>
             </ModalBody>
             <ModalFooter>
