@@ -132,7 +132,11 @@ export class Bridge {
         });
         this.exited = new Promise(resolve => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
         this.exitStatus = null;
-        this.exited.then(s => { this.exitStatus = s; this.#wake() });
+        this.exited.then(s => {
+            this.exitStatus = s;
+            rmSync(this.dataHome, { recursive: true, force: true });
+            this.#wake();
+        });
         this.proc.stdin.on("error", () => {}); // EPIPE after the bridge died is reported through exitStatus
         this.stderrChunks = [];
         this.proc.stderr.on("data", d => this.stderrChunks.push(d));
@@ -361,7 +365,6 @@ export class Bridge {
         const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
         const status = await this.exited;
         clearTimeout(timer);
-        rmSync(this.dataHome, { recursive: true, force: true });
         return status;
     }
 }

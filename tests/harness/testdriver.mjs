@@ -2,7 +2,7 @@
 // Node files for libvirt's test driver: `test:///<absolute path>` serves the domains of such a file, in the
 // connecting process only, so thousands of defined VMs cost nothing.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -54,4 +54,11 @@ export function writeTestNode(count, { descriptionBytes = 0, unicode = false, di
 
 function hex(n) {
     return (n & 0xff).toString(16).padStart(2, "0");
+}
+
+/** Removes the directory writeTestNode() made for `uri`. */
+export function removeTestNode(uri) {
+    const dir = path.dirname(uri.slice("test://".length));
+    if (path.basename(dir).startsWith("cvtest-node-"))
+        rmSync(dir, { recursive: true, force: true });
 }

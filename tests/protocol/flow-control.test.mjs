@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
-import { writeTestNode } from "../harness/testdriver.mjs";
+import { removeTestNode, writeTestNode } from "../harness/testdriver.mjs";
 
 const WINDOW = 2 * 1024 * 1024;
 const BOUNDARY = 16384;
@@ -65,7 +65,10 @@ for (const name of bridgeNames()) {
             uri = writeTestNode(VMS, { descriptionBytes: 1500 });
             b = await Bridge.start(name);
         });
-        after(async () => { await b?.closeBridge() });
+        after(async () => {
+            await b?.closeBridge();
+            removeTestNode(uri);
+        });
 
         test("window: stops at 2 MiB + one frame without pongs, resumes per pong, completes", async () => {
             b.autoPong = false;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
-import { testVmDescription, testVmName, testVmUuid, writeTestNode } from "../harness/testdriver.mjs";
+import { removeTestNode, testVmDescription, testVmName, testVmUuid, writeTestNode } from "../harness/testdriver.mjs";
 
 const VMS = 2000;
 const MAX_FRAME = 1024 * 1024;
@@ -19,7 +19,10 @@ for (const name of bridgeNames()) {
             uri = writeTestNode(VMS, { descriptionBytes: 400, unicode: true });
             b = await Bridge.start(name);
         });
-        after(async () => { await b?.closeBridge() });
+        after(async () => {
+            await b?.closeBridge();
+            removeTestNode(uri);
+        });
 
         test("snapshot_2000: all VMs between reset and synced, valid frames ≤ 1 MiB", async () => {
             const t0 = Date.now();
