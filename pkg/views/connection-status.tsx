@@ -8,6 +8,7 @@ import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { VirtualMachineIcon } from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon.js";
+import { useEffect, useState } from "react";
 
 import { SYSTEM_URI, connectionLabel } from "../connections.ts";
 import type { ConnectionStatus } from "../types.ts";
@@ -105,10 +106,23 @@ export function ConnectionBadges({ connections }: { connections: readonly Connec
     );
 }
 
+const SLOW_MS = 10000;
+
+/** Loading: brief as a rule; if libvirt takes long to answer, it says so rather than spinning silently. */
 export function LoadingState() {
+    const [slow, setSlow] = useState(false);
+    useEffect(() => {
+        const timer = window.setTimeout(() => setSlow(true), SLOW_MS);
+        return () => window.clearTimeout(timer);
+    }, []);
     return (
         <EmptyState titleText={_("Loading virtual machines…")} headingLevel="h2" icon={Spinner}
-                    className="virt-loading" />
+                    className="virt-loading">
+            {slow &&
+                <EmptyStateBody>
+                    {_("libvirt is taking long to answer. The virtual machines show up as soon as it does.")}
+                </EmptyStateBody>}
+        </EmptyState>
     );
 }
 

@@ -100,8 +100,8 @@ export function DisksCard({ vm }: { vm: Vm }) {
                                     <Th modifier="fitContent">{_("Device")}</Th>
                                     <Th modifier="fitContent">{_("Bus")}</Th>
                                     <Th>{_("Source")}</Th>
-                                    <Th>{_("Format")}</Th>
-                                    <Th>{_("Access")}</Th>
+                                    <Th modifier="fitContent">{_("Format")}</Th>
+                                    <Th modifier="fitContent">{_("Access")}</Th>
                                 </Tr>
                             </Thead>
                             <Tbody>
