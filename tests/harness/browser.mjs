@@ -68,6 +68,8 @@ export async function openVirtPage(browser, ws, { connections, theme = "light", 
     return page;
 }
 
+// The helpers below take a Page, a Frame or a FrameLocator (the page inside the shell's iframe).
+
 /** Waits until every connection has synced or settled (the list's data-loaded hook). */
 export async function waitLoaded(frame, timeout = 20000) {
     await frame.locator('.virt-vm-list[data-loaded="true"]').waitFor({ state: "attached", timeout });

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The page as people reach it: inside the Cockpit shell, from its "Virtual machines" menu entry, with the VM
+// page's deep link carried in the shell's own URL.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded } from "../harness/browser.mjs";
+import { startCockpitWs } from "../harness/cockpit-ws.mjs";
+
+describe("in the Cockpit shell", () => {
+    let ws, browser;
+
+    before(async () => {
+        ws = await startCockpitWs();
+        browser = await launchBrowser();
+    });
+
+    after(async () => {
+        await browser?.close();
+        await ws?.stop();
+    });
+
+    const virtFrame = page => page.frameLocator('iframe[name="cockpit1:localhost/virt"]');
+
+    test("the menu entry opens the list; a VM link becomes the shell's URL", async () => {
+        const page = await openVirtPage(browser, ws, { connections: ["test:///default"], url: `${ws.base}/` });
+        await snapOnFailure(page, "shell-menu", async () => {
+            await page.getByRole("link", { name: "Virtual machines" }).click();
+            const frame = virtFrame(page);
+            await waitLoaded(frame);
+            await vmRow(frame, "test").getByRole("link", { name: "test" }).click();
+            await frame.getByRole("heading", { level: 1, name: "test" }).waitFor();
+            await page.waitForURL(url => url.pathname === "/virt" && url.hash === "#/vm/test%3A%2F%2F%2Fdefault/test");
+            await screenshot(page, "shell-vm-page");
+        });
+        await page.close();
+    });
+
+    test("a shell URL with a deep link opens that VM's page", async () => {
+        const page = await openVirtPage(browser, ws, {
+            connections: ["test:///default"], url: `${ws.base}/virt`, path: "/vm/test%3A%2F%2F%2Fdefault/test",
+        });
+        await snapOnFailure(page, "shell-deeplink", async () => {
+            const frame = virtFrame(page);
+            await frame.getByRole("heading", { level: 1, name: "test" }).waitFor();
+            await frame.getByRole("link", { name: "Virtual machines" }).click();
+            await waitLoaded(frame);
+            await page.waitForURL(url => url.pathname === "/virt" && (url.hash === "" || url.hash === "#/"));
+            assert.equal(await vmRow(frame, "test").count(), 1);
+        });
+        await page.close();
+    });
+});
