@@ -141,7 +141,7 @@ impl Hub {
             return Ok(conn);
         }
         let status = self.status();
-        let detail = status.message.unwrap_or_default();
+        let detail = status.message.unwrap_or_else(|| "still connecting".into());
         Err(match status.state {
             ConnState::AccessDenied => {
                 Problem::new(crate::problem::ProblemCode::AccessDenied, format!("No access to {}: {detail}", self.uri))

@@ -1,19 +1,22 @@
 //! The hub thread of one URI: connect, list, follow events, and on a lost connection retry
 //! with backoff and list again (libvirt does not replay missed events).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use log::{info, warn};
 use virt::connect::Connect;
 use virt::error::Error;
 
 use super::events::Registration;
-use super::read;
+use super::read::{self, XmlReader};
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
 use crate::problem::is_access_error;
+
+/// When to read a VM's XML again after it came late (its QEMU did not answer).
+const LATE_XML_RETRY: Duration = Duration::from_secs(20);
 
 /// Keepalive: a ping every 5 s, the connection is dead after 3 missed answers.
 const KEEPALIVE_INTERVAL: i32 = 5;
@@ -23,7 +26,7 @@ pub fn spawn(hub: Arc<Hub>, tx: Sender<HubCommand>, rx: Receiver<HubCommand>) {
     let name = format!("hub {}", hub.uri);
     std::thread::Builder::new()
         .name(name)
-        .spawn(move || Session { hub, tx, rx, generation: 0 }.run())
+        .spawn(move || Session { hub, tx, rx, generation: 0, reader: XmlReader::new(), retry: HashMap::new() }.run())
         .expect("spawn hub thread");
 }
 
@@ -32,6 +35,9 @@ struct Session {
     tx: Sender<HubCommand>,
     rx: Receiver<HubCommand>,
     generation: u64,
+    reader: XmlReader,
+    /// VMs whose XML came late, and when to try again.
+    retry: HashMap<String, Instant>,
 }
 
 /// Delay before the next connection attempt: quick at first (a restarting libvirtd is back
@@ -81,7 +87,11 @@ impl Session {
         let registration = Registration::register(&conn, &self.tx, self.generation);
         // Drivers without a network link (test:///) refuse keepalive; that is fine.
         let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
-        let vms = read::list_all(&conn, &self.hub.uri)?;
+        let table = &self.hub.table;
+        let listing =
+            read::list_all(&conn, &self.hub.uri, &mut self.reader, &|id| table.get(id).map(|e| e.vm.config.clone()))?;
+        let vms = listing.vms;
+        self.retry = listing.late.into_iter().map(|id| (id, Instant::now() + LATE_XML_RETRY)).collect();
         info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
         *self.hub.conn.write().unwrap() = Some(conn.clone());
         // Status first, then the table: watchers send `connected` before the snapshot.
@@ -93,11 +103,29 @@ impl Session {
     /// Follows events until the connection is lost.
     fn serve(&mut self, conn: &Connect) {
         loop {
-            let Ok(first) = self.rx.recv() else { return };
+            let now = Instant::now();
+            let next_retry = self.retry.values().min().copied();
+            let first = match next_retry {
+                Some(at) => match self.rx.recv_timeout(at.saturating_duration_since(now)) {
+                    Ok(command) => Some(command),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                },
+                None => match self.rx.recv() {
+                    Ok(command) => Some(command),
+                    Err(_) => return,
+                },
+            };
             // Drain what else is queued: a burst of events re-reads each VM once.
             let mut changed = BTreeSet::new();
+            let now = Instant::now();
+            let due: Vec<String> = self.retry.iter().filter(|(_, at)| **at <= now).map(|(id, _)| id.clone()).collect();
+            for id in due {
+                self.retry.remove(&id);
+                changed.insert(id);
+            }
             let mut lost = false;
-            for command in std::iter::once(first).chain(self.rx.try_iter()) {
+            for command in first.into_iter().chain(self.rx.try_iter()) {
                 match command {
                     HubCommand::DomainChanged(uuid) => {
                         changed.insert(uuid);
@@ -109,12 +137,18 @@ impl Session {
                 return;
             }
             for uuid in changed {
-                match read::read_one(conn, &self.hub.uri, &uuid) {
-                    Ok(vm) => {
-                        if vm.is_none() {
-                            self.hub.usage.forget(&uuid);
+                let previous = self.hub.table.get(&uuid).map(|e| e.vm.config.clone());
+                match read::read_one(conn, &self.hub.uri, &uuid, &mut self.reader, previous) {
+                    Ok(Some((vm, complete))) => {
+                        if !complete {
+                            self.retry.insert(uuid.clone(), Instant::now() + LATE_XML_RETRY);
                         }
-                        self.hub.table.update(&uuid, vm)
+                        self.hub.table.update(&uuid, Some(vm))
+                    }
+                    Ok(None) => {
+                        self.retry.remove(&uuid);
+                        self.hub.usage.forget(&uuid);
+                        self.hub.table.update(&uuid, None)
                     }
                     Err(err) => {
                         warn!("{}: re-reading {uuid} failed: {err}", self.hub.uri);
