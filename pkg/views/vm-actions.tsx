@@ -59,7 +59,7 @@ export function VmActions({ vm, pending, isCompact = false }: Props) {
                         onClick={() => select(primary)}>
                     {primary.label}
                 </Button>}
-            <Dropdown isOpen={isOpen} onOpenChange={setOpen} shouldFocusToggleOnSelect
+            <Dropdown isOpen={isOpen} onOpenChange={setOpen} shouldFocusToggleOnSelect shouldFocusFirstItemOnOpen
                       popperProps={{ position: "right", appendTo: () => document.body }}
                       toggle={ref =>
                           <MenuToggle ref={ref} variant="plain" isDisabled={busy} isExpanded={isOpen}

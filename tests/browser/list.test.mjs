@@ -58,6 +58,21 @@ describe("VM list (test:///default)", () => {
         await row.getByText("Running", { exact: true }).waitFor();
     }));
 
+    test("the action menu works from the keyboard", () => snapOnFailure(page, "list-keyboard", async () => {
+        const toggle = page.getByRole("button", { name: "Actions for test" });
+        await toggle.focus();
+        await page.keyboard.press("Enter");
+        const pause = page.getByRole("menuitem", { name: "Pause" });
+        await page.getByRole("menuitem", { name: "Shut down", exact: true }).and(page.locator(":focus")).waitFor();
+        for (let i = 0; i < 4; i++)
+            await page.keyboard.press("ArrowDown");
+        await pause.and(page.locator(":focus")).waitFor();
+        await page.keyboard.press("Enter");
+        await waitVmState(page, "test", "paused");
+        await page.getByRole("button", { name: "Resume test" }).press("Enter");
+        await waitVmState(page, "test", "running");
+    }));
+
     test("Force shut down asks first, naming the VM; Run starts it again", () => snapOnFailure(page, "list-force-off", async () => {
         await chooseAction(page, "test", "Force shut down");
         const confirm = dialog(page, "Force shut down test?");
