@@ -53,7 +53,7 @@ export function VmActions({ vm, pending, isCompact = false }: Props) {
         <Flex flexWrap={{ default: "nowrap" }} spaceItems={{ default: "spaceItemsSm" }}
               justifyContent={{ default: "justifyContentFlexEnd" }} alignItems={{ default: "alignItemsCenter" }}>
             {primary &&
-                <Button variant="secondary" size={isCompact ? "sm" : "default"}
+                <Button variant="secondary" size={isCompact ? "sm" : "default"} className="virt-primary-action"
                         isLoading={busy} isDisabled={busy}
                         aria-label={cockpit.format("$0 $1", primary.label, vm.name)}
                         onClick={() => select(primary)}>

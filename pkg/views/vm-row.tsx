@@ -39,10 +39,12 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
                         {vm.name}
                     </Button>
                 </Td>
-                <Td dataLabel={_("Connection")} className="virt-cell-text">{connectionLabel(vm.uri)}</Td>
+                <Td dataLabel={_("Connection")} className="virt-cell-connection">
+                    <span title={vm.uri}>{connectionLabel(vm.uri)}</span>
+                </Td>
                 <Td dataLabel={_("State")}><VmStateLabel state={vm.state} isCompact /></Td>
-                <Td dataLabel={_("vCPUs")}>{vm.vcpus}</Td>
-                <Td dataLabel={_("Memory")}>{formatBytes(vm.memory)}</Td>
+                <Td dataLabel={_("vCPUs")} className="virt-col-wide">{vm.vcpus}</Td>
+                <Td dataLabel={_("Memory")} className="virt-col-wide">{formatBytes(vm.memory)}</Td>
                 <Td isActionCell className="virt-cell-actions">
                     <VmActions vm={vm} pending={pending} isCompact />
                 </Td>

@@ -16,12 +16,13 @@ const _ = cockpit.gettext;
 export const ROW_HEIGHT = 49;
 export const FAILURE_ROW_HEIGHT = 49;
 
-const COLUMNS: readonly { column: SortColumn; title: string; width?: 40 }[] = [
-    { column: "name", title: _("Name"), width: 40 },
-    { column: "connection", title: _("Connection") },
+// `className` virt-col-wide: hidden on narrow screens (page.css), so the rest keeps a fixed row height.
+const COLUMNS: readonly { column: SortColumn; title: string; width?: 40; className?: string }[] = [
+    { column: "name", title: _("Name"), width: 40, className: "virt-cell-name" },
+    { column: "connection", title: _("Connection"), className: "virt-cell-connection" },
     { column: "state", title: _("State") },
-    { column: "vcpus", title: _("vCPUs") },
-    { column: "memory", title: _("Memory") },
+    { column: "vcpus", title: _("vCPUs"), className: "virt-col-wide" },
+    { column: "memory", title: _("Memory"), className: "virt-col-wide" },
 ];
 
 interface Props {
@@ -41,12 +42,14 @@ export function VmTable({ keys, sort, onSort }: Props) {
     return (
         <div className="virt-table-scroll" ref={scrollRef} tabIndex={-1}>
             {/* role="table": PatternFly defaults to "grid", which promises arrow-key cell navigation */}
-            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader role="table"
+            {/* gridBreakPoint "": no card layout on small screens, rows keep their fixed height */}
+            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader role="table" gridBreakPoint=""
                    aria-rowcount={keys.length + 1} className="virt-vm-table">
                 <Thead>
                     <Tr aria-rowindex={1}>
                         {COLUMNS.map((c, columnIndex) =>
                             <Th key={c.column} {...c.width ? { width: c.width } : { modifier: "nowrap" }}
+                                {...c.className ? { className: c.className } : {}}
                                 sort={{
                                     columnIndex,
                                     sortBy: { index: sortIndex, direction: sort.direction },
