@@ -7,7 +7,8 @@ import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-co
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { useState } from "react";
 
-import type { Vm, VmDisk } from "../types.ts";
+import { useVm } from "../store/hooks.ts";
+import { type Vm, type VmDisk, vmKey } from "../types.ts";
 
 import { openDialog } from "./dialog-host.tsx";
 
@@ -23,7 +24,9 @@ interface Props {
     onDone: (storage: string[] | null) => void;
 }
 
-function DeleteVmDialog({ vm, onDone }: Props) {
+function DeleteVmDialog({ vm: opened, onDone }: Props) {
+    // Follow the VM while the dialog is open (it may stop, or gain a disk); keep the last copy if it vanishes.
+    const vm = useVm(vmKey(opened.uri, opened.id)) ?? opened;
     const disks = deletableDisks(vm);
     const [ticked, setTicked] = useState<ReadonlySet<string>>(
         () => new Set(disks.filter(d => d.device === "disk").map(d => d.target)));
