@@ -6,9 +6,10 @@ import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from 
 import { PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
-import { useCallback, useState } from "react";
+import { useCallback } from "react";
 
 import { useConnections, useConnectionsLoaded, useListSelection, useVmCount } from "../store/hooks.ts";
+import { setListView, useListView } from "../store/list-view.ts";
 import { type Vm, isSettled } from "../types.ts";
 
 import { ConnectionAlerts, LoadingState, NoVmsState, isFailing } from "./connection-status.tsx";
@@ -20,9 +21,10 @@ import { VmTable } from "./vm-table.tsx";
 const _ = cockpit.gettext;
 
 export function VmList() {
-    const [text, setText] = useState("");
-    const [stateFilter, setStateFilter] = useState<StateFilter>("all");
-    const [sort, setSort] = useState<SortSpec>({ column: "name", direction: "asc" });
+    const { text, state: stateFilter, sort } = useListView();
+    const setText = (value: string) => setListView({ text: value });
+    const setStateFilter = (value: StateFilter) => setListView({ state: value });
+    const setSort = (value: SortSpec) => setListView({ sort: value });
 
     const connections = useConnections();
     const connectionsLoaded = useConnectionsLoaded();
@@ -43,7 +45,7 @@ export function VmList() {
                     <EmptyStateBody>{_("No virtual machine matches the filters.")}</EmptyStateBody>
                     <EmptyStateFooter>
                         <EmptyStateActions>
-                            <Button variant="link" onClick={() => { setText(""); setStateFilter("all") }}>
+                            <Button variant="link" onClick={() => setListView({ text: "", state: "all" })}>
                                 {_("Clear all filters")}
                             </Button>
                         </EmptyStateActions>

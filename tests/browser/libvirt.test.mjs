@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The page against a real libvirtd (qemu:///system, tests/lib/libvirtd.sh) with tiny real guests
 // (tests/harness/libvirt.mjs): the effect of each click is checked in libvirt with virsh, and changes made with
-// virsh show up on the page without a reload. Only cvtest-* guests made here are touched.
+// virsh show up on the page without a reload. Only cvtest-* guests made here are touched. The host may have many
+// other VMs, and the list renders only the rows in view: each test first filters the list to its guest.
 
 import assert from "node:assert/strict";
 import { existsSync, rmSync, unlinkSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { chooseAction, dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
+import { chooseAction, dialog, filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 import { URI, defineTinyGuest, domExists, domState, ensureLibvirtd, guestDir, virsh, waitFor } from "../harness/libvirt.mjs";
 
@@ -38,9 +39,11 @@ describe(`real libvirt (${URI})`, () => {
             await removeGuest(g);
     });
 
+    /** Defines a tiny guest and filters the list down to it. */
     async function newGuest(name, options) {
         const g = await defineTinyGuest(name, options);
         guests.push(g);
+        await filterList(page, g.name);
         return g;
     }
 
@@ -85,6 +88,7 @@ describe(`real libvirt (${URI})`, () => {
         await page.getByText(g.disks[0], { exact: false }).first().waitFor();
         await screenshot(page, "libvirt-failure-vm-page");
         await page.getByRole("link", { name: "Virtual machines" }).click();
+        await filterList(page, g.name);
 
         await page.getByRole("button", { name: `Dismiss the error about ${g.name}` }).click();
         await failure.waitFor({ state: "detached" });

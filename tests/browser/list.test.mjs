@@ -141,6 +141,7 @@ describe("VM list (test:///default)", () => {
     }));
 
     test("the VM name opens its deep-linked page; the breadcrumb leads back", () => snapOnFailure(page, "list-deeplink", async () => {
+        await page.getByRole("textbox", { name: "Filter by name" }).fill("tes");
         await vmRow(page, "test").getByRole("link", { name: "test" }).click();
         await page.getByRole("heading", { level: 1, name: "test" }).waitFor();
         assert.equal(new URL(page.url()).hash, "#/vm/test%3A%2F%2F%2Fdefault/test");
@@ -162,6 +163,9 @@ describe("VM list (test:///default)", () => {
         await waitLoaded(page);
         await vmRow(page, "test").waitFor();
         assert.equal(new URL(page.url()).hash, "#/");
+        // The list is filtered as it was left.
+        assert.equal(await page.getByRole("textbox", { name: "Filter by name" }).inputValue(), "tes");
+        await page.getByRole("textbox", { name: "Filter by name" }).fill("");
     }));
 
     test("a VM page for a VM that is not there says so, with a way back", () => snapOnFailure(page, "list-notfound", async () => {

@@ -75,6 +75,14 @@ export async function waitLoaded(frame, timeout = 20000) {
     await frame.locator('.virt-vm-list[data-loaded="true"]').waitFor({ state: "attached", timeout });
 }
 
+/**
+ * Filters the list by `text` (the name filter), so a row is rendered whatever its place in a long list: the list
+ * only renders the rows in view.
+ */
+export async function filterList(frame, text) {
+    await frame.getByRole("textbox", { name: "Filter by name" }).fill(text);
+}
+
 /** The row of the VM called `name` (a locator; select inside it by role and text). */
 export function vmRow(frame, name) {
     return frame.locator(`tr[data-vm-name="${name.replaceAll('"', '\\"')}"]`);
