@@ -4,7 +4,8 @@
 // - a snapshot (`reset` … `vms` … `synced`) is gathered off to the side and emitted as one change once it is
 //   complete, as a diff against the previous table, so a reconnect neither blinks nor re-renders unchanged rows;
 // - a later `vms` patch is emitted as it comes, minus entries equal to what we already had;
-// - a channel that closes with a problem is reopened with backoff; the table is kept meanwhile (rows stay).
+// - a channel that closes with a problem is reopened: at once quietly ("reconnecting") the first time, then with
+//   backoff and a visible failure; the table is kept meanwhile (rows stay).
 
 import type { ConnectionState, Vm } from "../types.ts";
 
@@ -31,6 +32,7 @@ interface WatchEvents extends Record<string, unknown> {
 }
 
 const CONNECTION_STATES: readonly string[] = ["connecting", "connected", "reconnecting", "unreachable", "access-denied"];
+const RETRY_QUICK_MS = 1000;
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 30000;
 
@@ -46,6 +48,8 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
     #status: WatchStatus = { state: "loading", message: null, problem: null, synced: false };
     #retryTimer: number | null = null;
     #retryDelay = RETRY_FIRST_MS;
+    /** channel failures since the connection was last "connected" */
+    #failures = 0;
 
     constructor(uri: string) {
         super();
@@ -104,10 +108,22 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         this.#channel = null;
         this.#snapshot = null;
         const problem = options.problem ?? "disconnected";
-        this.#setStatus({ state: "failed", problem, message: options.message ?? cockpit.message(problem) });
-        // A helper that is missing or too old won't appear by itself soon: retry slowly.
-        const delay = problem === "not-supported" ? RETRY_MAX_MS : this.#retryDelay;
-        this.#retryDelay = Math.min(this.#retryDelay * 2, RETRY_MAX_MS);
+        const message = options.message ?? cockpit.message(problem);
+        this.#failures++;
+        let delay;
+        if (problem === "not-supported") {
+            // A helper that is missing or too old won't appear by itself soon: say so, retry slowly.
+            this.#setStatus({ state: "failed", problem, message });
+            delay = RETRY_MAX_MS;
+        } else if (this.#failures === 1) {
+            // The helper went away (crashed, restarted): a quiet badge and a quick retry; the rows stay.
+            this.#setStatus({ state: "reconnecting", problem: null, message });
+            delay = RETRY_QUICK_MS;
+        } else {
+            this.#setStatus({ state: "failed", problem, message });
+            delay = this.#retryDelay;
+            this.#retryDelay = Math.min(this.#retryDelay * 2, RETRY_MAX_MS);
+        }
         this.#retryTimer = window.setTimeout(() => {
             this.#retryTimer = null;
             this.start();
@@ -141,8 +157,10 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         const state = connection.state;
         if (typeof state !== "string" || !CONNECTION_STATES.includes(state))
             return;
-        if (state === "connected")
+        if (state === "connected") {
             this.#retryDelay = RETRY_FIRST_MS;
+            this.#failures = 0;
+        }
         const message = typeof connection.message === "string" ? connection.message : null;
         this.#setStatus({ state: state as ConnectionState, message, problem: null });
     }

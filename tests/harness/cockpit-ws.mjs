@@ -116,6 +116,15 @@ export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE
         pageUrl: `${base}/cockpit/@localhost/virt/index.html`,
         dataDir,
         stderr: () => stderr,
+        /** PIDs of the helper processes of this session (ws runs in its own process group). */
+        helperPids() {
+            try {
+                return execFileSync("pgrep", ["-g", String(child.pid), "-f", path.basename(helperBin)], { encoding: "utf8" })
+                    .split("\n").filter(Boolean).map(Number);
+            } catch {
+                return []; // pgrep exits 1 when nothing matches
+            }
+        },
         async stop() {
             if (child.exitCode === null && child.signalCode === null) {
                 try { process.kill(-child.pid, "SIGTERM") } catch { /* gone */ }
