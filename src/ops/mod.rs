@@ -3,6 +3,7 @@
 //! its body, which the router runs with the channel.
 
 pub mod action;
+pub mod console;
 pub mod history;
 pub mod watch;
 
@@ -32,7 +33,8 @@ pub type OpBody = Box<dyn FnOnce(ChannelIo) -> OpFuture + Send>;
 pub type OpenFn = fn(&Map<String, Value>, &Arc<Context>) -> Result<OpBody, Problem>;
 
 /// Every op, by name. `docs/api.md` documents each; a unit test checks it does.
-pub const OPS: &[(&str, OpenFn)] = &[("watch", watch::open), ("action", action::open), ("history", history::open)];
+pub const OPS: &[(&str, OpenFn)] =
+    &[("watch", watch::open), ("action", action::open), ("history", history::open), ("console", console::open)];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let op = match options.get("op") {
