@@ -10,10 +10,13 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { VirtualMachineIcon } from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon.js";
 import { useEffect, useState } from "react";
 
-import { SYSTEM_URI, connectionLabel } from "../connections.ts";
+import { SESSION_URI, SYSTEM_URI, connectionLabel } from "../connections.ts";
 import type { ConnectionStatus } from "../types.ts";
 
 const _ = cockpit.gettext;
+
+/** qemu:///system, also spelled with an explicit unix transport or socket */
+const LOCAL_SYSTEM = /^qemu(\+unix)?:\/\/\/system(\?|$)/;
 
 export function isFailing(status: ConnectionStatus): boolean {
     return status.state === "unreachable" || status.state === "access-denied" || status.state === "failed";
@@ -33,7 +36,7 @@ function failureTitle(status: ConnectionStatus, several: boolean): string {
         : _("Cannot list virtual machines");
 }
 
-function FailureHints({ status, others }: { status: ConnectionStatus; others: boolean }) {
+function FailureHints({ status, others }: { status: ConnectionStatus; others: readonly ConnectionStatus[] }) {
     if (status.state === "access-denied") {
         return (
             <>
@@ -42,15 +45,26 @@ function FailureHints({ status, others }: { status: ConnectionStatus; others: bo
                         {_("To manage system VMs, add your user to the \"libvirt\" group and log in again, or log in as root or an administrator.")}
                     </Content>
                     : <Content component="p">{_("This user may not use this libvirt connection.")}</Content>}
-                {others && <Content component="p">{_("Virtual machines of the other connections are still shown.")}</Content>}
+                {others.length > 0 &&
+                    <Content component="p">
+                        {others.some(c => c.uri === SESSION_URI)
+                            ? _("Your session virtual machines are still shown.")
+                            : _("Virtual machines of the other connections are still shown.")}
+                    </Content>}
             </>
         );
     }
     if (status.state === "unreachable") {
+        let hint;
+        if (status.uri === SESSION_URI)
+            hint = _("Your own libvirt (the session daemon) could not be started. Check that libvirt's QEMU driver is installed; the journal has the details.");
+        else if (LOCAL_SYSTEM.test(status.uri))
+            hint = <>{_("Make sure libvirt is running, for example with")} <code>systemctl start libvirtd</code>.</>;
+        else
+            hint = _("Make sure libvirt is running there and the connection URI is right.");
         return (
             <Content component="p">
-                {_("Make sure libvirt is running, for example with")} <code>systemctl start libvirtd</code>.{" "}
-                {_("The page reconnects automatically.")}
+                {hint} {_("The page reconnects automatically.")}
             </Content>
         );
     }
@@ -64,7 +78,14 @@ function FailureHints({ status, others }: { status: ConnectionStatus; others: bo
     );
 }
 
-function ConnectionFailure({ status, several, others }: { status: ConnectionStatus; several: boolean; others: boolean }) {
+interface FailureProps {
+    status: ConnectionStatus;
+    several: boolean;
+    /** the connections that work */
+    others: readonly ConnectionStatus[];
+}
+
+function ConnectionFailure({ status, several, others }: FailureProps) {
     return (
         <Alert isInline variant={status.state === "access-denied" ? "warning" : "danger"}
                title={failureTitle(status, several)} className="virt-connection-alert"
@@ -81,7 +102,7 @@ export function ConnectionAlerts({ connections }: { connections: readonly Connec
     if (failing.length === 0)
         return null;
     const several = connections.length > 1;
-    const others = failing.length < connections.length;
+    const others = connections.filter(c => !isFailing(c));
     return (
         <Stack hasGutter className="virt-connection-alerts">
             {failing.map(status =>

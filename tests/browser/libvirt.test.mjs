@@ -120,3 +120,31 @@ describe(`real libvirt (${URI})`, () => {
         assert.equal(await domExists(g.name), false);
     }));
 });
+
+describe("a user without access to system VMs", { skip: URI !== "qemu:///system" && "needs qemu:///system" }, () => {
+    let ws, browser;
+
+    before(async () => {
+        await ensureLibvirtd();
+        ws = await startCockpitWs({ user: "nobody" });
+        browser = await launchBrowser();
+    });
+
+    after(async () => {
+        await browser?.close();
+        await ws?.stop();
+    });
+
+    test("says so, says how to get access, and still lists the other connection's VMs", async () => {
+        const page = await openVirtPage(browser, ws, { connections: [URI, "test:///default"] });
+        await snapOnFailure(page, "libvirt-access-denied", async () => {
+            await waitLoaded(page);
+            await page.getByRole("heading", { name: /No access to system VMs$/ }).waitFor();
+            await page.getByText('add your user to the "libvirt" group', { exact: false }).waitFor();
+            await page.getByText("still shown", { exact: false }).waitFor();
+            await vmRow(page, "test").waitFor();
+            await screenshot(page, "access-denied");
+        });
+        await page.close();
+    });
+});

@@ -10,7 +10,7 @@
 // One cockpit-ws means one login session, so one helper process: test:/// state lives as long as `ws` does.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -44,6 +44,11 @@ export function ensurePageBuilt() {
     execFileSync(process.execPath, [path.join(REPO, "pkg/build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
+function userIds(name) {
+    const id = flag => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+    return { uid: id("-u"), gid: id("-g") };
+}
+
 export function freePort() {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
@@ -75,9 +80,10 @@ async function waitForPort(port, child, timeoutMs) {
 
 /**
  * Starts cockpit-ws. Options: `bridge` ("337", "287" or a path; default $CVIRT_BROWSER_BRIDGE or "337"),
- * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper).
+ * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper), `user` (a user
+ * name: run ws, and so the bridge and the helper, as that user, with a fresh home; the tests run as root).
  */
-export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {} } = {}) {
+export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {}, user } = {}) {
     ensurePageBuilt();
     const bridgePath = BRIDGES[bridge] ?? bridge;
     if (!existsSync(bridgePath))
@@ -86,13 +92,26 @@ export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE
 
     const dataDir = mkdtempSync(path.join(tmpdir(), "cvtest-ws-"));
     execFileSync(path.join(REPO, "scripts/stage-package.sh"), [dataDir, helperBin], { stdio: "inherit" });
+    const asUser = user ? userIds(user) : null;
+    const userEnv = {};
+    if (asUser) {
+        const home = path.join(dataDir, "home");
+        mkdirSync(home);
+        chownSync(home, asUser.uid, asUser.gid);
+        chmodSync(dataDir, 0o755);
+        Object.assign(userEnv, { HOME: home, USER: user, LOGNAME: user, XDG_RUNTIME_DIR: home });
+    }
 
     const port = await freePort();
     const wsArgs = [cockpitWsPath(), "--no-tls", `--local-session=${bridgePath}`, "--port", String(port),
         "--address", "127.0.0.1"];
-    const argv = process.env.DBUS_SESSION_BUS_ADDRESS ? wsArgs : ["dbus-run-session", "--", ...wsArgs];
+    const argv = process.env.DBUS_SESSION_BUS_ADDRESS && !user ? wsArgs : ["dbus-run-session", "--", ...wsArgs];
+    const baseEnv = { ...process.env };
+    if (asUser)
+        delete baseEnv.DBUS_SESSION_BUS_ADDRESS; // root's session bus is not theirs
     const child = spawn(argv[0], argv.slice(1), {
-        env: { ...process.env, XDG_DATA_HOME: dataDir, ...env },
+        env: { ...baseEnv, XDG_DATA_HOME: dataDir, ...userEnv, ...env },
+        ...asUser ? { uid: asUser.uid, gid: asUser.gid } : {},
         stdio: ["ignore", "ignore", "pipe"],
         detached: true, // its own process group: stop() ends ws, the bridge and the helper together
     });
