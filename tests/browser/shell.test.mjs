@@ -8,7 +8,11 @@ import { after, before, describe, test } from "node:test";
 import { launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 
-describe("in the Cockpit shell", () => {
+// Cockpit 337's shell builds its menu from what the bridge reports; with the 287 bridge under it the menu stays
+// empty. That is a mismatch of the two Cockpits, not of this page, whose own tests do run on 287.
+const BRIDGE_287 = process.env.CVIRT_BROWSER_BRIDGE === "287";
+
+describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 287 bridge has no menu" }, () => {
     let ws, browser;
 
     before(async () => {
