@@ -33,6 +33,11 @@ run: stage
 check: all
 	tests/run-all.sh
 
+# Benchmarks of issue 4 (about 10 minutes, root, libvirtd): results in .cache/bench, explained in docs/benchmarks.md.
+bench:
+	bench/run.sh
+.PHONY: bench
+
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets --locked -- -D warnings
