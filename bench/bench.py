@@ -7,9 +7,11 @@ Phases, in this order, all in one run so that ratios compare like with like:
              5,000 / 10,000 defined VMs, then 200 defined cvbench-* VMs on qemu:///system
   bridge     the same open → synced through cockpit-bridge, paired with the helper alone
   memory     peak RSS (VmHWM) with 1,000 running test:/// VMs and a full hour of history (720
-             points per VM), and alongside, 50 real running VMs on qemu:///system, same history
-  steady     helper CPU seconds per minute, 50 real running VMs, default 5 s tick, one usage watch
-  latency    `virsh suspend` / `resume` → the helper's patch with the new state, 20 times
+             points per VM at a 250 ms tick: 3 minutes), beside the steady phase
+  steady     helper CPU seconds per minute, 50 real running no-OS guests, default 5 s tick, one
+             usage watch, 3 windows of 60 s
+  latency    `virsh suspend` / `resume` → the helper's patch with the new state, 20 times, on the
+             steady phase's helper
 Writes .cache/bench/results.json and results.md; prints results.md.
 """
 
