@@ -41,6 +41,11 @@ pub const TICK_GROUPS: u32 = sys::VIR_DOMAIN_STATS_STATE
 /// All running VMs, without waiting for a busy QEMU monitor (its VM comes back with fewer fields).
 pub fn running_domain_stats(conn: &Connect, groups: u32) -> Result<Vec<DomainRecord>, Error> {
     let flags = sys::VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | sys::VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+    domain_stats(conn, groups, flags)
+}
+
+/// `virConnectGetAllDomainStats` with the given groups and flags, decoded.
+pub fn domain_stats(conn: &Connect, groups: u32, flags: u32) -> Result<Vec<DomainRecord>, Error> {
     let mut records: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
     // SAFETY: valid connection and out-pointer; the list is freed below.
     let count = unsafe { sys::virConnectGetAllDomainStats(conn.as_ptr(), groups, &mut records, flags) };

@@ -9,6 +9,7 @@ mod read;
 mod session;
 mod table;
 mod usage_table;
+mod xml_reader;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,13 +1,9 @@
 //! Reading VMs from libvirt (blocking calls; only ever on the hub thread or a worker).
 //!
-//! A VM's XML needs its QEMU job, so reading it blocks while that QEMU does not answer (a
-//! stopped process, a hung monitor: measured 30 s, then libvirt gives up). XML is therefore read
-//! by an [`XmlReader`] with a deadline; a VM whose XML is late is listed from calls that need no
-//! job (name, state, vCPUs, memory) or its last known config, and read again later.
+//! A VM whose XML is late (see `xml_reader.rs`) is listed from calls that need no job (name,
+//! state, vCPUs, memory) or its last known config, and read again later.
 
-use std::collections::HashSet;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
 
 use log::warn;
 use virt::connect::Connect;
@@ -15,6 +11,8 @@ use virt::domain::Domain;
 use virt::error::Error;
 use virt_sys as sys;
 
+use super::bulk_stats::{DomainRecord, domain_stats};
+use super::xml_reader::XmlReader;
 use crate::model::state::{reason_name, state_name};
 use crate::model::{DomainConfig, Vm};
 use crate::xml::parse_domain;
@@ -30,65 +28,20 @@ fn uuids(conn: &Connect, flag: sys::virConnectListAllDomainsFlags) -> Result<Has
     conn.list_all_domains(flag)?.iter().map(Domain::uuid_string).collect()
 }
 
-/// How long a VM's XML may take before we list the VM without it and retry later.
-const XML_DEADLINE: Duration = Duration::from_secs(3);
-
-type XmlRequest = (Domain, mpsc::Sender<Result<String, Error>>);
-
-/// Reads domain XML on a worker thread, waiting at most [`XML_DEADLINE`]. A worker stuck in
-/// libvirt is abandoned (it finishes when libvirt gives up) and replaced.
-pub struct XmlReader {
-    tx: mpsc::Sender<XmlRequest>,
-}
-
-impl XmlReader {
-    pub fn new() -> XmlReader {
-        let (tx, rx) = mpsc::channel::<XmlRequest>();
-        std::thread::Builder::new()
-            .name("xml reader".into())
-            .spawn(move || {
-                for (domain, reply) in rx {
-                    let _ = reply.send(domain.xml_desc(0));
-                }
-            })
-            .expect("spawn XML reader thread");
-        XmlReader { tx }
-    }
-
-    /// The live XML, or `Ok(None)` if it did not come in time.
-    fn read(&mut self, domain: &Domain) -> Result<Option<String>, Error> {
-        let (reply_tx, reply_rx) = mpsc::channel();
-        if self.tx.send((domain.clone(), reply_tx.clone())).is_err() {
-            *self = XmlReader::new();
-            let _ = self.tx.send((domain.clone(), reply_tx));
-        }
-        match reply_rx.recv_timeout(XML_DEADLINE) {
-            Ok(result) => result.map(Some),
-            Err(_) => {
-                warn!(
-                    "reading the XML of {} takes too long; its QEMU may not answer",
-                    domain.name().unwrap_or_default()
-                );
-                *self = XmlReader::new();
-                Ok(None)
-            }
-        }
-    }
-}
-
 /// The result of a listing: every VM, and those whose XML was late (to be read again).
 pub struct Listing {
     pub vms: Vec<Vm>,
     pub late: Vec<String>,
 }
 
-/// Every VM of the connection: one listing, three flag listings, then state and XML per VM.
-/// A VM that vanishes mid-listing is skipped; one whose XML we cannot parse, or that is late, is
-/// still listed.
+/// Every VM of the connection with round trips independent of the number of VMs, except the
+/// XML: one listing, three flag listings, one bulk call for every state, then the XML of all VMs,
+/// a few at a time. A VM that vanishes mid-listing is skipped; one whose XML we cannot parse, or
+/// that is late, is still listed.
 pub fn list_all(
     conn: &Connect,
     uri: &str,
-    reader: &mut XmlReader,
+    reader: &XmlReader,
     known: &dyn Fn(&str) -> Option<DomainConfig>,
 ) -> Result<Listing, Error> {
     let domains = conn.list_all_domains(0)?;
@@ -97,14 +50,30 @@ pub fn list_all(
         managed_save: uuids(conn, sys::VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)?,
         transient: uuids(conn, sys::VIR_CONNECT_LIST_DOMAINS_TRANSIENT)?,
     };
+    // The state group needs no QEMU job, so this never waits for a stuck VM.
+    let states: HashMap<String, (i32, i32)> = domain_stats(conn, sys::VIR_DOMAIN_STATS_STATE, 0)?
+        .iter()
+        .map(|record| (record.uuid.clone(), state_from(record)))
+        .collect();
+    let xmls = reader.read_all(&domains);
     let mut listing = Listing { vms: Vec::with_capacity(domains.len()), late: Vec::new() };
-    for domain in &domains {
+    for (domain, xml) in domains.iter().zip(xmls) {
         let uuid = domain.uuid_string()?;
-        let persistent = !flags.transient.contains(&uuid);
-        let autostart = flags.autostart.contains(&uuid);
-        let managed_save = flags.managed_save.contains(&uuid);
-        let previous = known(&uuid);
-        match read_vm(domain, uri, uuid.clone(), reader, previous, (persistent, autostart, managed_save)) {
+        let result = (|| {
+            let state = match states.get(&uuid) {
+                Some(state) => *state,
+                // Defined after the bulk call.
+                None => state_of(domain)?,
+            };
+            let facts = Facts {
+                state,
+                persistent: !flags.transient.contains(&uuid),
+                autostart: flags.autostart.contains(&uuid),
+                managed_save: flags.managed_save.contains(&uuid),
+            };
+            build_vm(domain, uri, uuid.clone(), xml?, known(&uuid), facts)
+        })();
+        match result {
             Ok((vm, complete)) => {
                 if !complete {
                     listing.late.push(uuid);
@@ -118,13 +87,26 @@ pub fn list_all(
     Ok(listing)
 }
 
+fn state_from(record: &DomainRecord) -> (i32, i32) {
+    let field = |name| record.get(name).unwrap_or(0.0) as i32;
+    (field("state.state"), field("state.reason"))
+}
+
+/// What libvirt says about a VM besides its XML.
+struct Facts {
+    state: (i32, i32),
+    persistent: bool,
+    autostart: bool,
+    managed_save: bool,
+}
+
 /// The current state of one VM by UUID; `None` if it no longer exists. The flag is false when
 /// its XML was late (the VM is then described by `previous` or cheap calls).
 pub fn read_one(
     conn: &Connect,
     uri: &str,
     uuid: &str,
-    reader: &mut XmlReader,
+    reader: &XmlReader,
     previous: Option<DomainConfig>,
 ) -> Result<Option<(Vm, bool)>, Error> {
     let domain = match conn.lookup_domain_by_uuid_string(uuid) {
@@ -136,7 +118,8 @@ pub fn read_one(
         let persistent = domain.is_persistent()?;
         let autostart = if persistent { domain.autostart()? } else { false };
         let managed_save = persistent && domain.has_managed_save(0)?;
-        read_vm(&domain, uri, uuid.to_string(), reader, previous, (persistent, autostart, managed_save))
+        let facts = Facts { state: state_of(&domain)?, persistent, autostart, managed_save };
+        build_vm(&domain, uri, uuid.to_string(), reader.read(&domain)?, previous, facts)
     })();
     match result {
         Ok(vm) => Ok(Some(vm)),
@@ -145,17 +128,17 @@ pub fn read_one(
     }
 }
 
-/// One VM; the flag is false if its XML was late.
-fn read_vm(
+/// One VM from its XML (`None`: late); the flag is false if the XML was late.
+fn build_vm(
     domain: &Domain,
     uri: &str,
     uuid: String,
-    reader: &mut XmlReader,
+    xml: Option<String>,
     previous: Option<DomainConfig>,
-    (persistent, autostart, managed_save): (bool, bool, bool),
+    facts: Facts,
 ) -> Result<(Vm, bool), Error> {
-    let (state, reason) = state_of(domain)?;
-    let (config, complete) = match reader.read(domain)? {
+    let Facts { state: (state, reason), persistent, autostart, managed_save } = facts;
+    let (config, complete) = match xml {
         Some(xml) => {
             let config = parse_domain(&xml).unwrap_or_else(|err| {
                 warn!("VM {uuid}: {err:#}; listing it with partial data");

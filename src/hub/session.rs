@@ -11,7 +11,8 @@ use virt::connect::Connect;
 use virt::error::Error;
 
 use super::events::Registration;
-use super::read::{self, XmlReader};
+use super::read;
+use super::xml_reader::XmlReader;
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
 use crate::problem::is_access_error;
 
@@ -89,7 +90,7 @@ impl Session {
         let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
         let table = &self.hub.table;
         let listing =
-            read::list_all(&conn, &self.hub.uri, &mut self.reader, &|id| table.get(id).map(|e| e.vm.config.clone()))?;
+            read::list_all(&conn, &self.hub.uri, &self.reader, &|id| table.get(id).map(|e| e.vm.config.clone()))?;
         let vms = listing.vms;
         self.retry = listing.late.into_iter().map(|id| (id, Instant::now() + LATE_XML_RETRY)).collect();
         info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
@@ -138,7 +139,7 @@ impl Session {
             }
             for uuid in changed {
                 let previous = self.hub.table.get(&uuid).map(|e| e.vm.config.clone());
-                match read::read_one(conn, &self.hub.uri, &uuid, &mut self.reader, previous) {
+                match read::read_one(conn, &self.hub.uri, &uuid, &self.reader, previous) {
                     Ok(Some((vm, complete))) => {
                         if !complete {
                             self.retry.insert(uuid.clone(), Instant::now() + LATE_XML_RETRY);

@@ -54,7 +54,9 @@ pub struct Series {
 
 impl History {
     pub fn new(capacity: usize) -> History {
-        History { points: VecDeque::with_capacity(capacity.min(64)), capacity: capacity.max(1) }
+        // Allocated once at full size: growing by doubling would leave freed buffers behind.
+        let capacity = capacity.max(1);
+        History { points: VecDeque::with_capacity(capacity), capacity }
     }
 
     pub fn push(&mut self, point: Point) {

@@ -86,8 +86,13 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, usage: bool) -> OpResult {
 async fn send_usage(io: &mut ChannelIo, hub: &Hub, since: Option<u64>) -> u64 {
     if since.is_none() {
         let points = (SPARKLINE_SECONDS * 1000 / hub.poll_config.tick.as_millis().max(1) as u64) as usize;
-        io.writable().await;
-        io.send_json(&json!({ "sparklines": hub.usage.recent_cpu(points) }));
+        let sparklines: Vec<(String, String)> = hub
+            .usage
+            .recent_cpu(points)
+            .into_iter()
+            .map(|(id, cpu)| (id, serde_json::to_string(&cpu).expect("numbers serialize")))
+            .collect();
+        send_split(io, "{\"sparklines\":{", sparklines, true).await;
     }
     let changes = hub.usage.changes_since(since.unwrap_or(0));
     let mut head = json!({ "tick": changes.tick, "interval": hub.poll_config.tick.as_secs_f64() });
@@ -98,27 +103,15 @@ async fn send_usage(io: &mut ChannelIo, hub: &Hub, since: Option<u64>) -> u64 {
         head["host"] = serde_json::from_str(host.get()).expect("host usage is JSON");
     }
     let head = head.to_string();
-    // {<head fields>, "usage": {id: usage|null, …}}, split like `send_vms`.
+    // {<head fields>, "usage": {id: usage|null, …}}
     let open = format!("{},\"usage\":{{", &head[..head.len() - 1]);
-    let mut message = open.clone();
-    let mut empty = true;
-    for (id, usage) in changes.vms {
-        if !empty {
-            message.push(',');
-        }
-        empty = false;
-        message.push_str(&serde_json::to_string(&id).expect("strings serialize"));
-        message.push(':');
-        message.push_str(usage.as_ref().map_or("null", |u| u.get()));
-        if message.len() >= MAX_MESSAGE_BYTES {
-            flush(io, &mut message).await;
-            message = open.clone();
-            empty = true;
-        }
-    }
-    if !empty || since.is_none() || changes.host.is_some() {
-        flush(io, &mut message).await;
-    }
+    let items = changes
+        .vms
+        .into_iter()
+        .map(|(id, usage)| (id, usage.as_ref().map_or("null", |u| u.get()).to_string()))
+        .collect();
+    // A first message, or one with host numbers, goes out even without VMs.
+    send_split(io, &open, items, since.is_none() || changes.host.is_some()).await;
     changes.tick
 }
 
@@ -138,23 +131,38 @@ async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
     epoch
 }
 
-/// Sends `{"vms": {id: vm|null, …}}` messages of bounded size, waiting for the browser between them.
+/// Sends `{"vms": {id: vm|null, …}}` messages of bounded size.
 async fn send_vms(io: &mut ChannelIo, changes: Vec<(String, Option<Arc<VmEntry>>)>) {
-    let mut message = String::new();
-    for (id, entry) in changes {
-        if message.is_empty() {
-            message.push_str("{\"vms\":{");
-        } else {
+    let items = changes
+        .into_iter()
+        .map(|(id, entry)| (id, entry.as_ref().map_or("null", |entry| entry.json.get()).to_string()))
+        .collect();
+    send_split(io, "{\"vms\":{", items, false).await;
+}
+
+/// Sends `<open>"id":json,…}}` messages, each at most about [`MAX_MESSAGE_BYTES`], waiting for
+/// the browser's window before each. `open` ends inside the object that maps ids to values.
+/// With `even_if_empty`, an empty map is still sent once.
+async fn send_split(io: &mut ChannelIo, open: &str, items: Vec<(String, String)>, even_if_empty: bool) {
+    let mut message = String::from(open);
+    let mut count = 0;
+    let mut sent_any = false;
+    for (id, json) in items {
+        if count > 0 {
             message.push(',');
         }
+        count += 1;
         message.push_str(&serde_json::to_string(&id).expect("strings serialize"));
         message.push(':');
-        message.push_str(entry.as_ref().map_or("null", |entry| entry.json.get()));
+        message.push_str(&json);
         if message.len() >= MAX_MESSAGE_BYTES {
             flush(io, &mut message).await;
+            message.push_str(open);
+            count = 0;
+            sent_any = true;
         }
     }
-    if !message.is_empty() {
+    if count > 0 || (even_if_empty && !sent_any) {
         flush(io, &mut message).await;
     }
 }
