@@ -142,7 +142,11 @@ rpm: $(TARFILE)
 	cp $(PKG_BUILDDIR)/rpm/RPMS/*/*.rpm $(PKG_BUILDDIR)/rpm/SRPMS/*.rpm $(OUTDIR)/
 	@ls -1 $(OUTDIR)/cockpit-virt-$(VERSION)-*.rpm
 
+# Builds the tarball, the .deb and the .rpm, installs the .deb on this machine and removes it again (as root).
+check-install:
+	tests/install/run.sh
+
 clean:
 	rm -rf target dist .cache/run
 
-.PHONY: all helper page stage run check lint install uninstall clean dist deb rpm
+.PHONY: all helper page stage run check lint install uninstall clean dist deb rpm check-install

@@ -30,7 +30,8 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
           libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-config-network libvirt-clients libvirt-dev
           qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
           busybox-static cpio gzip)
-test_pkgs=(chromium fonts-liberation python3 curl)
+test_pkgs=(chromium fonts-liberation python3 curl
+           dpkg-dev debhelper lintian appstream rpm rpmlint)  # tests/install (make check-install)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
