@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Browser smoke test of the installed package: cockpit-ws (--local-session, bridge 337) serves the page from
-// /usr/share/cockpit/virt and the bridge spawns the installed helper; headless Chromium lists test:///default's VM,
-// force-shuts it down and runs it again.
+// /usr/share/cockpit/virt and the bridge spawns the installed helper; headless Chromium lists a tiny real guest on
+// qemu:///system, runs it (the guest boots: its serial marker appears) and shuts it down gracefully (ACPI: the
+// guest powers itself off).
 //
 //   node tests/install/browser-smoke.mjs HELPER        e.g. /usr/lib/cockpit/cockpit-virt-helper
 
@@ -13,6 +14,7 @@ import path from "node:path";
 import { chooseAction, dialog, launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState }
     from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
+import { READY, SHUTDOWN, defineTinyGuest, domState, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
 
 const helper = process.argv[2];
 if (!helper) {
@@ -29,6 +31,7 @@ const ws = await startCockpitWs({
     env: { XDG_DATA_HOME: emptyHome, XDG_DATA_DIRS: "/usr/local/share:/usr/share" },
 });
 let browser;
+let guest;
 try {
     // What cockpit-ws serves is the installed bundle, byte for byte.
     for (const file of ["index.html", "index.js", "index.css"]) {
@@ -38,25 +41,32 @@ try {
             `virt/${file} is not ${INSTALLED}/${file}`);
     }
 
+    guest = await defineTinyGuest("install");
     browser = await launchBrowser();
-    const page = await openVirtPage(browser, ws, { connections: ["test:///default"] });
+    const page = await openVirtPage(browser, ws, { connections: ["qemu:///system"] });
     await snapOnFailure(page, "install-smoke", async () => {
         await waitLoaded(page);
-        await waitVmState(page, "test", "running");
-        await vmRow(page, "test").getByText("Running", { exact: true }).waitFor();
+        await waitVmState(page, guest.name, "shutoff");
 
-        await chooseAction(page, "test", "Force shut down");
-        await dialog(page, "Force shut down test?").getByRole("button", { name: "Force shut down" }).click();
-        await waitVmState(page, "test", "shutoff");
-        await vmRow(page, "test").getByText("Shut off", { exact: true }).waitFor();
+        await vmRow(page, guest.name).getByRole("button", { name: `Run ${guest.name}` }).click();
+        await waitVmState(page, guest.name, "running");
+        await waitForSerial(guest, READY, 90000);
 
-        await vmRow(page, "test").getByRole("button", { name: "Run test" }).click();
-        await waitVmState(page, "test", "running");
+        await chooseAction(page, guest.name, "Shut down");
+        await dialog(page, `Shut down ${guest.name}?`).getByRole("button", { name: "Shut down" }).click();
+        await waitForSerial(guest, SHUTDOWN, 60000);
+        await waitFor(async () => await domState(guest.name) === "shut off", 60000, { what: "the guest powered off" });
+        await waitVmState(page, guest.name, "shutoff", 30000);
         assert.deepEqual(page.virtErrors, []);
     });
-    console.log(`ok browser: ${ws.pageUrl} served ${INSTALLED}; listed, shut down and ran "test"`);
+    console.log(`ok browser: ${ws.pageUrl} served ${INSTALLED}; ran and shut down the tiny guest ${guest.name}`);
 } finally {
     await browser?.close();
     await ws.stop();
+    if (guest) {
+        await virsh("destroy", guest.name).catch(() => {});
+        await virsh("undefine", guest.name).catch(() => {});
+        rmSync(guest.dir, { recursive: true, force: true });
+    }
     rmSync(emptyHome, { recursive: true, force: true });
 }
