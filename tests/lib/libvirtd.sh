@@ -5,6 +5,8 @@
 #                       `virsh -c qemu:///system uri` answers. If libvirtd already runs, use it as it is.
 #   libvirtd.sh stop    destroy running cvtest-* domains, then stop only the daemons `start` recorded (none if
 #                       another libvirtd has replaced ours: it depends on virtlogd and the system bus).
+#   libvirtd.sh restart stop and start again the libvirtd `start` recorded (running guests keep running), with
+#                       the same command, and record its new pid; exit 3 if libvirtd was not started by the suite.
 #   libvirtd.sh env     print the environment tests use (shell syntax).
 #   libvirtd.sh status  exit 0 if qemu:///system answers.
 # Tests share a libvirtd with whatever else runs on the machine, so they create and touch only objects named
@@ -107,10 +109,38 @@ stop() {
     rm -f "$state"
 }
 
+restart() {
+    [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
+    local ours running new
+    ours=$(awk '$1 == "libvirtd" { print $2 }' "$state" 2>/dev/null || true)
+    running=$(pid_from /run/libvirtd.pid)
+    if [ -z "$ours" ] || [ "$ours" != "$running" ] || ! alive "$ours"; then
+        log "libvirtd ${running:-(none)} was not started by the test suite; not restarting it"
+        exit 3
+    fi
+    # No flock here: the daemons `start` forked inherited its lock fd and hold the lock for their lifetime.
+    kill -TERM "$ours"
+    for _ in $(seq 100); do alive "$ours" || break; sleep 0.1; done
+    alive "$ours" && { log "libvirtd ($ours) ignored SIGTERM, killing"; kill -KILL "$ours" || true; }
+    rm -f /run/libvirtd.pid
+    libvirtd -d 9>&-
+    for _ in $(seq 50); do [ -s /run/libvirtd.pid ] && break; sleep 0.1; done
+    new=$(pid_from /run/libvirtd.pid)
+    sed -i "s/^libvirtd $ours\$/libvirtd $new/" "$state"
+    log "restarted libvirtd ($ours, now $new)"
+    for _ in $(seq 300); do
+        if answers; then return 0; fi
+        sleep 0.1
+    done
+    log "libvirtd restarted but $uri does not answer after 30 s"
+    exit 1
+}
+
 case ${1:-} in
     start) start ;;
     stop) stop ;;
+    restart) restart ;;
     env) echo "LIBVIRT_DEFAULT_URI=$uri; export LIBVIRT_DEFAULT_URI" ;;
     status) answers ;;
-    *) echo "usage: $0 start|stop|env|status" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|restart|env|status" >&2; exit 2 ;;
 esac
