@@ -74,3 +74,48 @@ export function isSettled(status: ConnectionStatus): boolean {
 export function vmKey(uri: string, id: string): string {
     return uri + " " + id;
 }
+
+/** Live usage of one running VM, one tick (docs/api.md, watch with `"usage": true`). */
+export interface VmUsage {
+    /** percent of the VM's vCPUs, 0–100 */
+    cpu: number;
+    /** bytes; the assigned memory when `memoryFromGuest` is false */
+    memoryUsed: number;
+    memoryTotal: number;
+    /** the guest reports memory statistics (balloon driver) */
+    memoryFromGuest: boolean;
+    /** bytes per second, summed over the VM's disks and interfaces */
+    diskRead: number;
+    diskWrite: number;
+    netRx: number;
+    netTx: number;
+    /** false while the VM's QEMU does not answer */
+    responding: boolean;
+}
+
+/** The host of a connection, one tick. */
+export interface HostUsage {
+    cpus: number;
+    /** percent of all host CPUs */
+    cpu: number;
+    memoryTotal: number;
+    memoryUsed: number;
+}
+
+/** The helper's usage history of one VM (op `history`): columns of equal length, oldest first. */
+export interface UsageSeries {
+    /** Unix seconds */
+    time: number[];
+    cpu: number[];
+    memoryUsed: number[];
+    diskRead: number[];
+    diskWrite: number[];
+    netRx: number[];
+    netTx: number[];
+}
+
+/** States in which a VM has a QEMU process, and so usage. */
+export function isActive(state: VmState): boolean {
+    return state === "running" || state === "blocked" || state === "paused" || state === "pmsuspended" ||
+        state === "shutdown";
+}

@@ -6,8 +6,10 @@
 // - a later `vms` patch is emitted as it comes, minus entries equal to what we already had;
 // - a channel that closes with a problem is reopened: at once quietly ("reconnecting") the first time, then with
 //   backoff and a visible failure; the table is kept meanwhile (rows stay).
+// It asks for live usage too (`"usage": true`): `sparklines` and each tick are passed on as typed `usage` events,
+// unchanged; store/usage-store.ts keeps them.
 
-import type { ConnectionState, Vm } from "../types.ts";
+import type { ConnectionState, HostUsage, Vm, VmUsage } from "../types.ts";
 
 import { Emitter } from "./emitter.ts";
 import { sameJson } from "./same-json.ts";
@@ -26,9 +28,25 @@ export interface WatchStatus {
     synced: boolean;
 }
 
+/** Usage messages (docs/api.md, "Usage"): the recent CPU % per VM once, then one or more messages per tick. */
+export type UsageMessage =
+    | { kind: "sparklines"; sparklines: Map<string, number[]> }
+    | {
+        kind: "tick";
+        tick: number;
+        /** seconds between ticks */
+        interval: number;
+        /** `usage` holds every running VM (the first tick after `sparklines`) */
+        reset: boolean;
+        host: HostUsage | null;
+        /** id → usage, or null: the VM stopped */
+        usage: Map<string, VmUsage | null>;
+    };
+
 interface WatchEvents extends Record<string, unknown> {
     change: WatchChange;
     status: WatchStatus;
+    usage: UsageMessage;
 }
 
 const CONNECTION_STATES: readonly string[] = ["connecting", "connected", "reconnecting", "unreachable", "access-denied"];
@@ -38,6 +56,18 @@ const RETRY_MAX_MS = 30000;
 
 function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const USAGE_NUMBERS = ["cpu", "memoryUsed", "memoryTotal", "diskRead", "diskWrite", "netRx", "netTx"] as const;
+
+function isUsage(value: Record<string, unknown>): boolean {
+    return USAGE_NUMBERS.every(k => typeof value[k] === "number") && typeof value.memoryFromGuest === "boolean" &&
+        typeof value.responding === "boolean";
+}
+
+function isHostUsage(value: unknown): value is HostUsage {
+    return isObject(value) && typeof value.cpus === "number" && typeof value.cpu === "number" &&
+        typeof value.memoryTotal === "number" && typeof value.memoryUsed === "number";
 }
 
 export class VirtWatchClient extends Emitter<WatchEvents> {
@@ -69,7 +99,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         if (this.#channel)
             return;
         this.#clearRetry();
-        const channel = cockpit.channel({ payload: "virt1", op: "watch", uri: this.uri });
+        const channel = cockpit.channel({ payload: "virt1", op: "watch", uri: this.uri, usage: true });
         this.#channel = channel;
         channel.addEventListener("message", (_ev, data) => {
             if (this.#channel === channel)
@@ -143,6 +173,12 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
             return;
         }
 
+        if (typeof msg.tick === "number") {
+            this.#onTick(msg); // its `reset` is about usage, not the VM table
+            return;
+        }
+        if (isObject(msg.sparklines))
+            this.#onSparklines(msg.sparklines);
         if (isObject(msg.connection))
             this.#onConnection(msg.connection);
         if (msg.reset === true)
@@ -151,6 +187,37 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
             this.#onVms(msg.vms);
         if (msg.synced === true)
             this.#onSynced();
+    }
+
+    #onSparklines(sparklines: Record<string, unknown>): void {
+        const lines = new Map<string, number[]>();
+        for (const [id, values] of Object.entries(sparklines)) {
+            if (Array.isArray(values))
+                lines.set(id, values.filter(v => typeof v === "number"));
+        }
+        this.emit("usage", { kind: "sparklines", sparklines: lines });
+    }
+
+    #onTick(msg: Record<string, unknown>): void {
+        const usage = new Map<string, VmUsage | null>();
+        if (isObject(msg.usage)) {
+            for (const [id, value] of Object.entries(msg.usage)) {
+                if (value === null)
+                    usage.set(id, null);
+                else if (isObject(value) && isUsage(value))
+                    usage.set(id, value as unknown as VmUsage);
+                else
+                    console.warn("virt1 watch: ignoring malformed usage of", id, value);
+            }
+        }
+        this.emit("usage", {
+            kind: "tick",
+            tick: msg.tick as number,
+            interval: typeof msg.interval === "number" && msg.interval > 0 ? msg.interval : 5,
+            reset: msg.reset === true,
+            host: isHostUsage(msg.host) ? msg.host : null,
+            usage,
+        });
     }
 
     #onConnection(connection: Record<string, unknown>): void {

@@ -1,8 +1,10 @@
-// Feeds the VM store from one VirtWatchClient per connection, and pauses them while the page is hidden
-// (cockpit.hidden: another page of the shell is shown, or the browser tab is in the background).
+// Feeds the VM store and the usage store from one VirtWatchClient per connection, and pauses them while the page
+// is hidden (cockpit.hidden: another page of the shell is shown, or the browser tab is in the background); the
+// helper polls usage only while some channel asks for it.
 
 import { VirtWatchClient } from "../client/watch-client.ts";
 
+import { usageStore } from "./usage-store.ts";
 import type { VmStore } from "./vm-store.ts";
 
 /** Starts watching `uris`; returns the function that stops it. */
@@ -10,8 +12,13 @@ export function watchConnections(store: VmStore, uris: readonly string[]): () =>
     store.setConnections(uris);
     const clients = uris.map(uri => {
         const client = new VirtWatchClient(uri);
-        client.on("change", change => store.applyChange(uri, change));
+        client.on("change", change => {
+            store.applyChange(uri, change);
+            for (const id of change.removed)
+                usageStore.remove(uri, id);
+        });
         client.on("status", status => store.setStatus(uri, status));
+        client.on("usage", message => usageStore.apply(uri, message));
         return client;
     });
 
