@@ -37,3 +37,16 @@ export function formatBytes(bytes: number): string {
 export function yesNo(value: boolean): string {
     return value ? _("Yes") : _("No");
 }
+
+/** 0.04 → "0 %", 7.25 → "7.3 %", 42.6 → "43 %": one decimal below 10. */
+export function formatPercent(value: number): string {
+    if (!Number.isFinite(value))
+        return "–";
+    const text = value < 10 ? value.toFixed(1).replace(/\.0$/, "") : String(Math.round(value));
+    return cockpit.format(_("$0 %"), text);
+}
+
+/** Bytes per second in binary units: 0 → "0 B/s", 1536 → "1.5 KiB/s". */
+export function formatRate(bytesPerSecond: number): string {
+    return cockpit.format(_("$0/s"), formatBytes(bytesPerSecond));
+}

@@ -1,5 +1,6 @@
 // The list view: every VM of every connection, filterable and sortable, live.
-// It subscribes to the connections and to the visible keys only; each row subscribes to its own VM.
+// It subscribes to the connections and to the visible keys only (sorted by a usage column: recomputed at most
+// once per tick); each row subscribes to its own VM and usage, the host summary to the hosts.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
@@ -10,11 +11,13 @@ import { useCallback } from "react";
 
 import { useConnections, useConnectionsLoaded, useListSelection, useVmCount } from "../store/hooks.ts";
 import { setListView, useListView } from "../store/list-view.ts";
+import { usageStore } from "../store/usage-store.ts";
 import { type Vm, isSettled } from "../types.ts";
 
 import { ConnectionAlerts, LoadingState, NoVmsState, isFailing } from "./connection-status.tsx";
+import { HostSummary } from "./host-summary.tsx";
 import { ListToolbar } from "./list-toolbar.tsx";
-import { type SortSpec, type StateFilter, visibleKeys } from "./list-order.ts";
+import { type SortSpec, type StateFilter, isUsageColumn, visibleKeys } from "./list-order.ts";
 import { Notices } from "./notices.tsx";
 import { VmTable } from "./vm-table.tsx";
 
@@ -29,9 +32,10 @@ export function VmList() {
     const connections = useConnections();
     const connectionsLoaded = useConnectionsLoaded();
     const total = useVmCount();
-    const select = useCallback((vms: readonly Vm[]) => visibleKeys(vms, text, stateFilter, sort),
-                                [text, stateFilter, sort]);
-    const keys = useListSelection(select);
+    const select = useCallback(
+        (vms: readonly Vm[]) => visibleKeys(vms, text, stateFilter, sort, key => usageStore.get(key)?.usage),
+        [text, stateFilter, sort]);
+    const keys = useListSelection(select, isUsageColumn(sort.column));
 
     const loaded = connectionsLoaded && connections.every(isSettled);
     const allFailing = connections.length > 0 && connections.every(isFailing);
@@ -64,6 +68,7 @@ export function VmList() {
         <>
             <PageSection className="virt-list-header">
                 <Title headingLevel="h1" size="2xl">{_("Virtual machines")}</Title>
+                <HostSummary total={total} />
                 <ConnectionAlerts connections={connections} />
                 <Notices />
                 {total > 0 &&

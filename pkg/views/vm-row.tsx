@@ -1,5 +1,6 @@
-// One row of the VM list. It subscribes to its own VM and action state, so a change to one VM re-renders one
-// row; memo() keeps the list's re-renders (scrolling, sorting) from touching rows whose props are unchanged.
+// One row of the VM list. It subscribes to its own VM, action state and usage, so a change to one VM (or a tick
+// that changed its numbers) re-renders one row; memo() keeps the list's re-renders (scrolling, sorting) from
+// touching rows whose props are unchanged.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
@@ -7,16 +8,18 @@ import { memo } from "react";
 
 import { connectionLabel } from "../connections.ts";
 import { formatBytes } from "../format.ts";
-import { useActionState, useVm } from "../store/hooks.ts";
+import { useActionState, useUsage, useVm } from "../store/hooks.ts";
+import { isActive } from "../types.ts";
 
 import { FailureAlert } from "./failure-alert.tsx";
 import { vmHref } from "./routes.ts";
 import { VmStateLabel } from "./state-label.tsx";
+import { CpuCell, DiskCell, MemoryCell, NetworkCell, NotRespondingLabel } from "./usage-cells.tsx";
 import { VmActions } from "./vm-actions.tsx";
 
 const _ = cockpit.gettext;
 
-export const COLUMN_COUNT = 6;
+export const COLUMN_COUNT = 10;
 
 interface Props {
     vmKey: string;
@@ -27,13 +30,18 @@ interface Props {
 export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
     const vm = useVm(vmKey);
     const { pending, failure } = useActionState(vmKey);
+    const usage = useUsage(vmKey);
     if (!vm)
         return null;
+    // Numbers from before the VM stopped wait for the next tick to go: don't show them meanwhile.
+    const entry = isActive(vm.state) ? usage : undefined;
+    const responding = entry?.usage.responding ?? true;
 
     return (
         <>
             <Tr className="virt-vm-row" aria-rowindex={rowIndex}
-                data-vm-id={vm.id} data-vm-name={vm.name} data-vm-state={vm.state}>
+                data-vm-id={vm.id} data-vm-name={vm.name} data-vm-state={vm.state}
+                {...responding ? {} : { "data-vm-not-responding": "true" }}>
                 <Td dataLabel={_("Name")} className="virt-cell-name">
                     <Button variant="link" isInline component="a" href={vmHref(vm)} title={vm.title || vm.name}>
                         {vm.name}
@@ -42,9 +50,15 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
                 <Td dataLabel={_("Connection")} className="virt-cell-connection">
                     <span title={vm.uri}>{connectionLabel(vm.uri)}</span>
                 </Td>
-                <Td dataLabel={_("State")}><VmStateLabel state={vm.state} isCompact /></Td>
-                <Td dataLabel={_("vCPUs")} className="virt-col-wide">{vm.vcpus}</Td>
-                <Td dataLabel={_("Memory")} className="virt-col-wide">{formatBytes(vm.memory)}</Td>
+                <Td dataLabel={_("State")}>
+                    {responding ? <VmStateLabel state={vm.state} isCompact /> : <NotRespondingLabel isCompact />}
+                </Td>
+                <Td dataLabel={_("vCPUs")} className="virt-col-wide virt-col-config">{vm.vcpus}</Td>
+                <Td dataLabel={_("Memory")} className="virt-col-wide virt-col-config">{formatBytes(vm.memory)}</Td>
+                <Td dataLabel={_("CPU")} className="virt-cell-usage"><CpuCell entry={entry} /></Td>
+                <Td dataLabel={_("Memory use")} className="virt-cell-usage virt-col-wide"><MemoryCell entry={entry} vm={vm} /></Td>
+                <Td dataLabel={_("Disk")} className="virt-cell-usage virt-col-io"><DiskCell entry={entry} /></Td>
+                <Td dataLabel={_("Network")} className="virt-cell-usage virt-col-io"><NetworkCell entry={entry} /></Td>
                 <Td isActionCell className="virt-cell-actions">
                     <VmActions vm={vm} pending={pending} isCompact />
                 </Td>

@@ -16,13 +16,20 @@ const _ = cockpit.gettext;
 export const ROW_HEIGHT = 49;
 export const FAILURE_ROW_HEIGHT = 49;
 
-// `className` virt-col-wide: hidden on narrow screens (page.css), so the rest keeps a fixed row height.
-const COLUMNS: readonly { column: SortColumn; title: string; width?: 40; className?: string }[] = [
-    { column: "name", title: _("Name"), width: 40, className: "virt-cell-name" },
+// Columns hide as the screen narrows (page.css), rather than rows growing: virt-col-config (the configured vCPUs
+// and memory; the VM page has them) first, then virt-col-io (disk and network rates), then virt-col-wide (memory;
+// a phone keeps name, connection, state and CPU).
+// Sorting by a usage column (CPU … Network) follows the live numbers, once per tick.
+const COLUMNS: readonly { column: SortColumn; title: string; width?: 20; className?: string; wrap?: true }[] = [
+    { column: "name", title: _("Name"), width: 20, className: "virt-cell-name" },
     { column: "connection", title: _("Connection"), className: "virt-cell-connection" },
     { column: "state", title: _("State") },
-    { column: "vcpus", title: _("vCPUs"), className: "virt-col-wide" },
-    { column: "memory", title: _("Memory"), className: "virt-col-wide" },
+    { column: "vcpus", title: _("vCPUs"), className: "virt-col-wide virt-col-config" },
+    { column: "memory", title: _("Memory"), className: "virt-col-wide virt-col-config" },
+    { column: "cpu", title: _("CPU"), className: "virt-cell-usage" },
+    { column: "memoryUsed", title: _("Memory use"), className: "virt-cell-usage virt-col-wide", wrap: true },
+    { column: "disk", title: _("Disk"), className: "virt-cell-usage virt-col-io" },
+    { column: "net", title: _("Network"), className: "virt-cell-usage virt-col-io" },
 ];
 
 interface Props {
@@ -48,7 +55,8 @@ export function VmTable({ keys, sort, onSort }: Props) {
                 <Thead>
                     <Tr aria-rowindex={1}>
                         {COLUMNS.map((c, columnIndex) =>
-                            <Th key={c.column} {...c.width ? { width: c.width } : { modifier: "nowrap" }}
+                            <Th key={c.column} {...c.width ? { width: c.width } : { modifier: c.wrap ? "wrap" : "nowrap" }}
+                                data-sort-column={c.column}
                                 {...c.className ? { className: c.className } : {}}
                                 sort={{
                                     columnIndex,
