@@ -20,6 +20,8 @@ import { ConnectionAlerts, ConnectionBadges, LoadingState } from "./connection-s
 import { FailureAlert } from "./failure-alert.tsx";
 import { Notices } from "./notices.tsx";
 import { VmStateLabel } from "./state-label.tsx";
+import { UsageCard } from "./usage-card.tsx";
+import { VmNotResponding } from "./usage-cells.tsx";
 import { VmActions } from "./vm-actions.tsx";
 import { DisksCard, InterfacesCard, OverviewCard } from "./vm-cards.tsx";
 
@@ -68,7 +70,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                             <FlexItem>
                                 <Title headingLevel="h1" size="2xl" className="virt-vm-title">{vm.name}</Title>
                             </FlexItem>
-                            <FlexItem><VmStateLabel state={vm.state} /></FlexItem>
+                            <FlexItem><VmStateLabel state={vm.state} /> <VmNotResponding vmKey={vmKey} /></FlexItem>
                             <FlexItem><ConnectionBadges connections={connections} /></FlexItem>
                             <FlexItem align={{ default: "alignRight" }}>
                                 <VmActions vm={vm} pending={pending} />
@@ -84,6 +86,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                 </Stack>
             </PageSection>
             <PageSection isFilled>
+                <UsageCard vm={vm} />
                 <Gallery hasGutter minWidths={{ default: "100%", xl: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
                     <OverviewCard vm={vm} busy={pending !== null} />
                     <DisksCard vm={vm} />
