@@ -215,7 +215,7 @@ check "bridge ${bridges[*]}: spawns the installed helper, watch test:///default 
     node tests/install/bridge-watch.mjs "$deb_helper" "${bridges[@]}" && sed -n 's/^ok /     /p' "$last_log"
 
 if [ "${CVIRT_INSTALL_BROWSER:-1}" != 0 ] && [ -x "${CVIRT_CHROMIUM:-/usr/bin/chromium}" ] && [ -d node_modules/playwright-core ]; then
-    check "browser: the installed page through cockpit-ws lists, shuts down and runs test:///default's VM" \
+    check "browser: the installed page through cockpit-ws runs and shuts down a tiny real guest" \
         node tests/install/browser-smoke.mjs "$deb_helper"
 else
     echo "skip browser smoke test (no Chromium or playwright-core, or CVIRT_INSTALL_BROWSER=0)"
