@@ -5,6 +5,7 @@
 # "N passed, N failed".
 #   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
 #   CVIRT_BRIDGES=337   limit the protocol tests to one bridge
+#   CVIRT_SKIP_INSTALL=1  skip the package build/install stage (it installs and purges a .deb system-wide)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
@@ -82,6 +83,24 @@ node_stage libvirt tests/libvirt
 
 if compgen -G "tests/browser/*.test.mjs" >/dev/null || compgen -G "tests/browser/**/*.test.mjs" >/dev/null; then
     node_stage browser tests/browser
+fi
+
+if compgen -G "tests/console/*.test.mjs" >/dev/null; then
+    node_stage console tests/console
+fi
+
+# The packages: tarball, .deb and .rpm built offline, the .deb installed and used, then purged.
+if [ "${CVIRT_SKIP_INSTALL:-}" != 1 ]; then
+    stage "install (make check-install)"
+    tests/install/run.sh 2>&1 | tee "$tmp/install.log"
+    install_rc=${PIPESTATUS[0]}
+    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/install.log" | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$install_rc" != 0 ]; then
+        status=1
+        [ "${f:-0}" = 0 ] && fail_stage "make check-install"
+    fi
 fi
 
 echo
