@@ -121,58 +121,49 @@ pub fn node_counters(conn: &Connect) -> Result<NodeCounters, Error> {
     })
 }
 
+#[derive(Clone, Copy)]
 enum NodeKind {
     Cpu,
     Memory,
 }
 
 /// `virNodeGetCPUStats` / `virNodeGetMemoryStats` for all CPUs / all cells, as name → value.
+/// libvirt wants exactly its own number of parameters, so it is asked for the count first.
 fn node_params(conn: &Connect, kind: NodeKind) -> Result<HashMap<String, f64>, Error> {
-    // Both structs are {field: [c_char; 80], value: u64}; libvirt reports at most a handful.
-    const MAX: usize = 16;
-    let mut names_values = HashMap::new();
-    let mut count: c_int = MAX as c_int;
-    match kind {
-        NodeKind::Cpu => {
-            let mut params = [sys::virNodeCPUStats { field: [0; 80], value: 0 }; MAX];
-            // SAFETY: `params` has room for `count` entries.
-            let rc = unsafe {
-                sys::virNodeGetCPUStats(
-                    conn.as_ptr(),
-                    sys::VIR_NODE_CPU_STATS_ALL_CPUS,
-                    params.as_mut_ptr(),
-                    &mut count,
-                    0,
-                )
-            };
-            if rc < 0 {
-                return Err(Error::last_error());
-            }
-            for param in &params[..count as usize] {
-                let name = unsafe { CStr::from_ptr(param.field.as_ptr()) }.to_string_lossy().into_owned();
-                names_values.insert(name, param.value as f64);
-            }
-        }
-        NodeKind::Memory => {
-            let mut params = [sys::virNodeMemoryStats { field: [0; 80], value: 0 }; MAX];
-            // SAFETY: as above.
-            let rc = unsafe {
-                sys::virNodeGetMemoryStats(
+    // Both structs are {field: [c_char; 80], value: u64}.
+    let call = |fields: *mut sys::virNodeCPUStats, count: &mut c_int| -> c_int {
+        // SAFETY: `fields` is null (count query) or has room for `count` entries; virNodeMemoryStats
+        // has the same layout as virNodeCPUStats.
+        unsafe {
+            match kind {
+                NodeKind::Cpu => {
+                    sys::virNodeGetCPUStats(conn.as_ptr(), sys::VIR_NODE_CPU_STATS_ALL_CPUS, fields, count, 0)
+                }
+                NodeKind::Memory => sys::virNodeGetMemoryStats(
                     conn.as_ptr(),
                     sys::VIR_NODE_MEMORY_STATS_ALL_CELLS,
-                    params.as_mut_ptr(),
-                    &mut count,
+                    fields as *mut sys::virNodeMemoryStats,
+                    count,
                     0,
-                )
-            };
-            if rc < 0 {
-                return Err(Error::last_error());
-            }
-            for param in &params[..count as usize] {
-                let name = unsafe { CStr::from_ptr(param.field.as_ptr()) }.to_string_lossy().into_owned();
-                names_values.insert(name, param.value as f64);
+                ),
             }
         }
+    };
+    let mut count: c_int = 0;
+    if call(std::ptr::null_mut(), &mut count) < 0 {
+        return Err(Error::last_error());
     }
-    Ok(names_values)
+    let mut fields = vec![sys::virNodeCPUStats { field: [0; 80], value: 0 }; count.max(0) as usize];
+    if count > 0 && call(fields.as_mut_ptr(), &mut count) < 0 {
+        return Err(Error::last_error());
+    }
+    Ok(fields
+        .iter()
+        .take(count.max(0) as usize)
+        .map(|f| {
+            // SAFETY: libvirt NUL-terminates each field name.
+            let name = unsafe { CStr::from_ptr(f.field.as_ptr()) }.to_string_lossy().into_owned();
+            (name, f.value as f64)
+        })
+        .collect())
 }
