@@ -211,7 +211,7 @@ describe(`live usage on the page (${URI})`, () => {
 
     // The helper asks virNodeGetCPUStats/virNodeGetMemoryStats for 16 parameters where libvirt wants exactly 4, so
     // real connections send no `host` yet (src/hub/bulk_stats.rs, node_params).
-    test("the host summary shows the host's CPU and memory", { todo: "the helper sends no host usage yet" }, () => snapOnFailure(page, "usage-summary-host", async () => {
+    test("the host summary shows the host's CPU and memory", () => snapOnFailure(page, "usage-summary-host", async () => {
         const summary = page.getByRole("region", { name: "Host summary" });
         await summary.getByText("Host CPU", { exact: true }).waitFor({ timeout: 15000 });
         assert.match((await summary.innerText()).replace(/\s+/g, " "), /Host CPU \d+(\.\d)? % of \d+ CPUs? Host memory \d/);
