@@ -168,6 +168,18 @@ export class UsageWatch {
         }
     }
 
+    /** Folds every message that has arrived but was not consumed yet, so lastTick and friends are current. */
+    pump() {
+        const queue = this.b.queues.get(this.channel) ?? [];
+        while (queue.length && !this.error) {
+            try {
+                this.#take(queue.shift());
+            } catch (e) {
+                this.error = e;
+            }
+        }
+    }
+
     /** The highest tick number received so far (-1 before any). */
     get lastTick() {
         return this.tickOrder.length ? Math.max(...this.tickOrder) : -1;
@@ -183,6 +195,9 @@ export class UsageWatch {
      * `timeoutMs`, or when the channel closes first, with the channel's last frames.
      */
     async until(predicate, timeoutMs, what) {
+        this.pump();
+        if (this.error)
+            throw new Error(`waiting for ${what}: ${this.error.message}\n${this.b.describe(this.channel)}`);
         if (predicate(this))
             return this;
         try {

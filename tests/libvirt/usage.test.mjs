@@ -136,7 +136,10 @@ describe("live usage of tiny real guests", () => {
         const w = new UsageWatch(main(), URI);
         try {
             await w.synced1();
+            const t0 = Date.now();
             burnPid = await guestRun(burner, BURN_FULL);
+            t.diagnostic(`guest-exec of the burner: ${Date.now() - t0} ms`);
+            w.pump();
             const from = w.lastTick + 1; // ticks after this one measure the burning guest only
             // Idle: every value seen from `from` on (or the last one before, if it did not change since).
             const idleCpu = () => {
@@ -158,10 +161,13 @@ describe("live usage of tiny real guests", () => {
             t.diagnostic(`cpu % per tick, burning: ${burnCpu().map(v => v.toFixed(1)).join(" ")}; ` +
                          `idle: ${w.ticksAfter(from).map(t => t.usage[idle.uuid]?.cpu?.toFixed(1) ?? "-").join(" ")}`);
             assert.ok(idleCpu() < 50, `the idle guest uses ${idleCpu()} %`);
+            // A busy guest is not a hung one: both keep responding.
             for (const t of w.ticksAfter(from))
                 for (const g of [idle, burner])
-                    if (t.usage[g.uuid])
+                    if (t.usage[g.uuid]) {
                         assertUsageShape(t.usage[g.uuid], `tick ${t.tick}: ${g.name}`);
+                        assert.equal(t.usage[g.uuid].responding, true, `tick ${t.tick}: ${g.name} ${JSON.stringify(t.usage[g.uuid])}`);
+                    }
         } finally {
             await w.close();
         }
@@ -219,7 +225,7 @@ describe("live usage of tiny real guests", () => {
         }
     });
 
-    test("usage_stuck_qemu: a stopped QEMU shows responding false while the other guest keeps updating", async () => {
+    test("usage_stuck_qemu: a stopped QEMU shows responding false while the other guest keeps updating", async t => {
         // The other guest's numbers change every tick (never 0, never clamped at 100), so it is sent every tick.
         if (burnPid)
             await guestRun(burner, `kill ${burnPid}`);
@@ -235,11 +241,13 @@ describe("live usage of tiny real guests", () => {
 
             stoppedPid = pid;
             process.kill(pid, "SIGSTOP");
+            w.pump();
             const stoppedAfter = w.lastTick;
             await w.until(w => w.latest[stuck.uuid]?.usage?.responding === false, TICKS_MS,
                           `${stuck.name} (QEMU ${pid} stopped) to show responding: false`);
             const flaggedAt = w.latest[stuck.uuid].tick;
             assert.ok(flaggedAt > stoppedAfter);
+            t.diagnostic(`SIGSTOP after tick ${stoppedAfter}, responding: false at tick ${flaggedAt}`);
             const flagged = w.latest[stuck.uuid].usage;
             assertUsageShape(flagged, `${stuck.name} not responding`);
 
@@ -270,6 +278,7 @@ describe("live usage of tiny real guests", () => {
             stoppedPid = null;
         }
         try {
+            w.pump();
             const contAt = w.lastTick;
             await w.until(w => w.latest[stuck.uuid]?.tick > contAt && w.latest[stuck.uuid].usage?.responding === true,
                           60000, `${stuck.name} responding again after SIGCONT`);
