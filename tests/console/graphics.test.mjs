@@ -126,14 +126,34 @@ describe("graphical console of tiny real guests", () => {
                 await fullFrame(con);
                 const token = `cvtok${randomInt(1e6, 1e9)}`;
                 typeLine(con.send, `touch /tmp/${token}`);
-                await sleep(500);
                 const serial = b.open({ payload: "virt1", op: "console", uri: URI, vm: guest.uuid, kind: "serial", binary: "raw" });
                 await b.next(serial, m => m.command === "ready", 10000);
                 const out = new ChannelBytes(b, serial);
-                b.send(serial, "ls /tmp\r");
-                await out.until(new RegExp(token));
+                await waitFor(async () => {
+                    b.send(serial, "ls /tmp\r");
+                    return out.until(new RegExp(token), 1000).then(() => true, () => false);
+                }, 15000, { what: `/tmp/${token} in the guest` });
                 await closeChannel(b, serial);
                 await closeChannel(b, con.ch);
+            });
+
+            test("graphics_done: keys sent just before done reach the guest; QEMU then closes and so does the channel", async () => {
+                const con = await openGraphics(b, guest.uuid);
+                await fullFrame(con);
+                const token = `cvdone${randomInt(1e6, 1e9)}`;
+                typeLine(con.send, `touch /tmp/${token}`);
+                b.control({ command: "done", channel: con.ch });
+                const end = await b.next(con.ch, m => m.command === "close", 10000);
+                assert.equal(end.control.problem, undefined, abbreviate(end));
+                const serial = b.open({ payload: "virt1", op: "console", uri: URI, vm: guest.uuid, kind: "serial", binary: "raw" });
+                await b.next(serial, m => m.command === "ready", 10000);
+                const out = new ChannelBytes(b, serial);
+                // QEMU feeds VNC keys to the guest 10 ms apart (key-delay-ms): look until they are all in.
+                await waitFor(async () => {
+                    b.send(serial, "ls /tmp\r");
+                    return out.until(new RegExp(token), 1000).then(() => true, () => false);
+                }, 15000, { what: `/tmp/${token} in the guest` });
+                await closeChannel(b, serial);
             });
 
             test("graphics_shared: two viewers at once both get frames", async () => {

@@ -113,6 +113,18 @@ describe("serial console of a tiny real guest", () => {
                 await closeChannel(b, second.ch);
             });
 
+            test("serial_done: input sent just before done reaches the guest; then the channel closes cleanly", async () => {
+                const con = await openSerial(b, guest.uuid);
+                await prompt(b, con);
+                const n = randomInt(1e6, 1e9);
+                b.send(con.ch, `echo done-$((${n}+1)) > /dev/ttyS0\r`);
+                b.control({ command: "done", channel: con.ch });
+                const end = await b.next(con.ch, m => m.command === "close", 10000);
+                assert.equal(end.control.problem, undefined, abbreviate(end));
+                // The command ran: its output is in the serial log (virtlogd keeps everything).
+                await waitForSerial(guest, new RegExp(`done-${n + 1}`), 10000);
+            });
+
             test("serial_close_frees: a closed console can be opened again at once, no descriptors leak", async () => {
                 const warm = await openSerial(b, guest.uuid);
                 await closeChannel(b, warm.ch);

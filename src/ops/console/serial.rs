@@ -54,7 +54,12 @@ pub async fn run(mut io: ChannelIo, hub: Arc<Hub>, request: Request) -> OpResult
 }
 
 async fn relay(io: &mut ChannelIo, stream: &ConsoleStream) -> Result<(), Problem> {
+    let mut input_done = false;
     loop {
+        // The browser said `done`: close once what it typed is out (a graceful close).
+        if input_done && !stream.input_pending() {
+            return Ok(());
+        }
         if let Some(block) = stream.take_output(BLOCK_SIZE) {
             send_block(io, block).await;
             continue;
@@ -72,7 +77,8 @@ async fn relay(io: &mut ChannelIo, stream: &ConsoleStream) -> Result<(), Problem
             _ = stream.changed() => {}
             input = io.recv() => match input {
                 Some(ChannelInput::Data(data)) => stream.write(&data),
-                Some(ChannelInput::Done | ChannelInput::Options) => {}
+                Some(ChannelInput::Done) => input_done = true,
+                Some(ChannelInput::Options) => {}
                 None => return Ok(()),
             },
         }

@@ -153,6 +153,8 @@ unsafe extern "C" fn on_stream_event(st: sys::virStreamPtr, events: c_int, opaqu
         let n = unsafe { sys::virStreamSend(st, state.outbox.as_ptr() as *const c_char, state.outbox.len()) };
         if n > 0 {
             state.outbox.drain(..n as usize);
+            // Someone may wait for the input to be out (a browser that said `done`).
+            wake |= state.outbox.is_empty();
         } else if n == -1 {
             state.end = Some(End::Error(Error::last_error().message().to_string()));
         }
@@ -264,7 +266,13 @@ impl ConsoleStream {
         unsafe { state.update_interest(self.ptr) };
     }
 
-    /// Resolves when output arrived or the stream ended since the last call.
+    /// Whether input is still waiting to be sent to the guest.
+    pub fn input_pending(&self) -> bool {
+        let state = self.shared.lock();
+        state.end.is_none() && !state.outbox.is_empty()
+    }
+
+    /// Resolves when output arrived, input went out, or the stream ended since the last call.
     pub async fn changed(&self) {
         self.shared.wake.notified().await;
     }
