@@ -41,6 +41,16 @@ export function consoleEnd(options: cockpit.CloseOptions): ConsoleEnd {
 }
 
 /**
+ * Ends a console channel gracefully: `done` lets the helper deliver what was sent before (keys typed or text pasted
+ * just before the console closes) and then close the channel itself; closed here if that takes too long.
+ */
+export function finishChannel(channel: cockpit.Channel, timeoutMs = 2500): void {
+    channel.control({ command: "done" });
+    const timer = window.setTimeout(() => channel.close(), timeoutMs);
+    channel.addEventListener("close", () => window.clearTimeout(timer));
+}
+
+/**
  * A WebSocket look-alike over a console channel, for noVNC's RFB (which accepts "a WebSocket or RTCDataChannel":
  * any object with these members). Frames keep their order and flow control is cockpit's own: cockpit.js answers
  * the helper's pings once the data before them was handed to onmessage.
@@ -71,7 +81,9 @@ export class ChannelSocket {
             this.closeOptions = options;
             this.readyState = WebSocket.CLOSED;
             const clean = !options.problem;
-            this.onclose?.({ code: clean ? 1000 : 1011, reason: options.message ?? options.problem ?? "", wasClean: clean });
+            const event = { code: clean ? 1000 : 1011, reason: options.message ?? options.problem ?? "", wasClean: clean };
+            // Like a WebSocket's, the close event comes after close() returned (RFB starts a timer in between).
+            window.setTimeout(() => this.onclose?.(event));
         });
     }
 
@@ -82,9 +94,12 @@ export class ChannelSocket {
     }
 
     close(): void {
-        if (this.readyState === WebSocket.CLOSED)
-            return;
-        this.readyState = WebSocket.CLOSED;
-        this.channel.close();
+        if (this.readyState === WebSocket.OPEN) {
+            this.readyState = WebSocket.CLOSING;
+            finishChannel(this.channel);
+        } else if (this.readyState === WebSocket.CONNECTING) {
+            this.readyState = WebSocket.CLOSED;
+            this.channel.close();
+        }
     }
 }

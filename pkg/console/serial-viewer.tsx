@@ -1,14 +1,15 @@
-// The serial console: xterm.js on a `console` channel (kind "serial"). Keystrokes go to the guest as UTF-8; guest
+// The serial console: xterm.js (canvas renderer) on a `console` channel (kind "serial"). Keystrokes go to the guest as UTF-8; guest
 // output is written as it comes (xterm decodes UTF-8 across chunk boundaries). The terminal fits its box; a serial
 // line cannot tell the guest its size, so programs there keep their own idea of rows and columns.
 
 import "@xterm/xterm/css/xterm.css";
 
+import { CanvasAddon } from "@xterm/addon-canvas";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 
-import { type ConsoleTarget, openConsoleChannel } from "./console-channel.ts";
+import { type ConsoleTarget, finishChannel, openConsoleChannel } from "./console-channel.ts";
 
 export interface SerialHandle {
     /** Writes `text` to the serial line, newlines as carriage returns (what Enter sends). */
@@ -51,21 +52,32 @@ export const SerialViewer = forwardRef<SerialHandle, Props>(function SerialViewe
         const box = boxRef.current;
         if (!box)
             return;
+        // The canvas measures the font itself: give it a font list, not a CSS variable.
+        const mono = getComputedStyle(box).getPropertyValue("--pf-t--global--font--family--mono").trim();
         const term = new Terminal({
             cursorBlink: true,
             scrollback: 5000,
-            fontFamily: "var(--pf-t--global--font--family--mono), monospace",
+            fontFamily: mono || "monospace",
             fontSize: 14,
         });
         const fit = new FitAddon();
         term.loadAddon(fit);
+        // The canvas renderer, as Cockpit's own terminal: the DOM renderer styles itself with <style> elements,
+        // which Cockpit's Content-Security-Policy (no inline styles) blocks. Loaded before open(), so the DOM
+        // renderer is never created.
+        term.loadAddon(new CanvasAddon());
         term.open(box);
         termRef.current = term;
 
         const channel = openConsoleChannel(target, "serial", forceRef.current);
         channelRef.current = channel;
         let open = true;
-        channel.addEventListener("ready", () => callbacks.current.onConnected());
+        let ready = false;
+        channel.addEventListener("ready", () => {
+            ready = true;
+            if (open)
+                callbacks.current.onConnected();
+        });
         channel.addEventListener("message", (_ev: Event, data: Uint8Array) => term.write(data.slice()));
         channel.addEventListener("close", (_ev, options) => {
             if (!open)
@@ -89,13 +101,23 @@ export const SerialViewer = forwardRef<SerialHandle, Props>(function SerialViewe
         const observer = new ResizeObserver(refit);
         observer.observe(box);
         refit();
+        // A web font that loads later changes the cell size: measure again then.
+        document.fonts.ready.then(() => {
+            if (termRef.current === term) {
+                term.options.fontFamily = mono || "monospace";
+                refit();
+            }
+        }, () => {});
 
         return () => {
             observer.disconnect();
             input.dispose();
             if (open) {
                 open = false;
-                channel.close();
+                if (ready)
+                    finishChannel(channel);
+                else
+                    channel.close();
             }
             channelRef.current = null;
             termRef.current = null;

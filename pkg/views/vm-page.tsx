@@ -12,6 +12,7 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
 import { useEffect } from "react";
 
+import { ConsoleCard } from "../console/console-card.tsx";
 import { connectionLabel } from "../connections.ts";
 import { useActionState, useConnections, useVm, useVmKeyByName } from "../store/hooks.ts";
 import { isSettled } from "../types.ts";
@@ -92,6 +93,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                     <DisksCard vm={vm} />
                     <InterfacesCard vm={vm} />
                 </Gallery>
+                <ConsoleCard vm={vm} />
             </PageSection>
         </>
     );
