@@ -79,7 +79,8 @@ fn fetch(
 
 fn run(hub: Arc<Hub>) {
     let tick = hub.poll_config.tick;
-    let deadline = (tick / 3).max(Duration::from_millis(1000));
+    // Generous: a busy host makes calls slow without any QEMU being stuck.
+    let deadline = (tick / 2).max(Duration::from_millis(2000));
     let abandoned = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     loop {
@@ -94,11 +95,12 @@ fn run(hub: Arc<Hub>) {
             }
         }
         let tick_start = Instant::now();
+        // History points carry the tick's start: ticks start at least `tick` apart, so times increase.
+        let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| (d.as_millis() as f64) / 1000.0).unwrap_or(0.0);
         let conn = hub.conn.read().unwrap().clone();
         if let Some(conn) = conn {
             match fetch(&conn, deadline, &abandoned) {
                 Some(Ok((records, node))) => {
-                    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0);
                     hub.usage.apply(started.elapsed().as_secs_f64(), unix, &records, node);
                     hub.table.usage_changed();
                 }

@@ -68,7 +68,7 @@ impl UsageTable {
     }
 
     /// Folds one tick's records (all running VMs) into the table.
-    pub fn apply(&self, now: f64, unix_time: u32, records: &[DomainRecord], node: Option<NodeCounters>) {
+    pub fn apply(&self, now: f64, unix_time: f64, records: &[DomainRecord], node: Option<NodeCounters>) {
         let mut inner = self.inner.lock().unwrap();
         inner.tick += 1;
         let tick = inner.tick;
@@ -248,15 +248,15 @@ mod tests {
     #[test]
     fn usage_table_rates_history_and_stop() {
         let table = UsageTable::new(10);
-        table.apply(0.0, 1000, &[record("a", 0.0, 3)], None);
+        table.apply(0.0, 1000.0, &[record("a", 0.0, 3)], None);
         assert!(usage_of(&table, "a").is_none(), "one sample gives no rate yet");
-        table.apply(5.0, 1005, &[record("a", 2.5e9, 3)], None);
+        table.apply(5.0, 1005.0, &[record("a", 2.5e9, 3)], None);
         let u = usage_of(&table, "a").unwrap();
         assert_eq!(u["cpu"], 50.0);
         assert_eq!(u["responding"], true);
         assert_eq!(table.series("a").unwrap().cpu, vec![50.0]);
         let since = table.tick();
-        table.apply(10.0, 1010, &[], None);
+        table.apply(10.0, 1010.0, &[], None);
         let changes = table.changes_since(since);
         assert_eq!(changes.vms.len(), 1);
         assert!(changes.vms[0].1.is_none(), "a stopped VM is sent as null");
@@ -265,14 +265,14 @@ mod tests {
     #[test]
     fn usage_table_not_responding_after_two_incomplete_ticks_and_recovers() {
         let table = UsageTable::new(10);
-        table.apply(0.0, 0, &[record("a", 1e9, 3)], None);
-        table.apply(5.0, 5, &[record("a", 2e9, 3)], None);
+        table.apply(0.0, 0.0, &[record("a", 1e9, 3)], None);
+        table.apply(5.0, 5.0, &[record("a", 2e9, 3)], None);
         // QEMU stops answering: NOWAIT returns fewer fields and zero vCPU times.
-        table.apply(10.0, 10, &[record("a", 0.0, 0)], None);
+        table.apply(10.0, 10.0, &[record("a", 0.0, 0)], None);
         assert_eq!(usage_of(&table, "a").unwrap()["responding"], true, "one bad tick is tolerated");
-        table.apply(15.0, 15, &[record("a", 0.0, 0)], None);
+        table.apply(15.0, 15.0, &[record("a", 0.0, 0)], None);
         assert_eq!(usage_of(&table, "a").unwrap()["responding"], false);
-        table.apply(20.0, 20, &[record("a", 4e9, 3)], None);
+        table.apply(20.0, 20.0, &[record("a", 4e9, 3)], None);
         let u = usage_of(&table, "a").unwrap();
         assert_eq!(u["responding"], true);
         // Rate against the last complete sample (t=5 s): 2e9 ns over 15 s on 1 vCPU.
@@ -289,8 +289,8 @@ mod tests {
             memory_total: 8 << 30,
             memory_available: 6 << 30,
         };
-        table.apply(0.0, 0, &[], Some(node(0.0, 0.0)));
-        table.apply(5.0, 5, &[], Some(node(2.5e9, 10e9)));
+        table.apply(0.0, 0.0, &[], Some(node(0.0, 0.0)));
+        table.apply(5.0, 5.0, &[], Some(node(2.5e9, 10e9)));
         let host: serde_json::Value = serde_json::from_str(table.changes_since(0).host.unwrap().get()).unwrap();
         assert_eq!(host["cpu"], 25.0);
         assert_eq!(host["memoryUsed"], 2u64 << 30);

@@ -10,8 +10,8 @@ use super::usage::Usage;
 /// One tick of one VM, stored as f32 (the page draws graphs; 7 digits are plenty).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
-    /// Unix time, seconds.
-    pub time: u32,
+    /// Unix time in seconds (millisecond precision) at the start of the tick.
+    pub time: f64,
     pub cpu: f32,
     pub memory_used: f32,
     pub disk_read: f32,
@@ -21,7 +21,7 @@ pub struct Point {
 }
 
 impl Point {
-    pub fn new(time: u32, usage: &Usage) -> Point {
+    pub fn new(time: f64, usage: &Usage) -> Point {
         Point {
             time,
             cpu: usage.cpu,
@@ -43,7 +43,7 @@ pub struct History {
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Series {
-    pub time: Vec<u32>,
+    pub time: Vec<f64>,
     pub cpu: Vec<f32>,
     pub memory_used: Vec<f32>,
     pub disk_read: Vec<f32>,
@@ -95,7 +95,7 @@ impl History {
 mod tests {
     use super::*;
 
-    fn point(time: u32, cpu: f32) -> Point {
+    fn point(time: f64, cpu: f32) -> Point {
         Point { time, cpu, memory_used: 1.0, disk_read: 0.0, disk_write: 0.0, net_rx: 0.0, net_tx: 0.0 }
     }
 
@@ -103,10 +103,10 @@ mod tests {
     fn history_keeps_the_last_capacity_points() {
         let mut history = History::new(3);
         for t in 0..5 {
-            history.push(point(t, t as f32));
+            history.push(point(f64::from(t), t as f32));
         }
         assert_eq!(history.len(), 3);
-        assert_eq!(history.series().time, vec![2, 3, 4]);
+        assert_eq!(history.series().time, vec![2.0, 3.0, 4.0]);
         assert_eq!(history.recent_cpu(2), vec![3.0, 4.0]);
         assert_eq!(history.recent_cpu(10), vec![2.0, 3.0, 4.0]);
     }

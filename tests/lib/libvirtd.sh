@@ -52,7 +52,7 @@ start() {
             log "dbus-daemon $pid runs but does not answer"
         else
             rm -f /run/dbus/pid /run/dbus/system_bus_socket
-            dbus-daemon --system --fork
+            dbus-daemon --system --fork 9>&-
             record dbus-daemon "$(pid_from /run/dbus/pid)"
         fi
     fi
@@ -60,7 +60,7 @@ start() {
     pid=$(pid_from /run/virtlogd.pid)
     if ! alive "$pid"; then
         rm -f /run/virtlogd.pid
-        virtlogd -d
+        virtlogd -d 9>&-
         for _ in $(seq 50); do [ -s /run/virtlogd.pid ] && break; sleep 0.1; done
         record virtlogd "$(pid_from /run/virtlogd.pid)"
     fi
@@ -68,7 +68,7 @@ start() {
     pid=$(pid_from /run/libvirtd.pid)
     if ! alive "$pid"; then
         rm -f /run/libvirtd.pid
-        libvirtd -d
+        libvirtd -d 9>&-
         for _ in $(seq 50); do [ -s /run/libvirtd.pid ] && break; sleep 0.1; done
         record libvirtd "$(pid_from /run/libvirtd.pid)"
     fi
