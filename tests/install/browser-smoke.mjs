@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { chooseAction, dialog, launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState }
-    from "../harness/browser.mjs";
+import {
+    chooseAction, dialog, filterList, launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState,
+} from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 import { READY, SHUTDOWN, defineTinyGuest, domState, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
 
@@ -46,6 +47,8 @@ try {
     const page = await openVirtPage(browser, ws, { connections: ["qemu:///system"] });
     await snapOnFailure(page, "install-smoke", async () => {
         await waitLoaded(page);
+        // The host may have many VMs and only visible rows are rendered: look for ours by name.
+        await filterList(page, guest.name);
         await waitVmState(page, guest.name, "shutoff");
 
         await vmRow(page, guest.name).getByRole("button", { name: `Run ${guest.name}` }).click();
