@@ -14,7 +14,9 @@ import { after, before, describe, test } from "node:test";
 
 import { filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { READY, REPO, URI, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
+import {
+    READY, REPO, URI, defineTinyGuest, ensureLibvirtd, guestDir, guestRun, qemuPid, virsh, waitFor, waitForSerial,
+} from "../harness/libvirt.mjs";
 import { removeTestNode, testVmName, writeTestNode } from "../harness/testdriver.mjs";
 
 const HELPER_ENV = { CVIRT_TICK_MS: "1000" };
@@ -34,25 +36,6 @@ async function removeGuest(g) {
     await virsh("destroy", g.name).catch(() => {});
     await virsh("undefine", g.name).catch(() => {});
     rmSync(g.dir, { recursive: true, force: true });
-}
-
-/** Runs `/bin/sh -c script` in `guest` through its guest agent (retried until the agent answers). */
-async function guestRun(guest, script) {
-    const cmd = JSON.stringify({ execute: "guest-exec", arguments: { path: "/bin/sh", arg: ["-c", script] } });
-    return waitFor(async () => {
-        try {
-            return await virsh("qemu-agent-command", guest.name, cmd);
-        } catch (e) {
-            if (/not connected|not responding|unable to execute QEMU agent/i.test(e.message))
-                return null;
-            throw e;
-        }
-    }, 60000, { interval: 500, what: `the guest agent of ${guest.name}` });
-}
-
-/** The pid of the QEMU running `name` (qemu:///system). */
-function qemuPid(name) {
-    return Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim());
 }
 
 /** Waits until the first rows of the list are `names`, in that order. */

@@ -258,3 +258,37 @@ export async function cleanupTestObjects() {
     }
     return names;
 }
+
+/** Pids of the QEMU processes running `name` (found by `guest=<name>,` on their command line). */
+export function qemuPids(name) {
+    return readdirSync("/proc").filter(p => /^\d+$/.test(p)).filter(p => {
+        try {
+            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`guest=${name},`);
+        } catch {
+            return false;
+        }
+    }).map(Number);
+}
+
+/** The pid of the QEMU running `name`, or null. */
+export function qemuPid(name) {
+    return qemuPids(name)[0] ?? null;
+}
+
+/**
+ * Runs `/bin/sh -c script` inside `guest` (which needs `agent: true` and a booted agent) through the guest
+ * agent's guest-exec; resolves with the guest pid of that shell. Retries while the agent is not connected yet.
+ */
+export async function guestRun(guest, script, timeoutMs = 60000) {
+    const cmd = JSON.stringify({ execute: "guest-exec", arguments: { path: "/bin/sh", arg: ["-c", script] } });
+    const out = await waitFor(async () => {
+        try {
+            return await virsh("qemu-agent-command", guest.name, cmd);
+        } catch (e) {
+            if (/not connected|not responding|unable to execute QEMU agent/i.test(e.message))
+                return null;
+            throw e;
+        }
+    }, timeoutMs, { interval: 500, what: `the guest agent of ${guest.name}` });
+    return JSON.parse(out).return.pid;
+}

@@ -3,13 +3,13 @@
 // each effect checked with virsh or on the guest's serial console. Independent guests run concurrently.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
 import {
     READY, SHUTDOWN, URI, cleanupTestObjects, defineTinyGuest, domExists, domInfo, domState, domStateReason,
-    ensureLibvirtd, guestDir, serialCount, virsh, waitFor, waitForSerial,
+    ensureLibvirtd, guestDir, qemuPids, serialCount, virsh, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 
 const BOOT_MS = 90000;
@@ -26,17 +26,6 @@ async function ok(b, vm, action, params = {}) {
 
 function waitState(name, state, timeoutMs = 30000) {
     return waitFor(async () => (await domState(name)) === state, timeoutMs, { what: `${name} to be ${state}` });
-}
-
-/** Pids of QEMU processes running `name`. */
-function qemuPids(name) {
-    return readdirSync("/proc").filter(p => /^\d+$/.test(p)).filter(p => {
-        try {
-            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`guest=${name},`);
-        } catch {
-            return false;
-        }
-    });
 }
 
 describe("actions on tiny real guests", { concurrency: true }, () => {

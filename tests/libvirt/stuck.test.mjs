@@ -6,24 +6,12 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
 import {
-    READY, URI, cleanupTestObjects, defineTinyGuest, domInfo, ensureLibvirtd, guestDir, waitForSerial,
+    READY, URI, cleanupTestObjects, defineTinyGuest, domInfo, ensureLibvirtd, guestDir, qemuPid, waitForSerial,
 } from "../harness/libvirt.mjs";
-
-function qemuPid(name) {
-    const pid = readdirSync("/proc").filter(p => /^\d+$/.test(p)).find(p => {
-        try {
-            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`guest=${name},`);
-        } catch {
-            return false;
-        }
-    });
-    return pid ? Number(pid) : null;
-}
 
 describe("a hung guest", () => {
     let stuck, other, pid, hung, b;

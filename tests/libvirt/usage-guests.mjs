@@ -4,10 +4,10 @@
 // its guest agent (CPU burners), the QEMU pid of a guest, and UsageWatch, a `watch` channel with `"usage": true`
 // whose messages are folded into a VM table, connection states and per-tick usage.
 
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 
 import { abbreviate, applyPatch } from "../harness/bridge.mjs";
-import { defineTinyGuest, testDomains, virsh, waitFor } from "../harness/libvirt.mjs";
+import { defineTinyGuest, testDomains, virsh } from "../harness/libvirt.mjs";
 
 /** The helper's environment for these tests: a 1 s tick keeps them short. */
 export const HELPER_ENV = { CVIRT_TICK_MS: "1000" };
@@ -39,43 +39,6 @@ export async function removeLeftovers(prefix) {
             await virsh("undefine", name).catch(() => {});
         }
     }
-}
-
-/** The pid of the QEMU running `name` (qemu:///system), or null. */
-export function qemuPid(name) {
-    try {
-        const pid = Number(readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim());
-        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`guest=${name},`))
-            return pid;
-    } catch {
-        // fall back to a scan
-    }
-    const pid = readdirSync("/proc").filter(p => /^\d+$/.test(p)).find(p => {
-        try {
-            return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`guest=${name},`);
-        } catch {
-            return false;
-        }
-    });
-    return pid ? Number(pid) : null;
-}
-
-/**
- * Runs `/bin/sh -c script` inside `guest` (which needs `agent: true` and a booted agent) through the guest
- * agent's guest-exec; resolves with the guest pid of that shell. Retries while the agent is not connected yet.
- */
-export async function guestRun(guest, script) {
-    const cmd = JSON.stringify({ execute: "guest-exec", arguments: { path: "/bin/sh", arg: ["-c", script] } });
-    const out = await waitFor(async () => {
-        try {
-            return await virsh("qemu-agent-command", guest.name, cmd);
-        } catch (e) {
-            if (/not connected|not responding|unable to execute QEMU agent/i.test(e.message))
-                return null;
-            throw e;
-        }
-    }, 30000, { interval: 500, what: `the guest agent of ${guest.name}` });
-    return JSON.parse(out).return.pid;
 }
 
 /** A shell loop that keeps one vCPU busy. */

@@ -9,10 +9,11 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, bridgeNames } from "../harness/bridge.mjs";
-import { READY, URI, ensureLibvirtd, guestDir, virsh, waitForSerial } from "../harness/libvirt.mjs";
 import {
-    BURN_FULL, BURN_PART, HELPER_ENV, UsageWatch, defineOwnedGuest, guestRun, history, median, qemuPid,
-    removeGuests, removeLeftovers,
+    READY, URI, ensureLibvirtd, guestDir, guestRun, qemuPid, virsh, waitForSerial,
+} from "../harness/libvirt.mjs";
+import {
+    BURN_FULL, BURN_PART, HELPER_ENV, UsageWatch, defineOwnedGuest, history, median, removeGuests, removeLeftovers,
 } from "./usage-guests.mjs";
 
 const BOOT_MS = 120000;
