@@ -36,6 +36,25 @@ udev_kvm() {
     chgrp kvm /dev/kvm && chmod 0660 /dev/kvm && log "set /dev/kvm to root:kvm 0660 as udev would"
 }
 
+# launch NAME: runs `NAME -d` (a daemon that writes /run/NAME.pid) without our lock fd, waits for its pid file and
+# prints the pid.
+launch() {
+    rm -f "/run/$1.pid"
+    "$1" -d 9>&-
+    for _ in $(seq 50); do [ -s "/run/$1.pid" ] && break; sleep 0.1; done
+    pid_from "/run/$1.pid"
+}
+
+# wait_answers WHAT: waits up to 30 s for qemu:///system to answer.
+wait_answers() {
+    for _ in $(seq 300); do
+        if answers; then return 0; fi
+        sleep 0.1
+    done
+    log "libvirtd $1 but $uri does not answer after 30 s"
+    exit 1
+}
+
 start() {
     [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
     udev_kvm
@@ -57,28 +76,10 @@ start() {
         fi
     fi
 
-    pid=$(pid_from /run/virtlogd.pid)
-    if ! alive "$pid"; then
-        rm -f /run/virtlogd.pid
-        virtlogd -d 9>&-
-        for _ in $(seq 50); do [ -s /run/virtlogd.pid ] && break; sleep 0.1; done
-        record virtlogd "$(pid_from /run/virtlogd.pid)"
-    fi
-
-    pid=$(pid_from /run/libvirtd.pid)
-    if ! alive "$pid"; then
-        rm -f /run/libvirtd.pid
-        libvirtd -d 9>&-
-        for _ in $(seq 50); do [ -s /run/libvirtd.pid ] && break; sleep 0.1; done
-        record libvirtd "$(pid_from /run/libvirtd.pid)"
-    fi
-
-    for _ in $(seq 300); do
-        if answers; then return 0; fi
-        sleep 0.1
+    for daemon in virtlogd libvirtd; do
+        alive "$(pid_from "/run/$daemon.pid")" || record "$daemon" "$(launch "$daemon")"
     done
-    log "libvirtd started but $uri does not answer after 30 s"
-    exit 1
+    wait_answers started
 }
 
 stop() {
@@ -118,22 +119,14 @@ restart() {
         log "libvirtd ${running:-(none)} was not started by the test suite; not restarting it"
         exit 3
     fi
-    # No flock here: the daemons `start` forked inherited its lock fd and hold the lock for their lifetime.
+    # No flock here: a daemon started before `launch` closed the lock fd may still hold the lock.
     kill -TERM "$ours"
     for _ in $(seq 100); do alive "$ours" || break; sleep 0.1; done
     alive "$ours" && { log "libvirtd ($ours) ignored SIGTERM, killing"; kill -KILL "$ours" || true; }
-    rm -f /run/libvirtd.pid
-    libvirtd -d 9>&-
-    for _ in $(seq 50); do [ -s /run/libvirtd.pid ] && break; sleep 0.1; done
-    new=$(pid_from /run/libvirtd.pid)
+    new=$(launch libvirtd)
     sed -i "s/^libvirtd $ours\$/libvirtd $new/" "$state"
     log "restarted libvirtd ($ours, now $new)"
-    for _ in $(seq 300); do
-        if answers; then return 0; fi
-        sleep 0.1
-    done
-    log "libvirtd restarted but $uri does not answer after 30 s"
-    exit 1
+    wait_answers restarted
 }
 
 case ${1:-} in
