@@ -1,8 +1,10 @@
-// The page: the list, or one VM's page, chosen by cockpit.location; plus the dialog host.
+// The page: the list, or one VM's page, chosen by cockpit.location; plus the dialog host. The create dialog
+// has routes of its own (#/create, #/import) over the list, so links can open it prefilled.
 
 import { Page } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { useSyncExternalStore } from "react";
 
+import { CreateVmDialog } from "./dialogs/create-vm/create-vm-dialog.tsx";
 import { DialogHost } from "./dialogs/dialog-host.tsx";
 import { parseRoute } from "./views/routes.ts";
 import { VmList } from "./views/vm-list.tsx";
@@ -18,13 +20,15 @@ const locationHref = () => cockpit.location.href;
 export function App() {
     // cockpit.location is rebuilt from the hash when it changes; subscribing makes React look again then.
     useSyncExternalStore(subscribeLocation, locationHref);
-    const route = parseRoute(cockpit.location.path);
+    const route = parseRoute(cockpit.location.path, cockpit.location.options);
 
     return (
         <Page className="virt-page" isContentFilled>
             {route.page === "vm"
                 ? <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />
                 : <VmList />}
+            {route.page === "create" &&
+                <CreateVmDialog key={cockpit.location.href} prefill={route} onClose={() => cockpit.location.go([])} />}
             <DialogHost />
         </Page>
     );

@@ -3,7 +3,7 @@
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
-import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
@@ -12,6 +12,8 @@ import { useEffect, useState } from "react";
 
 import { SESSION_URI, SYSTEM_URI, connectionLabel } from "../connections.ts";
 import type { ConnectionStatus } from "../types.ts";
+
+import { CreateButtons } from "./create-buttons.tsx";
 
 const _ = cockpit.gettext;
 
@@ -153,9 +155,12 @@ export function NoVmsState() {
                     className="virt-no-vms">
             <EmptyStateBody>
                 {_("Virtual machines that libvirt knows about show up here as soon as they are defined.")}
-                <br />
-                {_("To create one for now, use virt-install, or virsh define with a domain XML file.")}
             </EmptyStateBody>
+            <EmptyStateFooter>
+                <EmptyStateActions>
+                    <CreateButtons />
+                </EmptyStateActions>
+            </EmptyStateFooter>
         </EmptyState>
     );
 }

@@ -1,4 +1,5 @@
-// The list's toolbar: filter by name, filter by state, how many VMs are shown, connection badges.
+// The list's toolbar: filter by name, filter by state, how many VMs are shown, connection badges, and the
+// buttons that create or import a VM.
 
 import { MenuToggle } from "@patternfly/react-core/dist/esm/components/MenuToggle/index.js";
 import { SearchInput } from "@patternfly/react-core/dist/esm/components/SearchInput/index.js";
@@ -9,6 +10,7 @@ import { useState } from "react";
 import type { ConnectionStatus } from "../types.ts";
 
 import { ConnectionBadges } from "./connection-status.tsx";
+import { CreateButtons } from "./create-buttons.tsx";
 import type { StateFilter } from "./list-order.ts";
 
 const _ = cockpit.gettext;
@@ -71,6 +73,9 @@ export function ListToolbar({ text, onText, state, onState, shown, total, connec
                         ? cockpit.format(cockpit.ngettext("$0 VM", "$0 VMs", total), total)
                         : cockpit.format(_("$0 of $1 VMs"), shown, total)}
                 </ToolbarItem>
+                <ToolbarGroup variant="action-group">
+                    <CreateButtons />
+                </ToolbarGroup>
             </ToolbarContent>
         </Toolbar>
     );

@@ -1,9 +1,12 @@
-// Deep links: the VM page lives at ["vm", <connection>, <name>] of cockpit.location.
+// Deep links: the VM page lives at ["vm", <connection>, <name>] of cockpit.location; the create and import
+// dialogs at ["create"] and ["import"], prefilled by the options source, os and name.
 
 import { connectionFromSegment, connectionSegment } from "../connections.ts";
 import type { Vm } from "../types.ts";
 
-export type Route = { page: "list" } | { page: "vm"; uri: string; name: string };
+export type Route =
+    { page: "list" } | { page: "vm"; uri: string; name: string } |
+    { page: "create"; mode: "create" | "import"; source: string | null; os: string | null; name: string | null };
 
 export function vmPath(vm: Pick<Vm, "uri" | "name">): string[] {
     return ["vm", connectionSegment(vm.uri), vm.name];
@@ -13,8 +16,20 @@ export function vmHref(vm: Pick<Vm, "uri" | "name">): string {
     return "#" + cockpit.location.encode(vmPath(vm));
 }
 
-export function parseRoute(path: readonly string[]): Route {
+function option(options: Readonly<Record<string, string | string[]>>, key: string): string | null {
+    const value = options[key];
+    const text = Array.isArray(value) ? value[0] : value;
+    return text ? text : null;
+}
+
+export function parseRoute(path: readonly string[], options: Readonly<Record<string, string | string[]>> = {}): Route {
     if (path.length === 3 && path[0] === "vm" && path[1] && path[2])
         return { page: "vm", uri: connectionFromSegment(path[1]), name: path[2] };
+    if (path.length === 1 && (path[0] === "create" || path[0] === "import")) {
+        return {
+            page: "create", mode: path[0],
+            source: option(options, "source"), os: option(options, "os"), name: option(options, "name"),
+        };
+    }
     return { page: "list" };
 }

@@ -1,0 +1,99 @@
+// A one-shot `virt1` channel (docs/api.md): open, take the messages the helper sends, settle on close.
+
+/** How a one-shot op fails: the channel's close problem, its message and, for `create`, errors per field. */
+export class OpError extends Error {
+    readonly problem: string;
+    /** create: FIELD → message (docs/api.md op `create`) */
+    readonly errors: Readonly<Record<string, string>>;
+
+    constructor(problem: string, message: string, errors: Record<string, string> = {}) {
+        super(message);
+        this.name = "OpError";
+        this.problem = problem;
+        this.errors = errors;
+    }
+}
+
+/** The string values of a JSON object, dropping the rest. */
+export function stringRecord(value: unknown): Record<string, string> {
+    const result: Record<string, string> = {};
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+            if (typeof v === "string")
+                result[key] = v;
+        }
+    }
+    return result;
+}
+
+export interface OneShotResult {
+    /** the data messages, in order */
+    messages: Record<string, unknown>[];
+    /** the fields of the clean `close` (an op's result may come there) */
+    close: cockpit.CloseOptions;
+}
+
+export interface OneShot {
+    /** Resolves once the channel closes cleanly. */
+    done: Promise<OneShotResult>;
+    /** Closes the channel (the helper stops and cleans up); resolves once it is closed. `done` never settles. */
+    close(): Promise<void>;
+}
+
+/**
+ * Opens a `virt1` channel with `options` and gathers its JSON object messages; each is also passed to
+ * `onMessage` as it arrives. A close with a problem rejects with an OpError.
+ */
+export function openOneShot(options: Record<string, cockpit.JsonValue>,
+                            onMessage?: (message: Record<string, unknown>) => void): OneShot {
+    const channel = cockpit.channel({ ...options, payload: "virt1" });
+    let closedByUs = false;
+    let closed = false;
+    const closedWaiters: (() => void)[] = [];
+    const done = new Promise<OneShotResult>((resolve, reject) => {
+        const messages: Record<string, unknown>[] = [];
+        channel.addEventListener("message", (_ev, data) => {
+            try {
+                const parsed: unknown = JSON.parse(data);
+                if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+                    const message = parsed as Record<string, unknown>;
+                    messages.push(message);
+                    onMessage?.(message);
+                    return;
+                }
+            } catch {
+                // below
+            }
+            console.warn(`virt1 ${JSON.stringify(options.op ?? null)}: ignoring a message that is not a JSON object:`, data);
+        });
+        channel.addEventListener("close", (_ev, close) => {
+            closed = true;
+            for (const waiter of closedWaiters.splice(0))
+                waiter();
+            if (closedByUs)
+                return;
+            if (close.problem) {
+                reject(new OpError(close.problem, close.message ?? cockpit.message(close.problem),
+                                   stringRecord(close.errors)));
+            } else {
+                resolve({ messages, close });
+            }
+        });
+    });
+    return {
+        done,
+        close() {
+            const whenClosed = new Promise<void>(resolve => {
+                if (closed)
+                    resolve();
+                else
+                    closedWaiters.push(resolve);
+            });
+            if (!closedByUs && !closed) {
+                closedByUs = true;
+                channel.close();
+            }
+            return whenClosed;
+        },
+    };
+}

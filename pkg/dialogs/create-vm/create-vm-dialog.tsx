@@ -1,0 +1,284 @@
+// The create / import dialog (issue 5): the form's state, the page's and the helper's validation merged per
+// field, OS detection, then the `create` channel with progress. Opened by the routes #/create and #/import.
+
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
+import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
+import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import type React from "react";
+import { useCallback, useMemo, useState } from "react";
+
+import { type Progress, validateOnHost } from "../../client/create.ts";
+import { OpError } from "../../client/one-shot.ts";
+import { detectOs } from "../../client/osinfo.ts";
+import { connectionLabel } from "../../connections.ts";
+import { useConnections } from "../../store/hooks.ts";
+
+import { AdvancedFields } from "./advanced-fields.tsx";
+import { type Prefill, initialForm, prefillEdited, withOptions, withOs } from "./defaults.ts";
+import { FieldMessage, validated } from "./field-message.tsx";
+import { type CreateForm, FIELD_IDS, FIELD_ORDER, type Field, type Messages, isField, toSpec } from "./form.ts";
+import { NetworkFields } from "./network-fields.tsx";
+import { OsPicker } from "./os-picker.tsx";
+import { CreateProgress } from "./progress.tsx";
+import { ResourcesFields } from "./resources-fields.tsx";
+import { runCreation } from "./run-creation.ts";
+import { SourceFields } from "./source-fields.tsx";
+import { StorageFields } from "./storage-fields.tsx";
+import { useCreateOptions, useOsList } from "./use-create-data.ts";
+import { useDebouncedAnswer } from "./use-debounced.ts";
+import { useExistingNames } from "./use-existing-names.ts";
+import { useOnChange } from "./use-on-change.ts";
+import { validateForm } from "./validate.ts";
+
+const _ = cockpit.gettext;
+
+/** Which field a change of each form key touches: its messages show from then on. */
+const TOUCHES: Partial<Record<keyof CreateForm, Field>> = {
+    name: "name", os: "os", source: "source", pxe: "source", login: "source.user.login",
+    password: "source.user.password", sshKeys: "source.user.ssh_keys", rootPassword: "source.root_password",
+    hostname: "source.hostname", memory: "memory_mib", memoryUnit: "memory_mib", vcpus: "vcpus",
+    storageKind: "storage", volume: "storage", pool: "storage.pool", size: "storage.size_gib", network: "network",
+    virtType: "virt_type",
+};
+
+type Phase =
+    { kind: "form"; alert: { variant: "danger" | "info"; title: string; text?: string } | null } |
+    { kind: "creating"; progress: Progress | null; cancel: () => void };
+
+interface Props {
+    prefill: Prefill;
+    onClose: () => void;
+}
+
+export function CreateVmDialog({ prefill, onClose }: Props) {
+    const connections = useConnections();
+    const [form, setForm] = useState<CreateForm>(() => initialForm(prefill, connections[0]?.uri ?? "qemu:///system"));
+    const [edited, setEdited] = useState<ReadonlySet<keyof CreateForm>>(() => prefillEdited(prefill));
+    const [touched, setTouched] = useState<ReadonlySet<Field>>(() => new Set());
+    const [submitted, setSubmitted] = useState(false);
+    const [phase, setPhase] = useState<Phase>({ kind: "form", alert: null });
+
+    const oses = useOsList();
+    const options = useCreateOptions(form.uri);
+    const existingNames = useExistingNames(form.uri);
+    const osList = useMemo(() => oses.value ?? [], [oses.value]);
+
+    // A deep link may open the dialog before the connections are known: follow the first one until chosen.
+    useOnChange(connections[0]?.uri, firstUri => {
+        if (firstUri && !edited.has("uri"))
+            setForm(f => ({ ...f, uri: firstUri }));
+    });
+    // Host defaults once the host has answered; OS defaults whenever the OS changes (or the list arrives).
+    const hostOptions = options.value;
+    useOnChange(hostOptions, value => {
+        if (value)
+            setForm(f => withOptions(f, value, edited));
+    });
+    const chosenOs = osList.find(os => os.short_id === form.os) ?? null;
+    useOnChange(chosenOs, os => setForm(f => withOs(f, os, edited, existingNames, hostOptions)));
+
+    const update = useCallback((patch: Partial<CreateForm>) => {
+        const keys = Object.keys(patch) as (keyof CreateForm)[];
+        setForm(f => ({ ...f, ...patch }));
+        setEdited(e => new Set([...e, ...keys]));
+        setTouched(t => {
+            const next = new Set(t);
+            for (const key of keys) {
+                const field = TOUCHES[key];
+                if (field)
+                    next.add(field);
+            }
+            // A new kind of source starts empty: "enter a path" is not news yet.
+            if (keys.includes("sourceKind") && !keys.includes("source"))
+                next.delete("source");
+            return next;
+        });
+    }, []);
+
+    // OS detection from media or a URL; its answer is used unless the user picked an OS.
+    const detectKey = useMemo(() => {
+        const source = form.source.trim();
+        if (form.sourceKind === "iso" && source.startsWith("/") && !source.endsWith("/"))
+            return JSON.stringify({ media: source });
+        if (form.sourceKind === "url" && /^https?:\/\/\S+$/i.test(source))
+            return JSON.stringify({ url: source });
+        return null;
+    }, [form.sourceKind, form.source]);
+    const askDetect = useCallback((key: string, signal: AbortSignal) =>
+        detectOs(JSON.parse(key) as { media: string } | { url: string }, signal), []);
+    const detection = useDebouncedAnswer(detectKey, 600, askDetect);
+    const detected = detection?.key === detectKey ? detection.answer.detected : null;
+    useOnChange(detected, found => {
+        if (found && !edited.has("os"))
+            setForm(f => ({ ...f, os: found.short_id }));
+    });
+
+    // The page's rules, then the helper's answer for the same spec on the fields the page finds fine.
+    const ctx = useMemo(() => {
+        const pool = hostOptions?.pools.find(p => p.name === form.pool);
+        return {
+            existingNames,
+            hostMemoryMib: hostOptions?.host.memory_mib ?? null,
+            hostCpus: hostOptions?.host.cpus ?? null,
+            poolAvailable: pool && pool.capacity > 0 ? pool.available : null,
+            kvm: hostOptions?.kvm ?? null,
+        };
+    }, [existingNames, hostOptions, form.pool]);
+    const local = useMemo(() => validateForm(form, ctx), [form, ctx]);
+    const hostKey = hostOptions && phase.kind === "form"
+        ? JSON.stringify({ uri: form.uri, spec: toSpec(form, true) }) : null;
+    const askHost = useCallback((key: string, signal: AbortSignal) => {
+        const { uri, spec } = JSON.parse(key) as { uri: string; spec: ReturnType<typeof toSpec> };
+        return validateOnHost(uri, spec, signal).catch((err: unknown) => {
+            if (err instanceof OpError && err.problem === "not-supported")
+                return { errors: {}, warnings: {} };
+            throw err;
+        });
+    }, []);
+    const hostAnswer = useDebouncedAnswer(hostKey, 400, askHost)?.answer ?? null;
+    const [createErrors, setCreateErrors] = useState<Messages>({});
+
+    const allErrors: Messages = { ...pick(hostAnswer?.errors), ...createErrors, ...local.errors };
+    const warnings: Messages = { ...pick(hostAnswer?.warnings), ...local.warnings };
+    const shownErrors: Messages = {};
+    for (const field of FIELD_ORDER) {
+        const error = allErrors[field];
+        if (error && (submitted || isShown(field, touched)))
+            shownErrors[field] = error;
+    }
+
+    const submit = (run: boolean) => {
+        if (phase.kind !== "form")
+            return;
+        const firstInvalid = FIELD_ORDER.find(field => allErrors[field]);
+        if (firstInvalid) {
+            setSubmitted(true);
+            document.getElementById(FIELD_IDS[firstInvalid])?.focus();
+            return;
+        }
+        setCreateErrors({});
+        runCreation(form.uri, toSpec(form, run), {
+            onStart: cancel => setPhase({ kind: "creating", progress: null, cancel }),
+            onProgress: progress => setPhase(p => p.kind === "creating" ? { ...p, progress } : p),
+            onCancelled: () => setPhase({ kind: "form", alert: { variant: "info", title: _("Cancelled; nothing was left behind") } }),
+            onFailed: (err: OpError) => {
+                setCreateErrors(pick(err.errors));
+                setSubmitted(true);
+                setPhase({ kind: "form", alert: { variant: "danger", title: _("The VM could not be created"), text: err.message } });
+            },
+        });
+    };
+
+    const close = () => {
+        if (phase.kind === "creating")
+            phase.cancel();
+        onClose();
+    };
+
+    // Enter in a text field submits ("Create and run"); text areas and the OS picker keep their Enter.
+    const onKeyDown = (ev: React.KeyboardEvent<HTMLFormElement>) => {
+        if (ev.key === "Enter" && !ev.defaultPrevented && ev.target instanceof HTMLInputElement &&
+            ev.target.type !== "checkbox") {
+            ev.preventDefault();
+            submit(true);
+        }
+    };
+
+    const importing = form.sourceKind === "import";
+    const fieldProps = { form, update, errors: shownErrors, warnings };
+    const optionsProblem = options.error &&
+        (options.unsupported ? _("This version of the helper cannot create VMs.") : options.error);
+
+    return (
+        <Modal isOpen variant="medium" onClose={close} aria-labelledby="create-title" data-test="create-dialog"
+               className="virt-create-dialog">
+            <ModalHeader title={importing ? _("Import a virtual machine") : _("Create a virtual machine")}
+                         labelId="create-title" />
+            <ModalBody>
+                {phase.kind === "creating"
+                    ? <CreateProgress name={form.name} progress={phase.progress} />
+                    : (
+                        <Form id="create-vm-form" isHorizontal onSubmit={ev => { ev.preventDefault(); submit(true) }}
+                              onKeyDown={onKeyDown} noValidate>
+                            {phase.alert &&
+                                <Alert isInline variant={phase.alert.variant} title={phase.alert.title}
+                                       className="virt-create-alert">
+                                    {phase.alert.text}
+                                </Alert>}
+                            {optionsProblem &&
+                                <Alert isInline variant="warning" title={_("The host's options could not be read")}>
+                                    {optionsProblem}
+                                </Alert>}
+                            {connections.length > 1 &&
+                                <FormGroup label={_("Connection")} fieldId="create-connection">
+                                    <FormSelect id="create-connection" value={form.uri}
+                                                onChange={(_ev, uri) => update({ uri })}>
+                                        {connections.map(c =>
+                                            <FormSelectOption key={c.uri} value={c.uri} label={connectionLabel(c.uri)} />)}
+                                    </FormSelect>
+                                </FormGroup>}
+                            <SourceFields {...fieldProps} options={hostOptions} />
+                            <OsPicker oses={osList} loading={oses.loading} value={form.os}
+                                      onChange={os => update({ os })} errors={shownErrors} warnings={warnings}
+                                      detect={{
+                                          busy: detectKey !== null && detection?.key !== detectKey,
+                                          found: detected?.name ?? null,
+                                      }}
+                                      listProblem={oses.error ?? oses.message} />
+                            <FormGroup label={_("Name")} fieldId="create-name" isRequired>
+                                <TextInput id="create-name" value={form.name} autoComplete="off" spellCheck={false}
+                                           validated={validated("name", shownErrors, warnings)}
+                                           onChange={(_ev, name) => update({ name })} />
+                                <FieldMessage field="name" errors={shownErrors} warnings={warnings} />
+                            </FormGroup>
+                            <ResourcesFields {...fieldProps} options={hostOptions} />
+                            <StorageFields {...fieldProps} options={hostOptions} />
+                            <NetworkFields {...fieldProps} options={hostOptions} />
+                            <AdvancedFields {...fieldProps} options={hostOptions} />
+                        </Form>
+                    )}
+            </ModalBody>
+            <ModalFooter>
+                {phase.kind === "form" &&
+                    <>
+                        <Button id="create-and-run" variant="primary" onClick={() => submit(true)}>
+                            {importing ? _("Import and run") : _("Create and run")}
+                        </Button>
+                        <Button id="create-and-edit" variant="secondary" onClick={() => submit(false)}>
+                            {importing ? _("Import and edit") : _("Create and edit")}
+                        </Button>
+                    </>}
+                <Button id="create-cancel" variant="link"
+                        onClick={phase.kind === "creating" ? phase.cancel : onClose}>
+                    {_("Cancel")}
+                </Button>
+            </ModalFooter>
+        </Modal>
+    );
+}
+
+/** The messages of the fields the page knows, from a FIELD → message record of the helper's. */
+function pick(record: Record<string, string> | Readonly<Record<string, string>> | undefined): Messages {
+    const messages: Messages = {};
+    for (const [key, message] of Object.entries(record ?? {})) {
+        if (isField(key))
+            messages[key] = message;
+        else if (key.startsWith("source.") && !messages.source)
+            messages.source = message;
+    }
+    return messages;
+}
+
+/** An error shows once its field was touched; cloud-init's cross-field rules once any of them was. */
+function isShown(field: Field, touched: ReadonlySet<Field>): boolean {
+    if (touched.has(field))
+        return true;
+    if (field.startsWith("source.user.") || field === "source.root_password")
+        return [...touched].some(t => t.startsWith("source.user.") || t === "source.root_password");
+    if (field === "virt_type")
+        return true;
+    return false;
+}

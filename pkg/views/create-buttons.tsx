@@ -1,0 +1,14 @@
+// "Create VM" and "Import VM": links to the create dialog's routes (#/create, #/import).
+
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+
+const _ = cockpit.gettext;
+
+export function CreateButtons() {
+    return (
+        <>
+            <Button variant="primary" component="a" href="#/create" id="virt-create-vm">{_("Create VM")}</Button>
+            <Button variant="secondary" component="a" href="#/import" id="virt-import-vm">{_("Import VM")}</Button>
+        </>
+    );
+}
