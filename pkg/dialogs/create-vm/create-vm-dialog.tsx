@@ -17,6 +17,7 @@ import { connectionLabel } from "../../connections.ts";
 import { useConnections } from "../../store/hooks.ts";
 
 import { AdvancedFields } from "./advanced-fields.tsx";
+import { CloudFields } from "./cloud-fields.tsx";
 import { type Prefill, initialForm, prefillEdited, withOptions, withOs } from "./defaults.ts";
 import { FieldMessage, validated } from "./field-message.tsx";
 import { type CreateForm, FIELD_IDS, FIELD_ORDER, type Field, type Messages, isField, toSpec } from "./form.ts";
@@ -86,13 +87,14 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
         setEdited(e => new Set([...e, ...keys]));
         setTouched(t => {
             const next = new Set(t);
+            // A new kind of source starts empty: "enter a path" is not news yet.
+            const newKind = keys.includes("sourceKind");
             for (const key of keys) {
                 const field = TOUCHES[key];
-                if (field)
+                if (field && !(newKind && field === "source"))
                     next.add(field);
             }
-            // A new kind of source starts empty: "enter a path" is not news yet.
-            if (keys.includes("sourceKind") && !keys.includes("source"))
+            if (newKind)
                 next.delete("source");
             return next;
         });
@@ -110,7 +112,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const askDetect = useCallback((key: string, signal: AbortSignal) =>
         detectOs(JSON.parse(key) as { media: string } | { url: string }, signal), []);
     const detection = useDebouncedAnswer(detectKey, 600, askDetect);
-    const detected = detection?.key === detectKey ? detection.answer.detected : null;
+    const detected = detection?.key === detectKey ? detection.answer?.detected ?? null : null;
     useOnChange(detected, found => {
         if (found && !edited.has("os"))
             setForm(f => ({ ...f, os: found.short_id }));
@@ -220,6 +222,12 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
                                             <FormSelectOption key={c.uri} value={c.uri} label={connectionLabel(c.uri)} />)}
                                     </FormSelect>
                                 </FormGroup>}
+                            <FormGroup label={_("Name")} fieldId="create-name" isRequired>
+                                <TextInput id="create-name" value={form.name} autoComplete="off" spellCheck={false}
+                                           validated={validated("name", shownErrors, warnings)}
+                                           onChange={(_ev, name) => update({ name })} />
+                                <FieldMessage field="name" errors={shownErrors} warnings={warnings} />
+                            </FormGroup>
                             <SourceFields {...fieldProps} options={hostOptions} />
                             <OsPicker oses={osList} loading={oses.loading} value={form.os}
                                       onChange={os => update({ os })} errors={shownErrors} warnings={warnings}
@@ -228,12 +236,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
                                           found: detected?.name ?? null,
                                       }}
                                       listProblem={oses.error ?? oses.message} />
-                            <FormGroup label={_("Name")} fieldId="create-name" isRequired>
-                                <TextInput id="create-name" value={form.name} autoComplete="off" spellCheck={false}
-                                           validated={validated("name", shownErrors, warnings)}
-                                           onChange={(_ev, name) => update({ name })} />
-                                <FieldMessage field="name" errors={shownErrors} warnings={warnings} />
-                            </FormGroup>
+                            {form.sourceKind === "cloud" && <CloudFields {...fieldProps} />}
                             <ResourcesFields {...fieldProps} options={hostOptions} />
                             <StorageFields {...fieldProps} options={hostOptions} />
                             <NetworkFields {...fieldProps} options={hostOptions} />

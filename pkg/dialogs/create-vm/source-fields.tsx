@@ -1,5 +1,5 @@
-// Where the VM comes from: install media on the host, a URL, network boot, a cloud image with cloud-init
-// settings, or an existing disk image. Switching the kind clears the source (a path is not a URL) but keeps the
+// Where the VM comes from: install media on the host, a URL, network boot, a cloud image (its cloud-init
+// settings are in cloud-fields.tsx), or an existing disk image. Switching the kind clears the source (a path is not a URL) but keeps the
 // passwords (cockpit-machines BZ 2109986).
 
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
@@ -9,7 +9,6 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 
 import type { CreateOptions } from "../../client/create.ts";
 
-import { CloudFields } from "./cloud-fields.tsx";
 import { FieldMessage, validated } from "./field-message.tsx";
 import type { FieldsProps, SourceKind } from "./form.ts";
 import { PathInput } from "./path-input.tsx";
@@ -99,7 +98,6 @@ export function SourceFields({ form, update, errors, warnings, options }: Props)
                             {pools.map(p => <FormSelectOption key={p.name} value={p.name} label={p.name} />)}
                         </FormSelect>}
                 </FormGroup>}
-            {kind === "cloud" && <CloudFields form={form} update={update} errors={errors} warnings={warnings} />}
         </>
     );
 }

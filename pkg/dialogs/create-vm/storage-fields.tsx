@@ -78,7 +78,7 @@ export function StorageFields({ form, update, errors, warnings, options }: Props
                                        validated={validated("storage.size_gib", errors, warnings)}
                                        onChange={(_ev, size) => update({ size })} />
                         </InputGroupItem>
-                        <InputGroupItem isPlain><InputGroupText>{_("GiB")}</InputGroupText></InputGroupItem>
+                        <InputGroupItem isBox><InputGroupText>{_("GiB")}</InputGroupText></InputGroupItem>
                     </InputGroup>
                     <FieldMessage field="storage.size_gib" errors={errors} warnings={warnings}
                                   {...cloud ? { hint: _("Empty: the size of the image") } : {}} />

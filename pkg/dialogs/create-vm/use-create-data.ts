@@ -16,13 +16,17 @@ export interface Loaded<T> {
 }
 
 function failed<T>(err: unknown): Loaded<T> {
+    const unsupported = err instanceof OpError && err.problem === "not-supported";
     return {
         value: null,
         loading: false,
-        error: err instanceof Error ? err.message : String(err),
-        unsupported: err instanceof OpError && err.problem === "not-supported",
+        error: unsupported ? _("the installed cockpit-virt helper is too old for it")
+            : err instanceof Error ? err.message : String(err),
+        unsupported,
     };
 }
+
+const _ = cockpit.gettext;
 
 const LOADING = { value: null, loading: true, error: null, unsupported: false };
 

@@ -1,11 +1,11 @@
 // Runs an asynchronous question about `key` once `key` has stayed the same for `delay` ms, abandoning the
-// previous question; the answer is kept with the key it belongs to.
+// previous question; the answer (null when the question failed) is kept with the key it belongs to.
 
 import { useEffect, useState } from "react";
 
 export function useDebouncedAnswer<T>(key: string | null, delay: number,
-                                      ask: (key: string, signal: AbortSignal) => Promise<T>): { key: string; answer: T } | null {
-    const [result, setResult] = useState<{ key: string; answer: T } | null>(null);
+                                      ask: (key: string, signal: AbortSignal) => Promise<T>): { key: string; answer: T | null } | null {
+    const [result, setResult] = useState<{ key: string; answer: T | null } | null>(null);
     useEffect(() => {
         if (key === null)
             return;
@@ -15,8 +15,10 @@ export function useDebouncedAnswer<T>(key: string | null, delay: number,
                 if (!abort.signal.aborted)
                     setResult({ key, answer });
             }, (err: unknown) => {
-                if (!abort.signal.aborted)
-                    console.warn("create dialog:", err);
+                if (abort.signal.aborted)
+                    return;
+                console.warn("create dialog:", err);
+                setResult({ key, answer: null });
             });
         }, delay);
         return () => {
