@@ -42,7 +42,7 @@ const TOUCHES: Partial<Record<keyof CreateForm, Field>> = {
     password: "source.user.password", sshKeys: "source.user.ssh_keys", rootPassword: "source.root_password",
     hostname: "source.hostname", memory: "memory_mib", memoryUnit: "memory_mib", vcpus: "vcpus",
     storageKind: "storage", volume: "storage", pool: "storage.pool", size: "storage.size_gib", network: "network",
-    virtType: "virt_type",
+    virtType: "virt_type", firmware: "firmware",
 };
 
 type Phase =
@@ -281,7 +281,8 @@ function isShown(field: Field, touched: ReadonlySet<Field>): boolean {
         return true;
     if (field.startsWith("source.user.") || field === "source.root_password")
         return [...touched].some(t => t.startsWith("source.user.") || t === "source.root_password");
-    if (field === "virt_type")
+    // What the host refuses there is no typing mistake: say it at once.
+    if (field === "virt_type" || field === "firmware")
         return true;
     return false;
 }

@@ -103,7 +103,7 @@ export function withOs(form: CreateForm, os: OsInfo | null, edited: Edited, exis
         const vcpus = os?.recommended.vcpus ?? 1;
         next.vcpus = String(host ? Math.max(1, Math.min(vcpus, host.cpus)) : vcpus);
     }
-    if (!edited.has("size") && form.sourceKind !== "cloud")
+    if (!edited.has("size"))
         next.size = String(os?.recommended.storage_gib ?? os?.minimum.storage_gib ?? DEFAULT_SIZE_GIB);
     return next;
 }

@@ -57,6 +57,7 @@ export const FIELD_IDS = {
     "storage.pool": "create-storage-pool",
     network: "create-network",
     virt_type: "create-virt-type",
+    firmware: "create-firmware",
 } as const;
 
 export type Field = keyof typeof FIELD_IDS;

@@ -1,9 +1,11 @@
-// The OS picker: a typeahead over the whole osinfo list (end-of-life entries only on request), a "Generic OS"
-// choice that must be picked on purpose, and what auto-detection found.
+// The OS picker: a typeahead over the whole osinfo list (end-of-life entries only when "Show end-of-life", in
+// the menu's footer, is checked), a "Generic OS" choice that must be picked on purpose, and what auto-detection
+// found.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { MenuFooter } from "@patternfly/react-core/dist/esm/components/Menu/index.js";
 import { MenuToggle } from "@patternfly/react-core/dist/esm/components/MenuToggle/index.js";
 import { Select, SelectList, SelectOption } from "@patternfly/react-core/dist/esm/components/Select/index.js";
 import { TextInputGroup, TextInputGroupMain, TextInputGroupUtilities } from "@patternfly/react-core/dist/esm/components/TextInputGroup/index.js";
@@ -121,7 +123,9 @@ export function OsPicker({ oses, loading, value, onChange, detect, listProblem, 
             <Select isOpen={open} selected={value} onOpenChange={isOpen => { setOpen(isOpen); if (!isOpen) setQuery(null) }}
                     onSelect={(_ev, v) => { if (typeof v === "string") choose(v) }}
                     toggle={toggle} variant="typeahead" isScrollable maxMenuHeight="20rem"
-                    shouldFocusFirstItemOnOpen={false}>
+                    shouldFocusFirstItemOnOpen={false}
+                    // In the dialog, not on <body>: the modal hides its siblings from assistive technology.
+                    popperProps={{ appendTo: "inline" }}>
                 <SelectList id="create-os-list" aria-label={_("Operating systems")}>
                     {shown.map(os =>
                         <SelectOption key={os.short_id} value={os.short_id} isSelected={os.short_id === value}
@@ -134,18 +138,23 @@ export function OsPicker({ oses, loading, value, onChange, detect, listProblem, 
                             {cockpit.format(_("$0 more: type more of the name"), total - shown.length)}
                         </SelectOption>}
                     {shown.length === 0 && !loading &&
-                        <SelectOption isDisabled value="">{_("No operating system matches")}</SelectOption>}
+                        <SelectOption isDisabled value="">
+                            {showEol ? _("No operating system matches")
+                                : _("No operating system matches; end-of-life ones are hidden")}
+                        </SelectOption>}
                     <SelectOption value={GENERIC_OS} isSelected={value === GENERIC_OS}
                                   isFocused={focusedChoice === GENERIC_OS}
                                   description={_("Not in the list: generic devices, no OS-specific defaults")}>
                         {_("Generic OS")}
                     </SelectOption>
                 </SelectList>
+                <MenuFooter>
+                    <Checkbox id="create-os-eol" className="virt-create-os-eol" label={_("Show end-of-life")}
+                              isChecked={showEol} onChange={(_ev, checked) => setShowEol(checked)} />
+                </MenuFooter>
             </Select>
             <FieldMessage field="os" errors={errors} warnings={warnings}
                           {...hint ? { hint } : {}} />
-            <Checkbox id="create-os-eol" className="virt-create-os-eol" label={_("Show end-of-life")}
-                      isChecked={showEol} onChange={(_ev, checked) => setShowEol(checked)} />
         </FormGroup>
     );
 }

@@ -1,5 +1,5 @@
 // The VM's disk: a new volume in a pool (size, and the pool's free space), an existing volume, or none. A cloud
-// image is always copied into a pool, optionally grown; an imported disk is set up in the source fields.
+// image is always copied into a pool and grown to the size; an imported disk is set up in the source fields.
 
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
@@ -71,17 +71,17 @@ export function StorageFields({ form, update, errors, warnings, options }: Props
                                   {...poolHint ? { hint: poolHint } : {}} />
                 </FormGroup>}
             {kind === "new" &&
-                <FormGroup label={cloud ? _("Disk size") : _("Size")} fieldId="create-storage-size" isRequired={!cloud}>
+                <FormGroup label={cloud ? _("Disk size") : _("Size")} fieldId="create-storage-size" isRequired>
                     <InputGroup>
                         <InputGroupItem isFill>
                             <TextInput id="create-storage-size" value={form.size} inputMode="decimal"
                                        validated={validated("storage.size_gib", errors, warnings)}
                                        onChange={(_ev, size) => update({ size })} />
                         </InputGroupItem>
-                        <InputGroupItem isBox><InputGroupText>{_("GiB")}</InputGroupText></InputGroupItem>
+                        <InputGroupItem isPlain className="virt-create-unit"><InputGroupText isPlain>{_("GiB")}</InputGroupText></InputGroupItem>
                     </InputGroup>
                     <FieldMessage field="storage.size_gib" errors={errors} warnings={warnings}
-                                  {...cloud ? { hint: _("Empty: the size of the image") } : {}} />
+                                  {...cloud ? { hint: _("The copy of the image is grown to this size") } : {}} />
                 </FormGroup>}
             {kind === "volume" &&
                 <FormGroup label={_("Volume")} fieldId="create-storage-volume" isRequired>

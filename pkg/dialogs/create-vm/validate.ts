@@ -126,10 +126,9 @@ function checkStorage(form: CreateForm, ctx: ValidationContext, errors: Messages
         if (form.pool === "")
             errors["storage.pool"] = _("Choose a storage pool");
         const size = parseNumber(form.size);
-        // A cloud image keeps its own size when none is given.
-        if (form.sourceKind === "cloud" && form.size.trim() === "")
-            return;
-        if (Number.isNaN(size))
+        if (form.size.trim() === "")
+            errors["storage.size_gib"] = _("Enter a size");
+        else if (Number.isNaN(size))
             errors["storage.size_gib"] = _("Enter the size as a number");
         else if (size <= 0)
             errors["storage.size_gib"] = _("Size must be more than 0");
