@@ -115,6 +115,8 @@ export function OsPicker({ oses, loading, value, onChange, detect, listProblem, 
         hint = <span id="create-os-detected">{_("Detecting the operating system…")}</span>;
     else if (detect.found)
         hint = <span id="create-os-detected">{cockpit.format(_("Detected: $0"), detect.found)}</span>;
+    else if (value === GENERIC_OS)
+        hint = _("No OS-specific settings: virtio devices and BIOS firmware");
     else if (listProblem && !loading && oses.length === 0)
         hint = cockpit.format(_("The list of operating systems is not available: $0"), listProblem);
 

@@ -1,7 +1,7 @@
 // The create dialog's rules that the page can check by itself (issue 5, shared/cockpit-machines.md §1), as pure
 // functions. The helper's `create` validate answer adds what needs the host (paths readable by QEMU, pool space…).
 
-import { type CreateForm, GENERIC_OS, type Messages, memoryMib, parseNumber, sshKeyLines, usesStorageChoice } from "./form.ts";
+import { type CreateForm, type Messages, memoryMib, parseNumber, sshKeyLines, usesStorageChoice } from "./form.ts";
 
 const _ = cockpit.gettext;
 
@@ -165,8 +165,6 @@ export function validateForm(form: CreateForm, ctx: ValidationContext): Validati
         else
             warnings.virt_type = reason;
     }
-    if (form.os === GENERIC_OS && !errors.os)
-        warnings.os = _("Without an OS, the VM gets generic devices: slower than the ones a known OS supports");
     return { errors, warnings };
 }
 
