@@ -127,6 +127,15 @@ describe("create dialog", () => {
         await errorOf("create-source").waitFor({ state: "detached" });
     }));
 
+    test("a path completes from the host's directories (cockpit's fslist1)", () => snapOnFailure(page, "create-completion", async () => {
+        await openDialog();
+        await type("create-source", "/");
+        await page.locator('#create-source-completions option[value="/tmp/"]').waitFor({ state: "attached" });
+        await type("create-source", "/tmp/");
+        await page.locator('#create-source-completions option[value^="/tmp/"]').first().waitFor({ state: "attached" });
+        assert.equal(await page.locator('#create-source-completions option[value="/tmp/"]').count(), 0);
+    }));
+
     test("URL: empty, and schemes other than http, https, ftp, nfs", () => snapOnFailure(page, "create-url", async () => {
         await openDialog();
         await field("create-source-kind").selectOption("url");

@@ -3,7 +3,9 @@
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { Progress as ProgressBar } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Flex } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
+import { Stack } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 
 import type { Progress } from "../../client/create.ts";
 import { formatBytes } from "../../format.ts";
@@ -22,19 +24,16 @@ export function CreateProgress({ name, progress }: { name: string; progress: Pro
     const text = progress ? progress.message || STEP_TEXT[progress.step] || progress.step : _("Checking the settings…");
     const measured = progress?.total ? progress : null;
     return (
-        <div className="virt-create-progress" data-step={progress?.step ?? "validate"} aria-live="polite">
-            <Flex alignItems={{ default: "alignItemsCenter" }} spaceItems={{ default: "spaceItemsMd" }}>
-                <FlexItem><Spinner size="lg" aria-hidden /></FlexItem>
-                <FlexItem>
-                    <Content component="p">{cockpit.format(_("Creating $0"), name)}</Content>
-                    <Content component="small">{text}</Content>
-                </FlexItem>
+        <Stack hasGutter className="virt-create-progress" data-step={progress?.step ?? "validate"} aria-live="polite">
+            <Flex alignItems={{ default: "alignItemsCenter" }} spaceItems={{ default: "spaceItemsSm" }}>
+                <Spinner size="md" aria-hidden />
+                <Title headingLevel="h2" size="md">{cockpit.format(_("Creating $0"), name)}</Title>
             </Flex>
+            <Content component="p">{text}</Content>
             {measured?.total &&
-                <ProgressBar value={Math.min(100, 100 * (measured.done ?? 0) / measured.total)}
-                             title={text} aria-label={text}
+                <ProgressBar value={Math.min(100, 100 * (measured.done ?? 0) / measured.total)} aria-label={text}
                              label={cockpit.format(_("$0 of $1"), formatBytes(measured.done ?? 0), formatBytes(measured.total))}
                              measureLocation="outside" />}
-        </div>
+        </Stack>
     );
 }
