@@ -4,7 +4,8 @@
 // page, "Import and run" starting it. Skipped, saying why, while the helper under test lacks the ops.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +16,7 @@ import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 const URI = "test:///default";
 
 describe("create dialog with the helper (test driver)", () => {
-    let ws, browser, page, dir, disk, hidden, unsupported;
+    let ws, browser, page, dir, disk, hidden, iso, unsupported, osinfoUnsupported;
 
     before(async () => {
         dir = mkdtempSync(path.join(tmpdir(), "cvtest-create-"));
@@ -27,15 +28,26 @@ describe("create dialog with the helper (test driver)", () => {
         mkdirSync(path.join(dir, "private"), { mode: 0o700 });
         hidden = path.join(dir, "private", "disk.img");
         writeFileSync(hidden, "");
+        // An ISO whose volume id is Debian 11's netinst (osinfo-db: "Debian 11.\d+.\d+ amd64 n").
+        if (existsSync("/usr/bin/xorriso")) {
+            iso = path.join(dir, "debian-netinst.iso");
+            mkdirSync(path.join(dir, "iso-root"));
+            writeFileSync(path.join(dir, "iso-root", "README"), "not really Debian\n");
+            execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-V", "Debian 11.6.0 amd64 n", "-o", iso,
+                path.join(dir, "iso-root")], { stdio: "ignore" });
+        }
         ws = await startCockpitWs();
         browser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
         page = await openVirtPage(browser, ws, { connections: [URI] });
         await waitLoaded(page);
-        const problem = await page.evaluate(uri => new Promise(resolve => {
-            const ch = window.cockpit.channel({ payload: "virt1", op: "create-options", uri });
+        const problem = options => page.evaluate(opts => new Promise(resolve => {
+            const ch = window.cockpit.channel({ payload: "virt1", ...opts });
             ch.addEventListener("close", (_ev, close) => resolve(close.problem ?? null));
-        }), URI);
-        unsupported = problem && `the helper under test answers op "create-options" with ${problem}`;
+        }), options);
+        const optionsProblem = await problem({ op: "create-options", uri: URI });
+        unsupported = optionsProblem && `the helper under test answers op "create-options" with ${optionsProblem}`;
+        const osinfoProblem = await problem({ op: "osinfo" });
+        osinfoUnsupported = osinfoProblem && `the helper under test answers op "osinfo" with ${osinfoProblem}`;
     });
 
     after(async () => {
@@ -71,6 +83,24 @@ describe("create dialog with the helper (test driver)", () => {
             await error.getByText(`setfacl -m u:`, { exact: false }).waitFor();
             await page.locator("#create-source").fill(disk);
             await error.waitFor({ state: "detached" });
+        });
+    });
+
+    test("install media is detected: the OS is chosen, \"Detected: …\" shown, an OS picked by hand is kept", async t => {
+        if (osinfoUnsupported || !iso)
+            return t.skip(osinfoUnsupported || "xorriso is not installed");
+        await snapOnFailure(page, "create-flow-detect", async () => {
+            await openDialog("/create");
+            await page.locator("#create-source").fill(iso);
+            await page.locator("#create-os-detected").getByText("Detected: Debian 11", { exact: true }).waitFor();
+            await page.waitForFunction(() => document.getElementById("create-os")?.value === "Debian 11");
+            assert.equal(await page.locator("#create-name").inputValue(), "debian11");
+
+            await openDialog("/create");
+            await pickGenericOs();
+            await page.locator("#create-source").fill(iso);
+            await page.locator("#create-os-detected").getByText("Detected: Debian 11", { exact: true }).waitFor();
+            assert.equal(await page.locator("#create-os").inputValue(), "Generic OS");
         });
     });
 
