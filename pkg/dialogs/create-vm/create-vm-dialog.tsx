@@ -61,6 +61,8 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const [touched, setTouched] = useState<ReadonlySet<Field>>(() => new Set());
     const [submitted, setSubmitted] = useState(false);
     const [phase, setPhase] = useState<Phase>({ kind: "form", alert: null });
+    // What the helper refused at the last submit, until the field changes.
+    const [createErrors, setCreateErrors] = useState<Messages>({});
 
     const oses = useOsList();
     const options = useCreateOptions(form.uri);
@@ -97,6 +99,10 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
             if (newKind)
                 next.delete("source");
             return next;
+        });
+        setCreateErrors(errors => {
+            const fields = keys.map(key => TOUCHES[key]);
+            return Object.fromEntries(Object.entries(errors).filter(([field]) => !fields.includes(field as Field)));
         });
     }, []);
 
@@ -140,14 +146,17 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
             throw err;
         });
     }, []);
-    const hostAnswer = useDebouncedAnswer(hostKey, 400, askHost)?.answer ?? null;
-    const [createErrors, setCreateErrors] = useState<Messages>({});
+    const hostResult = useDebouncedAnswer(hostKey, 400, askHost);
+    const hostAnswer = hostResult?.answer ?? null;
 
-    const allErrors: Messages = { ...pick(hostAnswer?.errors), ...createErrors, ...local.errors };
+    // An answer about an older spec still shows (no flicker while typing) but does not block a submit: the
+    // helper checks the submitted spec again anyway.
+    const shown: Messages = { ...pick(hostAnswer?.errors), ...createErrors, ...local.errors };
+    const blocking: Messages = hostResult?.key === hostKey ? shown : { ...createErrors, ...local.errors };
     const warnings: Messages = { ...pick(hostAnswer?.warnings), ...local.warnings };
     const shownErrors: Messages = {};
     for (const field of FIELD_ORDER) {
-        const error = allErrors[field];
+        const error = shown[field];
         if (error && (submitted || isShown(field, touched)))
             shownErrors[field] = error;
     }
@@ -155,7 +164,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const submit = (run: boolean) => {
         if (phase.kind !== "form")
             return;
-        const firstInvalid = FIELD_ORDER.find(field => allErrors[field]);
+        const firstInvalid = FIELD_ORDER.find(field => blocking[field]);
         if (firstInvalid) {
             setSubmitted(true);
             document.getElementById(FIELD_IDS[firstInvalid])?.focus();
