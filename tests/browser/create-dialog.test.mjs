@@ -309,7 +309,12 @@ describe("create dialog", () => {
                 await p.locator('[data-test="create-dialog"]').waitFor();
                 assert.equal(await p.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")),
                              theme === "dark");
+                if (debian)
+                    await p.waitForFunction(n => document.getElementById("create-name")?.value === n, debian.short_id);
                 await p.locator("#create-and-run").click();
+                // The helper refuses /x.iso (it does not exist), or without the OS list the page refuses the name.
+                await p.locator(".virt-create-alert, #create-name-error").first().waitFor();
+                await p.waitForFunction(() => !document.getElementById("create-os-detected")?.textContent.startsWith("Detecting"));
                 await screenshot(p, `create-dialog-${theme}`);
                 assert.deepEqual(p.virtErrors, []);
             });

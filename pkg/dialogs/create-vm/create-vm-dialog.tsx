@@ -81,7 +81,9 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
             setForm(f => withOptions(f, value, edited));
     });
     const chosenOs = osList.find(os => os.short_id === form.os) ?? null;
-    useOnChange(chosenOs, os => setForm(f => withOs(f, os, edited, existingNames, hostOptions)));
+    // Again when the list arrives and knows the OS a link named.
+    useOnChange(`${form.os ?? ""} ${chosenOs ? "known" : ""}`,
+                () => setForm(f => withOs(f, chosenOs, edited, existingNames, hostOptions)), true);
 
     const update = useCallback((patch: Partial<CreateForm>) => {
         const keys = Object.keys(patch) as (keyof CreateForm)[];

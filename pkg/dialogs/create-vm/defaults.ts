@@ -4,7 +4,7 @@
 import type { CreateOptions } from "../../client/create.ts";
 import type { OsInfo } from "../../client/osinfo.ts";
 
-import type { CreateForm, SourceKind } from "./form.ts";
+import { type CreateForm, GENERIC_OS, type SourceKind } from "./form.ts";
 import { defaultNetwork } from "./network-fields.tsx";
 import { DEFAULT_POOL, poolChoices } from "./storage-fields.tsx";
 import { suggestName } from "./validate.ts";
@@ -86,12 +86,20 @@ export function withOptions(form: CreateForm, options: CreateOptions, edited: Ed
     };
 }
 
-/** The OS's recommendations (capped by the host), and a name suggested from its short id. */
+/** The name suggested for an OS: its short id (also when the OS list does not know it), "vm" for a generic one. */
+function nameBase(shortId: string | null): string {
+    if (shortId === null)
+        return "";
+    return shortId === GENERIC_OS ? "vm" : shortId;
+}
+
+/** The OS's recommendations (capped by the host; defaults for an OS the list does not have), and a name. */
 export function withOs(form: CreateForm, os: OsInfo | null, edited: Edited, existingNames: ReadonlySet<string>,
                        options: CreateOptions | null): CreateForm {
     const next = { ...form };
+    const base = nameBase(form.os);
     if (!edited.has("name"))
-        next.name = os ? suggestName(os.short_id, existingNames) : "";
+        next.name = base ? suggestName(base, existingNames) : "";
     const host = options?.host;
     if (!edited.has("memory") && !edited.has("memoryUnit")) {
         let mib = os?.recommended.memory_mib ?? os?.minimum.memory_mib ?? DEFAULT_MEMORY_MIB;
