@@ -267,6 +267,17 @@ describe("create dialog", () => {
         assert.equal(await field("create-name").inputValue(), "imported");
     }));
 
+    test("Esc in the open OS menu closes the menu, not the dialog", () => snapOnFailure(page, "create-os-escape", async () => {
+        const d = await openDialog();
+        await field("create-os").fill("x");
+        await page.locator("#create-os-list").waitFor();
+        await field("create-os").press("Escape");
+        await page.locator("#create-os-list").waitFor({ state: "detached" });
+        assert.equal(await d.count(), 1);
+        await field("create-os").press("Escape");
+        await d.waitFor({ state: "detached" });
+    }));
+
     test("Enter submits only when valid: with errors it shows them and stays", () => snapOnFailure(page, "create-enter", async () => {
         await openDialog("/create?name=test");
         await field("create-name").press("Enter");

@@ -104,7 +104,7 @@ describe("create dialog with the helper (test driver)", () => {
         });
     });
 
-    test("Import and edit defines the VM and opens its page; Import and run starts it", async t => {
+    test("Import and edit defines the VM and opens its page; Enter (Import and run) starts it", async t => {
         if (unsupported)
             return t.skip(unsupported);
         await snapOnFailure(page, "create-flow-import", async () => {
@@ -116,9 +116,10 @@ describe("create dialog with the helper (test driver)", () => {
             await page.getByRole("heading", { name: "pg-imported", level: 1 }).waitFor();
             await page.getByText(disk, { exact: true }).waitFor();
 
+            // Enter in a field of a valid form is "Import and run".
             await openDialog(`/import?source=${encodeURIComponent(disk)}&name=pg-running`);
             await pickGenericOs();
-            await page.locator("#create-and-run").click();
+            await page.locator("#create-name").press("Enter");
             await page.waitForURL(/\/pg-running$/);
             await page.evaluate(() => { window.location.hash = "#/" });
             await waitVmState(page, "pg-running", "running");

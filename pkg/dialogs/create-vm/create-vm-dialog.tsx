@@ -8,7 +8,7 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import type React from "react";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 
 import { type Progress, validateOnHost } from "../../client/create.ts";
 import { OpError } from "../../client/one-shot.ts";
@@ -22,7 +22,7 @@ import { type Prefill, initialForm, prefillEdited, withOptions, withOs } from ".
 import { FieldMessage, validated } from "./field-message.tsx";
 import { type CreateForm, FIELD_IDS, FIELD_ORDER, type Field, type Messages, isField, toSpec } from "./form.ts";
 import { NetworkFields } from "./network-fields.tsx";
-import { OsPicker } from "./os-picker.tsx";
+import { OsPicker, isMenuEscape } from "./os-picker.tsx";
 import { CreateProgress } from "./progress.tsx";
 import { ResourcesFields } from "./resources-fields.tsx";
 import { runCreation } from "./run-creation.ts";
@@ -61,6 +61,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const [touched, setTouched] = useState<ReadonlySet<Field>>(() => new Set());
     const [submitted, setSubmitted] = useState(false);
     const [phase, setPhase] = useState<Phase>({ kind: "form", alert: null });
+    const osMenuOpen = useRef(false);
     // What the helper refused at the last submit, until the field changes.
     const [createErrors, setCreateErrors] = useState<Messages>({});
 
@@ -207,6 +208,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
 
     return (
         <Modal isOpen variant="medium" onClose={close} aria-labelledby="create-title" data-test="create-dialog"
+               onEscapePress={ev => { if (!isMenuEscape(ev, osMenuOpen.current)) close() }}
                className="virt-create-dialog">
             <ModalHeader title={importing ? _("Import a virtual machine") : _("Create a virtual machine")}
                          labelId="create-title" />
@@ -240,7 +242,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
                                 <FieldMessage field="name" errors={shownErrors} warnings={warnings} />
                             </FormGroup>
                             <SourceFields {...fieldProps} options={hostOptions} />
-                            <OsPicker oses={osList} loading={oses.loading} value={form.os}
+                            <OsPicker oses={osList} loading={oses.loading} value={form.os} menuOpenRef={osMenuOpen}
                                       onChange={os => update({ os })} errors={shownErrors} warnings={warnings}
                                       detect={{
                                           busy: detectKey !== null && detection?.key !== detectKey,

@@ -11,7 +11,7 @@ import { Select, SelectList, SelectOption } from "@patternfly/react-core/dist/es
 import { TextInputGroup, TextInputGroupMain, TextInputGroupUtilities } from "@patternfly/react-core/dist/esm/components/TextInputGroup/index.js";
 import { TimesIcon } from "@patternfly/react-icons/dist/esm/icons/times-icon.js";
 import type React from "react";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 
 import type { OsInfo } from "../../client/osinfo.ts";
 
@@ -20,6 +20,15 @@ import { GENERIC_OS, type Messages } from "./form.ts";
 import { searchOses } from "./os-search.ts";
 
 const _ = cockpit.gettext;
+
+/** Esc keydowns that closed the menu: the dialog must not close on them too. PatternFly's modal listens for Esc
+ * on the same element React does, so stopping propagation cannot keep it from seeing them. */
+const menuEscapes = new WeakSet<Event>();
+
+/** Whether an Esc belongs to the OS menu: it closed it, or the menu is open (the modal may hear it first). */
+export function isMenuEscape(ev: Event, menuOpen: boolean): boolean {
+    return menuOpen || menuEscapes.has(ev);
+}
 
 /** Options rendered at once; the rest is reached by typing more. */
 const SHOWN = 100;
@@ -37,6 +46,8 @@ interface Props {
     loading: boolean;
     value: string | null;
     onChange: (shortId: string) => void;
+    /** kept up to date with whether the menu is open (see isMenuEscape) */
+    menuOpenRef: React.MutableRefObject<boolean>;
     detect: DetectState;
     /** why the list is empty (no osinfo-db, an older helper) */
     listProblem: string | null;
@@ -52,8 +63,11 @@ export function osLabel(oses: readonly OsInfo[], value: string | null): string {
     return oses.find(os => os.short_id === value)?.name ?? value;
 }
 
-export function OsPicker({ oses, loading, value, onChange, detect, listProblem, errors, warnings }: Props) {
+export function OsPicker({ oses, loading, value, onChange, menuOpenRef, detect, listProblem, errors, warnings }: Props) {
     const [open, setOpen] = useState(false);
+    useEffect(() => {
+        menuOpenRef.current = open;
+    }, [open, menuOpenRef]);
     // null: not typing, the input shows the chosen OS
     const [query, setQuery] = useState<string | null>(null);
     const [showEol, setShowEol] = useState(false);
@@ -82,7 +96,7 @@ export function OsPicker({ oses, loading, value, onChange, detect, listProblem, 
             if (choice)
                 choose(choice);
         } else if (ev.key === "Escape" && open) {
-            ev.stopPropagation();
+            menuEscapes.add(ev.nativeEvent);
             setOpen(false);
             setQuery(null);
         }
