@@ -56,4 +56,22 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
         });
         await page.close();
     });
+
+    test("a shell URL with a create link opens the dialog prefilled; Cancel goes back to the list", async () => {
+        const page = await openVirtPage(browser, ws, {
+            connections: ["test:///default"], url: `${ws.base}/virt`, path: "/create?source=/x.iso&name=from-shell",
+        });
+        await snapOnFailure(page, "shell-create", async () => {
+            const frame = virtFrame(page);
+            await frame.locator('[data-test="create-dialog"]').waitFor();
+            assert.equal(await frame.locator("#create-name").inputValue(), "from-shell");
+            assert.equal(await frame.locator("#create-source").inputValue(), "/x.iso");
+            await frame.locator("#create-cancel").click();
+            await page.waitForURL(url => url.pathname === "/virt" && (url.hash === "" || url.hash === "#/"));
+            await frame.getByRole("link", { name: "Create VM" }).click();
+            await frame.locator('[data-test="create-dialog"]').waitFor();
+            await page.waitForURL(url => url.pathname === "/virt" && url.hash === "#/create");
+        });
+        await page.close();
+    });
 });
