@@ -13,10 +13,11 @@ export interface OsInfo {
     id: string;
     short_id: string;
     name: string;
-    vendor: string;
-    family: string;
-    distro: string;
-    version: string;
+    /** null for some entries (rolling releases have no version) */
+    vendor: string | null;
+    family: string | null;
+    distro: string | null;
+    version: string | null;
     release_date: string | null;
     eol_date: string | null;
     eol: boolean;
@@ -45,6 +46,8 @@ export interface OsRef {
 export interface Detection {
     detected: OsRef | null;
     volumeId: string | null;
+    /** an ISO has an El Torito boot record; null when not known (install trees, older helpers) */
+    bootable: boolean | null;
 }
 
 function isOsInfo(value: unknown): value is OsInfo {
@@ -82,6 +85,7 @@ export function detectOs(source: { media: string } | { url: string }, signal?: A
                 ? { short_id: detected.short_id, name: typeof detected.name === "string" ? detected.name : detected.short_id }
                 : null,
             volumeId: typeof last.volume_id === "string" ? last.volume_id : null,
+            bootable: typeof last.bootable === "boolean" ? last.bootable : null,
         };
     });
 }

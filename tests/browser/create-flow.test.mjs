@@ -16,7 +16,7 @@ import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 const URI = "test:///default";
 
 describe("create dialog with the helper (test driver)", () => {
-    let ws, browser, page, dir, disk, hidden, iso, unsupported, osinfoUnsupported;
+    let ws, browser, page, dir, disk, hidden, iso, unbootable, unsupported, osinfoUnsupported;
 
     before(async () => {
         dir = mkdtempSync(path.join(tmpdir(), "cvtest-create-"));
@@ -30,11 +30,17 @@ describe("create dialog with the helper (test driver)", () => {
         writeFileSync(hidden, "");
         // An ISO whose volume id is Debian 11's netinst (osinfo-db: "Debian 11.\d+.\d+ amd64 n").
         if (existsSync("/usr/bin/xorriso")) {
+            // Bootable (an El Torito record): the helper, like libosinfo, detects no OS on an ISO that cannot boot.
+            const root = path.join(dir, "iso-root");
+            mkdirSync(root);
+            writeFileSync(path.join(root, "README"), "not really Debian\n");
+            writeFileSync(path.join(root, "boot.img"), Buffer.alloc(2048));
+            const mkisofs = (out, boot) => execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-V", "Debian 11.6.0 amd64 n",
+                ...boot ? ["-b", "boot.img", "-no-emul-boot", "-boot-load-size", "4"] : [], "-o", out, root], { stdio: "ignore" });
             iso = path.join(dir, "debian-netinst.iso");
-            mkdirSync(path.join(dir, "iso-root"));
-            writeFileSync(path.join(dir, "iso-root", "README"), "not really Debian\n");
-            execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-V", "Debian 11.6.0 amd64 n", "-o", iso,
-                path.join(dir, "iso-root")], { stdio: "ignore" });
+            mkisofs(iso, true);
+            unbootable = path.join(dir, "data.iso");
+            mkisofs(unbootable, false);
         }
         ws = await startCockpitWs();
         browser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
@@ -86,7 +92,7 @@ describe("create dialog with the helper (test driver)", () => {
         });
     });
 
-    test("install media is detected: the OS is chosen, \"Detected: …\" shown, an OS picked by hand is kept", async t => {
+    test("install media is detected: the OS is chosen, \"Detected: …\" shown, an OS picked by hand is kept; an ISO that cannot boot is flagged", async t => {
         if (osinfoUnsupported || !iso)
             return t.skip(osinfoUnsupported || "xorriso is not installed");
         await snapOnFailure(page, "create-flow-detect", async () => {
@@ -101,6 +107,11 @@ describe("create dialog with the helper (test driver)", () => {
             await page.locator("#create-source").fill(iso);
             await page.locator("#create-os-detected").getByText("Detected: Debian 11", { exact: true }).waitFor();
             assert.equal(await page.locator("#create-os").inputValue(), "Generic OS");
+
+            // The same volume id without a boot record: nothing detected, and a warning that it cannot boot.
+            await page.locator("#create-source").fill(unbootable);
+            await page.locator("#create-source-warning").getByText("not bootable", { exact: false }).waitFor();
+            await page.locator("#create-os-detected").waitFor({ state: "detached" });
         });
     });
 

@@ -121,7 +121,8 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const askDetect = useCallback((key: string, signal: AbortSignal) =>
         detectOs(JSON.parse(key) as { media: string } | { url: string }, signal), []);
     const detection = useDebouncedAnswer(detectKey, 600, askDetect);
-    const detected = detection?.key === detectKey ? detection.answer?.detected ?? null : null;
+    const detectAnswer = detection?.key === detectKey ? detection.answer : null;
+    const detected = detectAnswer?.detected ?? null;
     useOnChange(detected, found => {
         if (found && !edited.has("os"))
             setForm(f => ({ ...f, os: found.short_id }));
@@ -157,6 +158,8 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
     const shown: Messages = { ...pick(hostAnswer?.errors), ...createErrors, ...local.errors };
     const blocking: Messages = hostResult?.key === hostKey ? shown : { ...createErrors, ...local.errors };
     const warnings: Messages = { ...pick(hostAnswer?.warnings), ...local.warnings };
+    if (detectAnswer?.bootable === false && !warnings.source)
+        warnings.source = _("This ISO image is not bootable: the VM cannot start its installer from it");
     const shownErrors: Messages = {};
     for (const field of FIELD_ORDER) {
         const error = shown[field];

@@ -146,7 +146,7 @@ export function OsPicker({ oses, loading, value, onChange, menuOpenRef, detect, 
                     {shown.map(os =>
                         <SelectOption key={os.short_id} value={os.short_id} isSelected={os.short_id === value}
                                       isFocused={os.short_id === focusedChoice}
-                                      description={os.eol ? _("End of life") : os.vendor}>
+                                      description={os.eol ? _("End of life") : os.vendor ?? undefined}>
                             {os.name}
                         </SelectOption>)}
                     {total > shown.length &&

@@ -8,7 +8,7 @@ const haystacks = new WeakMap<OsInfo, string>();
 function haystack(os: OsInfo): string {
     let text = haystacks.get(os);
     if (text === undefined) {
-        text = `${os.name} ${os.short_id} ${os.vendor} ${os.distro} ${os.version}`.toLowerCase();
+        text = [os.name, os.short_id, os.vendor, os.distro, os.version].filter(Boolean).join(" ").toLowerCase();
         haystacks.set(os, text);
     }
     return text;
