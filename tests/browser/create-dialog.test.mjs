@@ -234,7 +234,14 @@ describe("create dialog", () => {
         assert.equal(await field("create-user-password").inputValue(), "s3cret-Pass");
         assert.equal(await field("create-root-password").inputValue(), "r00t-Pass!");
 
-        // PXE → URL: the PXE choice does not turn into a URL either (cockpit-machines' bug).
+        // PXE → URL: the PXE choice does not turn into a URL (cockpit-machines' bug).
+        await field("create-source-kind").selectOption("pxe");
+        assert.equal(await page.locator("select#create-source").count(), 1);
+        if (optionsProblem === null) // test:///default has a network "default": network boot starts there
+            assert.equal(await field("create-source").inputValue(), "network:default");
+        assert.equal(await field("create-network").count(), 0, "the PXE network is the VM's network");
+        await field("create-source-kind").selectOption("url");
+        assert.equal(await field("create-source").inputValue(), "");
         await field("create-source-kind").selectOption("url");
         await type("create-source", "http://example.com/x.iso");
         await field("create-source-kind").selectOption("import");
