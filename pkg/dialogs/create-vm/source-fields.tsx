@@ -18,7 +18,7 @@ const _ = cockpit.gettext;
 
 export const SOURCE_KINDS: readonly { value: SourceKind; label: string }[] = [
     { value: "iso", label: _("Local install media (ISO image)") },
-    { value: "url", label: _("URL (ISO image or install tree)") },
+    { value: "url", label: _("URL of an ISO image") },
     { value: "pxe", label: _("Network boot (PXE)") },
     { value: "cloud", label: _("Cloud base image") },
     { value: "import", label: _("Existing disk image") },
