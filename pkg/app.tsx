@@ -1,8 +1,9 @@
-// The page: the list, or one VM's page, chosen by cockpit.location; plus the dialog host.
+// The page: the list, one VM's page or one VM's console alone, chosen by cockpit.location; plus the dialog host.
 
 import { Page } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { useSyncExternalStore } from "react";
 
+import { ConsolePage } from "./console/console-page.tsx";
 import { DialogHost } from "./dialogs/dialog-host.tsx";
 import { parseRoute } from "./views/routes.ts";
 import { VmList } from "./views/vm-list.tsx";
@@ -22,9 +23,11 @@ export function App() {
 
     return (
         <Page className="virt-page" isContentFilled>
-            {route.page === "vm"
-                ? <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />
-                : <VmList />}
+            {route.page === "vm" && <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />}
+            {route.page === "console" &&
+                <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
+                             uri={route.uri} name={route.name} kind={route.kind} />}
+            {route.page === "list" && <VmList />}
             <DialogHost />
         </Page>
     );
