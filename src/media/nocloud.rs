@@ -78,10 +78,12 @@ pub fn render_user_data(config: &SeedConfig) -> String {
             None => out += "    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n",
         }
         out += "    shell: \"/bin/bash\"\n";
-        if !user.ssh_keys.is_empty() {
+        // Keys pasted from a file end in a newline, and a blank line is no key.
+        let keys: Vec<&str> = user.ssh_keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+        if !keys.is_empty() {
             out += "    ssh_authorized_keys:\n";
-            for key in &user.ssh_keys {
-                out += &format!("      - {}\n", yaml_str(key.trim()));
+            for key in keys {
+                out += &format!("      - {}\n", yaml_str(key));
             }
         }
     }

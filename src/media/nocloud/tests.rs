@@ -11,7 +11,7 @@ fn full_config() -> SeedConfig {
         user: Some(SeedUser {
             login: "alice".into(),
             password: Some(Password::Plain("pa\"ss: #1 \\ ünï".into())),
-            ssh_keys: vec!["ssh-ed25519 AAAAC3Nza alice@laptop\n".into(), "ssh-rsa AAAAB3 bob".into()],
+            ssh_keys: vec!["ssh-ed25519 AAAAC3Nza alice@laptop\n".into(), " \n".into(), "ssh-rsa AAAAB3 bob".into()],
         }),
         root_password: Some(Password::Hashed("$6$salt$hash".into())),
         network_config: None,
