@@ -4,6 +4,7 @@
 //! framed channel protocol with it on stdin/stdout. Wiring only: see `docs/architecture.md`.
 
 mod hub;
+mod media;
 mod model;
 mod ops;
 mod problem;
