@@ -32,8 +32,8 @@ import domains  # noqa: E402
 from cockpit_peer import Peer, cpu_seconds, proc_status  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HELPER = os.path.join(REPO, "target/release/cockpit-virt-helper")
-RAW = os.path.join(REPO, "target/release/examples/raw_libvirt_cost")
+HELPER = os.environ.get("CVIRT_HELPER", os.path.join(REPO, "target/release/cockpit-virt-helper"))
+RAW = os.environ.get("CVIRT_RAW", os.path.join(REPO, "target/release/examples/raw_libvirt_cost"))
 BRIDGE = "/usr/bin/cockpit-bridge"
 OUT = os.path.join(REPO, ".cache/bench")
 SHIM = os.path.join(OUT, "calltimes.so")  # built by bench/run.sh from bench/calltimes.c
@@ -377,12 +377,15 @@ def phase_memory(args, res, errlog):
     env = {"RUST_LOG": "warn", "CVIRT_TICK_MS": str(args.tick_ms), "CVIRT_HISTORY_SECONDS": str(args.history_seconds)}
     n = args.sizes[0]
     uri = domains.write_test_node(os.path.join(args.out, f"node-{n}-running.xml"), n, running_every=1)
+    if args.memory_via == "libvirtd":
+        # test+unix:// loads the same file inside libvirtd, so the helper's RSS is the helper's alone.
+        uri = uri.replace("test://", "test+unix://", 1)
     vm = domains.uuid(0, 1)
     # libvirt's test driver keeps every domain in the connecting process: the raw program's RSS
     # after connecting to the same file says how much of the helper's RSS is libvirt's.
     raw = [run_raw(uri) for _ in range(3)]
     raw_sys = [run_raw(SYSTEM) for _ in range(3)]
-    out = {"label": f"test:/// {n} running", "tick_ms": args.tick_ms, "history_seconds": args.history_seconds,
+    out = {"label": f"{uri.split(':')[0]}:/// {n} running", "uri": uri, "tick_ms": args.tick_ms, "history_seconds": args.history_seconds,
            "raw_rss_after_connect_kib": median([r["rss_after_connect_kib"] for r in raw]),
            "raw_hwm_kib": median([r["hwm_kib"] for r in raw]),
            "raw_system_rss_after_connect_kib": median([r["rss_after_connect_kib"] for r in raw_sys]),
@@ -658,6 +661,8 @@ def main():
     ap.add_argument("--running", type=int, default=50)
     ap.add_argument("--tick-ms", type=int, default=250)
     ap.add_argument("--history-seconds", type=int, default=180)
+    ap.add_argument("--memory-via", choices=["libvirtd", "in-process"], default="libvirtd",
+                    help="memory phase: the test driver inside libvirtd (test+unix://) or inside the helper (test://)")
     ap.add_argument("--warmup", type=int, default=12)
     ap.add_argument("--windows", type=int, default=3)
     ap.add_argument("--window", type=int, default=60)
