@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod console;
+pub mod create;
 pub mod history;
 pub mod watch;
 
@@ -33,8 +34,14 @@ pub type OpBody = Box<dyn FnOnce(ChannelIo) -> OpFuture + Send>;
 pub type OpenFn = fn(&Map<String, Value>, &Arc<Context>) -> Result<OpBody, Problem>;
 
 /// Every op, by name. `docs/api.md` documents each; a unit test checks it does.
-pub const OPS: &[(&str, OpenFn)] =
-    &[("watch", watch::open), ("action", action::open), ("history", history::open), ("console", console::open)];
+pub const OPS: &[(&str, OpenFn)] = &[
+    ("watch", watch::open),
+    ("action", action::open),
+    ("history", history::open),
+    ("console", console::open),
+    ("create-options", create::open_options),
+    ("create", create::open),
+];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let op = match options.get("op") {
