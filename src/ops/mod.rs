@@ -6,6 +6,7 @@ pub mod action;
 pub mod console;
 pub mod create;
 pub mod history;
+pub mod osinfo;
 pub mod watch;
 
 use std::future::Future;
@@ -41,6 +42,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("console", console::open),
     ("create-options", create::open_options),
     ("create", create::open),
+    ("osinfo", osinfo::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -1,0 +1,3 @@
+//! Install media as files: reading what is on them, writing what the guest needs.
+
+pub mod iso9660;
