@@ -32,7 +32,8 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
           busybox-static cpio gzip
           ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
 test_pkgs=(chromium fonts-liberation python3 curl
-           dpkg-dev debhelper lintian appstream rpm rpmlint)  # tests/install (make check-install)
+           dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
+           xorriso python3-yaml)  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

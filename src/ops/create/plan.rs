@@ -2,6 +2,8 @@
 //! [`DomainPlan`] (devices chosen by the OS and the host), `virDomainDefineXML`, and
 //! `virDomainCreate` when asked. Every step checks for a cancel first.
 
+use std::time::SystemTime;
+
 use serde::Deserialize;
 use virt::connect::Connect;
 
@@ -11,6 +13,7 @@ use super::progress::Progress;
 use super::spec::{FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
 use super::storage::{self, Rollback};
 use super::validate::Facts;
+use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
 use crate::problem::Problem;
 use crate::xml::build::{
     BootDev, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan, VirtType as PlanVirtType,
@@ -114,10 +117,50 @@ fn make_disks(
     Ok(disks)
 }
 
-/// The NoCloud seed ISO of a cloud source.
-/// TEMPORARY until `crate::media::nocloud` (branch xml-build) merges.
-fn seed_iso(_spec: &Spec) -> Result<Vec<u8>, Problem> {
-    Err(Problem::not_supported("Cloud images are not supported yet: the NoCloud seed writer is missing"))
+/// The NoCloud seed ISO of a cloud source: user, root password, host name (default: the VM's
+/// name made into a host name). The instance id is new for every VM.
+fn seed_iso(spec: &Spec) -> Result<Vec<u8>, Problem> {
+    let Source::Cloud { user, root_password, hostname, .. } = &spec.source else {
+        return Err(Problem::internal("a seed for a source that is not a cloud image"));
+    };
+    let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    let config = SeedConfig {
+        instance_id: format!("cockpit-virt-{}", random_hex()),
+        hostname: non_empty(hostname).or_else(|| default_hostname(&spec.name)),
+        user: user.as_ref().filter(|u| !u.login.trim().is_empty()).map(|u| SeedUser {
+            login: u.login.trim().to_string(),
+            password: non_empty(&u.password).map(Password::Plain),
+            ssh_keys: u.ssh_keys.clone(),
+        }),
+        root_password: non_empty(root_password).map(Password::Plain),
+        network_config: None,
+    };
+    nocloud::seed_iso(&config, SystemTime::now()).map_err(|err| Problem::internal(format!("{err:#}")))
+}
+
+/// The VM's name as a host name: letters, digits and `-` only, at most 63.
+fn default_hostname(name: &str) -> Option<String> {
+    let host: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .chars()
+        .take(63)
+        .collect();
+    let host = host.trim_end_matches('-').to_string();
+    (!host.is_empty()).then_some(host)
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 8];
+    // SAFETY: getrandom writes at most `len` bytes into the buffer.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        let nanos = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        bytes = (nanos as u64 ^ std::process::id() as u64).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The disk `storage` asks for: a new qcow2 volume, an existing volume, or none.
@@ -332,6 +375,23 @@ mod tests {
             spec(serde_json::json!({"source": {"kind": "import", "path": "/d.qcow2"}, "network": {"kind": "user"}}));
         let plan = domain_plan(&plain, &OsHints::generic(), &test_host(), vec![]);
         assert_eq!((plan.interfaces, plan.boot), (vec![NicPlan::User], vec![BootDev::Hd]));
+    }
+
+    #[test]
+    fn plan_default_hostname() {
+        assert_eq!(default_hostname("My VM \"2\" ü").as_deref(), Some("my-vm--2"));
+        assert_eq!(default_hostname("ü"), None);
+        assert_eq!(default_hostname(&"a".repeat(100)).map(|h| h.len()), Some(63));
+    }
+
+    #[test]
+    fn plan_seed_carries_the_user() {
+        let cloud = spec(serde_json::json!({"source": {"kind": "cloud", "image": "/b.qcow2",
+            "user": {"login": "alice", "password": "pw", "ssh_keys": []}, "root_password": "", "hostname": null}}));
+        let iso = seed_iso(&cloud).unwrap();
+        assert_eq!(&iso[0x8001..0x8006], b"CD001");
+        let text = String::from_utf8_lossy(&iso);
+        assert!(text.contains("alice") && text.contains("cop-plan"), "user and default host name in the seed");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use super::devices::{boot_orders, disk_letters};
 use super::*;
 use crate::xml::parse_domain;
 
