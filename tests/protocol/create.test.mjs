@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, rmSync, ftruncateSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
@@ -18,6 +19,7 @@ const NET = "cop-net";
 const SRC_DIR = "/var/tmp/cop-src";
 const BIG = `${SRC_DIR}/big.img`;
 const BIG_SIZE = 300 * 1024 * 1024;
+const BASE = `${SRC_DIR}/base.qcow2`;
 
 async function quietly(...args) {
     try {
@@ -79,13 +81,14 @@ describe("create", () => {
         // An isolated network that is never started: defining a VM on it works, starting it fails.
         const xml = `${SRC_DIR}/net.xml`;
         mkdirSync(SRC_DIR, { recursive: true });
-        const { writeFileSync } = await import("node:fs");
         writeFileSync(xml, `<network><name>${NET}</name><bridge name='cop-br0'/></network>`);
         await virsh("net-define", xml);
         // A 300 MB sparse disk image to copy into the pool.
         const fd = openSync(BIG, "w");
         ftruncateSync(fd, BIG_SIZE);
         closeSync(fd);
+        // A tiny "cloud image": a 64 MiB qcow2.
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", BASE, "64M"]);
     });
     after(async () => { await cleanup() });
 
@@ -134,11 +137,12 @@ describe("create", () => {
                     storage: { kind: "new", pool: "cop-nopool", size_gib: 0 },
                     network: { kind: "bridge", name: "cop-nobr" },
                     virt_type: kvmWorks() ? "qemu" : "kvm",
+                    os: "cop-nosuchos",
                 });
                 const r = await run({ op: "create", uri: URI, mode: "validate", spec: bad });
                 assert.equal(r.close.problem, undefined, r.trail);
                 const { errors } = r.data.at(-1);
-                for (const field of ["name", "source", "memory_mib", "vcpus", "storage.pool", "storage.size_gib", "network"])
+                for (const field of ["name", "os", "source", "memory_mib", "vcpus", "storage.pool", "storage.size_gib", "network"])
                     assert.ok(errors[field], `no error on ${field}: ${r.trail}`);
                 if (!kvmWorks())
                     assert.match(errors.virt_type, /vmx\/svm/);
@@ -159,7 +163,7 @@ describe("create", () => {
 
             test("create run:false defines the VM with its new 1 GiB volume", async () => {
                 const name = `cop-vm-${bridge} "q" <&> ü`;
-                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name) });
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { os: "debian11" }) });
                 assert.equal(r.close.problem, undefined, r.trail);
                 const steps = r.data.filter(d => d.progress).map(d => d.progress.step);
                 assert.deepEqual(steps, ["volume", "define"], r.trail);
@@ -174,10 +178,49 @@ describe("create", () => {
                           xml.includes(`<source pool="${POOL}" volume="${volume}"/>`), xml);
                 assert.match(xml, /<driver name='qemu' type='qcow2'/, xml);
                 assert.match(xml, /<domain type='qemu'/, xml);
+                assert.match(xml, /<libosinfo:os id=["']http:\/\/debian.org\/debian\/11["']\/>/, xml);
+                assert.match(xml, /machine='pc-q35/, xml);
                 const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
                 assert.match(info, /Capacity:\s+1073741824 bytes/, info);
                 await virsh("undefine", name);
                 await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+            });
+
+            test("cloud image: copied, grown, and a NoCloud seed attached", async () => {
+                const name = `cop-cloud-${bridge}`;
+                const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Secret-9", ssh_keys: [] },
+                                 root_password: null, hostname: "cop-host" };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const steps = [...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))];
+                assert.deepEqual(steps, ["copy", "seed", "define"], r.trail);
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
+                assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                const xml = await virsh("dumpxml", name);
+                assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${name}.qcow2'/>`), xml);
+                assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${name}-cidata.iso'/>`), xml);
+                const seed = `${SRC_DIR}/${name}-seed.iso`;
+                await virsh("vol-download", "--pool", POOL, `${name}-cidata.iso`, seed);
+                const text = readFileSync(seed, "latin1");
+                assert.equal(text.slice(0x8001, 0x8006), "CD001");
+                assert.ok(text.includes("copuser") && text.includes("cop-host"), "seed has the user and host name");
+                await virsh("undefine", name);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+                await virsh("vol-delete", "--pool", POOL, `${name}-cidata.iso`);
+            });
+
+            test("run:true with an imported disk in place: the VM runs", async () => {
+                const name = `cop-run-${bridge}`;
+                const source = { kind: "import", path: BASE, copy_to_pool: null };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" }, run: true }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual(r.data.filter(d => d.progress).map(d => d.progress.step), ["define", "start"], r.trail);
+                assert.match(await virsh("domstate", name), /running/);
+                const xml = await virsh("dumpxml", name);
+                assert.ok(xml.includes(`<source file='${BASE}'`), xml);
+                assert.match(xml, /<graphics type='vnc'/, xml);
+                await virsh("destroy", name);
+                await virsh("undefine", "--nvram", name);
             });
 
             test("a failure after the volume was made leaves no volume and no domain", async () => {
