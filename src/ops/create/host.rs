@@ -124,7 +124,8 @@ pub fn read(conn: &Connect, uri: &str) -> Result<HostOptions, Problem> {
         interfaces,
         qemu_user: qemu.as_ref().map(|user| user.name.clone()),
         qemu,
-        dynamic_ownership: session || conf_value(&qemu_conf, "dynamic_ownership").is_none_or(|v| v != "0"),
+        // A session libvirt cannot chown: there QEMU runs as the user, who must be able to read the file.
+        dynamic_ownership: !session && conf_value(&qemu_conf, "dynamic_ownership").is_none_or(|v| v != "0"),
         remote: is_remote(uri),
     })
 }

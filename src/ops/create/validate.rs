@@ -91,7 +91,7 @@ fn check_name(spec: &Spec, facts: &Facts, findings: &mut Findings) {
 
 fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     match &spec.source {
-        Source::Iso { path } => check_file(path, Need::Read, facts, findings),
+        Source::Iso { path } => check_file(path, Some(Need::Read), facts, findings),
         Source::Url { url } => check_url(url, findings),
         Source::Pxe { network, bridge } => match (network, bridge) {
             (Some(network), None) => check_libvirt_network("source", network, facts, findings),
@@ -99,7 +99,8 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
             _ => findings.error("source", "Choose either a network or a bridge to boot from"),
         },
         Source::Cloud { image, user, root_password, hostname } => {
-            check_file(image, Need::Read, facts, findings);
+            // The helper copies it into the pool: QEMU never opens the original.
+            check_file(image, None, facts, findings);
             check_user(user.as_ref(), findings);
             if let Some(weak) = root_password.as_deref().filter(|p| !p.is_empty()).and_then(weak_password) {
                 findings.warn("source.root_password", weak);
@@ -111,12 +112,14 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
                 );
             }
         }
-        Source::Import { path, .. } => check_file(path, Need::ReadWrite, facts, findings),
+        Source::Import { path, copy_to_pool: None } => check_file(path, Some(Need::ReadWrite), facts, findings),
+        Source::Import { path, copy_to_pool: Some(_) } => check_file(path, None, facts, findings),
     }
 }
 
-/// A local file: absolute, existing, a regular file (or block device), and reachable by QEMU.
-fn check_file(path: &str, need: Need, facts: &Facts, findings: &mut Findings) {
+/// A local file: absolute, existing, a regular file (or block device), and reachable by QEMU
+/// (`qemu`: what QEMU needs) or else readable by the helper, which copies it.
+fn check_file(path: &str, qemu: Option<Need>, facts: &Facts, findings: &mut Findings) {
     if path.is_empty() {
         return findings.error("source", "Choose a file");
     }
@@ -137,10 +140,19 @@ fn check_file(path: &str, need: Need, facts: &Facts, findings: &mut Findings) {
     if !meta.is_file() && !meta.file_type().is_block_device() {
         return findings.error("source", format!("{path} is not a file"));
     }
-    if let Some(user) = &facts.host.qemu
-        && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
-    {
-        findings.error("source", message);
+    match qemu {
+        Some(need) => {
+            if let Some(user) = &facts.host.qemu
+                && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
+            {
+                findings.error("source", message);
+            }
+        }
+        None => {
+            if let Err(err) = std::fs::File::open(path) {
+                findings.error("source", format!("Cannot read {path}: {err}"));
+            }
+        }
     }
 }
 
@@ -268,28 +280,28 @@ fn check_storage(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     // An imported disk's pool is part of the source; the volume is named after the VM.
     let pool_field = if matches!(spec.source, Source::Import { .. }) { "source" } else { "storage.pool" };
     for (pool, volume) in spec.new_disk_volume().into_iter().chain(spec.seed_volume()) {
-        if check_pool(pool_field, &pool, facts, findings) && facts.volume_exists(&pool, &volume) {
+        if check_pool(pool_field, &pool, true, facts, findings) && facts.volume_exists(&pool, &volume) {
             findings.error("name", format!("Pool \"{pool}\" already has a volume \"{volume}\": choose another name"));
         }
     }
     if let Storage::Volume { pool, volume } = spec.storage()
-        && check_pool("storage.pool", pool, facts, findings)
+        && check_pool("storage.pool", pool, false, facts, findings)
         && !facts.volume_exists(pool, volume)
     {
         findings.error("storage", format!("Pool \"{pool}\" has no volume \"{volume}\""));
     }
 }
 
-/// The pool must exist and run; `default` may be missing (create makes it). Returns whether
-/// volumes in it can be looked at.
-fn check_pool(field: &str, pool: &str, facts: &Facts, findings: &mut Findings) -> bool {
+/// The pool must exist and run; `default` may be missing where create would make it
+/// (`may_create`). Returns whether volumes in it can be looked at.
+fn check_pool(field: &str, pool: &str, may_create: bool, facts: &Facts, findings: &mut Findings) -> bool {
     match facts.host.pool(pool) {
         Some(info) if info.active => true,
         Some(_) => {
             findings.error(field, format!("Storage pool \"{pool}\" is not active"));
             false
         }
-        None if pool == "default" => false,
+        None if pool == "default" && may_create => false,
         None => {
             findings.error(field, format!("There is no storage pool \"{pool}\""));
             false

@@ -86,6 +86,11 @@ fn validate_source_paths() {
     std::fs::set_permissions(&blocked, std::fs::Permissions::from_mode(0o700)).unwrap();
     let findings = check(iso(blocked.join("x.iso").to_str().unwrap()), &facts());
     assert_error(&findings, "source", &format!("cannot enter {}", blocked.display()));
+    // A copied file is read by the helper, not QEMU: the closed directory does not matter then.
+    let copy = with(json!({"source": {"kind": "import", "path": blocked.join("x.iso"), "copy_to_pool": "images"}}));
+    assert!(check(copy, &facts()).ok());
+    let in_place = with(json!({"source": {"kind": "import", "path": blocked.join("x.iso")}}));
+    assert_error(&check(in_place, &facts()), "source", "cannot enter");
     // On a remote connection local files say nothing: only the syntax is checked.
     let mut remote = facts();
     remote.host.remote = true;
@@ -191,6 +196,9 @@ fn validate_storage() {
     let there = Facts { existing_volumes: vec![("images".into(), "disk.qcow2".into())], ..facts() };
     assert!(check(volume, &there).ok());
     assert!(check(with(json!({"storage": {"kind": "none"}})), &facts()).ok());
+    // An existing volume cannot be in a default pool that does not exist yet.
+    let missing = with(json!({"storage": {"kind": "volume", "pool": "default", "volume": "disk.qcow2"}}));
+    assert_error(&check(missing, &facts()), "storage.pool", "no storage pool \"default\"");
     // Storage is ignored for an imported disk, whatever it says.
     let import = with(
         json!({"source": {"kind": "import", "path": "/etc/hostname"}, "storage": {"kind": "new", "pool": "x", "size_gib": 0}}),
