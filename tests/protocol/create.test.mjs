@@ -186,6 +186,27 @@ describe("create", () => {
                 await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
             });
 
+            test("install media: a local ISO and an ISO by URL become CD-ROMs after the disk", async () => {
+                const cases = [
+                    { tag: "iso", source: { kind: "iso", path: BIG }, disk: `<source file='${BIG}'/>` },
+                    { tag: "url", source: { kind: "url", url: "http://cop.example:8080/isos/x.iso" },
+                      disk: "<source protocol='http' name='/isos/x.iso'>" },
+                ];
+                for (const { tag, source, disk } of cases) {
+                    const name = `cop-${tag}-${bridge}`;
+                    const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                    assert.equal(r.close.problem, undefined, r.trail);
+                    const xml = await virsh("dumpxml", name);
+                    const cdrom = xml.indexOf("device='cdrom'");
+                    assert.ok(cdrom > xml.indexOf("device='disk'") && xml.indexOf("device='disk'") > 0, xml);
+                    assert.ok(xml.slice(cdrom).includes(disk), xml);
+                    if (tag === "url")
+                        assert.match(xml, /<host name='cop.example' port='8080'\/>/, xml);
+                    await virsh("undefine", name);
+                    await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+                }
+            });
+
             test("cloud image: copied, grown, and a NoCloud seed attached", async () => {
                 const name = `cop-cloud-${bridge}`;
                 const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Secret-9", ssh_keys: [] },
