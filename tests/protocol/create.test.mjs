@@ -244,6 +244,26 @@ describe("create", () => {
                 await virsh("undefine", "--nvram", name);
             });
 
+            test("cloud image that is a pool volume: libvirt clones it", async () => {
+                const name = `cop-clone-${bridge}`;
+                const base = `${POOL_DIR}/cop-base-${bridge}.qcow2`;
+                execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "32M"]);
+                await virsh("pool-refresh", POOL);
+                const source = { kind: "cloud", image: base, user: null, root_password: null, hostname: null };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const bytes = r.data.filter(d => d.progress?.done !== undefined).map(d => d.progress);
+                // Exactly the start and the end: one libvirt call, no streamed chunks.
+                assert.deepEqual(bytes.map(p => p.done), [0, 32 << 20], r.trail);
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
+                assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                const dump = await virsh("vol-dumpxml", "--pool", POOL, `${name}.qcow2`);
+                assert.match(dump, /<format type='qcow2'\/>/, dump);
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-cidata.iso`, `cop-base-${bridge}.qcow2`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
             test("a failure after the volume was made leaves no volume and no domain", async () => {
                 // run:true on the never-started cop-net: define works, start fails, all is rolled back.
                 const name = `cop-fail-${bridge}`;

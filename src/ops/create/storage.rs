@@ -124,8 +124,10 @@ pub fn probe_format(path: &str) -> &'static str {
     }
 }
 
-/// Copies a local file into a new volume `name` of `pool_name` through a libvirt stream, with
-/// byte progress. The volume keeps the file's bytes as they are (a qcow2 stays qcow2).
+/// Copies a file into a new volume `name` of `pool_name`, keeping its bytes (a qcow2 stays
+/// qcow2). A file that is itself a pool volume is cloned by libvirt (`virStorageVolCreateXMLFrom`:
+/// one call, progress at its start and end); any other file is streamed through
+/// `virStorageVolUpload` with byte progress, and a cancel stops it between chunks.
 pub fn copy_file(
     conn: &Connect,
     rollback: &mut Rollback,
@@ -134,10 +136,20 @@ pub fn copy_file(
     pool_name: &str,
     name: &str,
 ) -> Result<StorageVol, Problem> {
+    let message = format!("Copying {path}…");
+    if let Ok(source) = conn.lookup_storage_vol_by_path(path) {
+        let format = probe_format(path);
+        let capacity = source.info()?.capacity;
+        progress.bytes("copy", &message, 0, capacity);
+        let xml = volume_xml(name, capacity, format);
+        let vol = StorageVol::create_xml_from(&pool(conn, pool_name)?, &xml, &source, 0)?;
+        rollback.volume(pool_name, name);
+        progress.bytes("copy", &message, capacity, capacity);
+        return Ok(vol);
+    }
     let file = File::open(path).map_err(|err| Problem::internal(format!("{path}: {err}")))?;
     let size = file.metadata().map_err(|err| Problem::internal(format!("{path}: {err}")))?.len();
     let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
-    let message = format!("Copying {path}…");
     upload(conn, &vol, file, size, &mut |done| {
         progress.bytes("copy", &message, done, size);
         !progress.cancelled()
