@@ -28,6 +28,7 @@ pub fn create(
     progress: &mut Progress,
     rollback: &mut Rollback,
 ) -> Result<String, Problem> {
+    check_cancel(progress)?;
     let uses_default_pool = spec.new_disk_volume().iter().chain(spec.seed_volume().iter()).any(|(p, _)| p == "default");
     if uses_default_pool && !facts.host.pool("default").is_some_and(|p| p.active) {
         progress.step("volume", "Creating the default storage pool…");
