@@ -182,6 +182,13 @@ describe("create", () => {
                 assert.match(xml, /machine='pc-q35/, xml);
                 const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
                 assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                // Another VM on that volume is warned about it (once the hub has listed the new VM).
+                const again = spec("cop-other", { storage: { kind: "volume", pool: POOL, volume: `${name}.qcow2` } });
+                await waitFor(async () => {
+                    const v = await run({ op: "create", uri: URI, mode: "validate", spec: again });
+                    assert.deepEqual(v.data.at(-1).errors, {}, v.trail);
+                    return v.data.at(-1).warnings.storage?.includes(`already used by "${name}"`);
+                }, 20000, { what: "the volume-in-use warning" });
                 await virsh("undefine", name);
                 await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
             });

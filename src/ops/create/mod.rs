@@ -25,11 +25,11 @@ use serde_json::{Map, Value, json};
 use virt::connect::Connect;
 
 use super::{Context, OpBody, OpResult, parse_options};
-use crate::hub::Hub;
+use crate::hub::{Hub, VmEntry};
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
 use progress::Progress;
-use spec::Spec;
+use spec::{Spec, Storage};
 use storage::Rollback;
 use validate::{Facts, Findings};
 
@@ -96,7 +96,9 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
     io.ready();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let CreateOpen { uri, spec, mode } = options;
-    let work = hub.call(CONNECT_TIMEOUT, move |conn| work(conn, &uri, spec, mode, Progress::new(tx)));
+    // The hub's VM table says which VMs use which disks (empty until its first listing).
+    let vms = hub.snapshot().1;
+    let work = hub.call(CONNECT_TIMEOUT, move |conn| work(conn, &uri, spec, mode, &vms, Progress::new(tx)));
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
@@ -136,8 +138,15 @@ fn invalid(findings: &Findings) -> Map<String, Value> {
 }
 
 /// The blocking part: facts, validation, and (mode create) the VM itself.
-fn work(conn: &Connect, uri: &str, spec: Spec, mode: Mode, mut progress: Progress) -> Result<Outcome, Problem> {
-    let facts = gather(conn, uri, &spec)?;
+fn work(
+    conn: &Connect,
+    uri: &str,
+    spec: Spec,
+    mode: Mode,
+    vms: &[Arc<VmEntry>],
+    mut progress: Progress,
+) -> Result<Outcome, Problem> {
+    let facts = gather(conn, uri, &spec, vms)?;
     let findings = validate::validate(&spec, &facts);
     if mode == Mode::Validate || !findings.ok() {
         return Ok(Outcome::Checked(findings));
@@ -157,7 +166,7 @@ fn work(conn: &Connect, uri: &str, spec: Spec, mode: Mode, mut progress: Progres
     }
 }
 
-fn gather(conn: &Connect, uri: &str, spec: &Spec) -> Result<Facts, Problem> {
+fn gather(conn: &Connect, uri: &str, spec: &Spec, vms: &[Arc<VmEntry>]) -> Result<Facts, Problem> {
     let host = host::read(conn, uri)?;
     let name_taken = !spec.name.is_empty() && conn.lookup_domain_by_name(&spec.name).is_ok();
     let existing_volumes = validate::volumes_to_check(spec)
@@ -166,5 +175,13 @@ fn gather(conn: &Connect, uri: &str, spec: &Spec) -> Result<Facts, Problem> {
             conn.lookup_storage_pool_by_name(pool).and_then(|p| p.lookup_storage_vol_by_name(volume)).is_ok()
         })
         .collect();
-    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes })
+    let volume_users = match spec.storage() {
+        Storage::Volume { pool, volume } => {
+            let path = conn.lookup_storage_pool_by_name(pool).and_then(|p| p.lookup_storage_vol_by_name(volume));
+            let path = path.and_then(|vol| vol.path()).ok();
+            validate::volume_users(vms.iter().map(|entry| &entry.vm), pool, volume, path.as_deref())
+        }
+        _ => Vec::new(),
+    };
+    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes, volume_users })
 }

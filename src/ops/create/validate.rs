@@ -14,6 +14,7 @@ use super::access::{self, Need};
 use super::host::HostOptions;
 use super::os::OsLookup;
 use super::spec::{CloudUser, FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
+use crate::model::Vm;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct Findings {
@@ -42,12 +43,34 @@ pub struct Facts {
     pub os: OsLookup,
     /// The (pool, volume) pairs of [`volumes_to_check`] that exist.
     pub existing_volumes: Vec<(String, String)>,
+    /// The VMs whose disks use the existing volume `storage` names.
+    pub volume_users: Vec<String>,
 }
 
 impl Facts {
     fn volume_exists(&self, pool: &str, volume: &str) -> bool {
         self.existing_volumes.iter().any(|(p, v)| p == pool && v == volume)
     }
+}
+
+/// The names of the VMs with a disk on `pool`/`volume`, by pool and volume or by its path.
+pub fn volume_users<'a>(
+    vms: impl Iterator<Item = &'a Vm>,
+    pool: &str,
+    volume: &str,
+    path: Option<&str>,
+) -> Vec<String> {
+    let mut users: Vec<String> = vms
+        .filter(|vm| {
+            vm.config.disks.iter().any(|disk| {
+                (disk.pool.as_deref() == Some(pool) && disk.volume.as_deref() == Some(volume))
+                    || (path.is_some() && disk.source.as_deref() == path)
+            })
+        })
+        .map(|vm| vm.name.clone())
+        .collect();
+    users.sort();
+    users
 }
 
 /// The volumes whose existence matters: those we would create (must not exist) and the one
@@ -289,6 +312,10 @@ fn check_storage(spec: &Spec, facts: &Facts, findings: &mut Findings) {
         && !facts.volume_exists(pool, volume)
     {
         findings.error("storage", format!("Pool \"{pool}\" has no volume \"{volume}\""));
+    }
+    if !facts.volume_users.is_empty() {
+        let users = facts.volume_users.join("\", \"");
+        findings.warn("storage", format!("The volume is already used by \"{users}\""));
     }
 }
 

@@ -10,7 +10,7 @@ fn host() -> HostOptions {
 }
 
 fn facts() -> Facts {
-    Facts { host: host(), name_taken: false, os: OsLookup::Generic, existing_volumes: vec![] }
+    Facts { host: host(), name_taken: false, os: OsLookup::Generic, existing_volumes: vec![], volume_users: vec![] }
 }
 
 /// A valid spec: ISO /etc/hostname (world-readable under /etc), new 1 GiB volume, network nat.
@@ -194,7 +194,10 @@ fn validate_storage() {
     let volume = with(json!({"storage": {"kind": "volume", "pool": "images", "volume": "disk.qcow2"}}));
     assert_error(&check(volume.clone(), &facts()), "storage", "has no volume \"disk.qcow2\"");
     let there = Facts { existing_volumes: vec![("images".into(), "disk.qcow2".into())], ..facts() };
-    assert!(check(volume, &there).ok());
+    assert!(check(volume.clone(), &there).ok());
+    let shared = Facts { volume_users: vec!["web".into()], ..there };
+    let findings = check(volume, &shared);
+    assert!(findings.ok() && findings.warnings["storage"].contains("already used by \"web\""), "{findings:?}");
     assert!(check(with(json!({"storage": {"kind": "none"}})), &facts()).ok());
     // An existing volume cannot be in a default pool that does not exist yet.
     let missing = with(json!({"storage": {"kind": "volume", "pool": "default", "volume": "disk.qcow2"}}));
@@ -250,4 +253,43 @@ fn validate_volumes_to_check_names_what_create_makes() {
             ("images".to_string(), "cop-vm-cidata.iso".to_string())
         ]
     );
+}
+
+#[test]
+fn validate_volume_users_by_pool_volume_or_path() {
+    use crate::model::{Vm, VmDisk};
+    let disk = |source: &str, pool: Option<&str>, volume: Option<&str>| VmDisk {
+        target: "vda".into(),
+        device: "disk".into(),
+        kind: "file".into(),
+        bus: None,
+        format: None,
+        source: Some(source.into()),
+        pool: pool.map(Into::into),
+        volume: volume.map(Into::into),
+        readonly: false,
+    };
+    let vm = |name: &str, disks: Vec<VmDisk>| {
+        let mut vm: Vm = Vm {
+            id: name.into(),
+            name: name.into(),
+            uri: "test:///default".into(),
+            state: "shutoff",
+            reason: "unknown",
+            persistent: true,
+            autostart: false,
+            managed_save: false,
+            config: Default::default(),
+        };
+        vm.config.disks = disks;
+        vm
+    };
+    let vms = [
+        vm("b-by-path", vec![disk("/pool/d.qcow2", None, None)]),
+        vm("a-by-volume", vec![disk("d.qcow2", Some("images"), Some("d.qcow2"))]),
+        vm("other", vec![disk("/pool/e.qcow2", None, None)]),
+    ];
+    let users = volume_users(vms.iter(), "images", "d.qcow2", Some("/pool/d.qcow2"));
+    assert_eq!(users, vec!["a-by-volume".to_string(), "b-by-path".to_string()]);
+    assert!(volume_users(vms.iter(), "images", "x.qcow2", None).is_empty());
 }
