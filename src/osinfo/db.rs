@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use log::warn;
 use serde::Serialize;
 
-use super::detect::{MediaPattern, TreePattern};
+use super::detect::{Interner, MediaPattern, TreePattern};
 use super::parse::{RawOs, RawResources, parse_os_file};
 
 /// Where osinfo-db may live, in order of preference; `$CVIRT_OSINFO_DIR` comes first.
@@ -143,8 +143,10 @@ fn read_tree(os_dir: &Path) -> Result<Vec<RawOs>> {
     }
     files.sort();
     let mut oses = Vec::with_capacity(files.len());
+    let mut patterns = Interner::default();
     for path in files {
-        let parsed = std::fs::read_to_string(&path).context("reading").and_then(|xml| parse_os_file(&xml));
+        let parsed =
+            std::fs::read_to_string(&path).context("reading").and_then(|xml| parse_os_file(&xml, &mut patterns));
         match parsed {
             Ok(found) => oses.extend(found),
             Err(err) => warn!("skipping {}: {err:#}", path.display()),
