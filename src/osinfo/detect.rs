@@ -208,8 +208,12 @@ pub fn parse_treeinfo(text: &str) -> TreeInfo {
 }
 
 /// The OS an ISO's primary volume descriptor identifies, if any. Media of a rolling release are
-/// fallbacks too (libosinfo's `compare_media`).
+/// fallbacks too (libosinfo's `compare_media`). Like libosinfo's `osinfo_media_create_from_location`,
+/// only bootable media are install media: DVD 2 of a set has DVD 1's volume id pattern, and cannot boot.
 pub fn identify_media<'a>(db: &'a Db, media: &VolumeDescriptor) -> Option<&'a Os> {
+    if !media.bootable {
+        return None;
+    }
     let rolling = |os: &Os| os.release_status.as_deref() == Some("rolling");
     let preferred = db
         .oses
@@ -245,7 +249,7 @@ mod tests {
     use crate::osinfo::db::tests::system_db;
 
     fn media(volume_id: &str) -> VolumeDescriptor {
-        VolumeDescriptor { volume_id: Some(volume_id.into()), ..VolumeDescriptor::default() }
+        VolumeDescriptor { volume_id: Some(volume_id.into()), bootable: true, ..VolumeDescriptor::default() }
     }
 
     fn windows(volume_id: &str) -> VolumeDescriptor {
@@ -333,6 +337,7 @@ mod tests {
             // The Windows patterns also want Microsoft as publisher.
             (media("CCCOMA_X64FRE_EN-US_DV9"), None),
             (media("cidata"), None),
+            (VolumeDescriptor { bootable: false, ..media("Debian 11.7.0 amd64 2") }, None),
         ];
         for (medium, want) in cases {
             let got = detected(identify_media(db, medium));

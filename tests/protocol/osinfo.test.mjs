@@ -36,14 +36,19 @@ initrd = images/pxeboot/initrd.img
 kernel = images/pxeboot/vmlinuz
 `;
 
-/** An ISO 9660 image with this volume id, mastered by xorriso from a one-file directory. */
-function makeIso(dir, name, volumeId) {
+/**
+ * An ISO 9660 image with this volume id, mastered by xorriso from a small directory; bootable (El Torito, a
+ * no-emulation boot image) unless told otherwise.
+ */
+function makeIso(dir, name, volumeId, { bootable = true } = {}) {
     const content = path.join(dir, `${name}.d`);
     mkdirSync(content, { recursive: true });
     writeFileSync(path.join(content, "README.txt"), `${volumeId}\n`);
+    writeFileSync(path.join(content, "boot.img"), Buffer.alloc(2048));
     const iso = path.join(dir, `${name}.iso`);
-    execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-V", volumeId, "-publisher", "cockpit-virt tests",
-        "-o", iso, content], { stdio: ["ignore", "ignore", "pipe"] });
+    const boot = bootable ? ["-b", "boot.img", "-no-emul-boot"] : [];
+    execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-J", "-V", volumeId, "-publisher", "cockpit-virt tests",
+        ...boot, "-o", iso, content], { stdio: ["ignore", "ignore", "pipe"] });
     return iso;
 }
 
@@ -172,7 +177,12 @@ for (const name of bridgeNames()) {
             assert.deepEqual(got, {
                 detected: { short_id: debian.short_id, name: debian.name },
                 volume_id: `Debian ${debian.version}.0.0 amd64 n`,
+                bootable: true,
             });
+            // Not bootable (like DVD 2 of a set): not install media, as for libosinfo.
+            const data = makeIso(dir, "data", `Debian ${debian.version}.0.0 amd64 n`, { bootable: false });
+            assert.deepEqual(await detect({ media: data }),
+                             { detected: null, volume_id: `Debian ${debian.version}.0.0 amd64 n`, bootable: false });
             // Debian 12's volume id: recognised only where osinfo-db knows Debian 12 (0.20221130 does not).
             const iso12 = makeIso(dir, "debian12", "Debian 12.0.0 amd64 n");
             const has12 = oses.find(os => os.short_id === "debian12");
@@ -184,7 +194,7 @@ for (const name of bridgeNames()) {
         test("detect_media: a file that is not an ISO is not recognised; no ISO at all is not-found", async () => {
             const text = path.join(dir, "notes.txt");
             writeFileSync(text, "hello\n");
-            assert.deepEqual(await detect({ media: text }), { detected: null, volume_id: null });
+            assert.deepEqual(await detect({ media: text }), { detected: null, volume_id: null, bootable: null });
 
             const missing = path.join(dir, "missing.iso");
             const r = await osinfo({ detect: { media: missing } });
@@ -203,10 +213,11 @@ for (const name of bridgeNames()) {
 
         test("detect_url: an http ISO by range request, without range support, and through a redirect", async () => {
             const want = { detected: { short_id: debian.short_id, name: debian.name },
-                           volume_id: `Debian ${debian.version}.0.0 amd64 n` };
+                           volume_id: `Debian ${debian.version}.0.0 amd64 n`, bootable: true };
             srv.requests.length = 0;
             assert.deepEqual(await detect({ url: `${base}/iso/debian.iso` }), want);
-            assert.deepEqual(srv.requests, [{ url: "/iso/debian.iso", range: "bytes=32768-34815" }]);
+            // The primary volume descriptor and the boot record after it.
+            assert.deepEqual(srv.requests, [{ url: "/iso/debian.iso", range: "bytes=32768-36863" }]);
             assert.deepEqual(await detect({ url: `${base}/norange/debian.iso` }), want);
             assert.deepEqual(await detect({ url: `${base}/redirect/debian.iso` }), want);
             assert.equal(srv.requests.at(-1).url, "/iso/debian.iso");
@@ -215,11 +226,12 @@ for (const name of bridgeNames()) {
         test("detect_url: an install tree by its .treeinfo", async () => {
             srv.requests.length = 0;
             const got = await detect({ url: `${base}/tree` });
-            assert.deepEqual(got, { detected: { short_id: "fedora37", name: "Fedora Linux 37" }, volume_id: null });
+            assert.deepEqual(got, { detected: { short_id: "fedora37", name: "Fedora Linux 37" }, volume_id: null,
+                                    bootable: null });
             assert.deepEqual(srv.requests.map(r => r.url), ["/tree/.treeinfo"]);
             // No treeinfo (both names tried): not recognised, not an error.
             srv.requests.length = 0;
-            assert.deepEqual(await detect({ url: `${base}/bare/` }), { detected: null, volume_id: null });
+            assert.deepEqual(await detect({ url: `${base}/bare/` }), { detected: null, volume_id: null, bootable: null });
             assert.deepEqual(srv.requests.map(r => r.url), ["/bare/.treeinfo", "/bare/treeinfo"]);
         });
 
@@ -238,7 +250,7 @@ for (const name of bridgeNames()) {
             assert.ok(refused.close.message.includes(`127.0.0.1:${port}`), refused.close.message);
 
             for (const url of ["https://127.0.0.1/x.iso", "ftp://127.0.0.1/x.iso", "nfs://host/export/tree"])
-                assert.deepEqual(await detect({ url }), { detected: null, volume_id: null }, url);
+                assert.deepEqual(await detect({ url }), { detected: null, volume_id: null, bootable: null }, url);
         });
     });
 }
