@@ -118,7 +118,7 @@ fn matches(pattern: &Option<Pattern>, value: Option<&str>) -> bool {
 }
 
 /// One `<media>` entry's identification patterns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MediaPattern {
     pub arch: String,
     pub volume_id: Option<Pattern>,
@@ -145,7 +145,7 @@ impl MediaPattern {
 }
 
 /// One `<tree>` entry's identification patterns (its `<treeinfo>`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TreePattern {
     pub arch: String,
     pub has_treeinfo: bool,
