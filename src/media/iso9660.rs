@@ -1,4 +1,6 @@
-//! ISO 9660 (ECMA-119) primary volume descriptor: the identifiers install media are recognised by.
+//! ISO 9660 (ECMA-119) volume descriptors: the identifiers install media are recognised by, and whether
+//! the medium is bootable (an El Torito boot record right after the primary descriptor, which is where
+//! libosinfo looks for it and where mastering tools put it).
 //!
 //! Works on a byte slice so the same code reads a local file and an HTTP range response.
 
@@ -9,6 +11,10 @@ use std::path::Path;
 /// The first volume descriptor sits in logical sector 16 (sectors 0–15 are the system area).
 pub const PVD_OFFSET: u64 = 16 * SECTOR_SIZE as u64;
 pub const SECTOR_SIZE: usize = 2048;
+/// What [`parse`] wants from [`PVD_OFFSET`] on: the primary descriptor and the one after it.
+pub const DESCRIPTORS_LEN: usize = 2 * SECTOR_SIZE;
+
+const EL_TORITO: &str = "EL TORITO SPECIFICATION";
 
 /// The identifiers of a primary volume descriptor, as libosinfo reads them: each field cut at the first
 /// NUL and stripped of its trailing padding; an empty field is `None`.
@@ -20,6 +26,8 @@ pub struct VolumeDescriptor {
     pub application_id: Option<String>,
     /// Volume space size × logical block size, in bytes.
     pub volume_size: u64,
+    /// Sector 17 is an El Torito boot record.
+    pub bootable: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,11 +38,13 @@ pub enum Iso9660Error {
     NotIso,
 }
 
-/// Parses the 2048-byte sector found at [`PVD_OFFSET`].
-pub fn parse_primary(sector: &[u8]) -> Result<VolumeDescriptor, Iso9660Error> {
-    if sector.len() < SECTOR_SIZE {
-        return Err(Iso9660Error::Truncated(sector.len()));
+/// Parses the bytes found at [`PVD_OFFSET`]: the primary volume descriptor, and, if they reach that
+/// far ([`DESCRIPTORS_LEN`]), the next descriptor to see whether it is a boot record.
+pub fn parse(bytes: &[u8]) -> Result<VolumeDescriptor, Iso9660Error> {
+    if bytes.len() < SECTOR_SIZE {
+        return Err(Iso9660Error::Truncated(bytes.len()));
     }
+    let sector = &bytes[..SECTOR_SIZE];
     // Type 1 (primary), standard identifier "CD001", version 1.
     if sector[0] != 1 || &sector[1..6] != b"CD001" {
         return Err(Iso9660Error::NotIso);
@@ -48,17 +58,23 @@ pub fn parse_primary(sector: &[u8]) -> Result<VolumeDescriptor, Iso9660Error> {
         publisher_id: identifier(&sector[318..446]),
         application_id: identifier(&sector[574..702]),
         volume_size: u64::from(blocks) * u64::from(block_size),
+        bootable: bytes.get(SECTOR_SIZE..DESCRIPTORS_LEN).is_some_and(is_boot_record),
     })
 }
 
-/// Reads the primary volume descriptor of an image file. A file too short or without one gives
-/// `Ok(None)` (it is simply not an ISO); I/O errors (missing, no permission) are errors.
-pub fn read_primary(path: &Path) -> io::Result<Option<VolumeDescriptor>> {
+/// Type 0 (boot record), "CD001", boot system id "EL TORITO SPECIFICATION".
+fn is_boot_record(sector: &[u8]) -> bool {
+    sector[0] == 0 && &sector[1..6] == b"CD001" && identifier(&sector[7..39]).as_deref() == Some(EL_TORITO)
+}
+
+/// Reads the volume descriptors of an image file. A file too short or without them gives `Ok(None)`
+/// (it is simply not an ISO); I/O errors (missing, no permission) are errors.
+pub fn read(path: &Path) -> io::Result<Option<VolumeDescriptor>> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(PVD_OFFSET))?;
-    let mut sector = Vec::with_capacity(SECTOR_SIZE);
-    file.take(SECTOR_SIZE as u64).read_to_end(&mut sector)?;
-    Ok(parse_primary(&sector).ok())
+    let mut bytes = Vec::with_capacity(DESCRIPTORS_LEN);
+    file.take(DESCRIPTORS_LEN as u64).read_to_end(&mut bytes)?;
+    Ok(parse(&bytes).ok())
 }
 
 fn identifier(field: &[u8]) -> Option<String> {
@@ -72,11 +88,15 @@ fn identifier(field: &[u8]) -> Option<String> {
 pub mod tests {
     use super::*;
 
-    /// A minimal image: an empty system area and a primary volume descriptor with the given ids,
-    /// space-padded as mastering tools write them.
+    /// A minimal image: an empty system area, a primary volume descriptor with the given ids,
+    /// space-padded as mastering tools write them, and an El Torito boot record.
     pub fn tiny_iso(volume_id: &str, system_id: &str, publisher_id: &str, application_id: &str) -> Vec<u8> {
-        let mut image = vec![0u8; PVD_OFFSET as usize + SECTOR_SIZE];
-        let pvd = &mut image[PVD_OFFSET as usize..];
+        let mut image = vec![0u8; PVD_OFFSET as usize + DESCRIPTORS_LEN];
+        let boot = &mut image[PVD_OFFSET as usize + SECTOR_SIZE..];
+        boot[1..6].copy_from_slice(b"CD001");
+        boot[6] = 1;
+        boot[7..7 + EL_TORITO.len()].copy_from_slice(EL_TORITO.as_bytes());
+        let pvd = &mut image[PVD_OFFSET as usize..PVD_OFFSET as usize + SECTOR_SIZE];
         pvd[0] = 1;
         pvd[1..6].copy_from_slice(b"CD001");
         pvd[6] = 1;
@@ -98,7 +118,7 @@ pub mod tests {
     #[test]
     fn iso9660_reads_the_identifiers() {
         let image = tiny_iso("Debian 12.0.0 amd64 n", "LINUX", "Debian Project", "XORRISO");
-        let pvd = parse_primary(&image[PVD_OFFSET as usize..]).unwrap();
+        let pvd = parse(&image[PVD_OFFSET as usize..]).unwrap();
         assert_eq!(
             pvd,
             VolumeDescriptor {
@@ -107,8 +127,14 @@ pub mod tests {
                 publisher_id: Some("Debian Project".into()),
                 application_id: Some("XORRISO".into()),
                 volume_size: 200 * 2048,
+                bootable: true,
             }
         );
+        // Only the primary descriptor (a short range answer), or no boot record after it: not bootable.
+        assert!(!parse(&image[PVD_OFFSET as usize..][..SECTOR_SIZE]).unwrap().bootable);
+        let mut image = image;
+        image[PVD_OFFSET as usize + SECTOR_SIZE] = 2; // a supplementary descriptor instead
+        assert!(!parse(&image[PVD_OFFSET as usize..]).unwrap().bootable);
     }
 
     #[test]
@@ -116,7 +142,7 @@ pub mod tests {
         let mut image = tiny_iso("CCCOMA_X64FRE_EN-US_DV9", "", "", "");
         // Some tools pad with NULs instead of spaces: the field ends there.
         image[PVD_OFFSET as usize + 8..PVD_OFFSET as usize + 40].fill(0);
-        let pvd = parse_primary(&image[PVD_OFFSET as usize..]).unwrap();
+        let pvd = parse(&image[PVD_OFFSET as usize..]).unwrap();
         assert_eq!(pvd.volume_id.as_deref(), Some("CCCOMA_X64FRE_EN-US_DV9"));
         assert_eq!(pvd.system_id, None);
         assert_eq!(pvd.publisher_id, None);
@@ -124,15 +150,15 @@ pub mod tests {
 
     #[test]
     fn iso9660_rejects_what_is_not_a_primary_descriptor() {
-        assert_eq!(parse_primary(&[1u8; 100]), Err(Iso9660Error::Truncated(100)));
-        assert_eq!(parse_primary(&[0u8; SECTOR_SIZE]), Err(Iso9660Error::NotIso));
+        assert_eq!(parse(&[1u8; 100]), Err(Iso9660Error::Truncated(100)));
+        assert_eq!(parse(&[0u8; SECTOR_SIZE]), Err(Iso9660Error::NotIso));
         let mut image = tiny_iso("X", "", "", "");
         image[PVD_OFFSET as usize] = 2; // a supplementary descriptor
-        assert_eq!(parse_primary(&image[PVD_OFFSET as usize..]), Err(Iso9660Error::NotIso));
+        assert_eq!(parse(&image[PVD_OFFSET as usize..]), Err(Iso9660Error::NotIso));
     }
 
     #[test]
-    fn iso9660_read_primary_from_a_file() {
+    fn iso9660_read_from_a_file() {
         let dir = std::env::temp_dir().join(format!("cvirt-iso9660-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let iso = dir.join("tiny.iso");
@@ -140,10 +166,10 @@ pub mod tests {
         let short = dir.join("short.img");
         std::fs::write(&short, [0u8; 4096]).unwrap();
 
-        let pvd = read_primary(&iso).unwrap().unwrap();
+        let pvd = read(&iso).unwrap().unwrap();
         assert_eq!(pvd.volume_id.as_deref(), Some("Fedora-S-dvd-x86_64-37"));
-        assert_eq!(read_primary(&short).unwrap(), None);
-        let missing = read_primary(&dir.join("missing.iso")).unwrap_err();
+        assert_eq!(read(&short).unwrap(), None);
+        let missing = read(&dir.join("missing.iso")).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -74,22 +74,22 @@ fn list() -> Vec<u8> {
 }
 
 fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
-    let pvd = iso9660::read_primary(path).map_err(|err| file_problem(path, &err))?;
+    let pvd = iso9660::read(path).map_err(|err| file_problem(path, &err))?;
     Ok(media_answer(pvd.as_ref()))
 }
 
 fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
     // Only plain http is probed; https, ftp, nfs… are accepted as sources but not recognised.
-    let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None)) };
+    let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None, None)) };
     let is_iso = parsed.path.split('?').next().unwrap_or_default().to_ascii_lowercase().ends_with(".iso");
     if is_iso {
-        let sector = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::SECTOR_SIZE, HTTP_TIMEOUT) {
-            Ok(Ok(sector)) => sector,
+        let bytes = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::DESCRIPTORS_LEN, HTTP_TIMEOUT) {
+            Ok(Ok(bytes)) => bytes,
             Ok(Err(status)) => return Err(status_problem(url, status)),
-            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None)),
+            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
             Err(err) => return Err(http_problem(url, err)),
         };
-        return Ok(media_answer(iso9660::parse_primary(&sector).ok().as_ref()));
+        return Ok(media_answer(iso9660::parse(&bytes).ok().as_ref()));
     }
     // An install tree: `.treeinfo` (or `treeinfo`, as libosinfo also tries) at its root.
     let base = if parsed.path.ends_with('/') { parsed.path.clone() } else { format!("{}/", parsed.path) };
@@ -98,27 +98,30 @@ fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
         match http::get(&file, None, MAX_TREEINFO, HTTP_TIMEOUT) {
             Ok(response) if response.status == 200 => {
                 let info = detect::parse_treeinfo(&String::from_utf8_lossy(&response.body));
-                return Ok(answer(detect::identify_tree(osinfo::db(), &info), None));
+                return Ok(answer(detect::identify_tree(osinfo::db(), &info), None, None));
             }
             // Not there: try the other name; a tree without either is simply not recognised.
             Ok(response) if matches!(response.status, 404 | 410) => continue,
             Ok(response) => return Err(status_problem(&http_display(&file), response.status)),
-            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None)),
+            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
             Err(err) => return Err(http_problem(url, err)),
         }
     }
-    Ok(answer(None, None))
+    Ok(answer(None, None, None))
 }
 
 fn media_answer(pvd: Option<&VolumeDescriptor>) -> Vec<u8> {
-    let detected = pvd.and_then(|pvd| detect::identify_media(osinfo::db(), pvd));
-    answer(detected, pvd.and_then(|pvd| pvd.volume_id.as_deref()))
+    match pvd {
+        Some(pvd) => answer(detect::identify_media(osinfo::db(), pvd), pvd.volume_id.as_deref(), Some(pvd.bootable)),
+        None => answer(None, None, None),
+    }
 }
 
-/// `{"detected":{"short_id","name"}|null,"volume_id":…|null}`.
-fn answer(os: Option<&Os>, volume_id: Option<&str>) -> Vec<u8> {
+/// `{"detected":{"short_id","name"}|null,"volume_id":…|null,"bootable":bool|null}`.
+fn answer(os: Option<&Os>, volume_id: Option<&str>, bootable: Option<bool>) -> Vec<u8> {
     let detected = os.map(|os| json!({ "short_id": os.short_id, "name": os.name }));
-    let mut bytes = serde_json::to_vec(&json!({ "detected": detected, "volume_id": volume_id })).expect("serializes");
+    let value = json!({ "detected": detected, "volume_id": volume_id, "bootable": bootable });
+    let mut bytes = serde_json::to_vec(&value).expect("serializes");
     bytes.push(b'\n');
     bytes
 }
@@ -191,12 +194,16 @@ mod tests {
         let answer: Value = serde_json::from_slice(&detect_file(&iso).unwrap()).unwrap();
         assert_eq!(
             answer,
-            json!({"detected": {"short_id": "debian11", "name": "Debian 11"}, "volume_id": "Debian 11.7.0 amd64 n"})
+            json!({
+                "detected": {"short_id": "debian11", "name": "Debian 11"},
+                "volume_id": "Debian 11.7.0 amd64 n",
+                "bootable": true,
+            })
         );
         let text = dir.join("notes.txt");
         std::fs::write(&text, "not an iso").unwrap();
         let answer: Value = serde_json::from_slice(&detect_file(&text).unwrap()).unwrap();
-        assert_eq!(answer, json!({"detected": null, "volume_id": null}));
+        assert_eq!(answer, json!({"detected": null, "volume_id": null, "bootable": null}));
         let problem = detect_file(&dir.join("missing.iso")).unwrap_err();
         assert_eq!(problem.code, ProblemCode::NotFound);
         assert!(problem.message.contains("missing.iso"), "{}", problem.message);
@@ -207,7 +214,7 @@ mod tests {
     fn osinfo_detect_url_other_schemes_are_not_probed() {
         for url in ["https://example.org/x.iso", "ftp://example.org/x.iso", "nfs://h/p"] {
             let answer: Value = serde_json::from_slice(&detect_url(url).unwrap()).unwrap();
-            assert_eq!(answer, json!({"detected": null, "volume_id": null}), "{url}");
+            assert_eq!(answer, json!({"detected": null, "volume_id": null, "bootable": null}), "{url}");
         }
     }
 }

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use log::warn;
 use serde::Serialize;
 
-use super::detect::{MediaPattern, TreePattern};
+use super::detect::{Interner, MediaPattern, TreePattern};
 use super::parse::{RawOs, RawResources, parse_os_file};
 
 /// Where osinfo-db may live, in order of preference; `$CVIRT_OSINFO_DIR` comes first.
@@ -142,8 +142,10 @@ fn read_tree(os_dir: &Path) -> Result<Vec<RawOs>> {
     }
     files.sort();
     let mut oses = Vec::with_capacity(files.len());
+    let mut patterns = Interner::default();
     for path in files {
-        let parsed = std::fs::read_to_string(&path).context("reading").and_then(|xml| parse_os_file(&xml));
+        let parsed =
+            std::fs::read_to_string(&path).context("reading").and_then(|xml| parse_os_file(&xml, &mut patterns));
         match parsed {
             Ok(found) => oses.extend(found),
             Err(err) => warn!("skipping {}: {err:#}", path.display()),
@@ -157,49 +159,40 @@ fn resolve(raw: Vec<RawOs>, today: &str) -> Vec<Os> {
     let index: HashMap<&str, usize> = raw.iter().enumerate().map(|(i, os)| (os.id.as_str(), i)).collect();
     let chains: Vec<Vec<usize>> = (0..raw.len()).map(|i| chain(&raw, &index, i)).collect();
     let mut oses = Vec::with_capacity(raw.len());
-    for (i, chain) in chains.iter().enumerate() {
-        let os = &raw[i];
+    for (os, chain) in raw.iter().zip(&chains) {
         let ancestors = &chain[1..];
         let minimum = resources(&os.minimum, ancestors.iter().map(|&a| &raw[a].minimum));
         let recommended = resources(&os.recommended, ancestors.iter().map(|&a| &raw[a].recommended));
         let devices = supported_devices(chain.iter().map(|&a| &raw[a]));
         let (firmware, secure_boot, tpm) = firmware(os, chain.iter().map(|&a| &raw[a]));
         let has = |list: &[&str]| list.iter().any(|id| devices.contains(id));
-        oses.push((
-            i,
-            Os {
-                id: os.id.clone(),
-                short_id: os.short_id.clone().unwrap_or_else(|| os.id.clone()),
-                name: os.name.clone().unwrap_or_else(|| os.id.clone()),
-                vendor: os.vendor.clone(),
-                family: os.family.clone(),
-                distro: os.distro.clone(),
-                version: os.version.clone(),
-                release_date: os.release_date.clone(),
-                eol_date: os.eol_date.clone(),
-                eol: is_eol(os.release_date.as_deref(), os.eol_date.as_deref(), today),
-                recommended,
-                minimum,
-                virtio: Virtio { disk: has(VIRTIO_DISK), net: has(VIRTIO_NET), video: has(VIRTIO_GPU) },
-                firmware,
-                secure_boot,
-                tpm,
-                cloud_image: os.images.iter().any(|img| img.cloud_init && RUNS_ON_X86_64.contains(&img.arch.as_str())),
-                tree: os.trees.iter().any(|t| RUNS_ON_X86_64.contains(&t.arch.as_str())),
-                media: os.media.iter().any(|m| RUNS_ON_X86_64.contains(&m.arch.as_str())),
-                release_status: os.release_status.clone(),
-                media_patterns: Vec::new(),
-                tree_patterns: Vec::new(),
-            },
-        ));
+        oses.push(Os {
+            id: os.id.clone(),
+            short_id: os.short_id.clone().unwrap_or_else(|| os.id.clone()),
+            name: os.name.clone().unwrap_or_else(|| os.id.clone()),
+            vendor: os.vendor.clone(),
+            family: os.family.clone(),
+            distro: os.distro.clone(),
+            version: os.version.clone(),
+            release_date: os.release_date.clone(),
+            eol_date: os.eol_date.clone(),
+            eol: is_eol(os.release_date.as_deref(), os.eol_date.as_deref(), today),
+            recommended,
+            minimum,
+            virtio: Virtio { disk: has(VIRTIO_DISK), net: has(VIRTIO_NET), video: has(VIRTIO_GPU) },
+            firmware,
+            secure_boot,
+            tpm,
+            cloud_image: os.images.iter().any(|img| img.cloud_init && RUNS_ON_X86_64.contains(&img.arch.as_str())),
+            tree: os.trees.iter().any(|t| RUNS_ON_X86_64.contains(&t.arch.as_str())),
+            media: os.media.iter().any(|m| RUNS_ON_X86_64.contains(&m.arch.as_str())),
+            release_status: os.release_status.clone(),
+            // Cheap: patterns are shared, not copied.
+            media_patterns: os.media.clone(),
+            tree_patterns: os.trees.clone(),
+        });
     }
-    // The patterns move over last: they are not cloned (each holds its compiled regex).
-    let mut raw = raw;
-    for (i, os) in &mut oses {
-        os.media_patterns = std::mem::take(&mut raw[*i].media);
-        os.tree_patterns = std::mem::take(&mut raw[*i].trees);
-    }
-    oses.into_iter().map(|(_, os)| os).collect()
+    oses
 }
 
 /// `i`, then what it derives from, then what it clones, each followed by its own chain (depth first,

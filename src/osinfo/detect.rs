@@ -15,39 +15,96 @@
 //! newest release among the matches: for Windows 11 media that is the only choice that boots its
 //! installer (UEFI, Secure Boot, TPM), and those settings install Windows 10 just as well.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use log::debug;
 use regex::Regex;
+use regex_syntax::hir::literal::Extractor;
 
 use super::db::{Db, Os};
 use crate::media::iso9660::VolumeDescriptor;
 
-/// A regular expression from the database, compiled on first use (most are never needed).
-#[derive(Debug, Default)]
-pub struct Pattern {
+/// A regular expression from the database, compiled on first use (most are never needed). Shared by
+/// every entry that spells it the same way ([`Interner`]). Compiling is what costs (some 100 µs each,
+/// and a detection tries a thousand): a pattern without metacharacters (two thirds of them) is a
+/// substring test, and the others are compiled only once the value holds one of the literals every
+/// match must start with.
+#[derive(Debug, Clone)]
+pub struct Pattern(Arc<PatternInner>);
+
+#[derive(Debug)]
+struct PatternInner {
     source: String,
+    literal: bool,
+    /// `None`: no usable prefix set (unbounded, or it can start with anything).
+    prefixes: OnceLock<Option<Vec<Vec<u8>>>>,
     compiled: OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
     /// `None` for an empty pattern, which libosinfo treats as absent.
     pub fn new(source: &str) -> Option<Pattern> {
-        (!source.is_empty()).then(|| Pattern { source: source.to_string(), compiled: OnceLock::new() })
+        let literal = !source.contains(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\']);
+        (!source.is_empty()).then(|| {
+            Pattern(Arc::new(PatternInner {
+                source: source.to_string(),
+                literal,
+                prefixes: OnceLock::new(),
+                compiled: OnceLock::new(),
+            }))
+        })
     }
 
     #[cfg(test)]
     pub fn source(&self) -> &str {
-        &self.source
+        &self.0.source
     }
 
     fn is_match(&self, value: &str) -> bool {
-        let compiled = self.compiled.get_or_init(|| {
-            Regex::new(&self.source)
-                .inspect_err(|err| debug!("osinfo pattern {:?} does not compile: {err}", self.source))
+        let inner = &*self.0;
+        if inner.literal {
+            return value.contains(&inner.source);
+        }
+        let prefixes = inner.prefixes.get_or_init(|| required_prefixes(&inner.source));
+        if let Some(prefixes) = prefixes
+            && !prefixes.iter().any(|p| value.as_bytes().windows(p.len()).any(|w| w == p.as_slice()))
+        {
+            return false;
+        }
+        let compiled = inner.compiled.get_or_init(|| {
+            Regex::new(&inner.source)
+                .inspect_err(|err| debug!("osinfo pattern {:?} does not compile: {err}", inner.source))
                 .ok()
         });
         compiled.as_ref().is_some_and(|re| re.is_match(value))
+    }
+}
+
+/// The literals one of which starts every match of `pattern` (regex-syntax's prefix extraction, the
+/// same the regex crate builds its prefilters from), or `None` when there is no such finite set.
+fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let seq = Extractor::new().extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+/// Hands out one [`Pattern`] per distinct source while the database is read.
+#[derive(Default)]
+pub struct Interner(HashMap<String, Pattern>);
+
+impl Interner {
+    pub fn pattern(&mut self, source: &str) -> Option<Pattern> {
+        if let Some(pattern) = self.0.get(source) {
+            return Some(pattern.clone());
+        }
+        let pattern = Pattern::new(source)?;
+        self.0.insert(source.to_string(), pattern.clone());
+        Some(pattern)
     }
 }
 
@@ -61,7 +118,7 @@ fn matches(pattern: &Option<Pattern>, value: Option<&str>) -> bool {
 }
 
 /// One `<media>` entry's identification patterns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MediaPattern {
     pub arch: String,
     pub volume_id: Option<Pattern>,
@@ -88,7 +145,7 @@ impl MediaPattern {
 }
 
 /// One `<tree>` entry's identification patterns (its `<treeinfo>`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TreePattern {
     pub arch: String,
     pub has_treeinfo: bool,
@@ -151,8 +208,12 @@ pub fn parse_treeinfo(text: &str) -> TreeInfo {
 }
 
 /// The OS an ISO's primary volume descriptor identifies, if any. Media of a rolling release are
-/// fallbacks too (libosinfo's `compare_media`).
+/// fallbacks too (libosinfo's `compare_media`). Like libosinfo's `osinfo_media_create_from_location`,
+/// only bootable media are install media: DVD 2 of a set has DVD 1's volume id pattern, and cannot boot.
 pub fn identify_media<'a>(db: &'a Db, media: &VolumeDescriptor) -> Option<&'a Os> {
+    if !media.bootable {
+        return None;
+    }
     let rolling = |os: &Os| os.release_status.as_deref() == Some("rolling");
     let preferred = db
         .oses
@@ -188,7 +249,7 @@ mod tests {
     use crate::osinfo::db::tests::system_db;
 
     fn media(volume_id: &str) -> VolumeDescriptor {
-        VolumeDescriptor { volume_id: Some(volume_id.into()), ..VolumeDescriptor::default() }
+        VolumeDescriptor { volume_id: Some(volume_id.into()), bootable: true, ..VolumeDescriptor::default() }
     }
 
     fn windows(volume_id: &str) -> VolumeDescriptor {
@@ -214,6 +275,32 @@ mod tests {
         assert!(Pattern::new("").is_none());
         // A pattern the regex engine refuses never matches (and does not panic).
         assert!(!matches(&p("(unclosed"), Some("(unclosed")));
+    }
+
+    #[test]
+    fn detect_interner_shares_one_pattern_per_source() {
+        let mut interner = Interner::default();
+        let a = interner.pattern(r"Fedora-.*-Live-3[8-9]").unwrap();
+        let b = interner.pattern(r"Fedora-.*-Live-3[8-9]").unwrap();
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(a.is_match("Fedora-WS-Live-39-1-5") && b.0.compiled.get().is_some());
+        assert!(interner.pattern("").is_none());
+        // Literal patterns are substring tests, never compiled.
+        let literal = interner.pattern("MICROSOFT CORPORATION").unwrap();
+        assert!(literal.is_match("MICROSOFT CORPORATION ") && !literal.is_match("Microsoft Corporation"));
+        assert!(literal.0.compiled.get().is_none());
+        // A value without any of a pattern's required prefixes is refused before compiling.
+        let debian = interner.pattern(r"Debian 11.\d+.\d+ amd64 n").unwrap();
+        assert!(!debian.is_match("Fedora-S-dvd-x86_64-37") && debian.0.compiled.get().is_none());
+        assert!(debian.is_match("Debian 11.7.0 amd64 n") && debian.0.compiled.get().is_some());
+        let windows = interner.pattern(r"^(J_)?(CCSN?A|C?CCOMA)_X64FREE?_").unwrap();
+        let prefixes = required_prefixes(r"^(J_)?(CCSN?A|C?CCOMA)_X64FREE?_").unwrap();
+        assert!(prefixes.contains(&b"CCCOMA_X64FRE_".to_vec()) && prefixes.len() == 16, "{prefixes:?}");
+        assert!(windows.is_match("J_CCSA_X64FRE_EN-US_DV5") && windows.is_match("CCCOMA_X64FRE_EN-US_DV9"));
+        assert!(!windows.is_match("XCCCOMA_X64FRE_EN-US_DV9"));
+        // Unbounded starts get no prefix set and are simply compiled.
+        assert_eq!(required_prefixes(r".*-Live-3[8-9]"), None);
+        assert_eq!(required_prefixes(r"(a|b)c"), Some(vec![b"ac".to_vec(), b"bc".to_vec()]));
     }
 
     #[test]
@@ -250,6 +337,7 @@ mod tests {
             // The Windows patterns also want Microsoft as publisher.
             (media("CCCOMA_X64FRE_EN-US_DV9"), None),
             (media("cidata"), None),
+            (VolumeDescriptor { bootable: false, ..media("Debian 11.7.0 amd64 2") }, None),
         ];
         for (medium, want) in cases {
             let got = detected(identify_media(db, medium));

@@ -8,7 +8,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use super::detect::{MediaPattern, Pattern, TreePattern};
+use super::detect::{Interner, MediaPattern, TreePattern};
 
 /// An `<os>` element's own data.
 #[derive(Debug, Default)]
@@ -67,8 +67,8 @@ pub struct RawImage {
     pub cloud_init: bool,
 }
 
-/// Every `<os>` in one document.
-pub fn parse_os_file(xml: &str) -> Result<Vec<RawOs>> {
+/// Every `<os>` in one document; patterns come from (and go into) `patterns`.
+pub fn parse_os_file(xml: &str, patterns: &mut Interner) -> Result<Vec<RawOs>> {
     let mut reader = Reader::from_str(xml);
     let mut oses = Vec::new();
     // Elements open below the current `<os>` (the `<os>` itself excluded); `true` marks a translation.
@@ -112,7 +112,7 @@ pub fn parse_os_file(xml: &str) -> Result<Vec<RawOs>> {
                     }
                 } else if let Some(os) = current.as_mut() {
                     if !path.last().expect("non-empty").1 {
-                        end_element(os, &path, text.trim());
+                        end_element(os, &path, text.trim(), patterns);
                     }
                     path.pop();
                     text.clear();
@@ -190,7 +190,7 @@ fn start_element(os: &mut RawOs, path: &[(String, bool)], name: &str, e: &BytesS
 }
 
 /// Elements whose data is their text; `path` ends with the element itself.
-fn end_element(os: &mut RawOs, path: &[(String, bool)], text: &str) {
+fn end_element(os: &mut RawOs, path: &[(String, bool)], text: &str, patterns: &mut Interner) {
     let names: Vec<&str> = path.iter().map(|(n, _)| n.as_str()).collect();
     let value = || (!text.is_empty()).then(|| text.to_string());
     let set = |slot: &mut Option<String>| {
@@ -221,10 +221,10 @@ fn end_element(os: &mut RawOs, path: &[(String, bool)], text: &str) {
         ["media", "iso", field] => {
             let Some(media) = os.media.last_mut() else { return };
             match *field {
-                "volume-id" => media.volume_id = Pattern::new(text),
-                "system-id" => media.system_id = Pattern::new(text),
-                "publisher-id" => media.publisher_id = Pattern::new(text),
-                "application-id" => media.application_id = Pattern::new(text),
+                "volume-id" => media.volume_id = patterns.pattern(text),
+                "system-id" => media.system_id = patterns.pattern(text),
+                "publisher-id" => media.publisher_id = patterns.pattern(text),
+                "application-id" => media.application_id = patterns.pattern(text),
                 "volume-size" => media.volume_size = text.parse().ok(),
                 _ => {}
             }
@@ -232,10 +232,10 @@ fn end_element(os: &mut RawOs, path: &[(String, bool)], text: &str) {
         ["tree", "treeinfo", field] => {
             let Some(tree) = os.trees.last_mut() else { return };
             match *field {
-                "family" => tree.family = Pattern::new(text),
-                "variant" => tree.variant = Pattern::new(text),
-                "version" => tree.version = Pattern::new(text),
-                "arch" => tree.tree_arch = Pattern::new(text),
+                "family" => tree.family = patterns.pattern(text),
+                "variant" => tree.variant = patterns.pattern(text),
+                "version" => tree.version = patterns.pattern(text),
+                "arch" => tree.tree_arch = patterns.pattern(text),
                 _ => {}
             }
         }
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn parse_reads_own_fields_only() {
-        let oses = parse_os_file(SAMPLE).unwrap();
+        let oses = parse_os_file(SAMPLE, &mut Interner::default()).unwrap();
         assert_eq!(oses.len(), 1);
         let os = &oses[0];
         assert_eq!(os.id, "http://example.org/demo/2");
@@ -329,7 +329,10 @@ mod tests {
 
     #[test]
     fn parse_rejects_broken_xml() {
-        assert!(parse_os_file("<libosinfo><os id='x'><name>a</version></os></libosinfo>").is_err());
-        assert!(parse_os_file("<libosinfo><os><name>a</name></os></libosinfo>").is_err());
+        assert!(
+            parse_os_file("<libosinfo><os id='x'><name>a</version></os></libosinfo>", &mut Interner::default())
+                .is_err()
+        );
+        assert!(parse_os_file("<libosinfo><os><name>a</name></os></libosinfo>", &mut Interner::default()).is_err());
     }
 }
