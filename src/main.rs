@@ -7,6 +7,7 @@ mod hub;
 mod media;
 mod model;
 mod ops;
+mod osinfo;
 mod problem;
 mod protocol;
 mod router;

@@ -1,5 +1,7 @@
-//! Install media the helper writes or reads itself: the cloud-init NoCloud seed ISO.
+//! Install media as files: reading what is on them (ISO 9660 descriptors), writing what the guest needs (the
+//! cloud-init NoCloud seed ISO).
 
-// Used by ops::create (issue 5), which lands on its own branch.
+pub mod iso9660;
+// ops::create uses the seed in memory with plain passwords; writing to a path and hashed passwords wait for a user.
 #[allow(dead_code)]
 pub mod nocloud;
