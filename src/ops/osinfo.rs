@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::media::iso9660::{self, VolumeDescriptor};
 use crate::osinfo::http::{self, HttpError, HttpUrl};
-use crate::osinfo::{self, Os, detect};
+use crate::osinfo::{self, Db, Os, detect};
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
 
@@ -60,17 +60,17 @@ async fn run(mut io: ChannelIo, detect: Option<DetectOptions>) -> OpResult {
 /// `{"oses":[…]}`, serialized once per helper: the list never changes while it runs.
 fn list() -> Vec<u8> {
     static LIST: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        let db = osinfo::db();
-        let mut message = json!({ "oses": db.oses });
-        if db.dir.is_none() {
-            message["message"] = "osinfo-db is not installed".into();
-        }
-        let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
-        bytes.push(b'\n');
-        bytes
-    })
-    .clone()
+    LIST.get_or_init(|| list_message(osinfo::db())).clone()
+}
+
+fn list_message(db: &Db) -> Vec<u8> {
+    let mut message = json!({ "oses": db.oses });
+    if db.dir.is_none() {
+        message["message"] = "osinfo-db is not installed".into();
+    }
+    let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
+    bytes.push(b'\n');
+    bytes
 }
 
 fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
@@ -208,6 +208,12 @@ mod tests {
         assert_eq!(problem.code, ProblemCode::NotFound);
         assert!(problem.message.contains("missing.iso"), "{}", problem.message);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn osinfo_list_without_a_db_says_so() {
+        let answer: Value = serde_json::from_slice(&list_message(&Db { dir: None, oses: Vec::new() })).unwrap();
+        assert_eq!(answer, json!({"oses": [], "message": "osinfo-db is not installed"}));
     }
 
     #[test]

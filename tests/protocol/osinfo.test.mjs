@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
+import { Bridge, REPO, abbreviate, bridgeNames } from "../harness/bridge.mjs";
 
 const FEDORA_TREEINFO = `[header]
 type = productmd.treeinfo
@@ -119,9 +119,9 @@ for (const name of bridgeNames()) {
         });
 
         /** Runs one osinfo channel to its close: { results, close, problem, trail }. */
-        async function osinfo(fields) {
-            const channel = b.open({ payload: "virt1", op: "osinfo", ...fields });
-            const messages = await b.untilClose(channel, 30000);
+        async function osinfo(fields, bridge = b) {
+            const channel = bridge.open({ payload: "virt1", op: "osinfo", ...fields });
+            const messages = await bridge.untilClose(channel, 30000);
             const close = messages.at(-1).control;
             return {
                 results: messages.filter(m => !m.command).map(m => m.data),
@@ -170,6 +170,22 @@ for (const name of bridgeNames()) {
             assert.ok(debians.indexOf(debian.short_id) < debians.indexOf("debian10"), debians.join(" "));
             const vendors = list.map(os => (os.vendor ?? "").toLowerCase());
             assert.deepEqual(vendors, [...vendors].sort(), "vendor order");
+        });
+
+        test("list_env_dir: $CVIRT_OSINFO_DIR points the helper at another osinfo-db", async () => {
+            const other = await Bridge.start(name, { env: { CVIRT_OSINFO_DIR: path.join(REPO, "src/osinfo/testdata") } });
+            try {
+                const list = await osinfo({}, other);
+                assert.equal(list.problem, undefined, list.trail);
+                assert.deepEqual(list.results[0].oses.map(os => os.short_id),
+                                 ["demo10", "demo3", "demo2", "demo1", "demowin", "other"]);
+                const iso = makeIso(dir, "demo", "Demo 1 amd64");
+                const got = await osinfo({ detect: { media: iso } }, other);
+                assert.deepEqual(got.results, [{ detected: { short_id: "demo1", name: "Demo 1" },
+                                                 volume_id: "Demo 1 amd64", bootable: true }], got.trail);
+            } finally {
+                await other.closeBridge();
+            }
         });
 
         test("detect_media: an ISO made with xorriso is recognised by its volume id", async () => {
