@@ -81,8 +81,8 @@ fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
 fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
     // Only plain http is probed; https, ftp, nfs… are accepted as sources but not recognised.
     let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None, None)) };
-    let is_iso = parsed.path.split('?').next().unwrap_or_default().to_ascii_lowercase().ends_with(".iso");
-    if is_iso {
+    let path = parsed.path.split('?').next().unwrap_or_default();
+    if path.to_ascii_lowercase().ends_with(".iso") {
         let bytes = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::DESCRIPTORS_LEN, HTTP_TIMEOUT) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(status)) => return Err(status_problem(url, status)),
@@ -92,7 +92,7 @@ fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
         return Ok(media_answer(iso9660::parse(&bytes).ok().as_ref()));
     }
     // An install tree: `.treeinfo` (or `treeinfo`, as libosinfo also tries) at its root.
-    let base = if parsed.path.ends_with('/') { parsed.path.clone() } else { format!("{}/", parsed.path) };
+    let base = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
     for name in [".treeinfo", "treeinfo"] {
         let file = HttpUrl { path: format!("{base}{name}"), ..parsed.clone() };
         match http::get(&file, None, MAX_TREEINFO, HTTP_TIMEOUT) {
@@ -102,7 +102,7 @@ fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
             }
             // Not there: try the other name; a tree without either is simply not recognised.
             Ok(response) if matches!(response.status, 404 | 410) => continue,
-            Ok(response) => return Err(status_problem(&http_display(&file), response.status)),
+            Ok(response) => return Err(status_problem(&file.to_string(), response.status)),
             Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
             Err(err) => return Err(http_problem(url, err)),
         }
@@ -151,10 +151,6 @@ fn http_problem(url: &str, err: HttpError) -> Problem {
         _ => ProblemCode::InternalError,
     };
     Problem::new(code, format!("{url}: {err}"))
-}
-
-fn http_display(url: &HttpUrl) -> String {
-    format!("http://{}{}", url.host, url.path)
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ function makeIso(dir, name, volumeId, { bootable = true } = {}) {
 /**
  * A tiny HTTP server: /iso/<name>.iso honours Range, /norange/<name>.iso ignores it (200 with everything),
  * /redirect/<name>.iso answers 302 to /iso/<name>.iso, /tree/.treeinfo is a Fedora 37 Server tree,
- * /bare/ has no treeinfo. It records each request's path and Range header.
+ * /bare/ has no treeinfo, /broken/ answers 500. It records each request's path and Range header.
  */
 function startServer(isos) {
     const requests = [];
@@ -66,6 +66,10 @@ function startServer(isos) {
         if (kind === "tree" && file === ".treeinfo") {
             res.writeHead(200, { "Content-Type": "text/plain" });
             return res.end(FEDORA_TREEINFO);
+        }
+        if (kind === "broken") {
+            res.writeHead(500);
+            return res.end("oops");
         }
         if (kind === "redirect" && iso) {
             res.writeHead(302, { Location: `/iso/${file}` });
@@ -255,6 +259,10 @@ for (const name of bridgeNames()) {
             const r = await osinfo({ detect: { url: `${base}/iso/nope.iso` } });
             assert.equal(r.problem, "not-found", r.trail);
             assert.ok(r.close.message.includes("/iso/nope.iso") && r.close.message.includes("404"), r.close.message);
+            const broken = await osinfo({ detect: { url: `${base}/broken?x=1` } });
+            assert.equal(broken.problem, "internal-error", broken.trail);
+            assert.ok(broken.close.message.includes(`${base}/broken/.treeinfo: `) && broken.close.message.includes("500"),
+                      broken.close.message);
 
             // A port nobody listens on: connection refused.
             const closed = http.createServer();
