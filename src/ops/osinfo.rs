@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
@@ -63,11 +63,16 @@ fn list() -> Vec<u8> {
     LIST.get_or_init(|| list_message(osinfo::db())).clone()
 }
 
+/// Serialized straight from the db (no `Value` tree of 800 objects in between).
+#[derive(Serialize)]
+struct ListMessage<'a> {
+    oses: &'a [Os],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
 fn list_message(db: &Db) -> Vec<u8> {
-    let mut message = json!({ "oses": db.oses });
-    if db.dir.is_none() {
-        message["message"] = "osinfo-db is not installed".into();
-    }
+    let message = ListMessage { oses: &db.oses, message: db.dir.is_none().then_some("osinfo-db is not installed") };
     let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
     bytes.push(b'\n');
     bytes
