@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::media::iso9660::{self, VolumeDescriptor};
 use crate::osinfo::http::{self, HttpError, HttpUrl};
-use crate::osinfo::{self, Os, detect};
+use crate::osinfo::{self, Db, Os, detect};
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
 
@@ -60,17 +60,22 @@ async fn run(mut io: ChannelIo, detect: Option<DetectOptions>) -> OpResult {
 /// `{"oses":[…]}`, serialized once per helper: the list never changes while it runs.
 fn list() -> Vec<u8> {
     static LIST: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        let db = osinfo::db();
-        let mut message = json!({ "oses": db.oses });
-        if db.dir.is_none() {
-            message["message"] = "osinfo-db is not installed".into();
-        }
-        let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
-        bytes.push(b'\n');
-        bytes
-    })
-    .clone()
+    LIST.get_or_init(|| list_message(osinfo::db())).clone()
+}
+
+/// Serialized straight from the db (no `Value` tree of 800 objects in between).
+#[derive(Serialize)]
+struct ListMessage<'a> {
+    oses: &'a [Os],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
+fn list_message(db: &Db) -> Vec<u8> {
+    let message = ListMessage { oses: &db.oses, message: db.dir.is_none().then_some("osinfo-db is not installed") };
+    let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
+    bytes.push(b'\n');
+    bytes
 }
 
 fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
@@ -81,8 +86,8 @@ fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
 fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
     // Only plain http is probed; https, ftp, nfs… are accepted as sources but not recognised.
     let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None, None)) };
-    let is_iso = parsed.path.split('?').next().unwrap_or_default().to_ascii_lowercase().ends_with(".iso");
-    if is_iso {
+    let path = parsed.path.split('?').next().unwrap_or_default();
+    if path.to_ascii_lowercase().ends_with(".iso") {
         let bytes = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::DESCRIPTORS_LEN, HTTP_TIMEOUT) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(status)) => return Err(status_problem(url, status)),
@@ -92,7 +97,7 @@ fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
         return Ok(media_answer(iso9660::parse(&bytes).ok().as_ref()));
     }
     // An install tree: `.treeinfo` (or `treeinfo`, as libosinfo also tries) at its root.
-    let base = if parsed.path.ends_with('/') { parsed.path.clone() } else { format!("{}/", parsed.path) };
+    let base = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
     for name in [".treeinfo", "treeinfo"] {
         let file = HttpUrl { path: format!("{base}{name}"), ..parsed.clone() };
         match http::get(&file, None, MAX_TREEINFO, HTTP_TIMEOUT) {
@@ -102,7 +107,7 @@ fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
             }
             // Not there: try the other name; a tree without either is simply not recognised.
             Ok(response) if matches!(response.status, 404 | 410) => continue,
-            Ok(response) => return Err(status_problem(&http_display(&file), response.status)),
+            Ok(response) => return Err(status_problem(&file.to_string(), response.status)),
             Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
             Err(err) => return Err(http_problem(url, err)),
         }
@@ -151,10 +156,6 @@ fn http_problem(url: &str, err: HttpError) -> Problem {
         _ => ProblemCode::InternalError,
     };
     Problem::new(code, format!("{url}: {err}"))
-}
-
-fn http_display(url: &HttpUrl) -> String {
-    format!("http://{}{}", url.host, url.path)
 }
 
 #[cfg(test)]
@@ -208,6 +209,12 @@ mod tests {
         assert_eq!(problem.code, ProblemCode::NotFound);
         assert!(problem.message.contains("missing.iso"), "{}", problem.message);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn osinfo_list_without_a_db_says_so() {
+        let answer: Value = serde_json::from_slice(&list_message(&Db { dir: None, oses: Vec::new() })).unwrap();
+        assert_eq!(answer, json!({"oses": [], "message": "osinfo-db is not installed"}));
     }
 
     #[test]

@@ -87,14 +87,21 @@ pub struct Virtio {
 }
 
 impl Db {
-    /// Reads the first osinfo-db found; none installed gives an empty list.
+    /// Reads the first of `$CVIRT_OSINFO_DIR` and [`DB_DIRS`] that has an `os/` directory.
     pub fn load_default() -> Db {
-        match find_dir() {
+        let env = std::env::var_os("CVIRT_OSINFO_DIR").map(PathBuf::from);
+        Db::load_first(env.into_iter().chain(DB_DIRS.iter().map(PathBuf::from)))
+    }
+
+    /// Reads the first of `dirs` that has an `os/` directory; none gives an empty list.
+    fn load_first(mut dirs: impl Iterator<Item = PathBuf>) -> Db {
+        let empty = Db { dir: None, oses: Vec::new() };
+        match dirs.find(|dir| dir.join("os").is_dir()) {
             Some(dir) => Db::load(&dir).unwrap_or_else(|err| {
                 warn!("cannot read osinfo-db at {}: {err:#}", dir.display());
-                Db { dir: None, oses: Vec::new() }
+                empty
             }),
-            None => Db { dir: None, oses: Vec::new() },
+            None => empty,
         }
     }
 
@@ -116,12 +123,6 @@ impl Db {
     pub fn by_short_id(&self, short_id: &str) -> Option<&Os> {
         self.oses.iter().find(|os| os.short_id == short_id)
     }
-}
-
-/// The first of `$CVIRT_OSINFO_DIR` and [`DB_DIRS`] that has an `os/` directory.
-fn find_dir() -> Option<PathBuf> {
-    let env = std::env::var_os("CVIRT_OSINFO_DIR").map(PathBuf::from);
-    env.into_iter().chain(DB_DIRS.iter().map(PathBuf::from)).find(|dir| dir.join("os").is_dir())
 }
 
 /// Every `*.xml` one level below `os/`, in path order. The `<name>.d/` directories next to some files
@@ -346,6 +347,18 @@ pub mod tests {
 
     fn fixture() -> Db {
         Db::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/osinfo/testdata")).unwrap()
+    }
+
+    #[test]
+    fn db_first_directory_with_an_os_tree_wins() {
+        let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/osinfo/testdata");
+        let dirs = [PathBuf::from("/nonexistent"), testdata.join("os"), testdata.clone(), "/usr/share/osinfo".into()];
+        let db = Db::load_first(dirs.into_iter());
+        assert_eq!(db.dir.as_deref(), Some(testdata.as_path()));
+        // The broken file is skipped, the others are read.
+        assert_eq!(db.oses.len(), 6);
+        let none = Db::load_first([PathBuf::from("/nonexistent")].into_iter());
+        assert!(none.dir.is_none() && none.oses.is_empty());
     }
 
     #[test]

@@ -316,24 +316,27 @@ mod tests {
     #[test]
     fn detect_real_volume_ids_against_the_installed_db() {
         let db = system_db();
+        // Where a newer osinfo-db (Debian 13's) knows a newer release, the first id present is expected;
+        // with Debian 12's osinfo-db 0.20221130 it is the last (or nothing).
+        let known = |ids: &[&'static str]| ids.iter().copied().find(|id| db.by_short_id(id).is_some());
         let cases: &[(VolumeDescriptor, Option<&str>)] = &[
             (media("Debian 11.7.0 amd64 n"), Some("debian11")),
             (media("Debian 11.7.0 amd64 1"), Some("debian11")),
             (media("Debian 10.13.0 amd64 n"), Some("debian10")),
             (media("Debian testing amd64 n"), Some("debiantesting")),
-            // osinfo-db 20221130 predates Debian 12: nothing claims its media.
-            (media("Debian 12.0.0 amd64 n"), None),
+            // 0.20221130 predates Debian 12: nothing claims its media.
+            (media("Debian 12.0.0 amd64 n"), known(&["debian12"])),
             (media("Fedora-S-dvd-x86_64-37"), Some("fedora37")),
             (media("Fedora-WS-Live-37-1-7"), Some("fedora37")),
-            // Newer than the database: its "unknown" entry claims Fedora 38 and later.
-            (media("Fedora-WS-Live-39-1-5"), Some("fedora-unknown")),
-            (media("Fedora-S-dvd-x86_64-39"), Some("fedora-unknown")),
+            // Newer than 0.20221130: its "unknown" entry claims Fedora 38 and later.
+            (media("Fedora-WS-Live-39-1-5"), known(&["fedora39", "fedora-unknown"])),
+            (media("Fedora-S-dvd-x86_64-39"), known(&["fedora39", "fedora-unknown"])),
             (media("Ubuntu 22.04.3 LTS amd64"), Some("ubuntu22.04")),
             (media("Ubuntu-Server 22.04.3 LTS amd64"), Some("ubuntu22.04")),
             (media("Ubuntu 20.04.6 LTS amd64"), Some("ubuntu20.04")),
-            // Windows 10 and 11 share their volume ids; so do Server 2016, 2019 and 2022.
+            // Windows 10 and 11 share their volume ids; so do Server 2016, 2019 and 2022 (and 2025).
             (windows("CCCOMA_X64FRE_EN-US_DV9"), Some("win11")),
-            (windows("SSS_X64FREE_EN-US_DV9"), Some("win2k22")),
+            (windows("SSS_X64FREE_EN-US_DV9"), known(&["win2k25", "win2k22"])),
             // The Windows patterns also want Microsoft as publisher.
             (media("CCCOMA_X64FRE_EN-US_DV9"), None),
             (media("cidata"), None),
@@ -373,8 +376,8 @@ mod tests {
         assert_eq!(detected(identify_tree(db, &parse_treeinfo("[general]\nfamily = Nothing\n"))), None);
     }
 
-    /// The regex crate has no look-around; PCRE has. A pattern that needs it never matches here: today
-    /// that is one pattern of one entry, and this test notices when a database update brings more.
+    /// The regex crate has no look-around; PCRE has. A pattern that needs it never matches here: in
+    /// osinfo-db 0.20221130 that is one pattern of one entry; anything else failing is our bug.
     #[test]
     fn detect_patterns_of_the_installed_db_compile() {
         let db = system_db();
@@ -389,6 +392,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(failed, [r"asianux-unknown: Asianux Server (7 (?!SP[123])|(4 ?!SP[67])).+"]);
+        // Debian 12's osinfo-db: one, "asianux-unknown: Asianux Server (7 (?!SP[123])|(4 ?!SP[67])).+".
+        assert!(failed.len() <= 3, "patterns the regex crate refuses: {failed:#?}");
+        assert!(failed.iter().all(|p| p.contains("(?!") || p.contains("(?=") || p.contains("(?<")), "{failed:#?}");
     }
 }

@@ -2,6 +2,7 @@
 //! descriptor of an ISO (a range request) or a tree's `.treeinfo`. No TLS: only `http://` is probed.
 //! Blocking, with one deadline for the whole exchange: call it off the async runtime.
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -65,6 +66,12 @@ impl HttpUrl {
     fn host_header(&self) -> String {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
         if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+    }
+}
+
+impl fmt::Display for HttpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "http://{}{}", self.host_header(), self.path)
     }
 }
 
@@ -288,6 +295,8 @@ mod tests {
         assert_eq!(url, HttpUrl { host: "mirror.example".into(), port: 8080, path: "/pub/x.iso?a=b".into() });
         assert_eq!(HttpUrl::parse("http://[::1]/t").unwrap().host, "::1");
         assert_eq!(HttpUrl::parse("http://h").unwrap().path, "/");
+        assert_eq!(HttpUrl::parse("http://[::1]:8080/t").unwrap().to_string(), "http://[::1]:8080/t");
+        assert_eq!(HttpUrl::parse("http://h:80/t?q").unwrap().to_string(), "http://h/t?q");
         assert_eq!(HttpUrl::parse("https://h/x.iso"), None);
         assert_eq!(HttpUrl::parse("ftp://h/x.iso"), None);
         assert_eq!(HttpUrl::parse("http://user:pw@h/"), None);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
+import { Bridge, REPO, abbreviate, bridgeNames } from "../harness/bridge.mjs";
 
 const FEDORA_TREEINFO = `[header]
 type = productmd.treeinfo
@@ -55,7 +55,7 @@ function makeIso(dir, name, volumeId, { bootable = true } = {}) {
 /**
  * A tiny HTTP server: /iso/<name>.iso honours Range, /norange/<name>.iso ignores it (200 with everything),
  * /redirect/<name>.iso answers 302 to /iso/<name>.iso, /tree/.treeinfo is a Fedora 37 Server tree,
- * /bare/ has no treeinfo. It records each request's path and Range header.
+ * /bare/ has no treeinfo, /broken/ answers 500. It records each request's path and Range header.
  */
 function startServer(isos) {
     const requests = [];
@@ -66,6 +66,10 @@ function startServer(isos) {
         if (kind === "tree" && file === ".treeinfo") {
             res.writeHead(200, { "Content-Type": "text/plain" });
             return res.end(FEDORA_TREEINFO);
+        }
+        if (kind === "broken") {
+            res.writeHead(500);
+            return res.end("oops");
         }
         if (kind === "redirect" && iso) {
             res.writeHead(302, { Location: `/iso/${file}` });
@@ -119,9 +123,9 @@ for (const name of bridgeNames()) {
         });
 
         /** Runs one osinfo channel to its close: { results, close, problem, trail }. */
-        async function osinfo(fields) {
-            const channel = b.open({ payload: "virt1", op: "osinfo", ...fields });
-            const messages = await b.untilClose(channel, 30000);
+        async function osinfo(fields, bridge = b) {
+            const channel = bridge.open({ payload: "virt1", op: "osinfo", ...fields });
+            const messages = await bridge.untilClose(channel, 30000);
             const close = messages.at(-1).control;
             return {
                 results: messages.filter(m => !m.command).map(m => m.data),
@@ -170,6 +174,22 @@ for (const name of bridgeNames()) {
             assert.ok(debians.indexOf(debian.short_id) < debians.indexOf("debian10"), debians.join(" "));
             const vendors = list.map(os => (os.vendor ?? "").toLowerCase());
             assert.deepEqual(vendors, [...vendors].sort(), "vendor order");
+        });
+
+        test("list_env_dir: $CVIRT_OSINFO_DIR points the helper at another osinfo-db", async () => {
+            const other = await Bridge.start(name, { env: { CVIRT_OSINFO_DIR: path.join(REPO, "src/osinfo/testdata") } });
+            try {
+                const list = await osinfo({}, other);
+                assert.equal(list.problem, undefined, list.trail);
+                assert.deepEqual(list.results[0].oses.map(os => os.short_id),
+                                 ["demo10", "demo3", "demo2", "demo1", "demowin", "other"]);
+                const iso = makeIso(dir, "demo", "Demo 1 amd64");
+                const got = await osinfo({ detect: { media: iso } }, other);
+                assert.deepEqual(got.results, [{ detected: { short_id: "demo1", name: "Demo 1" },
+                                                 volume_id: "Demo 1 amd64", bootable: true }], got.trail);
+            } finally {
+                await other.closeBridge();
+            }
         });
 
         test("detect_media: an ISO made with xorriso is recognised by its volume id", async () => {
@@ -239,6 +259,10 @@ for (const name of bridgeNames()) {
             const r = await osinfo({ detect: { url: `${base}/iso/nope.iso` } });
             assert.equal(r.problem, "not-found", r.trail);
             assert.ok(r.close.message.includes("/iso/nope.iso") && r.close.message.includes("404"), r.close.message);
+            const broken = await osinfo({ detect: { url: `${base}/broken?x=1` } });
+            assert.equal(broken.problem, "internal-error", broken.trail);
+            assert.ok(broken.close.message.includes(`${base}/broken/.treeinfo: `) && broken.close.message.includes("500"),
+                      broken.close.message);
 
             // A port nobody listens on: connection refused.
             const closed = http.createServer();
