@@ -52,15 +52,23 @@ export function buildMedia() {
 }
 
 /**
- * Copies `file` into a fresh directory $TMPDIR/cvtest-guests/<PREFIX><what>-<random>/ readable by the QEMU user
- * (so a guest never writes to or relabels the shared media); resolves with { dir, path }. cleanupTestObjects()
- * removes such directories.
+ * A fresh directory $TMPDIR/cvtest-guests/<PREFIX><what>-<random>/ that the QEMU user can traverse;
+ * cleanupTestObjects() removes such directories.
  */
-export function copyMedium(file, what) {
+export function testDir(what) {
     const dir = path.join(GUESTS_DIR, `${PREFIX}${what}-${Math.random().toString(16).slice(2, 8)}`);
     mkdirSync(dir, { recursive: true });
     chmodSync(GUESTS_DIR, 0o755);
     chmodSync(dir, 0o755);
+    return dir;
+}
+
+/**
+ * Copies `file` into a fresh testDir(what), readable by the QEMU user (so a guest never writes to or relabels the
+ * shared media); resolves with { dir, path }.
+ */
+export function copyMedium(file, what) {
+    const dir = testDir(what);
     const dest = path.join(dir, path.basename(file));
     copyFileSync(file, dest);
     chmodSync(dest, 0o644);
