@@ -13,7 +13,7 @@
 //   TESTGUEST-CLOUD user=<login> hostname=<name> seed=<dev>         (cloud image only)
 
 import { execFile, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, createReadStream, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, createReadStream, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 
@@ -163,8 +163,14 @@ export async function definePxeNetwork() {
     await ensureLibvirtd();
     const media = await buildMedia();
     await removePxeNetwork();
-    const { path: xmlPath } = writeTemp("pxe-net.xml", pxeNetworkXml(realpathSync(media.tftp))); // the real dir under /var/lib, for dnsmasq
-    await virsh("net-define", xmlPath);
+    const dir = testDir("pxe-net");
+    const xmlPath = path.join(dir, "network.xml");
+    writeFileSync(xmlPath, pxeNetworkXml(realpathSync(media.tftp))); // the real dir under /var/lib, for dnsmasq
+    try {
+        await virsh("net-define", xmlPath);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
     await virsh("net-start", PXE_NETWORK);
     return PXE_NETWORK;
 }
@@ -173,14 +179,6 @@ export async function definePxeNetwork() {
 export async function removePxeNetwork() {
     await virsh("net-destroy", PXE_NETWORK).catch(() => {});
     await virsh("net-undefine", PXE_NETWORK).catch(() => {});
-}
-
-function writeTemp(name, text) {
-    const dir = path.join(GUESTS_DIR, `${PREFIX}media-files`);
-    mkdirSync(dir, { recursive: true });
-    const p = path.join(dir, name);
-    writeFileSync(p, text);
-    return { dir, path: p };
 }
 
 /**
