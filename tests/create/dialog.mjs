@@ -28,13 +28,19 @@ export async function openCreateDialog(browser, ws, uri, { mode = "create", quer
     return { page, dialog };
 }
 
-/** Picks an OS in the typeahead by its name as osinfo-db spells it ("Debian 11"). */
+/** Picks an OS in the typeahead by its name as osinfo-db spells it ("Debian 11"), then checks it was taken. */
 export async function chooseOs(page, name) {
     const input = page.locator("#create-os");
-    await input.click();
-    await input.fill(name);
-    await page.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`) })
-        .first().click();
+    const option = page.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`) }).first();
+    // The list re-renders while the OS list or the host's options arrive: retry a click that hit a moving menu.
+    await waitFor(async () => {
+        if (!await option.isVisible()) {
+            await input.click();
+            await input.fill(name);
+        }
+        await option.click({ timeout: 3000 }).catch(() => {});
+        return await option.isVisible() ? false : (await input.inputValue()) === name;
+    }, 30000, { interval: 500, what: `the OS picker to take ${name}` });
 }
 
 /**
@@ -108,6 +114,27 @@ export async function createAndRun(page, name, timeoutMs = 120000) {
         return false;
     }, timeoutMs, { interval: 250, what: `${name} to run` });
     await page.locator('[data-test="create-dialog"]').waitFor({ state: "hidden", timeout: 30000 });
+}
+
+/**
+ * Starts recording the progress steps the dialog shows (its data-step: "validate", "volume", "copy", …) in the
+ * page, each once in order; steps(page) reads them. A step shown for a few milliseconds is still caught.
+ */
+export async function recordSteps(page) {
+    await page.evaluate(() => {
+        window.cvSteps = [];
+        const note = () => {
+            const step = document.querySelector(".virt-create-progress")?.dataset.step;
+            if (step && window.cvSteps.at(-1) !== step)
+                window.cvSteps.push(step);
+        };
+        new window.MutationObserver(note).observe(document.body,
+            { subtree: true, childList: true, attributes: true, attributeFilter: ["data-step"] });
+    });
+}
+
+export function steps(page) {
+    return page.evaluate(() => window.cvSteps);
 }
 
 /** The domain XML (inactive definition: what the create op defined). */

@@ -14,7 +14,7 @@ import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 import { GUESTS_DIR, PREFIX, URI, ensureLibvirtd, waitFor } from "../harness/libvirt.mjs";
 import { libvirtSnapshot } from "../harness/media.mjs";
 
-import { fillDialog, guestName, openCreateDialog, removeCreated } from "./dialog.mjs";
+import { fillDialog, guestName, openCreateDialog, recordSteps, removeCreated, steps } from "./dialog.mjs";
 
 /**
  * What appeared in libvirt since `before` (a libvirtSnapshot()) and could be ours: names with the cvtest- prefix
@@ -90,7 +90,7 @@ describe(`create: cancel and failure leave libvirt unchanged (${URI})`, () => {
         await page.close();
     });
 
-    test("A failure after the volume was made (an image whose backing file is gone): rolled back, message shown", async () => {
+    test("A failure after the volume was made (an image whose backing file is gone): rolled back, message shown", async t => {
         // A qcow2 overlay whose backing file is removed: readable, a valid header, but nothing can copy or run it.
         const base = path.join(dir, "base.qcow2");
         const overlay = path.join(dir, "overlay.qcow2");
@@ -108,10 +108,16 @@ describe(`create: cancel and failure leave libvirt unchanged (${URI})`, () => {
                 sourceKind: "import", source: overlay, copyToPool: true, os: "Debian 11", name, memoryMiB: 1024,
                 vcpus: 1, network: "user",
             });
+            await recordSteps(page);
             await page.locator("#create-and-run").click();
             const alert = page.locator(".virt-create-alert").filter({ hasText: "could not be created" });
             await alert.waitFor({ timeout: 60000 });
-            assert.match(await alert.innerText(), /base\.qcow2|backing/i, "the message says what went wrong");
+            const text = await alert.innerText();
+            t.diagnostic(`steps ${(await steps(page)).join(" → ")}; message: ${text.replace(/\s+/g, " ")}`);
+            // Past validation: the volume was copied (steps may merge into one render) and more was done after.
+            assert.ok((await steps(page)).some(s => ["volume", "copy", "define", "start"].includes(s)),
+                `the failure came after something was made (steps: ${await steps(page)})`);
+            assert.match(text, /base\.qcow2|backing/i, "the message says what went wrong");
             await assertNothingLeft(was, [name, "overlay"]);
         });
         await page.close();
