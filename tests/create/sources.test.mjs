@@ -64,7 +64,7 @@ describe(`create a VM from each source (${URI}, TCG)`, () => {
     test("local ISO: the OS is detected from the volume id, the guest boots from the CD-ROM", async () => {
         const iso = medium(media.iso, "iso");
         const { page, name, xml } = await create("iso", {
-            sourceKind: "iso", source: iso, osDetected: "Debian 11", storage: "new", size: 1, network: "user",
+            sourceKind: "iso", source: iso, osDetected: "Debian 11", storage: "new", size: 10, network: "user",
         });
         await page.close();
         assert.match(xml, /<domain type='qemu'/);
