@@ -95,10 +95,21 @@ export async function shownErrors(page) {
 }
 
 /**
+ * Waits (up to 10 s) until the dialog shows no field error: the helper's validation of what was typed last has
+ * answered. What the create tests test is the source, not how fast the user clicks; validate.test.mjs has the
+ * click right after typing.
+ */
+export async function settle(page) {
+    await waitFor(async () => Object.keys(await shownErrors(page)).length === 0, 10000, { interval: 200 })
+        .catch(() => {});
+}
+
+/**
  * Clicks "Create and run" and waits until libvirt has the domain running (the page closes the dialog and opens
  * the VM). Fails early with the dialog's alert or field errors if creation fails.
  */
 export async function createAndRun(page, name, timeoutMs = 120000) {
+    await settle(page);
     await page.locator("#create-and-run").click();
     await waitFor(async () => {
         if (await domState(name) === "running")

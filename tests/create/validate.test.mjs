@@ -11,10 +11,10 @@ import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, snapOnFailure } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { URI, defineTinyGuest, ensureLibvirtd, testDomains, virsh } from "../harness/libvirt.mjs";
+import { URI, defineTinyGuest, domExists, ensureLibvirtd, testDomains, virsh, waitFor } from "../harness/libvirt.mjs";
 import { buildMedia, testDir } from "../harness/media.mjs";
 
-import { openCreateDialog } from "./dialog.mjs";
+import { fillDialog, openCreateDialog, removeCreated, settle, shownErrors } from "./dialog.mjs";
 
 describe(`create dialog validation (${URI})`, () => {
     let ws, browser, existing, dir, media, domainsBefore;
@@ -126,6 +126,33 @@ describe(`create dialog validation (${URI})`, () => {
     }, "create-source", /qemu|permission|read/i);
     rule("disk image to import that does not exist", async p => { await type(p, "create-source", path.join(dir, "missing.qcow2")) },
         "create-source", /missing\.qcow2|not exist|no such|not found/i, { mode: "import" });
+
+    test("a name typed right before the click is taken: no older answer of the helper refuses it", async () => {
+        const disk = path.join(dir, "quick.qcow2");
+        copyFileSync(media.disk, disk);
+        chmodSync(disk, 0o644);
+        const name = `cvtest-create-quick-${process.pid}`;
+        const { page } = await openCreateDialog(browser, ws, URI, { mode: "import" });
+        try {
+            await snapOnFailure(page, "create-validate-quick", async () => {
+                await fillDialog(page, { sourceKind: "import", source: disk, os: "Debian 11", name: "", network: "user" });
+                await settle(page);
+                await page.locator("#create-name").fill(name);
+                await page.locator("#create-and-edit").click();
+                await waitFor(async () => {
+                    if (await domExists(name))
+                        return true;
+                    const errors = await shownErrors(page);
+                    if (errors["create-name"])
+                        throw new Error(`the name was refused: ${errors["create-name"]}`);
+                    return false;
+                }, 30000, { interval: 100, what: `${name} to be defined` });
+            });
+        } finally {
+            await page.close();
+            await removeCreated(name);
+        }
+    });
 
     test("none of it created anything", async () => {
         assert.deepEqual((await testDomains()).sort(), domainsBefore.sort());
