@@ -33,7 +33,9 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
           ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
 test_pkgs=(chromium fonts-liberation python3 curl
            dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
-           xorriso python3-yaml)  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
+           xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
+           syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
+           ipxe-qemu qemu-block-extra)  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
