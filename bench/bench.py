@@ -32,8 +32,8 @@ import domains  # noqa: E402
 from cockpit_peer import Peer, cpu_seconds, proc_status  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HELPER = os.path.join(REPO, "target/release/cockpit-virt-helper")
-RAW = os.path.join(REPO, "target/release/examples/raw_libvirt_cost")
+HELPER = os.environ.get("CVIRT_HELPER", os.path.join(REPO, "target/release/cockpit-virt-helper"))
+RAW = os.environ.get("CVIRT_RAW", os.path.join(REPO, "target/release/examples/raw_libvirt_cost"))
 BRIDGE = "/usr/bin/cockpit-bridge"
 OUT = os.path.join(REPO, ".cache/bench")
 SHIM = os.path.join(OUT, "calltimes.so")  # built by bench/run.sh from bench/calltimes.c
@@ -377,12 +377,15 @@ def phase_memory(args, res, errlog):
     env = {"RUST_LOG": "warn", "CVIRT_TICK_MS": str(args.tick_ms), "CVIRT_HISTORY_SECONDS": str(args.history_seconds)}
     n = args.sizes[0]
     uri = domains.write_test_node(os.path.join(args.out, f"node-{n}-running.xml"), n, running_every=1)
+    if args.memory_via == "libvirtd":
+        # test+unix:// loads the same file inside libvirtd, so the helper's RSS is the helper's alone.
+        uri = uri.replace("test://", "test+unix://", 1)
     vm = domains.uuid(0, 1)
     # libvirt's test driver keeps every domain in the connecting process: the raw program's RSS
     # after connecting to the same file says how much of the helper's RSS is libvirt's.
     raw = [run_raw(uri) for _ in range(3)]
     raw_sys = [run_raw(SYSTEM) for _ in range(3)]
-    out = {"label": f"test:/// {n} running", "tick_ms": args.tick_ms, "history_seconds": args.history_seconds,
+    out = {"label": f"{uri.split(':')[0]}:/// {n} running", "uri": uri, "tick_ms": args.tick_ms, "history_seconds": args.history_seconds,
            "raw_rss_after_connect_kib": median([r["rss_after_connect_kib"] for r in raw]),
            "raw_hwm_kib": median([r["hwm_kib"] for r in raw]),
            "raw_system_rss_after_connect_kib": median([r["rss_after_connect_kib"] for r in raw_sys]),
@@ -606,18 +609,24 @@ def report(res):
         mib = 1024
         own = r["hwm_full_kib"] - r["raw_rss_after_connect_kib"]
         lines += ["", f"## Peak RSS: {r['vms']} running VMs, {r['points_per_vm']} history points each "
-                  f"(= {r['points_per_vm'] * 5 / 60:.0f} min at the default 5 s tick), tick {r['tick_ms']} ms", "",
+                  f"(= {r['points_per_vm'] * 5 / 60:.0f} min at the default 5 s tick), tick {r['tick_ms']} ms, "
+                  f"`{r.get('uri', 'test://')}`", "",
                   "| figure | MiB |", "|---|---|",
                   f"| helper VmHWM at synced (no history yet) | {r['hwm_at_synced_kib'] / mib:.1f} |",
-                  f"| helper VmHWM with the history full | {r['hwm_full_kib'] / mib:.1f} |",
-                  f"| raw program's VmRSS after connecting to the same file (libvirt + test driver's copy of "
-                  f"the domains) | {r['raw_rss_after_connect_kib'] / mib:.1f} |",
-                  f"| helper's own share (difference) | {own / mib:.1f} |",
-                  f"| raw program's VmRSS after connecting to {SYSTEM} (libvirt client alone) | "
-                  f"{r['raw_system_rss_after_connect_kib'] / mib:.1f} |",
-                  f"| estimate with a real libvirtd (client alone + helper's own share) | "
-                  f"{(r['raw_system_rss_after_connect_kib'] + own) / mib:.1f} |",
-                  f"| filling took | {r['fill_seconds']} s |"]
+                  f"| helper VmHWM with the history full | {r['hwm_full_kib'] / mib:.1f} |"]
+        if r.get("uri", "").startswith("test+unix"):
+            # The domains live in libvirtd: the helper's RSS is its own.
+            lines += [f"| raw program's VmRSS after connecting (libvirt client alone) | "
+                      f"{r['raw_rss_after_connect_kib'] / mib:.1f} |"]
+        else:
+            lines += [f"| raw program's VmRSS after connecting to the same file (libvirt + test driver's copy of "
+                      f"the domains) | {r['raw_rss_after_connect_kib'] / mib:.1f} |",
+                      f"| helper's own share (difference) | {own / mib:.1f} |",
+                      f"| raw program's VmRSS after connecting to {SYSTEM} (libvirt client alone) | "
+                      f"{r['raw_system_rss_after_connect_kib'] / mib:.1f} |",
+                      f"| estimate with a real libvirtd (client alone + helper's own share) | "
+                      f"{(r['raw_system_rss_after_connect_kib'] + own) / mib:.1f} |"]
+        lines += [f"| filling took | {r['fill_seconds']} s |"]
     if res.get("memory_error"):
         lines += ["", f"Memory phase failed: {res['memory_error']}"]
     if res.get("steady"):
@@ -658,6 +667,8 @@ def main():
     ap.add_argument("--running", type=int, default=50)
     ap.add_argument("--tick-ms", type=int, default=250)
     ap.add_argument("--history-seconds", type=int, default=180)
+    ap.add_argument("--memory-via", choices=["libvirtd", "in-process"], default="libvirtd",
+                    help="memory phase: the test driver inside libvirtd (test+unix://) or inside the helper (test://)")
     ap.add_argument("--warmup", type=int, default=12)
     ap.add_argument("--windows", type=int, default=3)
     ap.add_argument("--window", type=int, default=60)

@@ -1,9 +1,10 @@
-// The page: the list, or one VM's page, chosen by cockpit.location; plus the dialog host. The create dialog
-// has routes of its own (#/create, #/import) over the list, so links can open it prefilled.
+// The page: the list, one VM's page or one VM's console alone, chosen by cockpit.location; plus the dialog host.
+// The create dialog has routes of its own (#/create, #/import) over the list, so links can open it prefilled.
 
 import { Page } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { useSyncExternalStore } from "react";
 
+import { ConsolePage } from "./console/console-page.tsx";
 import { CreateVmDialog } from "./dialogs/create-vm/create-vm-dialog.tsx";
 import { DialogHost } from "./dialogs/dialog-host.tsx";
 import { parseRoute } from "./views/routes.ts";
@@ -24,9 +25,11 @@ export function App() {
 
     return (
         <Page className="virt-page" isContentFilled>
-            {route.page === "vm"
-                ? <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />
-                : <VmList />}
+            {route.page === "vm" && <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />}
+            {route.page === "console" &&
+                <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
+                             uri={route.uri} name={route.name} kind={route.kind} />}
+            {(route.page === "list" || route.page === "create") && <VmList />}
             {route.page === "create" &&
                 <CreateVmDialog key={cockpit.location.href} prefill={route} onClose={() => cockpit.location.go([])} />}
             <DialogHost />

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html and the fonts.
-//   node pkg/build.mjs            production build (minified)
+//   node pkg/build.mjs            production build (minified; index.js and index.css shipped gzipped)
 //   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
 // cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 
 import * as esbuild from "esbuild";
 
@@ -50,4 +51,18 @@ if (watch) {
     await ctx.watch();
 } else {
     await esbuild.build(options);
+    gzipInPlace(["index.js", "index.css"]);
+}
+
+/**
+ * Replaces dist files by their .gz: both bridges serve `x.js.gz` for `x.js` with Content-Encoding gzip, which
+ * cuts what the browser fetches from 2.4 MB to about 0.4 MB. Only the .gz may exist: with both, the Python
+ * bridge serves whichever it lists last.
+ */
+function gzipInPlace(names) {
+    for (const name of names) {
+        const file = path.join(outdir, name);
+        fs.writeFileSync(file + ".gz", zlib.gzipSync(fs.readFileSync(file), { level: 9 }));
+        fs.rmSync(file);
+    }
 }

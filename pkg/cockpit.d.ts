@@ -59,4 +59,6 @@ declare namespace cockpit {
     const hidden: boolean;
     const location: Location;
     const language: string;
+    /** `host` is the machine this page manages: "localhost", or the `[user@]host` of a remote session. */
+    const transport: { readonly host: string };
 }

@@ -29,9 +29,13 @@ fi
 run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
           libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-config-network libvirt-clients libvirt-dev
           qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
-          busybox-static cpio gzip)
+          busybox-static cpio gzip
+          ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
 test_pkgs=(chromium fonts-liberation python3 curl
-           dpkg-dev debhelper lintian appstream rpm rpmlint)  # tests/install (make check-install)
+           dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
+           xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
+           syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
+           ipxe-qemu qemu-block-extra)  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -4,8 +4,10 @@
 //! framed channel protocol with it on stdin/stdout. Wiring only: see `docs/architecture.md`.
 
 mod hub;
+mod media;
 mod model;
 mod ops;
+mod osinfo;
 mod problem;
 mod protocol;
 mod router;

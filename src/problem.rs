@@ -12,6 +12,8 @@ pub enum ProblemCode {
     NotSupported,
     NotFound,
     AccessDenied,
+    /// A request the helper understood but will not carry out as asked (a create spec that fails validation).
+    InvalidArgument,
     Timeout,
     Terminated,
     InternalError,
@@ -24,6 +26,7 @@ impl ProblemCode {
             ProblemCode::NotSupported => "not-supported",
             ProblemCode::NotFound => "not-found",
             ProblemCode::AccessDenied => "access-denied",
+            ProblemCode::InvalidArgument => "invalid-argument",
             ProblemCode::Timeout => "timeout",
             ProblemCode::Terminated => "terminated",
             ProblemCode::InternalError => "internal-error",

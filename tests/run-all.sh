@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs the whole test suite, in order: unit (cargo test), protocol and libvirt (node --test, through real
-# cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any).
+# cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any),
+# console, create (tests/create, after building the install media).
 # Every stage runs even if an earlier one failed. Exits non-zero on any failure; the last line is
 # "N passed, N failed".
 #   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
@@ -87,6 +88,15 @@ fi
 
 if compgen -G "tests/console/*.test.mjs" >/dev/null; then
     node_stage console tests/console
+fi
+
+# Issue 5: guests created through the dialog from media the suite builds (tests/lib/build-media.sh).
+if compgen -G "tests/create/*.test.mjs" >/dev/null; then
+    if tests/lib/build-media.sh >/dev/null; then
+        node_stage create tests/create
+    else
+        fail_stage "tests/lib/build-media.sh"
+    fi
 fi
 
 # The packages: tarball, .deb and .rpm built offline, the .deb installed and used, then purged.

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Browser benchmarks of issue 4 (items 3 and 4), run as root:
 //
-//   node bench/browser/run.mjs [--scenarios running50,defined200,event200,defined1000,event1000] [--runs 3]
+//   node bench/browser/run.mjs [--scenarios running50,defined200,event200,defined1000,event1000,test1000,test10000] [--runs 3]
 //                              [--events 20] [--out .cache/bench/browser.json]
 //
 // 3. Navigation to all rows, our page and cockpit-machines side by side on one cockpit-ws (--local-session, as
@@ -10,6 +10,9 @@
 //    and the count text ("N VMs") shows at least the number of cvbrow- VMs (it counts every VM on the connection).
 //    cockpit-machines (Debian package, libvirt-dbus on the system bus): until the rows `tr[data-row-id^="vm-cvbrow-"]`
 //    number N, or 60 s ("did not finish").
+//    test<N>: ours alone on a libvirt test:/// node file with N domains (bench/domains.py; a third shut off): how
+//    the page scales past what a shared libvirtd should hold for a benchmark (cockpit-machines cannot open
+//    test:/// URIs, and stops loading at about 100 VMs anyway).
 // 4. Event to screen: with the list filtered to one running cvbrow- VM, `virsh suspend` it; time from just before
 //    spawning virsh to the moment (a MutationObserver in the page, Date.now() on both sides) its row gets
 //    data-vm-state="paused"; resume between runs.
@@ -110,21 +113,21 @@ function removeAll() {
 let browser;
 let ws;
 
-async function newPage() {
+async function newPage(uri = URI) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(() => {
-        localStorage.setItem("virt:connections", JSON.stringify(["qemu:///system"]));
+    await context.addInitScript(uri => {
+        localStorage.setItem("virt:connections", JSON.stringify([uri]));
         localStorage.setItem("shell:style", "light");
         // cockpit-machines' "Hardware virtualization is disabled" screen (no usable /dev/kvm here): its Ignore
         // button stores this; without it the list never shows.
         localStorage.setItem("virtualization-disabled-ignored", "true");
-    });
+    }, uri);
     const page = await context.newPage();
     return { context, page };
 }
 
-async function measureOurs(n) {
-    const { context, page } = await newPage();
+async function measureOurs(n, uri = URI) {
+    const { context, page } = await newPage(uri);
     try {
         const t0 = Date.now();
         await page.goto(ws.pageUrl);
@@ -178,6 +181,24 @@ const p95 = xs => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
 };
+
+/** Our page alone on a test:/// node file of n domains. */
+async function testDriverNavigation(n) {
+    const file = path.join(REPO, `.cache/bench/browser-node-${n}.xml`);
+    const uri = execFileSync("python3", ["-c", "import sys, domains; print(domains.write_test_node(sys.argv[1], int(sys.argv[2])))",
+        file, String(n)], { cwd: path.join(REPO, "bench"), encoding: "utf8" }).trim();
+    await measureOurs(n, uri); // unrecorded warm-up
+    const res = { scenario: `${n} on test:///`, n, uri, loadBefore: os.loadavg()[0], ours: [] };
+    for (let r = 0; r < opts.runs; r++) {
+        const m = await measureOurs(n, uri);
+        res.ours.push(m);
+        log(res.scenario, `run ${r + 1}:`, JSON.stringify(m));
+    }
+    res.loadAfter = os.loadavg()[0];
+    res.oursMedian = median(res.ours.map(m => m.ms));
+    log(res.scenario, "median: ours", res.oursMedian);
+    return res;
+}
 
 async function navigation(label, n) {
     const load = os.loadavg()[0];
@@ -280,7 +301,10 @@ async function main() {
     try {
         let defined = 0;
         for (const s of scenarios) {
-            if (s === "running50") {
+            if (s.startsWith("test")) {
+                const n = Number(s.slice("test".length));
+                results.scenarios.push(await testDriverNavigation(n));
+            } else if (s === "running50") {
                 removeAll(); defined = 0;
                 defineRange(0, 50); defined = 50;
                 startRange(0, 50);

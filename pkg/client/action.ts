@@ -1,7 +1,7 @@
 // runAction: one `virt1` `action` channel (docs/api.md) per call.
 
 export type VmAction =
-    "start" | "shutdown" | "destroy" | "reboot" | "reset" | "suspend" | "resume" | "nmi" | "autostart" | "delete";
+    "start" | "shutdown" | "destroy" | "reboot" | "reset" | "suspend" | "resume" | "nmi" | "autostart" | "add-vnc" | "delete";
 
 export interface StorageError {
     target: string;
@@ -11,6 +11,8 @@ export interface StorageError {
 
 export interface ActionResult {
     ok: boolean;
+    /** add-vnc: the display appears at the VM's next start (it runs now) */
+    next_start?: boolean;
     /** delete: the paths whose storage was removed */
     deleted?: string[];
     /** delete: storage that could not be removed (the VM itself is gone) */

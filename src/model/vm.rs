@@ -80,6 +80,15 @@ pub struct NetInterface {
 pub struct Graphics {
     #[serde(rename = "type")]
     pub kind: String,
+    /// The TCP port while the VM runs (libvirt fills in an autoport); none for a socket or a stopped VM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The address it listens on, when it listens on TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Listens on a local UNIX socket only (reachable through libvirt, not over the network).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub socket: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

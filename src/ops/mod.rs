@@ -4,7 +4,9 @@
 
 pub mod action;
 pub mod console;
+pub mod create;
 pub mod history;
+pub mod osinfo;
 pub mod watch;
 
 use std::future::Future;
@@ -33,8 +35,15 @@ pub type OpBody = Box<dyn FnOnce(ChannelIo) -> OpFuture + Send>;
 pub type OpenFn = fn(&Map<String, Value>, &Arc<Context>) -> Result<OpBody, Problem>;
 
 /// Every op, by name. `docs/api.md` documents each; a unit test checks it does.
-pub const OPS: &[(&str, OpenFn)] =
-    &[("watch", watch::open), ("action", action::open), ("history", history::open), ("console", console::open)];
+pub const OPS: &[(&str, OpenFn)] = &[
+    ("watch", watch::open),
+    ("action", action::open),
+    ("history", history::open),
+    ("console", console::open),
+    ("create-options", create::open_options),
+    ("create", create::open),
+    ("osinfo", osinfo::open),
+];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let op = match options.get("op") {

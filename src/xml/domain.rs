@@ -37,7 +37,7 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
         max_memory: memory_max,
         disks: devices.disks.into_iter().map(DiskDoc::into_model).collect(),
         interfaces: devices.interfaces.into_iter().map(InterfaceDoc::into_model).collect(),
-        graphics: devices.graphics.into_iter().map(|g| Graphics { kind: g.kind.unwrap_or_default() }).collect(),
+        graphics: devices.graphics.into_iter().map(GraphicsDoc::into_model).collect(),
         consoles: devices
             .consoles
             .into_iter()
@@ -269,6 +269,37 @@ impl InterfaceDoc {
 struct GraphicsDoc {
     #[serde(rename = "@type")]
     kind: Option<String>,
+    #[serde(rename = "@port")]
+    port: Option<i32>,
+    #[serde(rename = "@listen")]
+    listen: Option<String>,
+    #[serde(rename = "@socket")]
+    socket: Option<String>,
+    #[serde(rename = "listen", default)]
+    listens: Vec<ListenDoc>,
+}
+
+#[derive(Deserialize)]
+struct ListenDoc {
+    #[serde(rename = "@type")]
+    kind: Option<String>,
+    #[serde(rename = "@address")]
+    address: Option<String>,
+}
+
+impl GraphicsDoc {
+    fn into_model(self) -> Graphics {
+        let first = self.listens.into_iter().next();
+        let socket = self.socket.is_some() || first.as_ref().and_then(|l| l.kind.as_deref()) == Some("socket");
+        let listen = if socket { None } else { first.and_then(|l| l.address).or(self.listen) };
+        Graphics {
+            kind: self.kind.unwrap_or_default(),
+            // -1 (autoport, not running) and 0 mean "no port".
+            port: self.port.filter(|p| *p > 0).and_then(|p| u16::try_from(p).ok()),
+            listen,
+            socket,
+        }
+    }
 }
 
 #[derive(Deserialize)]

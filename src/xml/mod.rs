@@ -1,5 +1,7 @@
 //! libvirt XML ↔ typed model. Knows neither channels nor connections.
 
+pub mod build;
 pub mod domain;
+pub mod edit;
 
 pub use domain::parse_domain;

@@ -179,7 +179,7 @@ describe("console card in the browser", () => {
             browser.context.waitForEvent("page"),
             page.getByRole("button", { name: "Open in a new window" }).click(),
         ]);
-        assert.match(popup.url(), /#\/vm\/system\/[^?]+\?console=serial$/);
+        assert.match(popup.url(), /#\/console\/system\/[^/]+\/serial$/);
         await popup.locator('.virt-console-window[data-console-kind="serial"][data-console-status="connected"]').waitFor({ timeout: 20000 });
         await consoleOf(page, "serial", "elsewhere").waitFor();
         // The pop-out works: a command runs there.

@@ -37,8 +37,9 @@ function newestMtime(dir) {
 
 /** Builds dist/ (node pkg/build.mjs) unless it is newer than everything in pkg/. */
 export function ensurePageBuilt() {
-    const built = path.join(REPO, "dist/index.js");
-    if (existsSync(built) && existsSync(path.join(REPO, "dist/index.html")) &&
+    // Production builds ship index.js gzipped; `--watch` builds leave it plain.
+    const built = ["dist/index.js.gz", "dist/index.js"].map(f => path.join(REPO, f)).find(f => existsSync(f));
+    if (built && existsSync(path.join(REPO, "dist/index.html")) &&
         statSync(built).mtimeMs >= newestMtime(path.join(REPO, "pkg")))
         return;
     execFileSync(process.execPath, [path.join(REPO, "pkg/build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 
 import {
     chooseAction, dialog, filterList, launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState,
@@ -34,12 +35,17 @@ const ws = await startCockpitWs({
 let browser;
 let guest;
 try {
-    // What cockpit-ws serves is the installed bundle, byte for byte.
-    for (const file of ["index.html", "index.js", "index.css"]) {
+    // What cockpit-ws serves is the installed bundle, byte for byte; index.js and index.css are installed
+    // gzipped and served with Content-Encoding gzip (fetch decompresses).
+    for (const [file, installed] of [["index.html", "index.html"], ["index.js", "index.js.gz"], ["index.css", "index.css.gz"]]) {
         const res = await fetch(`${ws.base}/cockpit/@localhost/virt/${file}`);
         assert.equal(res.status, 200, `GET virt/${file}`);
-        assert.ok(Buffer.from(await res.arrayBuffer()).equals(readFileSync(path.join(INSTALLED, file))),
-            `virt/${file} is not ${INSTALLED}/${file}`);
+        let expected = readFileSync(path.join(INSTALLED, installed));
+        if (installed.endsWith(".gz")) {
+            assert.equal(res.headers.get("content-encoding"), "gzip", `virt/${file} is served gzipped`);
+            expected = gunzipSync(expected);
+        }
+        assert.ok(Buffer.from(await res.arrayBuffer()).equals(expected), `virt/${file} is not ${INSTALLED}/${installed}`);
     }
 
     guest = await defineTinyGuest("install");

@@ -107,7 +107,7 @@ tarball_contents() {
     # One top directory.
     [ "$(cut -d/ -f1 "$work/tarball.list" | sort -u)" = "$top" ] || { echo "not all under $top/"; return 1; }
     for f in Makefile manifest.json Cargo.toml Cargo.lock cockpit-virt.spec debian/rules debian/control $meta \
-             .cargo/config.toml dist/index.html dist/index.js dist/index.css package-lock.json src/main.rs; do
+             .cargo/config.toml dist/index.html dist/index.js.gz dist/index.css.gz package-lock.json src/main.rs; do
         grep -qx "$top/$f" "$work/tarball.list" || { echo "missing $f"; return 1; }
     done
     if grep -Eq "^$top/(node_modules|target)/" "$work/tarball.list"; then echo "ships node_modules/ or target/"; return 1; fi
@@ -125,8 +125,9 @@ tarball_contents() {
         grep -q 'directory = "vendor"' "$work/$top/.cargo/config.toml" || { echo ".cargo/config.toml"; return 1; }
     # The page is the production build: minified (a few very long lines), no source map.
     local js=$work/$top/dist/index.js lines bytes
+    zcat "$js.gz" > "$js"
     lines=$(wc -l < "$js"); bytes=$(wc -c < "$js")
-    echo "dist/index.js: $bytes bytes in $lines lines"
+    echo "dist/index.js: $bytes bytes in $lines lines ($(wc -c < "$js.gz") gzipped)"
     [ "$lines" -le 50 ] && [ $((bytes / (lines + 1))) -gt 5000 ] || { echo "dist/index.js is not minified"; return 1; }
     if grep -q sourceMappingURL "$js" || ls "$work/$top/dist" | grep -q '\.map$'; then echo "source map"; return 1; fi
     # The spec in the tarball carries the bundled() Provides.

@@ -143,6 +143,38 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         assert.ok(!existsSync(g.disks[0]));
     });
 
+    test("add_vnc: a VNC display on a socket joins the definition; the rest stays; twice adds one", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("addvnc", { disks: ["16M"] });
+        const before = await virsh("dumpxml", "--inactive", g.name);
+        assert.doesNotMatch(before, /<graphics/);
+        const res = await ok(b, g.uuid, "add-vnc");
+        assert.deepEqual(res, { ok: true, added: true, next_start: false });
+        const after = await virsh("dumpxml", "--inactive", g.name);
+        assert.match(after, /<graphics type='vnc'[^>]*>\s*<listen type='socket'\/>/);
+        // Everything else is as it was: the disk, the serial log, the kernel.
+        for (const part of [g.disks[0], g.serialLog, "<kernel>"])
+            assert.ok(after.includes(part), `${part} is still in the definition`);
+        assert.deepEqual(await ok(b, g.uuid, "add-vnc"), { ok: true, added: false, next_start: false });
+        assert.equal((await virsh("dumpxml", "--inactive", g.name)).match(/<graphics /g).length, 1);
+    });
+
+    test("add_vnc_transient: refused with not-supported, the running VM unchanged", async t => {
+        const b = await Bridge.start("337");
+        t.after(() => b.closeBridge());
+        const g = await defineTinyGuest("addvnct");
+        // Make it transient: start it, then drop its definition.
+        await virsh("start", g.name);
+        await virsh("undefine", g.name);
+        t.after(() => virsh("destroy", g.name).catch(() => {}));
+        const r = await b.action(URI, g.uuid, "add-vnc");
+        assert.equal(r.problem, "not-supported", r.trail);
+        assert.match(r.close.message, /transient/, r.trail);
+        assert.deepEqual(r.results, [], r.trail);
+        assert.doesNotMatch(await virsh("dumpxml", g.name), /<graphics/);
+    });
+
     test("action_not_found: not-found with libvirt's error, no result", async t => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());

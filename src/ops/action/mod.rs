@@ -1,6 +1,7 @@
 //! op `action`: one lifecycle action on one VM, answered with one result message
 //! (`docs/api.md`). The libvirt call runs on a worker thread with the hub's shared connection.
 
+mod add_vnc;
 mod delete;
 
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub enum Action {
     Nmi,
     /// `virDomainSetAutostart` (persistent VMs).
     Autostart { enable: bool },
+    /// Add a VNC display on a local socket to the persistent definition (effective at the next start).
+    AddVnc,
     /// Force off, undefine with metadata, delete the storage of the listed disk targets.
     Delete { storage: Vec<String> },
 }
@@ -69,6 +72,7 @@ impl Action {
             "autostart" => Action::Autostart {
                 enable: options.enable.ok_or_else(|| Problem::protocol("action \"autostart\" needs \"enable\""))?,
             },
+            "add-vnc" => Action::AddVnc,
             "delete" => Action::Delete { storage: options.storage.clone() },
             other => return Err(Problem::not_supported(format!("unknown action \"{other}\""))),
         })
@@ -130,6 +134,7 @@ fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Pr
             }
         }
         Action::Autostart { enable } => domain.set_autostart(*enable)?,
+        Action::AddVnc => return add_vnc::add_vnc(conn, domain),
         Action::Delete { storage } => return delete::delete(conn, domain, storage),
     }
     Ok(json!({"ok": true}))

@@ -107,7 +107,7 @@ mod tests {
     use crate::problem::ProblemCode;
 
     fn displays(kinds: &[&str]) -> Vec<Graphics> {
-        kinds.iter().map(|k| Graphics { kind: k.to_string() }).collect()
+        kinds.iter().map(|k| Graphics { kind: k.to_string(), port: None, listen: None, socket: false }).collect()
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Install media as files: reading what is on them (ISO 9660 descriptors), writing what the guest needs (the
+//! cloud-init NoCloud seed ISO).
+
+pub mod iso9660;
+// ops::create uses the seed in memory with plain passwords; writing to a path and hashed passwords wait for a user.
+#[allow(dead_code)]
+pub mod nocloud;

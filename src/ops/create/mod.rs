@@ -1,0 +1,187 @@
+//! ops `create-options` and `create` (`docs/api.md`): what this host offers a new VM, and
+//! validating and creating one from a SPEC.
+//!
+//! `create` runs as one blocking worker on the hub's connection: gather host facts, validate,
+//! then make storage, define and start, sending progress on the way. Everything it makes is
+//! recorded in a [`storage::Rollback`] that undoes it on failure, on a panic, and on cancel:
+//! when the browser closes the channel the router drops the op, which drops the progress
+//! receiver; the worker notices between steps and between copied chunks, and rolls back.
+
+mod access;
+mod host;
+mod kvm;
+mod os;
+mod plan;
+mod progress;
+mod spec;
+mod storage;
+mod validate;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use virt::connect::Connect;
+
+use super::{Context, OpBody, OpResult, parse_options};
+use crate::hub::{Hub, VmEntry};
+use crate::problem::{Problem, ProblemCode};
+use crate::router::channel::ChannelIo;
+use progress::Progress;
+use spec::{Spec, Storage};
+use storage::Rollback;
+use validate::{Facts, Findings};
+
+/// How long an open waits for a hub that is still connecting.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Deserialize)]
+struct OptionsOpen {
+    uri: String,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Mode {
+    Validate,
+    Create,
+}
+
+#[derive(Deserialize)]
+struct CreateOpen {
+    uri: String,
+    spec: Spec,
+    mode: Mode,
+}
+
+/// op `create-options`.
+pub fn open_options(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: OptionsOpen = parse_options(options)?;
+    if options.uri.is_empty() {
+        return Err(Problem::protocol("\"uri\" must not be empty"));
+    }
+    let hub = ctx.hubs.get(&options.uri);
+    Ok(Box::new(move |io| Box::pin(run_options(io, hub, options.uri))))
+}
+
+async fn run_options(mut io: ChannelIo, hub: Arc<Hub>, uri: String) -> OpResult {
+    io.ready();
+    let options = hub.call(CONNECT_TIMEOUT, move |conn| host::read(conn, &uri)).await?;
+    io.send_json(&options);
+    Ok(Map::new())
+}
+
+/// op `create`.
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: CreateOpen = parse_options(options)?;
+    if options.uri.is_empty() {
+        return Err(Problem::protocol("\"uri\" must not be empty"));
+    }
+    let hub = ctx.hubs.get(&options.uri);
+    Ok(Box::new(move |io| Box::pin(run_create(io, hub, options))))
+}
+
+/// How a `create` worker ended.
+enum Outcome {
+    /// Validation only, or validation failed.
+    Checked(Findings),
+    Created {
+        id: String,
+        name: String,
+    },
+}
+
+async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> OpResult {
+    io.ready();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let CreateOpen { uri, spec, mode } = options;
+    // The hub's VM table says which VMs use which disks (empty until its first listing).
+    let vms = hub.snapshot().1;
+    let work = hub.call(CONNECT_TIMEOUT, move |conn| work(conn, &uri, spec, mode, &vms, Progress::new(tx)));
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            Some(message) = rx.recv() => io.send_json(&message),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(message) = rx.try_recv() {
+        io.send_json(&message);
+    }
+    match result? {
+        Outcome::Checked(findings) if mode == Mode::Validate => {
+            io.send_json(&findings);
+            Ok(Map::new())
+        }
+        Outcome::Checked(findings) => Ok(invalid(&findings)),
+        Outcome::Created { id, name } => {
+            hub.refresh(&id);
+            let vm = json!({"id": id, "name": name});
+            io.send_json(&json!({ "vm": vm }));
+            let mut fields = Map::new();
+            fields.insert("vm".into(), vm);
+            Ok(fields)
+        }
+    }
+}
+
+/// The close of a `create` whose spec failed validation: problem `invalid-argument` with the
+/// errors by field. Built as close fields (not a `Problem`) because it carries `errors`.
+fn invalid(findings: &Findings) -> Map<String, Value> {
+    let first = findings.errors.values().next().cloned().unwrap_or_default();
+    let mut fields =
+        Problem::new(ProblemCode::InvalidArgument, format!("The VM cannot be created: {first}")).close_fields();
+    fields.insert("errors".into(), json!(findings.errors));
+    fields.insert("warnings".into(), json!(findings.warnings));
+    fields
+}
+
+/// The blocking part: facts, validation, and (mode create) the VM itself.
+fn work(
+    conn: &Connect,
+    uri: &str,
+    spec: Spec,
+    mode: Mode,
+    vms: &[Arc<VmEntry>],
+    mut progress: Progress,
+) -> Result<Outcome, Problem> {
+    let facts = gather(conn, uri, &spec, vms)?;
+    let findings = validate::validate(&spec, &facts);
+    if mode == Mode::Validate || !findings.ok() {
+        return Ok(Outcome::Checked(findings));
+    }
+    let mut rollback = Rollback::new(conn.clone());
+    let created = plan::create(conn, &spec, &facts, &mut progress, &mut rollback);
+    match created {
+        Ok(id) => {
+            rollback.commit();
+            Ok(Outcome::Created { id, name: spec.name })
+        }
+        Err(problem) => {
+            log::info!("create {:?}: {}; rolling back", spec.name, problem.message);
+            rollback.run();
+            Err(problem)
+        }
+    }
+}
+
+fn gather(conn: &Connect, uri: &str, spec: &Spec, vms: &[Arc<VmEntry>]) -> Result<Facts, Problem> {
+    let host = host::read(conn, uri)?;
+    let name_taken = !spec.name.is_empty() && conn.lookup_domain_by_name(&spec.name).is_ok();
+    let existing_volumes = validate::volumes_to_check(spec)
+        .into_iter()
+        .filter(|(pool, volume)| {
+            conn.lookup_storage_pool_by_name(pool).and_then(|p| p.lookup_storage_vol_by_name(volume)).is_ok()
+        })
+        .collect();
+    let volume_users = match spec.storage() {
+        Storage::Volume { pool, volume } => {
+            let path = conn.lookup_storage_pool_by_name(pool).and_then(|p| p.lookup_storage_vol_by_name(volume));
+            let path = path.and_then(|vol| vol.path()).ok();
+            validate::volume_users(vms.iter().map(|entry| &entry.vm), pool, volume, path.as_deref())
+        }
+        _ => Vec::new(),
+    };
+    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes, volume_users })
+}

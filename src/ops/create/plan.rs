@@ -1,0 +1,421 @@
+//! From a validated SPEC to a defined (and maybe running) VM: storage first, then the
+//! [`DomainPlan`] (devices chosen by the OS and the host), `virDomainDefineXML`, and
+//! `virDomainCreate` when asked. Every step checks for a cancel first.
+
+use std::time::SystemTime;
+
+use serde::Deserialize;
+use virt::connect::Connect;
+
+use super::host::HostOptions;
+use super::os::OsHints;
+use super::progress::Progress;
+use super::spec::{FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
+use super::storage::{self, Rollback};
+use super::validate::Facts;
+use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
+use crate::problem::Problem;
+use crate::xml::build::{
+    BootDev, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan, VirtType as PlanVirtType,
+    build_domain_xml,
+};
+
+/// Creates the VM; returns its UUID. What it made is in `rollback` for the caller to undo.
+pub fn create(
+    conn: &Connect,
+    spec: &Spec,
+    facts: &Facts,
+    progress: &mut Progress,
+    rollback: &mut Rollback,
+) -> Result<String, Problem> {
+    check_cancel(progress)?;
+    let uses_default_pool = spec.new_disk_volume().iter().chain(spec.seed_volume().iter()).any(|(p, _)| p == "default");
+    if uses_default_pool && !facts.host.pool("default").is_some_and(|p| p.active) {
+        progress.step("volume", "Creating the default storage pool…");
+        storage::ensure_default_pool(conn)?;
+    }
+    let disks = make_disks(conn, spec, progress, rollback)?;
+    check_cancel(progress)?;
+
+    let plan = domain_plan(spec, &facts.os.hints(), &facts.host, disks);
+    let xml = build_domain_xml(&plan).map_err(|err| Problem::internal(format!("{err:#}")))?;
+    progress.step("define", "Defining the VM…");
+    let domain = conn.define_domain_xml(&xml)?;
+    let uuid = domain.uuid_string()?;
+    rollback.domain(&uuid);
+    check_cancel(progress)?;
+
+    if spec.run {
+        progress.step("start", "Starting the VM…");
+        domain.create()?;
+    }
+    Ok(uuid)
+}
+
+fn check_cancel(progress: &Progress) -> Result<(), Problem> {
+    if progress.cancelled() { Err(storage::cancelled()) } else { Ok(()) }
+}
+
+/// The disks in boot order: the VM's own disk first, install media after it (an empty disk
+/// does not boot, so firmware falls through to the media, and after the install the disk wins).
+fn make_disks(
+    conn: &Connect,
+    spec: &Spec,
+    progress: &mut Progress,
+    rollback: &mut Rollback,
+) -> Result<Vec<DiskPlan>, Problem> {
+    let mut disks = Vec::new();
+    match &spec.source {
+        Source::Import { path, copy_to_pool: None } => disks.push(file_disk(path, storage::probe_format(path))),
+        Source::Import { path, copy_to_pool: Some(_) } => {
+            let (pool, name) = spec.new_disk_volume().expect("an import copy names its volume");
+            progress.step("copy", &format!("Copying {path}…"));
+            storage::copy_file(conn, rollback, progress, path, &pool, &name)?;
+            disks.push(volume_disk(&pool, &name, storage::probe_format(path)));
+        }
+        Source::Cloud { image, .. } => {
+            // The seed first: nothing is made if it cannot be written.
+            let seed = seed_iso(spec)?;
+            let (pool, name) = spec.new_disk_volume().expect("a cloud image names its volume");
+            progress.step("copy", &format!("Copying {image}…"));
+            storage::copy_file(conn, rollback, progress, image, &pool, &name)?;
+            if let Some(size_gib) = spec.size_gib() {
+                storage::grow_volume(conn, &pool, &name, gib_to_bytes(size_gib))?;
+            }
+            disks.push(volume_disk(&pool, &name, storage::probe_format(image)));
+            check_cancel(progress)?;
+            let (pool, name) = spec.seed_volume().expect("a cloud image has a seed");
+            progress.step("seed", "Writing the cloud-init seed…");
+            storage::upload_bytes(conn, rollback, &pool, &name, &seed)?;
+            disks.push(DiskPlan {
+                device: DiskDevice::Cdrom,
+                source: DiskSource::Volume { pool, volume: name },
+                format: Some("raw".into()),
+                readonly: true,
+            });
+        }
+        Source::Iso { .. } | Source::Url { .. } | Source::Pxe { .. } => {
+            if let Some(disk) = storage_disk(conn, spec, progress, rollback)? {
+                disks.push(disk);
+            }
+        }
+    }
+    match &spec.source {
+        Source::Iso { path } => disks.push(DiskPlan {
+            device: DiskDevice::Cdrom,
+            source: DiskSource::File(path.clone()),
+            format: Some("raw".into()),
+            readonly: true,
+        }),
+        Source::Url { url } => disks.push(DiskPlan {
+            device: DiskDevice::Cdrom,
+            source: network_source(url).ok_or_else(|| Problem::protocol(format!("Cannot use the URL {url}")))?,
+            format: Some("raw".into()),
+            readonly: true,
+        }),
+        _ => {}
+    }
+    Ok(disks)
+}
+
+/// The NoCloud seed ISO of a cloud source: user, root password, host name (default: the VM's
+/// name made into a host name). The instance id is new for every VM.
+fn seed_iso(spec: &Spec) -> Result<Vec<u8>, Problem> {
+    let Source::Cloud { user, root_password, hostname, .. } = &spec.source else {
+        return Err(Problem::internal("a seed for a source that is not a cloud image"));
+    };
+    let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    let config = SeedConfig {
+        instance_id: format!("cockpit-virt-{}", random_hex()),
+        hostname: non_empty(hostname).or_else(|| default_hostname(&spec.name)),
+        user: user.as_ref().filter(|u| !u.login.trim().is_empty()).map(|u| SeedUser {
+            login: u.login.trim().to_string(),
+            password: non_empty(&u.password).map(Password::Plain),
+            ssh_keys: u.ssh_keys.clone(),
+        }),
+        root_password: non_empty(root_password).map(Password::Plain),
+        network_config: None,
+    };
+    nocloud::seed_iso(&config, SystemTime::now()).map_err(|err| Problem::internal(format!("{err:#}")))
+}
+
+/// The VM's name as a host name: letters, digits and `-` only, at most 63.
+fn default_hostname(name: &str) -> Option<String> {
+    let host: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .chars()
+        .take(63)
+        .collect();
+    let host = host.trim_end_matches('-').to_string();
+    (!host.is_empty()).then_some(host)
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 8];
+    // SAFETY: getrandom writes at most `len` bytes into the buffer.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        let nanos = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        bytes = (nanos as u64 ^ std::process::id() as u64).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The disk `storage` asks for: a new qcow2 volume, an existing volume, or none.
+fn storage_disk(
+    conn: &Connect,
+    spec: &Spec,
+    progress: &mut Progress,
+    rollback: &mut Rollback,
+) -> Result<Option<DiskPlan>, Problem> {
+    Ok(match spec.storage() {
+        Storage::New { pool, size_gib } => {
+            let name = format!("{}.qcow2", spec.name);
+            progress.step("volume", &format!("Creating volume {name}…"));
+            storage::create_volume(conn, rollback, pool, &name, gib_to_bytes(*size_gib), "qcow2")?;
+            Some(volume_disk(pool, &name, "qcow2"))
+        }
+        Storage::Volume { pool, volume } => {
+            let vol = conn.lookup_storage_pool_by_name(pool)?.lookup_storage_vol_by_name(volume)?;
+            let format = quick_xml::de::from_str::<VolumeDoc>(&vol.xml_desc(0)?)
+                .ok()
+                .and_then(|doc| doc.target.format)
+                .map(|f| f.kind)
+                .unwrap_or_else(|| "raw".into());
+            Some(volume_disk(pool, volume, &format))
+        }
+        Storage::None => None,
+    })
+}
+
+#[derive(Deserialize)]
+struct VolumeDoc {
+    target: VolumeTargetDoc,
+}
+
+#[derive(Deserialize)]
+struct VolumeTargetDoc {
+    format: Option<VolumeFormatDoc>,
+}
+
+#[derive(Deserialize)]
+struct VolumeFormatDoc {
+    #[serde(rename = "@type")]
+    kind: String,
+}
+
+fn file_disk(path: &str, format: &str) -> DiskPlan {
+    DiskPlan {
+        device: DiskDevice::Disk,
+        source: DiskSource::File(path.into()),
+        format: Some(format.into()),
+        readonly: false,
+    }
+}
+
+fn volume_disk(pool: &str, volume: &str, format: &str) -> DiskPlan {
+    DiskPlan {
+        device: DiskDevice::Disk,
+        source: DiskSource::Volume { pool: pool.into(), volume: volume.into() },
+        format: Some(format.into()),
+        readonly: false,
+    }
+}
+
+/// `http://host:port/path` → a network CD-ROM source; the default port per scheme.
+fn network_source(url: &str) -> Option<DiskSource> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        "ftp" => 21,
+        "nfs" => 2049,
+        _ => return None,
+    };
+    let slash = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(slash);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, after) = bracketed.split_once(']')?;
+        match after.strip_prefix(':') {
+            Some(port) => (host, port.parse().ok()?),
+            None if after.is_empty() => (host, default_port),
+            None => return None,
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse().ok()?),
+            None => (authority, default_port),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some(DiskSource::Network {
+        protocol: scheme.into(),
+        host: host.into(),
+        port,
+        path: if path.is_empty() { "/".into() } else { path.into() },
+    })
+}
+
+/// Devices, firmware and machine from the OS and the host; the user's firmware choice wins
+/// where the host has it.
+pub fn domain_plan(spec: &Spec, os: &OsHints, host: &HostOptions, disks: Vec<DiskPlan>) -> DomainPlan {
+    let efi = match spec.firmware {
+        FirmwareChoice::Auto => os.efi && host.firmware.efi,
+        FirmwareChoice::Efi => true,
+        FirmwareChoice::Bios => false,
+    };
+    let secure_boot = efi && os.secure_boot && host.firmware.secure_boot;
+    let tpm = os.tpm && host.firmware.tpm;
+    let machine = if os.wants_q35() || secure_boot { Machine::Q35 } else { Machine::Pc };
+    let mut interfaces = Vec::new();
+    let mut boot = vec![BootDev::Hd];
+    match &spec.source {
+        Source::Pxe { network: Some(name), .. } => interfaces.push(NicPlan::Network(name.clone())),
+        Source::Pxe { bridge: Some(name), .. } => interfaces.push(NicPlan::Bridge(name.clone())),
+        _ => {}
+    }
+    if interfaces.is_empty() {
+        interfaces.extend(match &spec.network {
+            Network::Network { name } => Some(NicPlan::Network(name.clone())),
+            Network::Bridge { name } => Some(NicPlan::Bridge(name.clone())),
+            Network::Direct { dev } => Some(NicPlan::Direct(dev.clone())),
+            Network::User => Some(NicPlan::User),
+            Network::None => None,
+        });
+    }
+    match &spec.source {
+        Source::Iso { .. } | Source::Url { .. } => boot.push(BootDev::Cdrom),
+        Source::Pxe { .. } => boot.push(BootDev::Network),
+        _ => {}
+    }
+    DomainPlan {
+        name: spec.name.clone(),
+        uuid: None,
+        virt_type: match spec.virt_type {
+            VirtType::Kvm => PlanVirtType::Kvm,
+            VirtType::Qemu => PlanVirtType::Qemu,
+        },
+        arch: host.host.arch.clone(),
+        machine,
+        firmware: if efi { Firmware::Efi { secure_boot } } else { Firmware::Bios },
+        tpm,
+        memory_mib: spec.memory_mib,
+        vcpus: spec.vcpus,
+        os_id: os.id.clone(),
+        disks,
+        interfaces,
+        boot,
+        kernel: None,
+        virtio: os.virtio_disk,
+        graphics_vnc: true,
+        serial_console: true,
+        guest_agent_channel: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::create::host::test_host;
+
+    fn spec(value: serde_json::Value) -> Spec {
+        let mut base = serde_json::json!({
+            "name": "cop-plan", "os": null, "source": {"kind": "iso", "path": "/x.iso"},
+            "memory_mib": 512, "vcpus": 1, "storage": {"kind": "none"},
+            "network": {"kind": "network", "name": "default"}, "virt_type": "qemu"
+        });
+        for (key, v) in value.as_object().unwrap() {
+            base[key] = v.clone();
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn plan_devices_follow_the_os() {
+        let host = test_host();
+        let modern = domain_plan(&spec(serde_json::json!({})), &OsHints::generic(), &host, vec![]);
+        assert_eq!(
+            (modern.machine, modern.firmware, modern.tpm, modern.virtio),
+            (Machine::Q35, Firmware::Bios, false, true)
+        );
+        assert_eq!(modern.boot, vec![BootDev::Hd, BootDev::Cdrom]);
+        assert_eq!(modern.interfaces, vec![NicPlan::Network("default".into())]);
+        assert_eq!(modern.virt_type, PlanVirtType::Qemu);
+
+        let old = OsHints { virtio_disk: false, virtio_net: false, virtio_video: false, ..OsHints::generic() };
+        let old = domain_plan(&spec(serde_json::json!({})), &old, &host, vec![]);
+        assert_eq!((old.machine, old.virtio), (Machine::Pc, false));
+
+        let win = OsHints { efi: true, secure_boot: true, tpm: true, virtio_disk: false, ..OsHints::generic() };
+        let mut full = test_host();
+        full.firmware = crate::ops::create::host::FirmwareSupport { efi: true, secure_boot: true, tpm: true };
+        let plan = domain_plan(&spec(serde_json::json!({})), &win, &full, vec![]);
+        assert_eq!((plan.machine, plan.firmware, plan.tpm), (Machine::Q35, Firmware::Efi { secure_boot: true }, true));
+        // Without secure boot or swtpm on the host: plain UEFI, no TPM.
+        let plan = domain_plan(&spec(serde_json::json!({})), &win, &host, vec![]);
+        assert_eq!((plan.firmware, plan.tpm), (Firmware::Efi { secure_boot: false }, false));
+        // The user's BIOS choice wins over the OS's UEFI.
+        let bios = OsHints { efi: true, ..OsHints::generic() };
+        let bios = domain_plan(&spec(serde_json::json!({"firmware": "bios"})), &bios, &host, vec![]);
+        assert_eq!(bios.firmware, Firmware::Bios);
+    }
+
+    #[test]
+    fn plan_pxe_boots_from_its_network() {
+        let pxe = spec(serde_json::json!({"source": {"kind": "pxe", "bridge": "br0"}, "network": {"kind": "none"}}));
+        let plan = domain_plan(&pxe, &OsHints::generic(), &test_host(), vec![]);
+        assert_eq!(plan.interfaces, vec![NicPlan::Bridge("br0".into())]);
+        assert_eq!(plan.boot, vec![BootDev::Hd, BootDev::Network]);
+        let plain =
+            spec(serde_json::json!({"source": {"kind": "import", "path": "/d.qcow2"}, "network": {"kind": "user"}}));
+        let plan = domain_plan(&plain, &OsHints::generic(), &test_host(), vec![]);
+        assert_eq!((plan.interfaces, plan.boot), (vec![NicPlan::User], vec![BootDev::Hd]));
+    }
+
+    #[test]
+    fn plan_default_hostname() {
+        assert_eq!(default_hostname("My VM \"2\" ü").as_deref(), Some("my-vm--2"));
+        assert_eq!(default_hostname("ü"), None);
+        assert_eq!(default_hostname(&"a".repeat(100)).map(|h| h.len()), Some(63));
+    }
+
+    #[test]
+    fn plan_seed_carries_the_user() {
+        let cloud = spec(serde_json::json!({"source": {"kind": "cloud", "image": "/b.qcow2",
+            "user": {"login": "alice", "password": "pw", "ssh_keys": []}, "root_password": "", "hostname": null}}));
+        let iso = seed_iso(&cloud).unwrap();
+        assert_eq!(&iso[0x8001..0x8006], b"CD001");
+        let text = String::from_utf8_lossy(&iso);
+        assert!(text.contains("alice") && text.contains("cop-plan"), "user and default host name in the seed");
+    }
+
+    #[test]
+    fn plan_network_sources() {
+        let source = |url| network_source(url).unwrap();
+        assert_eq!(
+            source("http://example.org/isos/debian.iso"),
+            DiskSource::Network {
+                protocol: "http".into(),
+                host: "example.org".into(),
+                port: 80,
+                path: "/isos/debian.iso".into()
+            }
+        );
+        assert!(matches!(source("https://h:8443/x.iso"), DiskSource::Network { port: 8443, .. }));
+        assert!(matches!(source("ftp://h/x.iso"), DiskSource::Network { port: 21, .. }));
+        assert!(
+            matches!(source("http://[::1]:8080/x.iso"), DiskSource::Network { port: 8080, ref host, .. } if host == "::1")
+        );
+        assert!(
+            matches!(source("http://[::1]/x.iso"), DiskSource::Network { port: 80, ref host, .. } if host == "::1")
+        );
+        assert!(network_source("gopher://h/x.iso").is_none());
+        assert!(network_source("http:///x.iso").is_none());
+    }
+}

@@ -1,0 +1,227 @@
+//! op `osinfo`: the OS list of the create dialog, or the OS an install medium or tree is (`docs/api.md`).
+//! One message, then a clean close. File, database and network work runs on tokio's blocking pool.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::{Context, OpBody, OpResult, parse_options};
+use crate::media::iso9660::{self, VolumeDescriptor};
+use crate::osinfo::http::{self, HttpError, HttpUrl};
+use crate::osinfo::{self, Db, Os, detect};
+use crate::problem::{Problem, ProblemCode};
+use crate::router::channel::ChannelIo;
+
+/// Everything a URL probe may take, connection and redirects included.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest `.treeinfo` we read (real ones are a few KiB).
+const MAX_TREEINFO: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+struct OsinfoOptions {
+    detect: Option<DetectOptions>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DetectOptions {
+    Media(PathBuf),
+    Url(String),
+}
+
+pub fn open(options: &Map<String, Value>, _ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: OsinfoOptions = parse_options(options)?;
+    if let Some(DetectOptions::Media(path)) = &options.detect
+        && !path.is_absolute()
+    {
+        return Err(Problem::protocol("field \"detect.media\": must be an absolute path"));
+    }
+    Ok(Box::new(move |io| Box::pin(run(io, options.detect))))
+}
+
+async fn run(mut io: ChannelIo, detect: Option<DetectOptions>) -> OpResult {
+    io.ready();
+    let message = tokio::task::spawn_blocking(move || match detect {
+        None => Ok(list()),
+        Some(DetectOptions::Media(path)) => detect_file(&path),
+        Some(DetectOptions::Url(url)) => detect_url(&url),
+    })
+    .await
+    .map_err(|err| Problem::internal(format!("osinfo worker failed: {err}")))??;
+    io.writable().await;
+    io.send_data(message);
+    Ok(Map::new())
+}
+
+/// `{"oses":[…]}`, serialized once per helper: the list never changes while it runs.
+fn list() -> Vec<u8> {
+    static LIST: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| list_message(osinfo::db())).clone()
+}
+
+/// Serialized straight from the db (no `Value` tree of 800 objects in between).
+#[derive(Serialize)]
+struct ListMessage<'a> {
+    oses: &'a [Os],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
+fn list_message(db: &Db) -> Vec<u8> {
+    let message = ListMessage { oses: &db.oses, message: db.dir.is_none().then_some("osinfo-db is not installed") };
+    let mut bytes = serde_json::to_vec(&message).expect("the OS list serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
+    let pvd = iso9660::read(path).map_err(|err| file_problem(path, &err))?;
+    Ok(media_answer(pvd.as_ref()))
+}
+
+fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
+    // Only plain http is probed; https, ftp, nfs… are accepted as sources but not recognised.
+    let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None, None)) };
+    let path = parsed.path.split('?').next().unwrap_or_default();
+    if path.to_ascii_lowercase().ends_with(".iso") {
+        let bytes = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::DESCRIPTORS_LEN, HTTP_TIMEOUT) {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(status)) => return Err(status_problem(url, status)),
+            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
+            Err(err) => return Err(http_problem(url, err)),
+        };
+        return Ok(media_answer(iso9660::parse(&bytes).ok().as_ref()));
+    }
+    // An install tree: `.treeinfo` (or `treeinfo`, as libosinfo also tries) at its root.
+    let base = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
+    for name in [".treeinfo", "treeinfo"] {
+        let file = HttpUrl { path: format!("{base}{name}"), ..parsed.clone() };
+        match http::get(&file, None, MAX_TREEINFO, HTTP_TIMEOUT) {
+            Ok(response) if response.status == 200 => {
+                let info = detect::parse_treeinfo(&String::from_utf8_lossy(&response.body));
+                return Ok(answer(detect::identify_tree(osinfo::db(), &info), None, None));
+            }
+            // Not there: try the other name; a tree without either is simply not recognised.
+            Ok(response) if matches!(response.status, 404 | 410) => continue,
+            Ok(response) => return Err(status_problem(&file.to_string(), response.status)),
+            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
+            Err(err) => return Err(http_problem(url, err)),
+        }
+    }
+    Ok(answer(None, None, None))
+}
+
+fn media_answer(pvd: Option<&VolumeDescriptor>) -> Vec<u8> {
+    match pvd {
+        Some(pvd) => answer(detect::identify_media(osinfo::db(), pvd), pvd.volume_id.as_deref(), Some(pvd.bootable)),
+        None => answer(None, None, None),
+    }
+}
+
+/// `{"detected":{"short_id","name"}|null,"volume_id":…|null,"bootable":bool|null}`.
+fn answer(os: Option<&Os>, volume_id: Option<&str>, bootable: Option<bool>) -> Vec<u8> {
+    let detected = os.map(|os| json!({ "short_id": os.short_id, "name": os.name }));
+    let value = json!({ "detected": detected, "volume_id": volume_id, "bootable": bootable });
+    let mut bytes = serde_json::to_vec(&value).expect("serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn file_problem(path: &Path, err: &io::Error) -> Problem {
+    let code = match err.kind() {
+        io::ErrorKind::NotFound => ProblemCode::NotFound,
+        io::ErrorKind::PermissionDenied => ProblemCode::AccessDenied,
+        _ => ProblemCode::InternalError,
+    };
+    Problem::new(code, format!("Cannot read {}: {err}", path.display()))
+}
+
+fn status_problem(url: &str, status: u16) -> Problem {
+    let code = match status {
+        404 | 410 => ProblemCode::NotFound,
+        401 | 403 => ProblemCode::AccessDenied,
+        _ => ProblemCode::InternalError,
+    };
+    Problem::new(code, format!("{url}: the server answered HTTP {status}"))
+}
+
+fn http_problem(url: &str, err: HttpError) -> Problem {
+    let code = match err {
+        HttpError::Timeout(..) => ProblemCode::Timeout,
+        HttpError::Connect(..) => ProblemCode::NotFound,
+        _ => ProblemCode::InternalError,
+    };
+    Problem::new(code, format!("{url}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn open_problem(v: Value) -> Problem {
+        let ctx = Arc::new(Context { hubs: crate::hub::Hubs::new(crate::hub::PollConfig::from_env()) });
+        match open(&options(v), &ctx) {
+            Ok(_) => panic!("open accepted"),
+            Err(problem) => problem,
+        }
+    }
+
+    #[test]
+    fn osinfo_open_checks_detect() {
+        let problem = open_problem(json!({"op": "osinfo", "detect": {"media": "relative.iso"}}));
+        assert_eq!(problem.code, ProblemCode::ProtocolError);
+        assert!(problem.message.contains("absolute"), "{}", problem.message);
+        let problem = open_problem(json!({"op": "osinfo", "detect": {"floppy": "/x"}}));
+        assert_eq!(problem.code, ProblemCode::ProtocolError);
+        assert!(problem.message.contains("detect"), "{}", problem.message);
+        let problem = open_problem(json!({"op": "osinfo", "detect": "/x.iso"}));
+        assert_eq!(problem.code, ProblemCode::ProtocolError);
+    }
+
+    #[test]
+    fn osinfo_detect_file_answers_and_errors() {
+        let dir = std::env::temp_dir().join(format!("cvirt-osinfo-op-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let iso = dir.join("debian.iso");
+        std::fs::write(&iso, iso9660::tests::tiny_iso("Debian 11.7.0 amd64 n", "LINUX", "", "")).unwrap();
+        let answer: Value = serde_json::from_slice(&detect_file(&iso).unwrap()).unwrap();
+        assert_eq!(
+            answer,
+            json!({
+                "detected": {"short_id": "debian11", "name": "Debian 11"},
+                "volume_id": "Debian 11.7.0 amd64 n",
+                "bootable": true,
+            })
+        );
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "not an iso").unwrap();
+        let answer: Value = serde_json::from_slice(&detect_file(&text).unwrap()).unwrap();
+        assert_eq!(answer, json!({"detected": null, "volume_id": null, "bootable": null}));
+        let problem = detect_file(&dir.join("missing.iso")).unwrap_err();
+        assert_eq!(problem.code, ProblemCode::NotFound);
+        assert!(problem.message.contains("missing.iso"), "{}", problem.message);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn osinfo_list_without_a_db_says_so() {
+        let answer: Value = serde_json::from_slice(&list_message(&Db { dir: None, oses: Vec::new() })).unwrap();
+        assert_eq!(answer, json!({"oses": [], "message": "osinfo-db is not installed"}));
+    }
+
+    #[test]
+    fn osinfo_detect_url_other_schemes_are_not_probed() {
+        for url in ["https://example.org/x.iso", "ftp://example.org/x.iso", "nfs://h/p"] {
+            let answer: Value = serde_json::from_slice(&detect_url(url).unwrap()).unwrap();
+            assert_eq!(answer, json!({"detected": null, "volume_id": null, "bootable": null}), "{url}");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Issue 5: a real guest created through the page's dialog from every kind of source, with media this suite builds
+// itself (tests/lib/build-media.sh), on qemu:///system under software emulation. Each guest must really boot from
+// the chosen source — its init prints which medium it came from (TESTGUEST-MEDIA media=…) and, from a cloud image,
+// the user and host name it read from the cloud-init seed — and `virsh dumpxml` must show the devices that source
+// needs.
+
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+
+import { launchBrowser, snapOnFailure } from "../harness/browser.mjs";
+import { startCockpitWs } from "../harness/cockpit-ws.mjs";
+import { URI, ensureLibvirtd } from "../harness/libvirt.mjs";
+import {
+    CLOUD_MARKER, MEDIA_MARKER, PXE_NETWORK, buildMedia, copyMedium, definePxeNetwork, removePxeNetwork,
+    startHttpServer, waitForConsoleMarker,
+} from "../harness/media.mjs";
+
+import { BOOT_MS, createAndRun, disks, domainXml, fillDialog, guestName, interfaces, openCreateDialog, removeCreated } from "./dialog.mjs";
+
+const esc = s => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+describe(`create a VM from each source (${URI}, TCG)`, () => {
+    let ws, browser, media;
+    const made = [];
+    const dirs = [];
+
+    before(async () => {
+        await ensureLibvirtd();
+        media = await buildMedia();
+        ws = await startCockpitWs();
+        browser = await launchBrowser();
+    });
+
+    after(async () => {
+        await browser?.close();
+        await ws?.stop();
+        for (const name of made)
+            await removeCreated(name);
+        for (const dir of dirs)
+            rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A copy of a medium for one test (the guest may write to it, libvirt relabels it). */
+    function medium(file, what) {
+        const copy = copyMedium(file, `create-${what}`);
+        dirs.push(copy.dir);
+        return copy.path;
+    }
+
+    /** Opens the dialog, fills it, creates and runs; resolves with { page, name, xml }. */
+    async function create(what, values, { mode } = {}) {
+        const name = guestName(what);
+        made.push(name);
+        const { page } = await openCreateDialog(browser, ws, URI, { mode });
+        await snapOnFailure(page, `create-${what}`, async () => {
+            await fillDialog(page, { name, memoryMiB: 1024, vcpus: 1, ...values });
+            await createAndRun(page, name);
+        });
+        return { page, name, xml: await domainXml(name) };
+    }
+
+    test("local ISO: the OS is detected from the volume id, the guest boots from the CD-ROM", async () => {
+        const iso = medium(media.iso, "iso");
+        const { page, name, xml } = await create("iso", {
+            sourceKind: "iso", source: iso, osDetected: "Debian 11", storage: "new", size: 10, network: "user",
+        });
+        await page.close();
+        assert.match(xml, /<domain type='qemu'/);
+        assert.match(xml, /<libosinfo:os id=["']http:\/\/debian\.org\/debian\/11["']\/>/); // metadata keeps its quotes
+        const cdrom = disks(xml).find(d => /device='cdrom'/.test(d));
+        assert.ok(cdrom, `a CD-ROM in\n${xml}`);
+        assert.match(cdrom, new RegExp(`<source file='${esc(iso)}'`));
+        const disk = disks(xml).find(d => /device='disk'/.test(d));
+        assert.ok(disk, "a new volume as the disk");
+        assert.match(xml, /<serial type='pty'>/);
+        const m = await waitForConsoleMarker(name, MEDIA_MARKER, BOOT_MS);
+        assert.equal(m[1], "iso");
+    });
+
+    test("URL: an ISO served over HTTP becomes a network CD-ROM that QEMU reads with range requests", async () => {
+        const http = await startHttpServer(media.dir);
+        try {
+            const url = http.url("tiny.iso");
+            const { page, name, xml } = await create("url", {
+                sourceKind: "url", source: url, osDetected: "Debian 11", storage: "none", network: "user",
+            });
+            await page.close();
+            const cdrom = disks(xml).find(d => /device='cdrom'/.test(d));
+            assert.ok(cdrom, `a CD-ROM in\n${xml}`);
+            assert.match(cdrom, /<disk type='network' device='cdrom'>/);
+            assert.match(cdrom, /<source protocol='http' name='\/tiny\.iso'>/);
+            assert.match(cdrom, new RegExp(`<host name='127\\.0\\.0\\.1' port='${http.port}'/>`));
+            const m = await waitForConsoleMarker(name, MEDIA_MARKER, BOOT_MS);
+            assert.equal(m[1], "iso");
+            assert.ok(http.requests.some(r => r.method === "GET" && r.path === "/tiny.iso" && r.range),
+                `QEMU read the ISO with range requests: ${JSON.stringify(http.requests.slice(0, 5))}`);
+        } finally {
+            await http.close();
+        }
+    });
+
+    test("PXE: the guest boots the kernel that cvtest-pxe's TFTP serves", async () => {
+        await definePxeNetwork();
+        try {
+            const { page, name, xml } = await create("pxe", {
+                sourceKind: "pxe", pxe: `network:${PXE_NETWORK}`, os: "Debian 11", storage: "none",
+                network: `network:${PXE_NETWORK}`,
+            });
+            await page.close();
+            const nic = interfaces(xml).find(i => i.includes(`<source network='${PXE_NETWORK}'`));
+            assert.ok(nic, `an interface on ${PXE_NETWORK} in\n${xml}`);
+            assert.equal(disks(xml).length, 0, "no disk: the guest can only have come from the network");
+            const m = await waitForConsoleMarker(name, MEDIA_MARKER, BOOT_MS);
+            assert.equal(m[1], "pxe");
+            await removeCreated(name); // before its network goes
+        } finally {
+            await removePxeNetwork();
+        }
+    });
+
+    test("cloud image: the copy boots and its init reads the user and host name typed in the dialog", async () => {
+        const image = medium(media.cloud, "cloud");
+        const login = `u${Math.random().toString(36).slice(2, 8)}`;
+        const hostname = `cv-${Math.random().toString(36).slice(2, 8)}`;
+        const { page, name, xml } = await create("cloud", {
+            sourceKind: "cloud", source: image, os: "Debian 11", login, password: "correct horse battery staple",
+            hostname, network: "user",
+        });
+        await page.close();
+        const [disk, ...rest] = disks(xml).filter(d => /device='disk'/.test(d));
+        assert.ok(disk && rest.length === 0, `one disk in\n${xml}`);
+        assert.doesNotMatch(disk, new RegExp(esc(image)), "the base image was copied into the pool, not used");
+        const seed = disks(xml).find(d => /device='cdrom'/.test(d));
+        assert.ok(seed && /cidata\.iso/.test(seed), `the NoCloud seed as a CD-ROM in\n${xml}`);
+        const m = await waitForConsoleMarker(name, CLOUD_MARKER, BOOT_MS);
+        assert.equal(m[1], login);
+        assert.equal(m[2], hostname);
+    });
+
+    test("import: the existing disk is used in place and boots", async () => {
+        const disk = medium(media.disk, "import");
+        const { page, name, xml } = await create("import", {
+            sourceKind: "import", source: disk, os: "Debian 11", network: "user",
+        }, { mode: "import" });
+        await page.close();
+        const d = disks(xml).filter(x => /device='disk'/.test(x));
+        assert.equal(d.length, 1, xml);
+        assert.match(d[0], new RegExp(`<source file='${esc(disk)}'`));
+        assert.match(d[0], /<driver name='qemu' type='qcow2'/);
+        const m = await waitForConsoleMarker(name, MEDIA_MARKER, BOOT_MS);
+        assert.equal(m[1], "disk");
+    });
+});

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ops `create-options` and `create` (docs/api.md) through the real bridges against qemu:///system: what the host
+// offers, validation errors, a VM defined with a new volume, and rollback after a failure and on cancel.
+// Everything this file makes is named cop-*: pool cop-pool (a dir pool under /var/tmp/cop-pool), network cop-net
+// (defined, never started), and the domains and volumes of each test; all removed afterwards.
+
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
+import { URI, domExists, ensureLibvirtd, kvmWorks, virsh, waitFor } from "../harness/libvirt.mjs";
+
+const POOL = "cop-pool";
+const POOL_DIR = "/var/tmp/cop-pool";
+const NET = "cop-net";
+const SRC_DIR = "/var/tmp/cop-src";
+const BIG = `${SRC_DIR}/big.img`;
+const BIG_SIZE = 300 * 1024 * 1024;
+const BASE = `${SRC_DIR}/base.qcow2`;
+
+async function quietly(...args) {
+    try {
+        return await virsh(...args);
+    } catch {
+        return null;
+    }
+}
+
+async function volumes() {
+    const out = await virsh("vol-list", POOL);
+    return out.split("\n").map(line => line.trim().split(/\s+/)[0]).filter(Boolean);
+}
+
+/** Removes every cop-* domain, then cop-pool with its volumes and cop-net. */
+async function cleanup() {
+    const names = (await virsh("list", "--all", "--name")).split("\n").map(s => s.trim()).filter(n => n.startsWith("cop-"));
+    for (const name of names) {
+        await quietly("destroy", name);
+        await quietly("undefine", "--nvram", name);
+    }
+    if (await quietly("pool-info", POOL)) {
+        for (const vol of await volumes().catch(() => []))
+            await quietly("vol-delete", "--pool", POOL, vol);
+        await quietly("pool-destroy", POOL);
+        await quietly("pool-undefine", POOL);
+    }
+    if (await quietly("net-info", NET)) {
+        await quietly("net-destroy", NET);
+        await quietly("net-undefine", NET);
+    }
+    rmSync(POOL_DIR, { recursive: true, force: true });
+    rmSync(SRC_DIR, { recursive: true, force: true });
+}
+
+function spec(name, extra = {}) {
+    return {
+        name,
+        os: null,
+        source: { kind: "pxe", network: NET },
+        memory_mib: 128,
+        vcpus: 1,
+        storage: { kind: "new", pool: POOL, size_gib: 1 },
+        network: { kind: "none" },
+        virt_type: "qemu",
+        firmware: "bios",
+        run: false,
+        ...extra,
+    };
+}
+
+describe("create", () => {
+    before(async () => {
+        await ensureLibvirtd();
+        await cleanup();
+        mkdirSync(POOL_DIR, { recursive: true });
+        await virsh("pool-define-as", POOL, "dir", "--target", POOL_DIR);
+        await virsh("pool-start", POOL);
+        // An isolated network that is never started: defining a VM on it works, starting it fails.
+        const xml = `${SRC_DIR}/net.xml`;
+        mkdirSync(SRC_DIR, { recursive: true });
+        writeFileSync(xml, `<network><name>${NET}</name><bridge name='cop-br0'/></network>`);
+        await virsh("net-define", xml);
+        // A 300 MB sparse disk image to copy into the pool.
+        const fd = openSync(BIG, "w");
+        ftruncateSync(fd, BIG_SIZE);
+        closeSync(fd);
+        // A tiny "cloud image": a 64 MiB qcow2.
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", BASE, "64M"]);
+    });
+    after(async () => { await cleanup() });
+
+    for (const bridge of bridgeNames()) {
+        describe(`via bridge ${bridge}`, () => {
+            let b;
+            before(async () => { b = await Bridge.start(bridge) });
+            after(async () => { await b?.closeBridge() });
+
+            async function run(options, timeoutMs = 60000) {
+                const channel = b.open({ payload: "virt1", ...options });
+                const messages = await b.untilClose(channel, timeoutMs);
+                return {
+                    channel,
+                    data: messages.filter(m => !m.command).map(m => m.data),
+                    close: messages.at(-1).control,
+                    trail: messages.map(abbreviate).join("\n"),
+                };
+            }
+
+            test("create-options: host, KVM as detected, our pool and network", async () => {
+                const r = await run({ op: "create-options", uri: URI });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.equal(r.data.length, 1, r.trail);
+                const o = r.data[0];
+                assert.ok(o.host.memory_mib > 0 && o.host.cpus > 0 && o.host.arch, r.trail);
+                assert.equal(o.kvm.usable, kvmWorks(), r.trail);
+                if (!kvmWorks())
+                    assert.match(o.kvm.reason, /vmx\/svm|\/dev\/kvm/, r.trail);
+                assert.deepEqual(o.networks.find(n => n.name === NET), { name: NET, active: false }, r.trail);
+                assert.ok(o.networks.some(n => n.name === "default"), r.trail);
+                const pool = o.pools.find(p => p.name === POOL);
+                assert.equal(pool.path, POOL_DIR, r.trail);
+                assert.equal(pool.type, "dir", r.trail);
+                assert.ok(pool.active && pool.available > 0, r.trail);
+                assert.equal(typeof o.default_pool.exists, "boolean");
+                assert.equal(o.qemu_user, "libvirt-qemu", r.trail);
+                assert.equal(typeof o.firmware.efi, "boolean");
+            });
+
+            test("validate: a bad spec gets an error on every bad field", async () => {
+                const bad = spec("", {
+                    source: { kind: "iso", path: "relative.iso" },
+                    memory_mib: 0,
+                    vcpus: 100000,
+                    storage: { kind: "new", pool: "cop-nopool", size_gib: 0 },
+                    network: { kind: "bridge", name: "cop-nobr" },
+                    virt_type: kvmWorks() ? "qemu" : "kvm",
+                    os: "cop-nosuchos",
+                });
+                const r = await run({ op: "create", uri: URI, mode: "validate", spec: bad });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const { errors } = r.data.at(-1);
+                for (const field of ["name", "os", "source", "memory_mib", "vcpus", "storage.pool", "storage.size_gib", "network"])
+                    assert.ok(errors[field], `no error on ${field}: ${r.trail}`);
+                if (!kvmWorks())
+                    assert.match(errors.virt_type, /vmx\/svm/);
+                // A good one has none, and the inactive network is a warning.
+                const good = await run({ op: "create", uri: URI, mode: "validate", spec: spec("cop-valid") });
+                assert.deepEqual(good.data.at(-1).errors, {}, good.trail);
+                assert.match(good.data.at(-1).warnings.source, /not active/, good.trail);
+            });
+
+            test("create with invalid spec: invalid-argument with errors, nothing made", async () => {
+                const name = `cop-inv-${bridge}`;
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { memory_mib: 0 }) });
+                assert.equal(r.close.problem, "invalid-argument", r.trail);
+                assert.match(r.close.errors.memory_mib, /more than 0/, r.trail);
+                assert.equal(await domExists(name), false);
+                assert.ok(!(await volumes()).includes(`${name}.qcow2`));
+            });
+
+            test("create run:false defines the VM with its new 1 GiB volume", async () => {
+                const name = `cop-vm-${bridge} "q" <&> ü`;
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { os: "debian11" }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const steps = r.data.filter(d => d.progress).map(d => d.progress.step);
+                assert.deepEqual(steps, ["volume", "define"], r.trail);
+                assert.equal(r.close.vm.name, name, r.trail);
+                assert.deepEqual(r.data.at(-1), { vm: r.close.vm }, r.trail);
+                assert.equal((await virsh("domuuid", name)).trim(), r.close.vm.id);
+                assert.match(await virsh("domstate", name), /shut off/);
+                const xml = await virsh("dumpxml", name);
+                const volume = `${name}.qcow2`.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+                    .replace(/"/g, "&quot;");
+                assert.ok(xml.includes(`<source pool='${POOL}' volume='${volume}'/>`) ||
+                          xml.includes(`<source pool="${POOL}" volume="${volume}"/>`), xml);
+                assert.match(xml, /<driver name='qemu' type='qcow2'/, xml);
+                assert.match(xml, /<domain type='qemu'/, xml);
+                assert.match(xml, /<libosinfo:os id=["']http:\/\/debian.org\/debian\/11["']\/>/, xml);
+                assert.match(xml, /machine='pc-q35/, xml);
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
+                assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                // Another VM on that volume is warned about it (once the hub has listed the new VM).
+                const again = spec("cop-other", { storage: { kind: "volume", pool: POOL, volume: `${name}.qcow2` } });
+                await waitFor(async () => {
+                    const v = await run({ op: "create", uri: URI, mode: "validate", spec: again });
+                    assert.deepEqual(v.data.at(-1).errors, {}, v.trail);
+                    return v.data.at(-1).warnings.storage?.includes(`already used by "${name}"`);
+                }, 20000, { what: "the volume-in-use warning" });
+                await virsh("undefine", name);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+            });
+
+            test("install media: a local ISO and an ISO by URL become CD-ROMs after the disk", async () => {
+                const cases = [
+                    { tag: "iso", source: { kind: "iso", path: BIG }, disk: `<source file='${BIG}'/>` },
+                    { tag: "url", source: { kind: "url", url: "http://cop.example:8080/isos/x.iso" },
+                      disk: "<source protocol='http' name='/isos/x.iso'>" },
+                ];
+                for (const { tag, source, disk } of cases) {
+                    const name = `cop-${tag}-${bridge}`;
+                    const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                    assert.equal(r.close.problem, undefined, r.trail);
+                    const xml = await virsh("dumpxml", name);
+                    const cdrom = xml.indexOf("device='cdrom'");
+                    assert.ok(cdrom > xml.indexOf("device='disk'") && xml.indexOf("device='disk'") > 0, xml);
+                    assert.ok(xml.slice(cdrom).includes(disk), xml);
+                    if (tag === "url")
+                        assert.match(xml, /<host name='cop.example' port='8080'\/>/, xml);
+                    await virsh("undefine", name);
+                    await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+                }
+            });
+
+            test("cloud image: copied, grown, and a NoCloud seed attached", async () => {
+                const name = `cop-cloud-${bridge}`;
+                const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Secret-9", ssh_keys: [] },
+                                 root_password: null, hostname: "cop-host" };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const steps = [...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))];
+                assert.deepEqual(steps, ["copy", "seed", "define"], r.trail);
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
+                assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                const xml = await virsh("dumpxml", name);
+                assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${name}.qcow2'/>`), xml);
+                assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${name}-cidata.iso'/>`), xml);
+                const seed = `${SRC_DIR}/${name}-seed.iso`;
+                await virsh("vol-download", "--pool", POOL, `${name}-cidata.iso`, seed);
+                const text = readFileSync(seed, "latin1");
+                assert.equal(text.slice(0x8001, 0x8006), "CD001");
+                assert.ok(text.includes("copuser") && text.includes("cop-host"), "seed has the user and host name");
+                await virsh("undefine", name);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+                await virsh("vol-delete", "--pool", POOL, `${name}-cidata.iso`);
+            });
+
+            test("run:true with an imported disk in place: the VM runs", async () => {
+                const name = `cop-run-${bridge}`;
+                const source = { kind: "import", path: BASE, copy_to_pool: null };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" }, run: true }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual(r.data.filter(d => d.progress).map(d => d.progress.step), ["define", "start"], r.trail);
+                assert.match(await virsh("domstate", name), /running/);
+                const xml = await virsh("dumpxml", name);
+                assert.ok(xml.includes(`<source file='${BASE}'`), xml);
+                assert.match(xml, /<graphics type='vnc'/, xml);
+                await virsh("destroy", name);
+                await virsh("undefine", "--nvram", name);
+            });
+
+            test("cloud image that is a pool volume: libvirt clones it", async () => {
+                const name = `cop-clone-${bridge}`;
+                const base = `${POOL_DIR}/cop-base-${bridge}.qcow2`;
+                execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "32M"]);
+                await virsh("pool-refresh", POOL);
+                const source = { kind: "cloud", image: base, user: null, root_password: null, hostname: null };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                const bytes = r.data.filter(d => d.progress?.done !== undefined).map(d => d.progress);
+                // Exactly the start and the end: one libvirt call, no streamed chunks.
+                assert.deepEqual(bytes.map(p => p.done), [0, 32 << 20], r.trail);
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.qcow2`);
+                assert.match(info, /Capacity:\s+1073741824 bytes/, info);
+                const dump = await virsh("vol-dumpxml", "--pool", POOL, `${name}.qcow2`);
+                assert.match(dump, /<format type='qcow2'\/>/, dump);
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-cidata.iso`, `cop-base-${bridge}.qcow2`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("a failure after the volume was made leaves no volume and no domain", async () => {
+                // run:true on the never-started cop-net: define works, start fails, all is rolled back.
+                const name = `cop-fail-${bridge}`;
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { run: true }) });
+                const steps = r.data.filter(d => d.progress).map(d => d.progress.step);
+                assert.deepEqual(steps, ["volume", "define", "start"], r.trail);
+                assert.ok(r.close.problem && r.close.problem !== "invalid-argument", r.trail);
+                assert.match(r.close.message, /cop-net/, r.trail);
+                assert.equal(await domExists(name), false, "domain rolled back");
+                assert.ok(!(await volumes()).includes(`${name}.qcow2`), "volume rolled back");
+            });
+
+            test("import with copy: the disk is copied into the pool with byte progress", async () => {
+                const name = `cop-copy-${bridge}`;
+                const r = await run({
+                    op: "create", uri: URI, mode: "create",
+                    spec: spec(name, { source: { kind: "import", path: BIG, copy_to_pool: POOL }, network: { kind: "user" } }),
+                }, 120000);
+                assert.equal(r.close.problem, undefined, r.trail);
+                const bytes = r.data.filter(d => d.progress?.done !== undefined).map(d => d.progress);
+                assert.ok(bytes.length >= 2, r.trail);
+                assert.equal(bytes[0].done, 0);
+                assert.deepEqual(bytes.at(-1), { step: "copy", message: `Copying ${BIG}…`, done: BIG_SIZE, total: BIG_SIZE });
+                const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.img`);
+                assert.match(info, new RegExp(`Capacity:\\s+${BIG_SIZE} bytes`), info);
+                const xml = await virsh("dumpxml", name);
+                assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${name}.img'/>`), xml);
+                assert.match(xml, /<interface type='user'>/, xml);
+                await virsh("undefine", name);
+                await virsh("vol-delete", "--pool", POOL, `${name}.img`);
+            });
+
+            test("closing the channel during a copy leaves nothing behind", async () => {
+                const name = `cop-cancel-${bridge}`;
+                const import_ = spec(name, {
+                    source: { kind: "import", path: BIG, copy_to_pool: POOL },
+                    network: { kind: "network", name: NET },
+                });
+                const channel = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create", spec: import_ });
+                const copying = await b.next(channel, m => m.command === "close" || m.data?.progress?.step === "copy" &&
+                                             m.data.progress.done !== undefined, 30000);
+                assert.equal(copying.command, undefined, `closed before copying: ${b.describe(channel)}`);
+                assert.equal(copying.data.progress.total, BIG_SIZE);
+                b.close(channel);
+                await b.next(channel, m => m.command === "close");
+                // The volume existed while copying; the worker notices the close and deletes it.
+                await waitFor(async () => !(await volumes()).includes(`${name}.img`), 30000,
+                              { what: `volume ${name}.img to be rolled back` });
+                assert.equal(await domExists(name), false);
+                // Whatever came after the close: the helper still serves.
+                const r = await run({ op: "create-options", uri: URI });
+                assert.equal(r.close.problem, undefined, r.trail);
+            });
+        });
+    }
+});
