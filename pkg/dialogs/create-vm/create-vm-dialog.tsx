@@ -255,8 +255,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
                             {form.sourceKind === "cloud" && <CloudFields {...fieldProps} />}
                             <ResourcesFields {...fieldProps} options={hostOptions} />
                             <StorageFields {...fieldProps} options={hostOptions} />
-                            {/* Network boot: the network or bridge chosen as the source is the VM's network. */}
-                            {form.sourceKind !== "pxe" && <NetworkFields {...fieldProps} options={hostOptions} />}
+                            <NetworkFields {...fieldProps} options={hostOptions} />
                             <AdvancedFields {...fieldProps} options={hostOptions} />
                         </Form>
                     )}

@@ -10,7 +10,6 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import type { CreateOptions } from "../../client/create.ts";
 
 import { FieldMessage, validated } from "./field-message.tsx";
-import { defaultNetwork } from "./network-fields.tsx";
 import type { FieldsProps, SourceKind } from "./form.ts";
 import { PathInput } from "./path-input.tsx";
 
@@ -39,12 +38,6 @@ export function pxeChoices(options: CreateOptions | null): { value: string; labe
         })),
         ...options.bridges.map(b => ({ value: `bridge:${b}`, label: cockpit.format(_("Bridge $0"), b) })),
     ];
-}
-
-/** Network boot starts on the network a new VM would get anyway: "default" where there is one. */
-function defaultPxe(options: CreateOptions | null): string {
-    const network = defaultNetwork(options);
-    return network.startsWith("network:") || network.startsWith("bridge:") ? network : "";
 }
 
 interface Props extends FieldsProps {
@@ -85,9 +78,7 @@ export function SourceFields({ form, update, errors, warnings, options }: Props)
         <>
             <FormGroup label={_("Source")} fieldId="create-source-kind">
                 <FormSelect id="create-source-kind" value={kind}
-                            onChange={(_ev, value) => update({
-                                sourceKind: value as SourceKind, source: "", pxe: value === "pxe" ? defaultPxe(options) : "",
-                            })}>
+                            onChange={(_ev, value) => update({ sourceKind: value as SourceKind, source: "", pxe: "" })}>
                     {SOURCE_KINDS.map(k => <FormSelectOption key={k.value} value={k.value} label={k.label} />)}
                 </FormSelect>
             </FormGroup>
