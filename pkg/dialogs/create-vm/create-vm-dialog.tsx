@@ -211,6 +211,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
 
     return (
         <Modal isOpen variant="medium" onClose={close} aria-labelledby="create-title" data-test="create-dialog"
+               data-loaded={!oses.loading && !options.loading}
                onEscapePress={ev => { if (!isMenuEscape(ev, osMenuOpen.current)) close() }}
                className="virt-create-dialog">
             <ModalHeader title={importing ? _("Import a virtual machine") : _("Create a virtual machine")}

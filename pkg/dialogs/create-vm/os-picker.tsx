@@ -31,7 +31,7 @@ export function isMenuEscape(ev: Event, menuOpen: boolean): boolean {
 }
 
 /** Options rendered at once; the rest is reached by typing more. */
-const SHOWN = 100;
+const SHOWN = 30;
 
 export interface DetectState {
     /** a question is on its way */
