@@ -1,5 +1,7 @@
 // runAction: one `virt1` `action` channel (docs/api.md) per call.
 
+import { openOneShot } from "./one-shot.ts";
+
 export type VmAction =
     "start" | "shutdown" | "destroy" | "reboot" | "reset" | "suspend" | "resume" | "nmi" | "autostart" | "add-vnc" | "delete";
 
@@ -20,15 +22,7 @@ export interface ActionResult {
 }
 
 /** How a failed action rejects: the channel's close problem and libvirt's message. */
-export class ActionError extends Error {
-    readonly problem: string;
-
-    constructor(problem: string, message: string) {
-        super(message);
-        this.name = "ActionError";
-        this.problem = problem;
-    }
-}
+export { OpError as ActionError } from "./one-shot.ts";
 
 export type ActionParams = Record<string, cockpit.JsonValue>;
 
@@ -36,24 +30,7 @@ export type ActionParams = Record<string, cockpit.JsonValue>;
  * Runs `action` on the VM `vmId` (UUID) of connection `uri`. Resolves with the result message once the channel
  * closes without a problem; rejects with an ActionError otherwise.
  */
-export function runAction(uri: string, vmId: string, action: VmAction, params: ActionParams = {}): Promise<ActionResult> {
-    return new Promise((resolve, reject) => {
-        const channel = cockpit.channel({ ...params, payload: "virt1", op: "action", uri, vm: vmId, action });
-        let result: ActionResult = { ok: true };
-        channel.addEventListener("message", (_ev, data) => {
-            try {
-                const parsed: unknown = JSON.parse(data);
-                if (typeof parsed === "object" && parsed !== null)
-                    result = parsed as ActionResult;
-            } catch {
-                console.warn("virt1 action: ignoring a message that is not JSON:", data);
-            }
-        });
-        channel.addEventListener("close", (_ev, options) => {
-            if (options.problem)
-                reject(new ActionError(options.problem, options.message ?? cockpit.message(options.problem)));
-            else
-                resolve(result);
-        });
-    });
+export async function runAction(uri: string, vmId: string, action: VmAction, params: ActionParams = {}): Promise<ActionResult> {
+    const { messages } = await openOneShot({ ...params, op: "action", uri, vm: vmId, action }).done;
+    return (messages.at(-1) as ActionResult | undefined) ?? { ok: true };
 }

@@ -2,6 +2,8 @@
 
 import type { UsageSeries } from "../types.ts";
 
+import { openOneShot } from "./one-shot.ts";
+
 export interface UsageHistory {
     /** seconds between points */
     interval: number;
@@ -30,33 +32,18 @@ function parseSeries(value: unknown): UsageSeries | null {
 }
 
 /**
- * The usage history of VM `vmId` (UUID) on `uri`. Rejects with the channel's problem; `signal` closes the channel
- * early (the promise then never settles).
+ * The usage history of VM `vmId` (UUID) on `uri`. Rejects with the channel's problem (an OpError); `signal` closes
+ * the channel early (the promise then never settles).
  */
-export function fetchHistory(uri: string, vmId: string, signal?: AbortSignal): Promise<UsageHistory> {
-    return new Promise((resolve, reject) => {
-        const channel = cockpit.channel({ payload: "virt1", op: "history", uri, vm: vmId });
-        let result: UsageHistory | null = null;
-        signal?.addEventListener("abort", () => channel.close());
-        channel.addEventListener("message", (_ev, data) => {
-            try {
-                const parsed = JSON.parse(data) as Record<string, unknown> | null;
-                const series = parseSeries(parsed?.series);
-                if (series)
-                    result = { interval: typeof parsed?.interval === "number" ? parsed.interval : 5, series };
-                else
-                    console.warn("virt1 history: ignoring a message without series:", data);
-            } catch {
-                console.warn("virt1 history: ignoring a message that is not JSON:", data);
-            }
-        });
-        channel.addEventListener("close", (_ev, options) => {
-            if (signal?.aborted)
-                return;
-            if (options.problem)
-                reject(new Error(options.message ?? cockpit.message(options.problem)));
-            else
-                resolve(result ?? { interval: 5, series: emptySeries() });
-        });
-    });
+export async function fetchHistory(uri: string, vmId: string, signal?: AbortSignal): Promise<UsageHistory> {
+    const shot = openOneShot({ op: "history", uri, vm: vmId });
+    signal?.addEventListener("abort", () => { shot.close().catch(() => {}) });
+    const { messages } = await shot.done;
+    for (const message of messages) {
+        const series = parseSeries(message.series);
+        if (series)
+            return { interval: typeof message.interval === "number" ? message.interval : 5, series };
+        console.warn("virt1 history: ignoring a message without series:", message);
+    }
+    return { interval: 5, series: emptySeries() };
 }
