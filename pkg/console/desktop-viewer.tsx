@@ -63,7 +63,7 @@ export function DesktopViewer({ vm, display }: { vm: Vm; display: GraphicsDevice
     } else {
         const why = {
             socket: _("This display listens on a local socket on the host, not on the network."),
-            stopped: _("The display has no network port while the VM is not running."),
+            stopped: _("The display has a network port only while the VM runs."),
             loopback: _("This display listens only on the host's loopback address, so only a viewer on the host itself can reach it."),
         }[address.reason];
         body = (

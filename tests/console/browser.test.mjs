@@ -216,7 +216,7 @@ describe("console card in the browser", () => {
         await consoleOf(page, "serial", "connected").waitFor();
         await virsh("destroy", guest.name);
         await consoleOf(page, "serial", "stopped").waitFor({ timeout: 20000 });
-        await page.getByText("The VM is not running").waitFor();
+        await page.getByRole("heading", { name: "The VM is not running" }).waitFor();
         await page.locator(".virt-console").getByRole("button", { name: "Run" }).click();
         await consoleOf(page, "serial", "connected").waitFor({ timeout: 30000 });
         await waitSerialText(page, /TESTGUEST-READY/, BOOT_MS);
