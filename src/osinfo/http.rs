@@ -50,7 +50,7 @@ impl HttpUrl {
     }
 
     /// The URL with `path` replaced by a reference resolved against it (`Location`, `.treeinfo`).
-    fn join(&self, reference: &str) -> Option<HttpUrl> {
+    pub fn join(&self, reference: &str) -> Option<HttpUrl> {
         if reference.contains("://") {
             return HttpUrl::parse(reference);
         }

@@ -6,11 +6,12 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
-import { URI, domExists, ensureLibvirtd, kvmWorks, virsh, waitFor } from "../harness/libvirt.mjs";
+import { REPO, URI, domExists, ensureLibvirtd, kvmWorks, virsh, waitFor } from "../harness/libvirt.mjs";
+import { startHttpServer } from "../harness/media.mjs";
 
 const POOL = "cop-pool";
 const POOL_DIR = "/var/tmp/cop-pool";
@@ -19,6 +20,8 @@ const SRC_DIR = "/var/tmp/cop-src";
 const BIG = `${SRC_DIR}/big.img`;
 const BIG_SIZE = 300 * 1024 * 1024;
 const BASE = `${SRC_DIR}/base.qcow2`;
+/** An install tree served over HTTP: .treeinfo and the tiny guest's kernel and initrd (tests/lib/build-guest.sh). */
+const TREE = `${SRC_DIR}/tree`;
 
 async function quietly(...args) {
     try {
@@ -71,6 +74,7 @@ function spec(name, extra = {}) {
 }
 
 describe("create", () => {
+    let treeHttp;
     before(async () => {
         await ensureLibvirtd();
         await cleanup();
@@ -88,8 +92,19 @@ describe("create", () => {
         closeSync(fd);
         // A tiny "cloud image": a 64 MiB qcow2.
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", BASE, "64M"]);
+        const guest = execFileSync(`${REPO}/tests/lib/build-guest.sh`).toString().trim().split("\n").pop();
+        mkdirSync(`${TREE}/os/images/pxeboot`, { recursive: true });
+        mkdirSync(`${TREE}/empty`, { recursive: true });
+        writeFileSync(`${TREE}/os/.treeinfo`, "[general]\nfamily = Fedora\nversion = 37\narch = x86_64\n\n" +
+            "[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n");
+        copyFileSync(`${guest}/vmlinuz`, `${TREE}/os/images/pxeboot/vmlinuz`);
+        copyFileSync(`${guest}/initrd.img`, `${TREE}/os/images/pxeboot/initrd.img`);
+        treeHttp = await startHttpServer(TREE);
     });
-    after(async () => { await cleanup() });
+    after(async () => {
+        await treeHttp?.close();
+        await cleanup();
+    });
 
     for (const bridge of bridgeNames()) {
         describe(`via bridge ${bridge}`, () => {
@@ -211,6 +226,76 @@ describe("create", () => {
                     await virsh("undefine", name);
                     await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
                 }
+            });
+
+            test("install tree: no .treeinfo, or not http, is an error on source", async () => {
+                for (const [url, text] of [[treeHttp.url("empty/"), /\.treeinfo.*404/],
+                    ["https://cop.example/os/", /http:\/\//]]) {
+                    const r = await run({ op: "create", uri: URI, mode: "validate",
+                                          spec: spec("cop-tree-bad", { source: { kind: "url", url } }) });
+                    assert.match(r.data.at(-1).errors.source ?? "", text, r.trail);
+                }
+                const good = await run({ op: "create", uri: URI, mode: "validate",
+                                         spec: spec("cop-tree-ok", { source: { kind: "url", url: treeHttp.url("os/") } }) });
+                assert.deepEqual(good.data.at(-1).errors, {}, good.trail);
+            });
+
+            test("install tree run:false: kernel and initrd downloaded into the pool, defined with a kernel boot", async () => {
+                const name = `cop-tree-${bridge}`;
+                const url = treeHttp.url("os/");
+                const r = await run({ op: "create", uri: URI, mode: "create",
+                                      spec: spec(name, { os: "fedora37", source: { kind: "url", url }, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual([...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))],
+                                 ["volume", "copy", "define"], r.trail);
+                const last = r.data.filter(d => d.progress?.done !== undefined).at(-1).progress;
+                assert.equal(last.done, readFileSync(`${TREE}/os/images/pxeboot/initrd.img`).length, r.trail);
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)).sort(),
+                                 [`${name}-initrd`, `${name}-kernel`, `${name}.qcow2`]);
+                const kernel = `${POOL_DIR}/${name}-kernel`;
+                assert.deepEqual(readFileSync(kernel), readFileSync(`${TREE}/os/images/pxeboot/vmlinuz`));
+                const xml = await virsh("dumpxml", name);
+                assert.ok(xml.includes(`<kernel>${kernel}</kernel>`), xml);
+                assert.ok(xml.includes(`<initrd>${POOL_DIR}/${name}-initrd</initrd>`), xml);
+                assert.ok(xml.includes(`<cmdline>inst.repo=${url}</cmdline>`), xml);
+                assert.match(xml, /<on_reboot>destroy<\/on_reboot>/, xml);
+                assert.doesNotMatch(xml, /device='cdrom'/, xml);
+                assert.ok(treeHttp.requests.some(q => q.path === "/os/images/pxeboot/initrd.img"));
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("install tree run:true: defined to boot its disk, running the installer's kernel once", async () => {
+                const name = `cop-treerun-${bridge}`;
+                const url = treeHttp.url("os/");
+                const r = await run({ op: "create", uri: URI, mode: "create",
+                                      spec: spec(name, { source: { kind: "url", url }, network: { kind: "user" }, run: true }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.match(await virsh("domstate", name), /running/);
+                const live = await virsh("dumpxml", name);
+                assert.ok(live.includes(`<cmdline>inst.repo=${url}</cmdline>`), live);
+                assert.equal((await virsh("domuuid", name)).trim(), r.close.vm.id);
+                const config = await virsh("dumpxml", "--inactive", name);
+                assert.doesNotMatch(config, /<kernel>/, config);
+                assert.match(config, /<on_reboot>restart<\/on_reboot>/, config);
+                await virsh("destroy", name);
+                assert.match(await virsh("domstate", name), /shut off/, "still defined after the install run");
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("install tree: a failure at start removes the downloaded kernel and initrd", async () => {
+                const name = `cop-treefail-${bridge}`;
+                const source = { kind: "url", url: treeHttp.url("os/") };
+                const network = { kind: "network", name: NET }; // never started: define works, start fails
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network, run: true }) });
+                const steps = [...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))];
+                assert.deepEqual(steps, ["volume", "copy", "define", "start"], r.trail);
+                assert.match(r.close.message ?? "", /cop-net/, r.trail);
+                assert.equal(await domExists(name), false, "domain rolled back");
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [], "volumes rolled back");
             });
 
             test("cloud image: copied, grown, and a NoCloud seed attached", async () => {

@@ -178,6 +178,26 @@ pub fn upload_bytes(
     Ok(vol)
 }
 
+/// Uploads `bytes` (a downloaded kernel or initrd) as a new raw volume, with byte progress on
+/// step `copy`; a cancel stops it between chunks.
+pub fn upload_with_progress(
+    conn: &Connect,
+    rollback: &mut Rollback,
+    progress: &mut Progress,
+    message: &str,
+    pool_name: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<StorageVol, Problem> {
+    let size = bytes.len() as u64;
+    let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
+    upload(conn, &vol, bytes, size, &mut |done| {
+        progress.bytes("copy", message, done, size);
+        !progress.cancelled()
+    })?;
+    Ok(vol)
+}
+
 /// Streams `length` bytes of `source` into `vol`. `go_on(done)` is asked after every chunk;
 /// `false` aborts the stream and fails with "cancelled".
 fn upload(
