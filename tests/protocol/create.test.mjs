@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
@@ -20,6 +21,31 @@ const SRC_DIR = "/var/tmp/cop-src";
 const BIG = `${SRC_DIR}/big.img`;
 const BIG_SIZE = 300 * 1024 * 1024;
 const BASE = `${SRC_DIR}/base.qcow2`;
+/**
+ * A tree whose boot files trickle (64 KiB every 20 ms of a 64 MiB file) until the client goes: a download that is
+ * still running when the test cancels it. Resolves with { url, sent() (bytes of boot files written), close }.
+ */
+function startSlowTree() {
+    let sent = 0;
+    const server = http.createServer((req, res) => {
+        if (req.url.endsWith("/.treeinfo")) {
+            res.end("[general]\narch = x86_64\n[images-x86_64]\nkernel = k\ninitrd = i\n");
+            return;
+        }
+        res.writeHead(200, { "Content-Length": 64 << 20 });
+        const timer = setInterval(() => {
+            res.write(Buffer.alloc(64 << 10));
+            sent += 64 << 10;
+        }, 20);
+        res.on("close", () => clearInterval(timer));
+    });
+    return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({
+        url: `http://127.0.0.1:${server.address().port}/slow/`,
+        sent: () => sent,
+        close: () => new Promise(done => { server.closeAllConnections(); server.close(() => done()) }),
+    })));
+}
+
 /** An install tree served over HTTP: .treeinfo and the tiny guest's kernel and initrd (tests/lib/build-guest.sh). */
 const TREE = `${SRC_DIR}/tree`;
 
@@ -296,6 +322,29 @@ describe("create", () => {
                 assert.match(r.close.message ?? "", /cop-net/, r.trail);
                 assert.equal(await domExists(name), false, "domain rolled back");
                 assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [], "volumes rolled back");
+            });
+
+            test("install tree: closing the channel during the kernel download leaves nothing behind", async () => {
+                const name = `cop-treecancel-${bridge}`;
+                const slow = await startSlowTree();
+                try {
+                    const channel = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create",
+                                             spec: spec(name, { source: { kind: "url", url: slow.url }, network: { kind: "user" } }) });
+                    const copying = await b.next(channel, m => m.command === "close" ||
+                                                 m.data?.progress?.step === "copy" && m.data.progress.done > 0, 30000);
+                    assert.equal(copying.command, undefined, `closed before downloading: ${b.describe(channel)}`);
+                    assert.equal(copying.data.progress.total, 64 << 20);
+                    assert.ok((await volumes()).includes(`${name}-kernel`), "the kernel volume exists while downloading");
+                    b.close(channel);
+                    await b.next(channel, m => m.command === "close");
+                    await waitFor(async () => !(await volumes()).some(v => v.startsWith(name)), 30000,
+                                  { what: `the volumes of ${name} to be rolled back` });
+                    assert.equal(await domExists(name), false);
+                    // Streamed: progress came (and the cancel took) long before the whole kernel was sent.
+                    assert.ok(slow.sent() < 64 << 20, `${slow.sent()} bytes sent`);
+                } finally {
+                    await slow.close();
+                }
             });
 
             test("cloud image: copied, grown, and a NoCloud seed attached", async () => {

@@ -178,8 +178,9 @@ pub fn upload_bytes(
     Ok(vol)
 }
 
-/// Uploads `bytes` (a downloaded kernel or initrd) as a new raw volume, with byte progress on
-/// step `copy`; a cancel stops it between chunks.
+/// Streams `size` bytes of `source` (a kernel or initrd being downloaded) into a new raw volume,
+/// with byte progress on step `copy`; a cancel stops it between chunks.
+#[allow(clippy::too_many_arguments)] // the volume's place, its bytes, and where progress goes
 pub fn upload_with_progress(
     conn: &Connect,
     rollback: &mut Rollback,
@@ -187,11 +188,11 @@ pub fn upload_with_progress(
     message: &str,
     pool_name: &str,
     name: &str,
-    bytes: &[u8],
+    source: impl Read,
+    size: u64,
 ) -> Result<StorageVol, Problem> {
-    let size = bytes.len() as u64;
     let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
-    upload(conn, &vol, bytes, size, &mut |done| {
+    upload(conn, &vol, source, size, &mut |done| {
         progress.bytes("copy", message, done, size);
         !progress.cancelled()
     })?;

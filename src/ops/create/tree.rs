@@ -1,6 +1,7 @@
 //! Install trees by URL, the way virt-install's `--location` does it: read `<url>/.treeinfo`, take the
 //! installer's kernel and initrd from its `[images-<arch>]` section, download both into the pool as
-//! volumes `<name>-kernel` and `<name>-initrd`, and boot them directly with the URL on the kernel's
+//! volumes `<name>-kernel` and `<name>-initrd` (streamed: the server's bytes go straight into the
+//! volume), and boot them directly with the URL on the kernel's
 //! command line (`inst.repo=<url>` for Anaconda; see [`kernel_url_arg`]).
 //!
 //! Only `http://` trees are read (the helper's HTTP client has no TLS); other schemes are a
@@ -18,9 +19,9 @@ use crate::problem::Problem;
 /// How long reading `.treeinfo` may take (the page validates while the user types).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one kernel or initrd download may take.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
-/// Larger than any installer initrd (Fedora's is about 100 MiB); the file is held in memory.
-const MAX_IMAGE_BYTES: usize = 512 * 1024 * 1024;
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(1800);
+/// A server that sends a file chunked (no `Content-Length`) has it read into memory, up to this.
+const MAX_BUFFERED_BYTES: usize = 512 * 1024 * 1024;
 const MAX_TREEINFO_BYTES: usize = 256 * 1024;
 
 /// A tree's boot files, as URLs.
@@ -127,28 +128,24 @@ pub fn download(
         }
         let message = format!("Downloading {url}…");
         progress.step("copy", &message);
-        let bytes = fetch(url)?;
-        if progress.cancelled() {
-            return Err(storage::cancelled());
-        }
-        let vol = storage::upload_with_progress(conn, rollback, progress, &message, pool, &volume, &bytes)?;
+        let body = open(url)?;
+        let length = body.length;
+        let vol = storage::upload_with_progress(conn, rollback, progress, &message, pool, &volume, body, length)?;
         paths.push(vol.path()?);
     }
     let initrd = paths.pop().expect("two downloads");
     Ok((paths.pop().expect("two downloads"), initrd))
 }
 
-fn fetch(url: &str) -> Result<Vec<u8>, Problem> {
+/// Starts downloading `url`: its length and a reader of its bytes, streamed into the volume.
+fn open(url: &str) -> Result<http::Download, Problem> {
     let parsed = HttpUrl::parse(url).ok_or_else(|| Problem::protocol(format!("Cannot download {url}")))?;
-    let response = http::get(&parsed, None, MAX_IMAGE_BYTES + 1, DOWNLOAD_TIMEOUT)
+    let body = http::download(&parsed, MAX_BUFFERED_BYTES, DOWNLOAD_TIMEOUT)
         .map_err(|err| Problem::internal(format!("Downloading {url}: {err}")))?;
-    if response.status != 200 {
-        return Err(Problem::internal(format!("Downloading {url}: HTTP {}", response.status)));
+    if body.status != 200 {
+        return Err(Problem::internal(format!("Downloading {url}: HTTP {}", body.status)));
     }
-    if response.body.len() > MAX_IMAGE_BYTES {
-        return Err(Problem::internal(format!("{url} is larger than {} MiB", MAX_IMAGE_BYTES >> 20)));
-    }
-    Ok(response.body)
+    Ok(body)
 }
 
 #[cfg(test)]
