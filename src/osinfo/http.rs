@@ -50,7 +50,7 @@ impl HttpUrl {
     }
 
     /// The URL with `path` replaced by a reference resolved against it (`Location`, `.treeinfo`).
-    fn join(&self, reference: &str) -> Option<HttpUrl> {
+    pub fn join(&self, reference: &str) -> Option<HttpUrl> {
         if reference.contains("://") {
             return HttpUrl::parse(reference);
         }
@@ -144,12 +144,55 @@ fn exchange(
     deadline: Instant,
     timeout: Duration,
 ) -> Result<(u16, Option<String>, Vec<u8>), HttpError> {
-    let who = url.host_header();
-    let timed_out = || HttpError::Timeout(who.clone(), timeout.as_secs());
-    let io_error = |err: io::Error| match err.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
-        _ => HttpError::Connect(who.clone(), err),
-    };
+    let started = request(url, range, deadline, timeout)?;
+    let Started { status, location, chunked, length, mut reader, mut body } = started;
+    if (300..400).contains(&status) {
+        return Ok((status, location, Vec::new()));
+    }
+    let io_error = |err| io_error(url, timeout, err);
+    let want = length.map_or(max_body, |l| l.min(max_body as u64) as usize);
+    if chunked {
+        body = read_chunked(&mut reader, body, max_body).map_err(|err| match err.kind() {
+            io::ErrorKind::InvalidData => bad(url, err.to_string()),
+            _ => io_error(err),
+        })?;
+    } else {
+        while body.len() < want {
+            if reader.fill(&mut body).map_err(io_error)? == 0 {
+                break;
+            }
+        }
+        body.truncate(want);
+    }
+    Ok((status, location, body))
+}
+
+fn io_error(url: &HttpUrl, timeout: Duration, err: io::Error) -> HttpError {
+    match err.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => HttpError::Timeout(url.host_header(), timeout.as_secs()),
+        _ => HttpError::Connect(url.host_header(), err),
+    }
+}
+
+/// A request whose response headers have arrived; `body` holds what came with them.
+struct Started {
+    status: u16,
+    location: Option<String>,
+    chunked: bool,
+    length: Option<u64>,
+    reader: DeadlineReader,
+    body: Vec<u8>,
+}
+
+/// Connects, sends the GET and reads the response headers.
+fn request(
+    url: &HttpUrl,
+    range: Option<(u64, u64)>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Started, HttpError> {
+    let timed_out = || HttpError::Timeout(url.host_header(), timeout.as_secs());
+    let io_error = |err| io_error(url, timeout, err);
     let remaining = || deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
 
     let addrs: Vec<_> = (url.host.as_str(), url.port).to_socket_addrs().map_err(io_error)?.collect();
@@ -178,7 +221,7 @@ fn exchange(
     stream.set_write_timeout(remaining()).map_err(io_error)?;
     stream.write_all(request.as_bytes()).map_err(io_error)?;
 
-    let mut reader = DeadlineReader { stream, remaining: &remaining };
+    let mut reader = DeadlineReader { stream, deadline };
     let mut buf = Vec::new();
     let header_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -192,7 +235,7 @@ fn exchange(
         }
     };
     let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
-    let mut body = buf.split_off(header_end + 4);
+    let body = buf.split_off(header_end + 4);
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let status = status_line
@@ -206,44 +249,99 @@ fn exchange(
             key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_string())
         })
     };
-    let location = header("location");
-    if (300..400).contains(&status) {
-        return Ok((status, location, Vec::new()));
-    }
-    let chunked = header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-    let length = header("content-length").and_then(|l| l.parse::<usize>().ok());
-    let want = length.map_or(max_body, |l| l.min(max_body));
-    if chunked {
-        body = read_chunked(&mut reader, body, max_body).map_err(|err| match err.kind() {
-            io::ErrorKind::InvalidData => bad(url, err.to_string()),
-            _ => io_error(err),
-        })?;
-    } else {
-        while body.len() < want {
-            if reader.fill(&mut body).map_err(io_error)? == 0 {
-                break;
-            }
+    Ok(Started {
+        status,
+        location: header("location"),
+        chunked: header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked")),
+        length: header("content-length").and_then(|l| l.parse::<u64>().ok()),
+        reader,
+        body,
+    })
+}
+
+/// A GET whose body is read as it arrives (a download into a volume): see [`download`].
+pub struct Download {
+    pub status: u16,
+    /// The body's length (`Content-Length`, or the size of a chunked body read whole).
+    pub length: u64,
+    prefix: io::Cursor<Vec<u8>>,
+    rest: Option<io::Take<DeadlineReader>>,
+}
+
+/// GETs `url` following redirects, for a download: the body is not read yet but streamed through
+/// [`Download`]'s `Read`. `timeout` bounds the whole download. A chunked body (rare for files) is read
+/// whole, at most `max_buffered` bytes; any other body needs a `Content-Length`.
+pub fn download(url: &HttpUrl, max_buffered: usize, timeout: Duration) -> Result<Download, HttpError> {
+    let deadline = Instant::now() + timeout;
+    let mut url = url.clone();
+    for _ in 0..=MAX_REDIRECTS {
+        let mut started = request(&url, None, deadline, timeout)?;
+        if matches!(started.status, 301 | 302 | 303 | 307 | 308) {
+            let location = started.location.ok_or_else(|| bad(&url, "redirect without Location"))?;
+            url = url.join(&location).ok_or(HttpError::NotHttp(location))?;
+            continue;
         }
-        body.truncate(want);
+        if started.chunked || started.status != 200 {
+            let body = read_chunked_or_none(&mut started, max_buffered).map_err(|err| io_error(&url, timeout, err))?;
+            return Ok(Download {
+                status: started.status,
+                length: body.len() as u64,
+                prefix: io::Cursor::new(body),
+                rest: None,
+            });
+        }
+        let length = started.length.ok_or_else(|| bad(&url, "no Content-Length"))?;
+        let mut prefix = started.body;
+        prefix.truncate(length as usize);
+        let rest = started.reader.take(length - prefix.len() as u64);
+        return Ok(Download { status: started.status, length, prefix: io::Cursor::new(prefix), rest: Some(rest) });
     }
-    Ok((status, location, body))
+    Err(bad(&url, "too many redirects"))
+}
+
+/// The body of an answer that is not streamed: chunked, or an error page (not read).
+fn read_chunked_or_none(started: &mut Started, max: usize) -> io::Result<Vec<u8>> {
+    if started.status == 200 {
+        read_chunked(&mut started.reader, std::mem::take(&mut started.body), max)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+impl Read for Download {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.prefix.read(buf)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        match &mut self.rest {
+            Some(rest) => rest.read(buf),
+            None => Ok(0),
+        }
+    }
 }
 
 /// Reads from the socket with the time left before the deadline as read timeout.
-struct DeadlineReader<'a> {
+struct DeadlineReader {
     stream: TcpStream,
-    remaining: &'a dyn Fn() -> Option<Duration>,
+    deadline: Instant,
 }
 
-impl DeadlineReader<'_> {
+impl DeadlineReader {
     /// Appends what one read returns; 0 at end of stream.
     fn fill(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let timeout = (self.remaining)().ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))?;
-        self.stream.set_read_timeout(Some(timeout))?;
         let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk)?;
+        let n = self.read(&mut chunk)?;
         buf.extend_from_slice(&chunk[..n]);
         Ok(n)
+    }
+}
+
+impl Read for DeadlineReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let remaining = self.deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
+        self.stream.set_read_timeout(Some(remaining.ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))?))?;
+        self.stream.read(buf)
     }
 }
 
@@ -347,6 +445,29 @@ mod tests {
         assert!(requests[0].contains("\r\nRange: bytes=40-49\r\n"), "{}", requests[0]);
         assert!(requests[0].contains(&format!("\r\nHost: 127.0.0.1:{}\r\n", url.port)), "{}", requests[0]);
         assert!(requests[2].starts_with("GET /other.iso HTTP/1.1\r\n"), "{}", requests[2]);
+    }
+
+    #[test]
+    fn http_download_streams_the_body() {
+        let whole: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut plain = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", whole.len()).into_bytes();
+        plain.extend_from_slice(&whole);
+        plain.extend_from_slice(b"trailing junk past the length");
+        let redirect = b"HTTP/1.1 301 Moved\r\nLocation: /k\r\nContent-Length: 0\r\n\r\n".to_vec();
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n".to_vec();
+        let missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\ngone".to_vec();
+        let (url, server) = serve(vec![redirect, plain, chunked, missing]);
+        let timeout = Duration::from_secs(5);
+        let read_all = |mut d: Download| {
+            let mut body = Vec::new();
+            d.read_to_end(&mut body).unwrap();
+            (d.status, d.length, body)
+        };
+        assert_eq!(read_all(download(&url, 100, timeout).unwrap()), (200, whole.len() as u64, whole));
+        assert_eq!(read_all(download(&url, 100, timeout).unwrap()), (200, 3, b"abc".to_vec()));
+        assert_eq!(read_all(download(&url, 100, timeout).unwrap()), (404, 0, vec![]));
+        let requests = server.join().unwrap();
+        assert!(requests[1].starts_with("GET /k HTTP/1.1\r\n"), "{}", requests[1]);
     }
 
     #[test]

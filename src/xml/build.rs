@@ -154,7 +154,9 @@ pub fn build_domain_xml(plan: &DomainPlan) -> Result<String> {
             write_features(w, plan)?;
             write_cpu_and_clock(w, plan)?;
             text(w, "on_poweroff", "destroy")?;
-            text(w, "on_reboot", "restart")?;
+            // A kernel-boot install ends when the installer reboots (as virt-install's install XML does):
+            // restarting would boot the installer again instead of the installed system.
+            text(w, "on_reboot", if plan.kernel.is_some() { "destroy" } else { "restart" })?;
             text(w, "on_crash", "destroy")?;
             w.create_element("pm").write_inner_content(|w| {
                 w.create_element("suspend-to-mem").with_attribute(("enabled", "no")).write_empty()?;

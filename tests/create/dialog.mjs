@@ -174,6 +174,7 @@ export async function removeCreated(name) {
     } catch {
         return;
     }
+    const live = await virsh("dumpxml", name).catch(() => "");
     await virsh("destroy", name).catch(() => {});
     await virsh("undefine", "--nvram", name).catch(() => virsh("undefine", name).catch(() => {}));
     for (const d of disks(xml)) {
@@ -184,4 +185,7 @@ export async function removeCreated(name) {
         else if (file)
             await virsh("vol-delete", file[1]).catch(() => {}); // fails quietly for files outside pools
     }
+    // A tree install's kernel and initrd volumes (in the live XML while the installer runs).
+    for (const m of `${live}${xml}`.matchAll(/<(?:kernel|initrd)>([^<]+)<\//g))
+        await virsh("vol-delete", m[1]).catch(() => {});
 }

@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, snapOnFailure } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { URI, ensureLibvirtd } from "../harness/libvirt.mjs";
+import { URI, ensureLibvirtd, virsh } from "../harness/libvirt.mjs";
 import {
     CLOUD_MARKER, MEDIA_MARKER, PXE_NETWORK, buildMedia, copyMedium, definePxeNetwork, removePxeNetwork,
     startHttpServer, waitForConsoleMarker,
@@ -96,6 +96,33 @@ describe(`create a VM from each source (${URI}, TCG)`, () => {
             assert.equal(m[1], "iso");
             assert.ok(http.requests.some(r => r.method === "GET" && r.path === "/tiny.iso" && r.range),
                 `QEMU read the ISO with range requests: ${JSON.stringify(http.requests.slice(0, 5))}`);
+        } finally {
+            await http.close();
+        }
+    });
+
+    test("URL of an install tree: the helper downloads its kernel and initrd and boots them with inst.repo=", async () => {
+        const http = await startHttpServer(media.dir);
+        try {
+            const url = http.url("tree/");
+            const { page, name, xml } = await create("tree", {
+                sourceKind: "url", source: url, osDetected: "Fedora Linux 37", storage: "new", size: 1, network: "user",
+            });
+            await page.close();
+            // The running VM boots the downloaded kernel; its defined config boots the disk (as virt-install).
+            assert.doesNotMatch(xml, /<kernel>/, xml);
+            const live = await virsh("dumpxml", name);
+            assert.match(live, /<libosinfo:os id=["']http:\/\/fedoraproject\.org\/fedora\/37["']\/>/);
+            assert.match(live, new RegExp(`<kernel>[^<]*/${esc(name)}-kernel</kernel>`), live);
+            assert.match(live, new RegExp(`<initrd>[^<]*/${esc(name)}-initrd</initrd>`), live);
+            assert.ok(live.includes(`<cmdline>inst.repo=${url}</cmdline>`), live);
+            assert.ok(!disks(live).some(d => /device='cdrom'/.test(d)), `no CD-ROM in\n${live}`);
+            assert.ok(disks(xml).some(d => /device='disk'/.test(d)), `the new disk in\n${xml}`);
+            assert.ok(http.requests.some(r => r.path === "/tree/.treeinfo"), "the dialog and the helper read .treeinfo");
+            assert.ok(http.requests.some(r => r.path === "/tree/images/pxeboot/initrd.img"), "the initrd was downloaded");
+            const m = await waitForConsoleMarker(name, /TESTGUEST-MEDIA media=(\w+) cmdline=([^\r\n]*)/, BOOT_MS);
+            assert.equal(m[1], "tree");
+            assert.ok(m[2].includes(`inst.repo=${url}`), m[0]);
         } finally {
             await http.close();
         }

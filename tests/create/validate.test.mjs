@@ -76,6 +76,11 @@ describe(`create dialog validation (${URI})`, () => {
         "create-source", /http/i);
     rule("URL with a space", async p => { await kind(p, "url"); await type(p, "create-source", "http://example.org/a b.iso") },
         "create-source", /space/i);
+    // Port 9 (discard) has no listener here: the helper cannot read the tree's .treeinfo and says so on the source.
+    rule("URL of an install tree whose .treeinfo cannot be read", async p => {
+        await kind(p, "url");
+        await type(p, "create-source", "http://127.0.0.1:9/os/");
+    }, "create-source", /\.treeinfo/);
     rule("PXE without a network", async p => { await kind(p, "pxe"); await p.locator("#create-and-run").click() },
         "create-source", /network|bridge/i);
     rule("memory 0", async p => { await type(p, "create-memory", "0") }, "create-memory", /more than 0/i);

@@ -3,13 +3,14 @@
 // Range support (QEMU's curl driver reads an http CD-ROM with range requests), a libvirt PXE network cvtest-pxe
 // whose dnsmasq serves the media's TFTP tree, and the guest's markers read from its serial console.
 //
-//   const media = await buildMedia();                 // { dir, iso, disk, cloud, tftp }
+//   const media = await buildMedia();                 // { dir, iso, disk, cloud, tree, tftp }
 //   const http = await startHttpServer(dir);          // http.url("tiny.iso"), http.requests, await http.close()
 //   await definePxeNetwork();  …  await removePxeNetwork();
 //   await waitForConsoleMarker(name, /TESTGUEST-MEDIA media=iso/);
 //
 // The media boot the tiny guest, which prints on ttyS0 and keeps in /run/testguest.log
 //   TESTGUEST-MEDIA media=<iso|disk|cloud|pxe>
+//   TESTGUEST-MEDIA media=tree cmdline=<the kernel command line>   (install tree: booted by the helper's cmdline alone)
 //   TESTGUEST-CLOUD user=<login> hostname=<name> seed=<dev>         (cloud image only)
 
 import { execFile, spawn } from "node:child_process";
@@ -43,6 +44,7 @@ export function buildMedia() {
                     iso: path.join(dir, "tiny.iso"),
                     disk: path.join(dir, "tiny-disk.qcow2"),
                     cloud: path.join(dir, "tiny-cloud.qcow2"),
+                    tree: path.join(dir, "tree"),
                     tftp: path.join(dir, "tftp"),
                 });
             });

@@ -5,12 +5,16 @@
 #                      osinfo-db 20221130 detects as debian11; Debian 12's osinfo-db has no debian12 entry)
 #   tiny-disk.qcow2    bootable disk: syslinux MBR + one FAT16 partition (for "import")
 #   tiny-cloud.qcow2   the same disk whose init also reads a NoCloud seed (for "cloud image")
+#   tree/              an install tree: a Fedora-like .treeinfo (Fedora 37 Everything x86_64, which osinfo-db detects
+#                      as fedora37) and images/pxeboot/vmlinuz + initrd.img, booted by the kernel command line alone
+#                      (no testguest.media=, no console=: the helper passes only inst.repo=<url>)
 #   tftp -> $CVIRT_TFTP_DIR (default /var/lib/cockpit-virt-tests/tftp, readable by dnsmasq): pxelinux.0,
 #                      ldlinux.c32, pxelinux.cfg/default, vmlinuz, initrd.img
 # Every medium boots the guest's kernel with an initramfs that is build-guest.sh's plus an appended overlay (the
 # kernel unpacks concatenated cpio archives in order, later files win): the modules to read CD-ROMs, and an init
 # step /etc/rc.media that runs after the guest's READY and prints on ttyS0 and appends to /run/testguest.log
 #   TESTGUEST-MEDIA media=<iso|disk|cloud|pxe>                       (from testguest.media= on the command line)
+#   TESTGUEST-MEDIA media=tree cmdline=<the kernel command line>     (the tree's initrd says media=tree itself)
 #   TESTGUEST-CLOUD user=<login|none> hostname=<name|none>           (cloud only, from the cidata seed)
 # so a test can also ask for the markers later by typing `cat /run/testguest.log` on the serial console.
 # Idempotent: does nothing when every output is newer than this script and the guest. Needs (scripts/install-deps.sh
@@ -31,7 +35,8 @@ log() { echo "build-media: $*" >&2; }
 guest=$("$here/tests/lib/build-guest.sh")
 mkdir -p "$out"
 out=$(realpath "$out")
-outputs=("$out/tiny.iso" "$out/tiny-disk.qcow2" "$out/tiny-cloud.qcow2" "$tftp/pxelinux.0" "$tftp/initrd.img")
+outputs=("$out/tiny.iso" "$out/tiny-disk.qcow2" "$out/tiny-cloud.qcow2" "$tftp/pxelinux.0" "$tftp/initrd.img"
+         "$out/tree/.treeinfo")
 fresh() {
     local f
     for f in "${outputs[@]}"; do
@@ -122,6 +127,12 @@ cat > "$root/etc/rc.media" <<'EOF'
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 say() { echo "$*" > /dev/console; echo "$*" >> /run/testguest.log; }
 media=$(sed -n 's/.*testguest\.media=\([a-z]*\).*/\1/p' /proc/cmdline)
+# The tree's initrd carries its medium: its kernel gets only the installer's command line.
+[ -z "$media" ] && [ -f /etc/testguest-media ] && media=$(cat /etc/testguest-media)
+if [ "$media" = tree ]; then
+    say "TESTGUEST-MEDIA media=tree cmdline=$(cat /proc/cmdline)"
+    exit 0
+fi
 say "TESTGUEST-MEDIA media=${media:-none}"
 [ "$media" = cloud ] || exit 0
 
@@ -206,6 +217,39 @@ make_disk() {
 make_disk disk "$work/tiny-disk.qcow2"
 make_disk cloud "$work/tiny-cloud.qcow2"
 
+# --- install tree (.treeinfo as productmd writes it; the initrd says media=tree) -----------------------------------
+mkdir -p "$work/tree/images/pxeboot" "$work/treemark/etc"
+echo tree > "$work/treemark/etc/testguest-media"
+(cd "$work/treemark" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$work/treemark.cpio.gz"
+cat "$work/initrd.img" "$work/treemark.cpio.gz" > "$work/tree/images/pxeboot/initrd.img"
+cp "$work/vmlinuz" "$work/tree/images/pxeboot/vmlinuz"
+cat > "$work/tree/.treeinfo" <<'EOF'
+[header]
+type = productmd.treeinfo
+version = 1.2
+
+[release]
+name = Fedora
+short = Fedora
+version = 37
+
+[tree]
+arch = x86_64
+platforms = x86_64
+
+[general]
+family = Fedora
+version = 37
+name = Fedora 37
+arch = x86_64
+platforms = x86_64
+variant = Everything
+
+[images-x86_64]
+kernel = images/pxeboot/vmlinuz
+initrd = images/pxeboot/initrd.img
+EOF
+
 # --- PXE (pxelinux over libvirt's dnsmasq TFTP) ------------------------------------------------------------------
 mkdir -p "$work/tftp/pxelinux.cfg"
 cp "$pxelinux" "$ldlinux" "$work/vmlinuz" "$work/initrd.img" "$work/tftp/"
@@ -213,6 +257,10 @@ syslinux_cfg pxe > "$work/tftp/pxelinux.cfg/default"
 
 chmod -R a+rX "$work"
 for f in tiny.iso tiny-disk.qcow2 tiny-cloud.qcow2; do mv -f "$work/$f" "$out/$f"; done
+rm -rf "$out/tree.old"
+[ ! -d "$out/tree" ] || mv "$out/tree" "$out/tree.old"
+mv "$work/tree" "$out/tree"
+rm -rf "$out/tree.old"
 mkdir -p "$tftp"
 rm -rf "$tftp.new"
 mv "$work/tftp" "$tftp.new"

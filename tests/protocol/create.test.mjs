@@ -6,11 +6,13 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
-import { URI, domExists, ensureLibvirtd, kvmWorks, virsh, waitFor } from "../harness/libvirt.mjs";
+import { REPO, URI, domExists, ensureLibvirtd, kvmWorks, virsh, waitFor } from "../harness/libvirt.mjs";
+import { startHttpServer } from "../harness/media.mjs";
 
 const POOL = "cop-pool";
 const POOL_DIR = "/var/tmp/cop-pool";
@@ -19,6 +21,33 @@ const SRC_DIR = "/var/tmp/cop-src";
 const BIG = `${SRC_DIR}/big.img`;
 const BIG_SIZE = 300 * 1024 * 1024;
 const BASE = `${SRC_DIR}/base.qcow2`;
+/**
+ * A tree whose boot files trickle (64 KiB every 20 ms of a 64 MiB file) until the client goes: a download that is
+ * still running when the test cancels it. Resolves with { url, sent() (bytes of boot files written), close }.
+ */
+function startSlowTree() {
+    let sent = 0;
+    const server = http.createServer((req, res) => {
+        if (req.url.endsWith("/.treeinfo")) {
+            res.end("[general]\narch = x86_64\n[images-x86_64]\nkernel = k\ninitrd = i\n");
+            return;
+        }
+        res.writeHead(200, { "Content-Length": 64 << 20 });
+        const timer = setInterval(() => {
+            res.write(Buffer.alloc(64 << 10));
+            sent += 64 << 10;
+        }, 20);
+        res.on("close", () => clearInterval(timer));
+    });
+    return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({
+        url: `http://127.0.0.1:${server.address().port}/slow/`,
+        sent: () => sent,
+        close: () => new Promise(done => { server.closeAllConnections(); server.close(() => done()) }),
+    })));
+}
+
+/** An install tree served over HTTP: .treeinfo and the tiny guest's kernel and initrd (tests/lib/build-guest.sh). */
+const TREE = `${SRC_DIR}/tree`;
 
 async function quietly(...args) {
     try {
@@ -71,6 +100,7 @@ function spec(name, extra = {}) {
 }
 
 describe("create", () => {
+    let treeHttp;
     before(async () => {
         await ensureLibvirtd();
         await cleanup();
@@ -88,8 +118,19 @@ describe("create", () => {
         closeSync(fd);
         // A tiny "cloud image": a 64 MiB qcow2.
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", BASE, "64M"]);
+        const guest = execFileSync(`${REPO}/tests/lib/build-guest.sh`).toString().trim().split("\n").pop();
+        mkdirSync(`${TREE}/os/images/pxeboot`, { recursive: true });
+        mkdirSync(`${TREE}/empty`, { recursive: true });
+        writeFileSync(`${TREE}/os/.treeinfo`, "[general]\nfamily = Fedora\nversion = 37\narch = x86_64\n\n" +
+            "[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n");
+        copyFileSync(`${guest}/vmlinuz`, `${TREE}/os/images/pxeboot/vmlinuz`);
+        copyFileSync(`${guest}/initrd.img`, `${TREE}/os/images/pxeboot/initrd.img`);
+        treeHttp = await startHttpServer(TREE);
     });
-    after(async () => { await cleanup() });
+    after(async () => {
+        await treeHttp?.close();
+        await cleanup();
+    });
 
     for (const bridge of bridgeNames()) {
         describe(`via bridge ${bridge}`, () => {
@@ -210,6 +251,99 @@ describe("create", () => {
                         assert.match(xml, /<host name='cop.example' port='8080'\/>/, xml);
                     await virsh("undefine", name);
                     await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+                }
+            });
+
+            test("install tree: no .treeinfo, or not http, is an error on source", async () => {
+                for (const [url, text] of [[treeHttp.url("empty/"), /\.treeinfo.*404/],
+                    ["https://cop.example/os/", /http:\/\//]]) {
+                    const r = await run({ op: "create", uri: URI, mode: "validate",
+                                          spec: spec("cop-tree-bad", { source: { kind: "url", url } }) });
+                    assert.match(r.data.at(-1).errors.source ?? "", text, r.trail);
+                }
+                const good = await run({ op: "create", uri: URI, mode: "validate",
+                                         spec: spec("cop-tree-ok", { source: { kind: "url", url: treeHttp.url("os/") } }) });
+                assert.deepEqual(good.data.at(-1).errors, {}, good.trail);
+            });
+
+            test("install tree run:false: kernel and initrd downloaded into the pool, defined with a kernel boot", async () => {
+                const name = `cop-tree-${bridge}`;
+                const url = treeHttp.url("os/");
+                const r = await run({ op: "create", uri: URI, mode: "create",
+                                      spec: spec(name, { os: "fedora37", source: { kind: "url", url }, network: { kind: "user" } }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual([...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))],
+                                 ["volume", "copy", "define"], r.trail);
+                const last = r.data.filter(d => d.progress?.done !== undefined).at(-1).progress;
+                assert.equal(last.done, readFileSync(`${TREE}/os/images/pxeboot/initrd.img`).length, r.trail);
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)).sort(),
+                                 [`${name}-initrd`, `${name}-kernel`, `${name}.qcow2`]);
+                const kernel = `${POOL_DIR}/${name}-kernel`;
+                assert.deepEqual(readFileSync(kernel), readFileSync(`${TREE}/os/images/pxeboot/vmlinuz`));
+                const xml = await virsh("dumpxml", name);
+                assert.ok(xml.includes(`<kernel>${kernel}</kernel>`), xml);
+                assert.ok(xml.includes(`<initrd>${POOL_DIR}/${name}-initrd</initrd>`), xml);
+                assert.ok(xml.includes(`<cmdline>inst.repo=${url}</cmdline>`), xml);
+                assert.match(xml, /<on_reboot>destroy<\/on_reboot>/, xml);
+                assert.doesNotMatch(xml, /device='cdrom'/, xml);
+                assert.ok(treeHttp.requests.some(q => q.path === "/os/images/pxeboot/initrd.img"));
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("install tree run:true: defined to boot its disk, running the installer's kernel once", async () => {
+                const name = `cop-treerun-${bridge}`;
+                const url = treeHttp.url("os/");
+                const r = await run({ op: "create", uri: URI, mode: "create",
+                                      spec: spec(name, { source: { kind: "url", url }, network: { kind: "user" }, run: true }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.match(await virsh("domstate", name), /running/);
+                const live = await virsh("dumpxml", name);
+                assert.ok(live.includes(`<cmdline>inst.repo=${url}</cmdline>`), live);
+                assert.equal((await virsh("domuuid", name)).trim(), r.close.vm.id);
+                const config = await virsh("dumpxml", "--inactive", name);
+                assert.doesNotMatch(config, /<kernel>/, config);
+                assert.match(config, /<on_reboot>restart<\/on_reboot>/, config);
+                await virsh("destroy", name);
+                assert.match(await virsh("domstate", name), /shut off/, "still defined after the install run");
+                await virsh("undefine", name);
+                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("install tree: a failure at start removes the downloaded kernel and initrd", async () => {
+                const name = `cop-treefail-${bridge}`;
+                const source = { kind: "url", url: treeHttp.url("os/") };
+                const network = { kind: "network", name: NET }; // never started: define works, start fails
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network, run: true }) });
+                const steps = [...new Set(r.data.filter(d => d.progress).map(d => d.progress.step))];
+                assert.deepEqual(steps, ["volume", "copy", "define", "start"], r.trail);
+                assert.match(r.close.message ?? "", /cop-net/, r.trail);
+                assert.equal(await domExists(name), false, "domain rolled back");
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [], "volumes rolled back");
+            });
+
+            test("install tree: closing the channel during the kernel download leaves nothing behind", async () => {
+                const name = `cop-treecancel-${bridge}`;
+                const slow = await startSlowTree();
+                try {
+                    const channel = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create",
+                                             spec: spec(name, { source: { kind: "url", url: slow.url }, network: { kind: "user" } }) });
+                    const copying = await b.next(channel, m => m.command === "close" ||
+                                                 m.data?.progress?.step === "copy" && m.data.progress.done > 0, 30000);
+                    assert.equal(copying.command, undefined, `closed before downloading: ${b.describe(channel)}`);
+                    assert.equal(copying.data.progress.total, 64 << 20);
+                    assert.ok((await volumes()).includes(`${name}-kernel`), "the kernel volume exists while downloading");
+                    b.close(channel);
+                    await b.next(channel, m => m.command === "close");
+                    await waitFor(async () => !(await volumes()).some(v => v.startsWith(name)), 30000,
+                                  { what: `the volumes of ${name} to be rolled back` });
+                    assert.equal(await domExists(name), false);
+                    // Streamed: progress came (and the cancel took) long before the whole kernel was sent.
+                    assert.ok(slow.sent() < 64 << 20, `${slow.sent()} bytes sent`);
+                } finally {
+                    await slow.close();
                 }
             });
 

@@ -17,7 +17,7 @@ const _ = cockpit.gettext;
 
 export const SOURCE_KINDS: readonly { value: SourceKind; label: string }[] = [
     { value: "iso", label: _("Local install media (ISO image)") },
-    { value: "url", label: _("URL of an ISO image") },
+    { value: "url", label: _("URL: an ISO image or an install tree") },
     { value: "pxe", label: _("Network boot (PXE)") },
     { value: "cloud", label: _("Cloud base image") },
     { value: "import", label: _("Existing disk image") },
@@ -53,7 +53,7 @@ export function SourceFields({ form, update, errors, warnings, options }: Props)
     let sourceInput;
     if (kind === "url") {
         sourceInput = <TextInput id="create-source" type="url" value={form.source} validated={state}
-                                 placeholder={_("http://example.com/install.iso")} spellCheck={false}
+                                 placeholder={_("http://example.com/install.iso or http://example.com/os/")} spellCheck={false}
                                  onChange={(_ev, source) => update({ source })} />;
     } else if (kind === "pxe") {
         sourceInput = (

@@ -15,6 +15,7 @@ mod plan;
 mod progress;
 mod spec;
 mod storage;
+mod tree;
 mod validate;
 
 use std::sync::Arc;
@@ -183,5 +184,10 @@ fn gather(conn: &Connect, uri: &str, spec: &Spec, vms: &[Arc<VmEntry>]) -> Resul
         }
         _ => Vec::new(),
     };
-    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes, volume_users })
+    // An install tree is read now: validation reports a missing or unusable .treeinfo on `source`.
+    let tree = match &spec.source {
+        spec::Source::Url { url } if spec.is_tree() => Some(tree::probe(url, &host.host.arch)),
+        _ => None,
+    };
+    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes, volume_users, tree })
 }

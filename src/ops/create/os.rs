@@ -17,6 +17,8 @@ pub struct OsHints {
     pub tpm: bool,
     pub minimum_memory_mib: Option<u64>,
     pub minimum_storage_gib: Option<f64>,
+    /// The kernel argument naming an install tree's URL (`inst.repo`): [`super::tree::kernel_url_arg`].
+    pub kernel_url_arg: &'static str,
 }
 
 impl OsHints {
@@ -33,6 +35,7 @@ impl OsHints {
             tpm: false,
             minimum_memory_mib: None,
             minimum_storage_gib: None,
+            kernel_url_arg: super::tree::kernel_url_arg(None, None),
         }
     }
 
@@ -86,6 +89,7 @@ impl From<&Os> for OsHints {
             tpm: os.tpm,
             minimum_memory_mib: os.minimum.memory_mib,
             minimum_storage_gib: os.minimum.storage_gib.map(|gib| gib as f64),
+            kernel_url_arg: super::tree::kernel_url_arg(os.distro.as_deref(), os.version.as_deref()),
         }
     }
 }

@@ -12,12 +12,13 @@ use super::os::OsHints;
 use super::progress::Progress;
 use super::spec::{FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
 use super::storage::{self, Rollback};
+use super::tree;
 use super::validate::Facts;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
 use crate::problem::Problem;
 use crate::xml::build::{
-    BootDev, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan, VirtType as PlanVirtType,
-    build_domain_xml,
+    BootDev, DirectKernel, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan,
+    VirtType as PlanVirtType, build_domain_xml,
 };
 
 /// Creates the VM; returns its UUID. What it made is in `rollback` for the caller to undo.
@@ -29,27 +30,65 @@ pub fn create(
     rollback: &mut Rollback,
 ) -> Result<String, Problem> {
     check_cancel(progress)?;
-    let uses_default_pool = spec.new_disk_volume().iter().chain(spec.seed_volume().iter()).any(|(p, _)| p == "default");
+    let tree_volumes = spec.tree_volumes().into_iter().flatten();
+    let uses_default_pool =
+        spec.new_disk_volume().into_iter().chain(spec.seed_volume()).chain(tree_volumes).any(|(p, _)| p == "default");
     if uses_default_pool && !facts.host.pool("default").is_some_and(|p| p.active) {
         progress.step("volume", "Creating the default storage pool…");
         storage::ensure_default_pool(conn)?;
     }
     let disks = make_disks(conn, spec, progress, rollback)?;
     check_cancel(progress)?;
+    let os = facts.os.hints();
+    let kernel = match &facts.tree {
+        Some(Ok(tree)) if spec.is_tree() => Some(tree_kernel(conn, spec, &os, tree, progress, rollback)?),
+        Some(Err(message)) if spec.is_tree() => return Err(Problem::protocol(message.clone())),
+        _ => None,
+    };
+    check_cancel(progress)?;
 
-    let plan = domain_plan(spec, &facts.os.hints(), &facts.host, disks);
-    let xml = build_domain_xml(&plan).map_err(|err| Problem::internal(format!("{err:#}")))?;
+    let mut plan = domain_plan(spec, &os, &facts.host, disks);
+    let build = |plan: &DomainPlan| build_domain_xml(plan).map_err(|err| Problem::internal(format!("{err:#}")));
+    // A tree install that runs now is defined as the installed VM (booting its disk) and started once
+    // with the installer's kernel, as virt-install does: `virDomainCreateXML` of the same name and
+    // UUID gives the persistent domain a transient live config. Not run now, the kernel boot is
+    // the defined config: starting the VM later runs the installer.
+    if !spec.run {
+        plan.kernel = kernel.clone();
+    }
     progress.step("define", "Defining the VM…");
-    let domain = conn.define_domain_xml(&xml)?;
+    let domain = conn.define_domain_xml(&build(&plan)?)?;
     let uuid = domain.uuid_string()?;
     rollback.domain(&uuid);
     check_cancel(progress)?;
 
     if spec.run {
         progress.step("start", "Starting the VM…");
-        domain.create()?;
+        match kernel {
+            Some(kernel) => {
+                plan.uuid = Some(uuid.clone());
+                plan.kernel = Some(kernel);
+                conn.create_domain_xml(&build(&plan)?, 0)?;
+            }
+            None => domain.create()?,
+        }
     }
     Ok(uuid)
+}
+
+/// Downloads a tree's kernel and initrd into the pool; the command line points the installer
+/// at the tree (`inst.repo=<url>`) and says nothing else, as virt-install without `--extra-args`.
+fn tree_kernel(
+    conn: &Connect,
+    spec: &Spec,
+    os: &OsHints,
+    tree: &tree::Tree,
+    progress: &mut Progress,
+    rollback: &mut Rollback,
+) -> Result<DirectKernel, Problem> {
+    let [(pool, _), _] = spec.tree_volumes().ok_or_else(|| Problem::internal("not an install tree"))?;
+    let (kernel, initrd) = tree::download(conn, rollback, progress, tree, &pool, &spec.name)?;
+    Ok(DirectKernel { kernel, initrd: Some(initrd), cmdline: Some(format!("{}={}", os.kernel_url_arg, tree.url)) })
 }
 
 fn check_cancel(progress: &Progress) -> Result<(), Problem> {
@@ -107,6 +146,7 @@ fn make_disks(
             format: Some("raw".into()),
             readonly: true,
         }),
+        Source::Url { .. } if spec.is_tree() => {}
         Source::Url { url } => disks.push(DiskPlan {
             device: DiskDevice::Cdrom,
             source: network_source(url).ok_or_else(|| Problem::protocol(format!("Cannot use the URL {url}")))?,
@@ -290,6 +330,7 @@ pub fn domain_plan(spec: &Spec, os: &OsHints, host: &HostOptions, disks: Vec<Dis
         });
     }
     match &spec.source {
+        Source::Url { .. } if spec.is_tree() => {} // the kernel boots first, then the disk
         Source::Iso { .. } | Source::Url { .. } => boot.push(BootDev::Cdrom),
         Source::Pxe { .. } => boot.push(BootDev::Network),
         _ => {}

@@ -28,7 +28,7 @@ pub struct Spec {
 pub enum Source {
     /// Install media on the host.
     Iso { path: String },
-    /// An ISO (or, later, an install tree) by URL.
+    /// An ISO image or an install tree (a URL not ending in `.iso`) by URL.
     Url { url: String },
     /// Network boot on a libvirt network or a host bridge.
     Pxe {
@@ -133,7 +133,20 @@ impl Spec {
         matches!(self.source, Source::Cloud { .. }).then(|| (self.cloud_pool(), format!("{}-cidata.iso", self.name)))
     }
 
-    /// Cloud images go to the pool `storage` names, else to `default`.
+    /// Whether the source is an install tree by URL (booted from its kernel and initrd).
+    pub fn is_tree(&self) -> bool {
+        matches!(&self.source, Source::Url { url } if super::tree::is_tree_url(url))
+    }
+
+    /// The volumes an install tree's kernel and initrd are downloaded to.
+    pub fn tree_volumes(&self) -> Option<[(String, String); 2]> {
+        self.is_tree().then(|| {
+            let pool = self.cloud_pool();
+            [(pool.clone(), format!("{}-kernel", self.name)), (pool, format!("{}-initrd", self.name))]
+        })
+    }
+
+    /// Cloud images and tree boot files go to the pool `storage` names, else to `default`.
     fn cloud_pool(&self) -> String {
         match &self.storage {
             Storage::New { pool, .. } | Storage::Volume { pool, .. } => pool.clone(),

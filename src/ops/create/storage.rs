@@ -178,6 +178,27 @@ pub fn upload_bytes(
     Ok(vol)
 }
 
+/// Streams `size` bytes of `source` (a kernel or initrd being downloaded) into a new raw volume,
+/// with byte progress on step `copy`; a cancel stops it between chunks.
+#[allow(clippy::too_many_arguments)] // the volume's place, its bytes, and where progress goes
+pub fn upload_with_progress(
+    conn: &Connect,
+    rollback: &mut Rollback,
+    progress: &mut Progress,
+    message: &str,
+    pool_name: &str,
+    name: &str,
+    source: impl Read,
+    size: u64,
+) -> Result<StorageVol, Problem> {
+    let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
+    upload(conn, &vol, source, size, &mut |done| {
+        progress.bytes("copy", message, done, size);
+        !progress.cancelled()
+    })?;
+    Ok(vol)
+}
+
 /// Streams `length` bytes of `source` into `vol`. `go_on(done)` is asked after every chunk;
 /// `false` aborts the stream and fails with "cancelled".
 fn upload(

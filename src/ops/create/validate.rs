@@ -14,6 +14,7 @@ use super::access::{self, Need};
 use super::host::HostOptions;
 use super::os::OsLookup;
 use super::spec::{CloudUser, FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
+use super::tree::Tree;
 use crate::model::Vm;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -45,6 +46,8 @@ pub struct Facts {
     pub existing_volumes: Vec<(String, String)>,
     /// The VMs whose disks use the existing volume `storage` names.
     pub volume_users: Vec<String>,
+    /// An install tree source's `.treeinfo`, read (or the reason it cannot be, for `source`).
+    pub tree: Option<Result<Tree, String>>,
 }
 
 impl Facts {
@@ -77,6 +80,7 @@ pub fn volume_users<'a>(
 /// the spec uses (must exist).
 pub fn volumes_to_check(spec: &Spec) -> Vec<(String, String)> {
     let mut volumes: Vec<_> = spec.new_disk_volume().into_iter().chain(spec.seed_volume()).collect();
+    volumes.extend(spec.tree_volumes().into_iter().flatten());
     if let Storage::Volume { pool, volume } = spec.storage() {
         volumes.push((pool.clone(), volume.clone()));
     }
@@ -115,7 +119,12 @@ fn check_name(spec: &Spec, facts: &Facts, findings: &mut Findings) {
 fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     match &spec.source {
         Source::Iso { path } => check_file(path, Some(Need::Read), facts, findings),
-        Source::Url { url } => check_url(url, findings),
+        Source::Url { url } => {
+            check_url(url, findings);
+            if let Some(Err(message)) = &facts.tree {
+                findings.error("source", message.clone());
+            }
+        }
         Source::Pxe { network, bridge } => match (network, bridge) {
             (Some(network), None) => check_libvirt_network("source", network, facts, findings),
             (None, Some(bridge)) => check_bridge("source", bridge, facts, findings),
@@ -188,11 +197,7 @@ fn check_url(url: &str, findings: &mut Findings) {
     }
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() {
-        return findings.error("source", "The URL has no host");
-    }
-    let path = rest[host.len()..].split(['?', '#']).next().unwrap_or("");
-    if !path.to_ascii_lowercase().ends_with(".iso") {
-        findings.error("source", "Only ISO images can be installed from a URL so far (the URL must end in .iso)");
+        findings.error("source", "The URL has no host");
     }
 }
 
@@ -302,7 +307,8 @@ fn check_storage(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     }
     // An imported disk's pool is part of the source; the volume is named after the VM.
     let pool_field = if matches!(spec.source, Source::Import { .. }) { "source" } else { "storage.pool" };
-    for (pool, volume) in spec.new_disk_volume().into_iter().chain(spec.seed_volume()) {
+    let tree_volumes = spec.tree_volumes().into_iter().flatten();
+    for (pool, volume) in spec.new_disk_volume().into_iter().chain(spec.seed_volume()).chain(tree_volumes) {
         if check_pool(pool_field, &pool, true, facts, findings) && facts.volume_exists(&pool, &volume) {
             findings.error("name", format!("Pool \"{pool}\" already has a volume \"{volume}\": choose another name"));
         }

@@ -10,7 +10,14 @@ fn host() -> HostOptions {
 }
 
 fn facts() -> Facts {
-    Facts { host: host(), name_taken: false, os: OsLookup::Generic, existing_volumes: vec![], volume_users: vec![] }
+    Facts {
+        host: host(),
+        name_taken: false,
+        os: OsLookup::Generic,
+        existing_volumes: vec![],
+        volume_users: vec![],
+        tree: None,
+    }
 }
 
 /// A valid spec: ISO /etc/hostname (world-readable under /etc), new 1 GiB volume, network nat.
@@ -109,10 +116,25 @@ fn validate_urls() {
         ("gopher://h/x.iso", "not supported"),
         ("h/x.iso", "starting with http"),
         ("http:///x.iso", "no host"),
-        ("http://h/tree/", "must end in .iso"),
     ] {
         assert_error(&check(url(bad), &facts()), "source", text);
     }
+    // An install tree: what reading its .treeinfo said is the answer on `source`.
+    let tree = url("http://h/tree/");
+    let read = crate::ops::create::tree::Tree {
+        url: "http://h/tree/".into(),
+        kernel: "http://h/tree/k".into(),
+        initrd: "http://h/tree/i".into(),
+    };
+    assert!(check(tree.clone(), &Facts { tree: Some(Ok(read)), ..facts() }).ok());
+    let unreadable = Facts { tree: Some(Err("no .treeinfo".into())), ..facts() };
+    assert_error(&check(tree.clone(), &unreadable), "source", "no .treeinfo");
+    // Its kernel and initrd volumes (in the storage pool) must not exist yet.
+    let spec: Spec = serde_json::from_value(tree.clone()).unwrap();
+    let pair = |v: &str| ("images".to_string(), v.to_string());
+    assert_eq!(volumes_to_check(&spec)[1..], [pair("cop-vm-kernel"), pair("cop-vm-initrd")]);
+    let taken = Facts { existing_volumes: vec![pair("cop-vm-kernel")], ..facts() };
+    assert_error(&check(tree, &taken), "name", "cop-vm-kernel");
 }
 
 #[test]
