@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html and the fonts.
-//   node pkg/build.mjs            production build (minified; index.js and index.css shipped gzipped)
+// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html, the fonts, and
+// chunk-*.js for what loads later (the consoles).
+//   node pkg/build.mjs            production build (minified; .js and .css shipped gzipped)
 //   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
 // cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
 import fs from "node:fs";
@@ -29,7 +30,10 @@ const options = {
     entryPoints: { index: path.join(here, "index.tsx") },
     outdir,
     bundle: true,
-    format: "iife",
+    // ES modules so the consoles (noVNC, xterm.js: half the bundle) load only when a console shows.
+    format: "esm",
+    splitting: true,
+    chunkNames: "chunk-[hash]",
     target: ["es2022"],
     minify: !watch,
     sourcemap: watch ? "linked" : false,
@@ -51,7 +55,7 @@ if (watch) {
     await ctx.watch();
 } else {
     await esbuild.build(options);
-    gzipInPlace(["index.js", "index.css"]);
+    gzipInPlace(fs.readdirSync(outdir).filter(name => /\.(js|css)$/.test(name)));
 }
 
 /**

@@ -1,6 +1,9 @@
 // The console card of the VM page: Graphics (VNC, noVNC) and Serial (xterm.js) tabs for whichever the VM has.
 // Pop-out opens the console's own route (console-page.tsx) in a new window.
 
+// xterm.js's CSS with the page's: the terminal's code is a chunk loaded on demand, and esbuild does not load
+// a chunk's CSS by itself.
+import "@xterm/xterm/css/xterm.css";
 import "./console.css";
 
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";

@@ -3,6 +3,7 @@
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Dropdown, DropdownItem, DropdownList } from "@patternfly/react-core/dist/esm/components/Dropdown/index.js";
 import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
@@ -14,7 +15,7 @@ import { CopyIcon } from "@patternfly/react-icons/dist/esm/icons/copy-icon.js";
 import { ExpandIcon } from "@patternfly/react-icons/dist/esm/icons/expand-icon.js";
 import { ExternalLinkAltIcon } from "@patternfly/react-icons/dist/esm/icons/external-link-alt-icon.js";
 import { PasteIcon } from "@patternfly/react-icons/dist/esm/icons/paste-icon.js";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useRef, useState } from "react";
 
 import { ACTIONS, performAction } from "../actions.ts";
 import type { Vm } from "../types.ts";
@@ -22,9 +23,13 @@ import type { Vm } from "../types.ts";
 import type { ConsoleKind } from "./console-channel.ts";
 import { KEY_COMBOS } from "./keys.ts";
 import { PasteDialog } from "./paste-dialog.tsx";
-import { type SerialHandle, SerialViewer } from "./serial-viewer.tsx";
+import type { SerialHandle } from "./serial-viewer.tsx";
 import { type ConsoleStatus, useConsoleSession } from "./use-console-session.ts";
-import { type VncHandle, VncViewer } from "./vnc-viewer.tsx";
+import type { VncHandle } from "./vnc-viewer.tsx";
+
+// noVNC and xterm.js are half of the page's code: load them when a console first shows, not with the list.
+const VncViewer = lazy(() => import("./vnc-viewer.tsx").then(m => ({ default: m.VncViewer })));
+const SerialViewer = lazy(() => import("./serial-viewer.tsx").then(m => ({ default: m.SerialViewer })));
 
 const _ = cockpit.gettext;
 
@@ -208,11 +213,15 @@ export function ConsoleView({ vm, kind, variant, onPopOut }: Props) {
 
     let body;
     if (session.attempt !== null) {
-        body = kind === "graphics"
-            ? <VncViewer key={session.attempt} ref={vncRef} target={target} scale={scale}
-                         onConnected={session.onConnected} onClosed={session.onClosed} />
-            : <SerialViewer key={session.attempt} ref={serialRef} target={target} force={session.force}
-                            onConnected={session.onConnected} onClosed={session.onClosed} />;
+        body = (
+            <Suspense fallback={<Spinner size="lg" aria-label={_("Loading the console")} />}>
+                {kind === "graphics"
+                    ? <VncViewer key={session.attempt} ref={vncRef} target={target} scale={scale}
+                                 onConnected={session.onConnected} onClosed={session.onClosed} />
+                    : <SerialViewer key={session.attempt} ref={serialRef} target={target} force={session.force}
+                                    onConnected={session.onConnected} onClosed={session.onClosed} />}
+            </Suspense>
+        );
     } else {
         body = <ConsoleState vm={vm} kind={kind} status={session.status} message={session.message}
                              onReconnect={session.reconnect}

@@ -2,7 +2,6 @@
 // output is written as it comes (xterm decodes UTF-8 across chunk boundaries). The terminal fits its box; a serial
 // line cannot tell the guest its size, so programs there keep their own idea of rows and columns.
 
-import "@xterm/xterm/css/xterm.css";
 
 import { CanvasAddon } from "@xterm/addon-canvas";
 import { FitAddon } from "@xterm/addon-fit";
