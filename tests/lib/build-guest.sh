@@ -77,29 +77,9 @@ ln -s /bin/busybox "$root/init"
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 
-# Modules: name → .ko (names compare with '-' as '_'), dependencies first, each once.
-declare -A ko_of=() seen=()
-while IFS= read -r f; do
-    n=$(basename "$f"); n=${n%%.ko*}; ko_of[${n//-/_}]=$f
-done < <(find "$kmods" -name '*.ko*')
-order=()
-add_module() {
-    local n=${1//-/_} f dep
-    [ -n "${seen[$n]:-}" ] && return 0
-    seen[$n]=1
-    f=${ko_of[$n]:-}
-    [ -n "$f" ] || { log "module $n not in $kpkg"; exit 1; }
-    case $f in
-        *.ko.xz) xz -dc "$f" > "$work/m.ko"; f=$work/m.ko ;;
-        *.ko.zst) zstd -qdc "$f" > "$work/m.ko"; f=$work/m.ko ;;
-    esac
-    for dep in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' '); do add_module "$dep"; done
-    cp "$f" "$root/lib/modules/$n.ko"
-    order+=("$n")
-}
-for m in "${modules[@]}"; do add_module "$m"; done
-printf '%s\n' "${order[@]}" > "$root/etc/modules"
-log "modules: ${order[*]}"
+# shellcheck source=tests/lib/kernel-modules.sh
+. "$here/tests/lib/kernel-modules.sh"
+install_modules "$kmods" "" "${modules[@]}"
 
 # Optional guest agent (qemu-ga from Debian 12 plus its libraries from the host).
 agent=no

@@ -93,30 +93,11 @@ mkdir "$work/base"
 root=$work/overlay
 mkdir -p "$root/etc" "$root/lib/modules" "$root/mnt/seed"
 
-# Modules the guest lacks, dependencies first (read from the .ko files), each once.
-declare -A ko_of=() seen=()
-while read -r m; do m=${m##*/}; m=${m%%.ko*}; seen[${m//-/_}]=builtin; done < "$work/k/lib/modules/$kver/modules.builtin"
-while IFS= read -r f; do
-    n=$(basename "$f"); n=${n%%.ko*}; ko_of[${n//-/_}]=$f
-done < <(find "$kmods" -name '*.ko*')
-order=()
-add_module() {
-    local n=${1//-/_} f dep
-    [ -n "${seen[$n]:-}" ] && return 0
-    seen[$n]=1
-    f=${ko_of[$n]:-}
-    [ -n "$f" ] || { log "module $n not in $kpkg"; exit 1; }
-    case $f in
-        *.ko.xz) xz -dc "$f" > "$work/m.ko"; f=$work/m.ko ;;
-        *.ko.zst) zstd -qdc "$f" > "$work/m.ko"; f=$work/m.ko ;;
-    esac
-    for dep in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' '); do add_module "$dep"; done
-    cp "$f" "$root/lib/modules/$n.ko"
-    order+=("$n")
-}
-for m in $(cat "$work/base/etc/modules") "${extra_modules[@]}"; do add_module "$m"; done
-printf '%s\n' "${order[@]}" > "$root/etc/modules"
-log "modules: ${order[*]}"
+# Modules the guest lacks (not built into this kernel), with their dependencies.
+# shellcheck source=tests/lib/kernel-modules.sh
+. "$here/tests/lib/kernel-modules.sh"
+# shellcheck disable=SC2046 # one module name per word
+install_modules "$kmods" "$work/k/lib/modules/$kver/modules.builtin" $(cat "$work/base/etc/modules") "${extra_modules[@]}"
 
 # rc.media runs as the second sysinit step, after the guest's own rc.sysinit has printed READY.
 sed '\|^::sysinit:/etc/rc.sysinit$|a ::sysinit:/etc/rc.media' "$work/base/etc/inittab" > "$root/etc/inittab"
