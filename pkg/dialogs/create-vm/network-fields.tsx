@@ -29,10 +29,13 @@ export function networkChoices(options: CreateOptions | null): { value: string; 
     return choices;
 }
 
-/** The default: the "default" network, else the first network or bridge, else user-mode. */
+/**
+ * The default: an active network ("default" first), else the first bridge, else user-mode. An inactive network is
+ * offered but never chosen for the user: a VM on it cannot start (the field warns when one is picked).
+ */
 export function defaultNetwork(options: CreateOptions | null): string {
-    const networks = options?.networks ?? [];
-    const preferred = networks.find(n => n.name === "default") ?? networks.find(n => n.active) ?? networks[0];
+    const active = (options?.networks ?? []).filter(n => n.active);
+    const preferred = active.find(n => n.name === "default") ?? active[0];
     if (preferred)
         return `network:${preferred.name}`;
     const bridge = options?.bridges[0];
