@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, openVirtPage, screenshot, snapOnFailure, waitLoaded } from "../harness/browser.mjs";
+import { freshDialog } from "../create/dialog.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 
 const URI = "test:///default";
@@ -51,15 +52,7 @@ describe("create dialog", () => {
     const skipOsinfo = () => (osinfoProblem && `the helper under test answers op "osinfo" with ${osinfoProblem}`) ||
         (!debian && "the host's osinfo-db has no current Debian");
 
-    /** Opens a fresh dialog at `hash` ("/create?…"): back to the list first, so no state is kept. */
-    async function openDialog(hash = "/create") {
-        const d = page.locator('[data-test="create-dialog"]');
-        await page.evaluate(() => { window.location.hash = "#/" });
-        await d.waitFor({ state: "detached" });
-        await page.evaluate(h => { window.location.hash = "#" + h }, hash);
-        await d.waitFor();
-        return d;
-    }
+    const openDialog = hash => freshDialog(page, hash);
 
     const field = id => page.locator(`#${id}`);
     const errorOf = id => page.locator(`#${id}-error`);

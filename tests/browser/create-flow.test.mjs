@@ -11,6 +11,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
+import { freshDialog } from "../create/dialog.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 
 const URI = "test:///default";
@@ -62,14 +63,7 @@ describe("create dialog with the helper (test driver)", () => {
         rmSync(dir, { recursive: true, force: true });
     });
 
-    async function openDialog(hash) {
-        const d = page.locator('[data-test="create-dialog"]');
-        await page.evaluate(() => { window.location.hash = "#/" });
-        await d.waitFor({ state: "detached" });
-        await page.evaluate(h => { window.location.hash = "#" + h }, hash);
-        await d.waitFor();
-        return d;
-    }
+    const openDialog = hash => freshDialog(page, hash);
 
     async function pickGenericOs() {
         await page.locator("#create-os").fill("generic");

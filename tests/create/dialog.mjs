@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The create dialog driven as a user would, through the contract's element ids (/work/create-contract.md, "Page"),
+// The create dialog driven as a user would, through its element ids (docs/page.md, "Test hooks" of the create dialog),
 // and what the create tests check afterwards in libvirt. Each test names its guests cvtest-create-<what>-<random>
 // and removes exactly what it made (its domain and that domain's volumes), never other cvtest-* objects.
 
@@ -29,6 +29,16 @@ export async function openCreateDialog(browser, ws, uri, { mode = "create", quer
 }
 
 /** Picks an OS in the typeahead by its name as osinfo-db spells it ("Debian 11"), then checks it was taken. */
+/** Opens a fresh dialog at `hash` ("/create?…") in an open page: back to the list first, so no state is kept. */
+export async function freshDialog(page, hash = "/create") {
+    const d = page.locator('[data-test="create-dialog"]');
+    await page.evaluate(() => { window.location.hash = "#/" });
+    await d.waitFor({ state: "detached" });
+    await page.evaluate(h => { window.location.hash = "#" + h }, hash);
+    await d.waitFor();
+    return d;
+}
+
 export async function chooseOs(page, name) {
     const input = page.locator("#create-os");
     const option = page.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`) }).first();
