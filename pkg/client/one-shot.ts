@@ -1,4 +1,5 @@
-// A one-shot `virt1` channel (docs/api.md): open, take the messages the helper sends, settle on close.
+// A one-shot channel: open, take the JSON messages sent on it, settle on close. `virt1` (docs/api.md) unless the
+// options name another payload (the create dialog's path completion uses Cockpit's `fslist1`).
 
 /** How a one-shot op fails: the channel's close problem, its message and, for `create`, errors per field. */
 export class OpError extends Error {
@@ -41,12 +42,12 @@ export interface OneShot {
 }
 
 /**
- * Opens a `virt1` channel with `options` and gathers its JSON object messages; each is also passed to
- * `onMessage` as it arrives. A close with a problem rejects with an OpError.
+ * Opens a channel (`virt1` unless `options.payload` says otherwise) with `options` and gathers its JSON object
+ * messages; each is also passed to `onMessage` as it arrives. A close with a problem rejects with an OpError.
  */
 export function openOneShot(options: Record<string, cockpit.JsonValue>,
                             onMessage?: (message: Record<string, unknown>) => void): OneShot {
-    const channel = cockpit.channel({ ...options, payload: "virt1" });
+    const channel = cockpit.channel({ payload: "virt1", ...options });
     let closedByUs = false;
     let closed = false;
     const closedWaiters: (() => void)[] = [];
@@ -64,7 +65,7 @@ export function openOneShot(options: Record<string, cockpit.JsonValue>,
             } catch {
                 // below
             }
-            console.warn(`virt1 ${JSON.stringify(options.op ?? null)}: ignoring a message that is not a JSON object:`, data);
+            console.warn(`${JSON.stringify(options.payload ?? "virt1")} ${JSON.stringify(options.op ?? null)}: ignoring a message that is not a JSON object:`, data);
         });
         channel.addEventListener("close", (_ev, close) => {
             closed = true;
