@@ -11,6 +11,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use super::iso9660::SECTOR_SIZE;
+
 /// What the guest is told on its first boot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeedConfig {
@@ -129,7 +131,6 @@ pub fn yaml_str(value: &str) -> String {
     out
 }
 
-const SECTOR: usize = 2048;
 /// System area (16 sectors), primary volume descriptor, terminator, L and M path tables, then the root directory.
 const PVD_LBA: usize = 16;
 const L_PATH_LBA: u32 = 18;
@@ -155,12 +156,12 @@ fn iso_image(volume_id: &str, files: &[(&str, &[u8])], now: SystemTime) -> Resul
         bail!("{} and {} have the same ISO9660 name", pair[0].1, pair[1].1);
     }
 
-    let mut root = Vec::with_capacity(SECTOR);
+    let mut root = Vec::with_capacity(SECTOR_SIZE);
     let mut dot_su = sp_entry();
     dot_su.extend(px_entry(0o040555, 2));
     dot_su.extend(er_entry());
-    root.extend(dir_record(&[0], ROOT_LBA, SECTOR as u32, true, &date, &dot_su)?);
-    root.extend(dir_record(&[1], ROOT_LBA, SECTOR as u32, true, &date, &px_entry(0o040555, 2))?);
+    root.extend(dir_record(&[0], ROOT_LBA, SECTOR_SIZE as u32, true, &date, &dot_su)?);
+    root.extend(dir_record(&[1], ROOT_LBA, SECTOR_SIZE as u32, true, &date, &px_entry(0o040555, 2))?);
     let mut lba = FIRST_FILE_LBA;
     for (iso, name, data) in &entries {
         let mut su = px_entry(0o100444, 1);
@@ -169,26 +170,30 @@ fn iso_image(volume_id: &str, files: &[(&str, &[u8])], now: SystemTime) -> Resul
         lba += sectors(data.len()) as u32;
     }
     // Keeping the directory in one sector keeps the layout fixed; the seed has three small names.
-    ensure!(root.len() <= SECTOR, "too many files for a one-sector directory");
+    ensure!(root.len() <= SECTOR_SIZE, "too many files for a one-sector directory");
 
     let total = lba as usize;
-    let mut image = vec![0u8; total * SECTOR];
-    image[PVD_LBA * SECTOR..][..SECTOR].copy_from_slice(&primary_volume_descriptor(volume_id, total as u32, &date));
-    let terminator = &mut image[(PVD_LBA + 1) * SECTOR..][..7];
+    let mut image = vec![0u8; total * SECTOR_SIZE];
+    image[PVD_LBA * SECTOR_SIZE..][..SECTOR_SIZE].copy_from_slice(&primary_volume_descriptor(
+        volume_id,
+        total as u32,
+        &date,
+    ));
+    let terminator = &mut image[(PVD_LBA + 1) * SECTOR_SIZE..][..7];
     terminator.copy_from_slice(&[255, b'C', b'D', b'0', b'0', b'1', 1]);
-    image[L_PATH_LBA as usize * SECTOR..][..10].copy_from_slice(&path_table(u32::to_le_bytes, u16::to_le_bytes));
-    image[M_PATH_LBA as usize * SECTOR..][..10].copy_from_slice(&path_table(u32::to_be_bytes, u16::to_be_bytes));
-    image[ROOT_LBA as usize * SECTOR..][..root.len()].copy_from_slice(&root);
+    image[L_PATH_LBA as usize * SECTOR_SIZE..][..10].copy_from_slice(&path_table(u32::to_le_bytes, u16::to_le_bytes));
+    image[M_PATH_LBA as usize * SECTOR_SIZE..][..10].copy_from_slice(&path_table(u32::to_be_bytes, u16::to_be_bytes));
+    image[ROOT_LBA as usize * SECTOR_SIZE..][..root.len()].copy_from_slice(&root);
     let mut lba = FIRST_FILE_LBA as usize;
     for (_, _, data) in &entries {
-        image[lba * SECTOR..][..data.len()].copy_from_slice(data);
+        image[lba * SECTOR_SIZE..][..data.len()].copy_from_slice(data);
         lba += sectors(data.len());
     }
     Ok(image)
 }
 
 fn sectors(len: usize) -> usize {
-    len.div_ceil(SECTOR).max(1)
+    len.div_ceil(SECTOR_SIZE).max(1)
 }
 
 /// `user-data` → `USER-DATA.;1`: upper case, `-` kept (Linux maps it back without Rock Ridge), other
@@ -332,12 +337,12 @@ fn path_table(u32_bytes: fn(u32) -> [u8; 4], u16_bytes: fn(u16) -> [u8; 2]) -> [
     t
 }
 
-fn primary_volume_descriptor(volume_id: &str, total_sectors: u32, date: &RecordDate) -> [u8; SECTOR] {
-    let mut d = [0u8; SECTOR];
+fn primary_volume_descriptor(volume_id: &str, total_sectors: u32, date: &RecordDate) -> [u8; SECTOR_SIZE] {
+    let mut d = [0u8; SECTOR_SIZE];
     d[0] = 1;
     d[1..6].copy_from_slice(b"CD001");
     d[6] = 1;
-    let text = |d: &mut [u8; SECTOR], at: usize, len: usize, value: &str| {
+    let text = |d: &mut [u8; SECTOR_SIZE], at: usize, len: usize, value: &str| {
         d[at..at + len].fill(b' ');
         d[at..at + value.len()].copy_from_slice(value.as_bytes());
     };
@@ -346,11 +351,11 @@ fn primary_volume_descriptor(volume_id: &str, total_sectors: u32, date: &RecordD
     d[80..88].copy_from_slice(&both32(total_sectors));
     d[120..124].copy_from_slice(&both16(1)); // volume set size
     d[124..128].copy_from_slice(&both16(1)); // volume sequence number
-    d[128..132].copy_from_slice(&both16(SECTOR as u16));
+    d[128..132].copy_from_slice(&both16(SECTOR_SIZE as u16));
     d[132..140].copy_from_slice(&both32(10)); // path table size
     d[140..144].copy_from_slice(&L_PATH_LBA.to_le_bytes());
     d[148..152].copy_from_slice(&M_PATH_LBA.to_be_bytes());
-    let root = dir_record(&[0], ROOT_LBA, SECTOR as u32, true, date, &[]).expect("34-byte record");
+    let root = dir_record(&[0], ROOT_LBA, SECTOR_SIZE as u32, true, date, &[]).expect("34-byte record");
     d[156..190].copy_from_slice(&root);
     text(&mut d, 190, 128, ""); // volume set
     text(&mut d, 318, 128, ""); // publisher

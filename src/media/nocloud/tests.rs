@@ -192,7 +192,7 @@ fn nocloud_iso_reads_back_with_xorriso() {
     assert!(modes.starts_with("-r--r--r--"), "Rock Ridge PX not read: {modes}");
 
     let user_data = render_user_data(&config);
-    assert!(user_data.len() > 2 * SECTOR);
+    assert!(user_data.len() > 2 * SECTOR_SIZE);
     let expected = [
         ("user-data", user_data),
         ("meta-data", render_meta_data(&config)),
