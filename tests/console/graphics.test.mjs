@@ -34,6 +34,18 @@ async function closeChannel(b, ch) {
     assert.equal(m.control.problem, undefined, abbreviate(m));
 }
 
+/** Waits until `ls /tmp` on the guest's serial console (a channel of its own) lists `token`. */
+async function waitGuestFile(b, guest, token) {
+    const serial = b.open({ payload: "virt1", op: "console", uri: URI, vm: guest.uuid, kind: "serial", binary: "raw" });
+    await b.next(serial, m => m.command === "ready", 10000);
+    const out = new ChannelBytes(b, serial);
+    await waitFor(async () => {
+        b.send(serial, "ls /tmp\r");
+        return out.until(new RegExp(token), 1000).then(() => true, () => false);
+    }, 15000, { what: `/tmp/${token} in the guest` });
+    await closeChannel(b, serial);
+}
+
 /** The raw framebuffer as RGB, from rectangles in the server's pixel format. */
 function toRgb(rects, init) {
     const { width, height, pixelFormat: pf } = init;
@@ -126,14 +138,7 @@ describe("graphical console of tiny real guests", () => {
                 await fullFrame(con);
                 const token = `cvtok${randomInt(1e6, 1e9)}`;
                 typeLine(con.send, `touch /tmp/${token}`);
-                const serial = b.open({ payload: "virt1", op: "console", uri: URI, vm: guest.uuid, kind: "serial", binary: "raw" });
-                await b.next(serial, m => m.command === "ready", 10000);
-                const out = new ChannelBytes(b, serial);
-                await waitFor(async () => {
-                    b.send(serial, "ls /tmp\r");
-                    return out.until(new RegExp(token), 1000).then(() => true, () => false);
-                }, 15000, { what: `/tmp/${token} in the guest` });
-                await closeChannel(b, serial);
+                await waitGuestFile(b, guest, token);
                 await closeChannel(b, con.ch);
             });
 
@@ -145,15 +150,8 @@ describe("graphical console of tiny real guests", () => {
                 b.control({ command: "done", channel: con.ch });
                 const end = await b.next(con.ch, m => m.command === "close", 10000);
                 assert.equal(end.control.problem, undefined, abbreviate(end));
-                const serial = b.open({ payload: "virt1", op: "console", uri: URI, vm: guest.uuid, kind: "serial", binary: "raw" });
-                await b.next(serial, m => m.command === "ready", 10000);
-                const out = new ChannelBytes(b, serial);
                 // QEMU feeds VNC keys to the guest 10 ms apart (key-delay-ms): look until they are all in.
-                await waitFor(async () => {
-                    b.send(serial, "ls /tmp\r");
-                    return out.until(new RegExp(token), 1000).then(() => true, () => false);
-                }, 15000, { what: `/tmp/${token} in the guest` });
-                await closeChannel(b, serial);
+                await waitGuestFile(b, guest, token);
             });
 
             test("graphics_shared: two viewers at once both get frames", async () => {
