@@ -26,8 +26,16 @@ SRC
     target=(-t bookworm-backports)
 fi
 
-run_pkgs=(cockpit-ws cockpit-bridge cockpit-system
+# libvirt-daemon only recommends its drivers, and we install without recommends: name each driver the page uses
+# (storage pools and volumes, networks, node devices, secrets, interfaces, network filters) and the storage
+# backends libvirt itself recommends. tests/lib/preflight.sh checks that libvirtd really loaded them.
+run_pkgs=(cockpit-ws cockpit-bridge cockpit-system sudo
           libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-config-network libvirt-clients libvirt-dev
+          libvirt-daemon-driver-storage libvirt-daemon-driver-network libvirt-daemon-driver-nodedev
+          libvirt-daemon-driver-secret libvirt-daemon-driver-interface libvirt-daemon-driver-nwfilter
+          libvirt-daemon-driver-storage-disk libvirt-daemon-driver-storage-logical
+          libvirt-daemon-driver-storage-scsi libvirt-daemon-driver-storage-iscsi libvirt-daemon-driver-storage-mpath
+          libvirt-daemon-lock libvirt-daemon-plugin-lockd
           qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
           busybox-static cpio gzip
           ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
