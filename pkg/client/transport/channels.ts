@@ -48,8 +48,12 @@ class Transport extends Emitter<Events> {
         return typeof uri === "string" && LOCAL_SYSTEM.test(uri);
     }
 
+    /**
+     * The local system connection follows Administrative access; so do host-wide ops without a connection
+     * (osinfo: detecting an ISO that only root may read). Other connections are the user's own.
+     */
     routeFor(uri: unknown): Route {
-        return this.followsPrivilege(uri) ? this.#systemRoute : "user";
+        return uri === undefined || this.followsPrivilege(uri) ? this.#systemRoute : "user";
     }
 
     open(options: cockpit.ChannelOptions): cockpit.Channel {
