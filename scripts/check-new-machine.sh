@@ -40,10 +40,18 @@ done
 mount -t tmpfs tmpfs "$root/run"
 mounts+=("$root/run")
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# What a new machine here gets from its platform rather than from Debian: extra trusted CAs (a TLS-inspecting
+# egress proxy) and npm's settings. Carry them in, so the chroot differs from a new machine only by our own work.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    chroot "$root" update-ca-certificates >/dev/null
+fi
+[ -f /root/.npmrc ] && cp /root/.npmrc "$root/root/.npmrc"
 git clone -q "$here" "$root/root/cockpit-virt"
 
+bundle=/etc/ssl/certs/ca-certificates.crt
 inside() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    TERM=dumb LANG=C.UTF-8 /bin/bash -o pipefail -c "cd /root/cockpit-virt && $1"; }
+    TERM=dumb LANG=C.UTF-8 SSL_CERT_FILE=$bundle CARGO_HTTP_CAINFO=$bundle NODE_EXTRA_CA_CERTS=$bundle /bin/bash -o pipefail -c "cd /root/cockpit-virt && $1"; }
 
 if [ "${stages[0]}" = all ]; then
     inside "scripts/run-tests </dev/null"
