@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::model::{Console, DomainConfig, Graphics, NetInterface, VmDisk};
+use crate::model::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, VmDisk};
 
 pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
     let doc: DomainDoc = quick_xml::de::from_str(xml).context("parsing domain XML")?;
@@ -43,6 +43,7 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .into_iter()
             .map(|c| Console { kind: c.kind.unwrap_or_default(), target: c.target.and_then(|t| t.kind) })
             .collect(),
+        tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
     })
 }
 
@@ -156,6 +157,30 @@ struct DevicesDoc {
     graphics: Vec<GraphicsDoc>,
     #[serde(rename = "console", default)]
     consoles: Vec<ConsoleDoc>,
+    #[serde(rename = "tpm", default)]
+    tpms: Vec<TpmDoc>,
+}
+
+#[derive(Deserialize)]
+struct TpmDoc {
+    backend: Option<TpmBackendDoc>,
+}
+
+#[derive(Deserialize)]
+struct TpmBackendDoc {
+    #[serde(rename = "@type")]
+    kind: Option<String>,
+    #[serde(rename = "@persistent_state")]
+    persistent_state: Option<String>,
+}
+
+impl TpmDoc {
+    /// Only an emulated TPM (swtpm) has state on the host.
+    fn into_model(self) -> Option<TpmEmulator> {
+        let backend = self.backend?;
+        (backend.kind.as_deref() == Some("emulator"))
+            .then(|| TpmEmulator { persistent_state: backend.persistent_state.as_deref() == Some("yes") })
+    }
 }
 
 #[derive(Deserialize)]
