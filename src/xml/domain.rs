@@ -384,4 +384,21 @@ mod tests {
         assert_eq!(config.vcpus, 1);
         assert_eq!(config.firmware, "bios");
     }
+
+    #[test]
+    fn domain_xml_tpm_emulator_and_its_state() {
+        let tpm = |devices: &str| {
+            parse_domain(&format!("<domain><name>n</name><devices>{devices}</devices></domain>")).unwrap().tpm
+        };
+        assert_eq!(tpm(""), None);
+        assert_eq!(
+            tpm("<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"),
+            Some(TpmEmulator { persistent_state: false })
+        );
+        assert_eq!(
+            tpm("<tpm><backend type='emulator' persistent_state='yes'/></tpm>"),
+            Some(TpmEmulator { persistent_state: true })
+        );
+        assert_eq!(tpm("<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"), None);
+    }
 }
