@@ -101,24 +101,35 @@ for (const bridge of bridgeNames()) {
             await removePool();
         });
 
-        test("delete_volume: the plan lists the volume disk, and delete removes it from the pool", async () => {
+        test("delete_volume: the plan lists volume disks, and delete removes them through the pool", async () => {
             const vol = `cvtest-del-${bridge}.qcow2`;
+            const byPath = `cvtest-del-${bridge}-file.qcow2`;
             await virsh("vol-create-as", POOL, vol, "16M", "--format", "qcow2");
+            await virsh("vol-create-as", POOL, byPath, "16M", "--format", "qcow2");
             const volPath = (await virsh("vol-path", "--pool", POOL, vol)).trim();
-            const g = await defineGuest("vol", volumeDisk(vol, "vda"));
+            const filePath = (await virsh("vol-path", "--pool", POOL, byPath)).trim();
+            // vdb names a pool's volume by its path, as an imported disk does: it goes through the pool too.
+            const g = await defineGuest("vol", volumeDisk(vol, "vda") + fileDisk(filePath, "vdb"));
 
             const plan = await deletePlan(b, g.uuid);
-            assert.equal(plan.disks.length, 1, JSON.stringify(plan));
+            assert.equal(plan.disks.length, 2, JSON.stringify(plan));
             assert.deepEqual(plan.disks[0], {
                 target: "vda", device: "disk", type: "volume", source: volPath, pool: POOL, volume: vol,
                 readonly: false, removal: "volume", kept: null, usedBy: [],
             });
+            assert.deepEqual(plan.disks[1], {
+                target: "vdb", device: "disk", type: "file", source: filePath, pool: POOL, volume: byPath,
+                readonly: false, removal: "volume", kept: null, usedBy: [],
+            });
 
-            const r = await b.action(URI, g.uuid, "delete", { storage: [{ target: "vda", source: volPath }] });
+            const r = await b.action(URI, g.uuid, "delete", {
+                storage: [{ target: "vda", source: volPath }, { target: "vdb", source: filePath }],
+            });
             assert.equal(r.problem, undefined, r.trail);
-            assert.deepEqual(r.results[0], { ok: true, deleted: [volPath], storageErrors: [] });
+            assert.deepEqual(r.results[0], { ok: true, deleted: [volPath, filePath], storageErrors: [] });
             assert.equal(await domExists(g.name), false);
-            assert.ok(!(await volumes()).includes(vol), "the volume is gone from virsh vol-list");
+            const left = await volumes();
+            assert.ok(!left.includes(vol) && !left.includes(byPath), `gone from virsh vol-list: ${left}`);
             assert.equal(existsSync(volPath), false);
         });
 
