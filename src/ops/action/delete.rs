@@ -36,15 +36,15 @@ pub fn delete(conn: &Connect, domain: &Domain, choices: &[StorageChoice]) -> Res
     let mut deleted = Vec::new();
     let mut errors = Vec::new();
     if !doomed.is_empty() {
-        // Another VM may have been given this storage while ours was shutting down: ask again.
-        let users = StorageUsers::collect(conn, &uuid)?;
+        // Another VM may have been given this storage while ours was shutting down: ask again. The VM
+        // is gone by now, so a failure here leaves the storage in place rather than failing the action.
+        let users = StorageUsers::collect(conn, &uuid);
         for storage in &doomed {
             let path = storage.source.clone().unwrap_or_default();
-            let used_by = users.of(storage);
-            let result = if used_by.is_empty() {
-                delete_storage(conn, storage)
-            } else {
-                Err(format!("now used by {}; left in place", quoted_names(&used_by)))
+            let result = match users.as_ref().map(|users| users.of(storage)) {
+                Ok(used_by) if used_by.is_empty() => delete_storage(conn, storage),
+                Ok(used_by) => Err(format!("now used by {}; left in place", quoted_names(&used_by))),
+                Err(problem) => Err(format!("{}; left in place", problem.message)),
             };
             match result {
                 Ok(()) => deleted.push(path),

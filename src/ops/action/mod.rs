@@ -1,5 +1,6 @@
 //! op `action`: one lifecycle action on one VM, answered with one result message
 //! (`docs/api.md`). The libvirt call runs on a worker thread with the hub's shared connection.
+//! Also op `delete-plan`, which tells the delete dialog what action `delete` would do.
 
 mod add_vnc;
 mod delete;
