@@ -29,7 +29,7 @@ const cdrom = (file, dev) => `<disk type='file' device='cdrom'><driver name='qem
     `<source file='${xmlEscape(file)}'/><target dev='${dev}' bus='ide'/><readonly/></disk>`;
 
 /** Defines a tiny guest cvtest-del-<name>-… whose devices include `disksXml`; files go in its own directory. */
-async function defineGuest(name, disksXml, { running = false } = {}) {
+async function defineGuest(name, disksXml, { paused = false } = {}) {
     const guest = await guestDir();
     const full = `cvtest-del-${name}-${randomUUID().slice(0, 6)}`;
     const dir = path.join(GUESTS_DIR, full);
@@ -42,8 +42,9 @@ async function defineGuest(name, disksXml, { running = false } = {}) {
     const xmlPath = path.join(dir, "domain.xml");
     writeFileSync(xmlPath, xml);
     await virsh("define", xmlPath);
-    if (running)
-        await virsh("start", full);
+    // Started paused: QEMU runs (live definition, media changes) but the guest never gets to lock the CD tray.
+    if (paused)
+        await virsh("start", "--paused", full);
     return { name: full, uuid, dir };
 }
 
@@ -173,8 +174,8 @@ for (const bridge of bridgeNames()) {
             const dir = path.join(GUESTS_DIR, `cvtest-del-media-${bridge}`);
             const oldIso = mediaFile(dir, "old.iso");
             const newIso = mediaFile(dir, "new.iso");
-            const g = await defineGuest("live", cdrom(oldIso, "hdc"), { running: true });
-            await waitFor(async () => (await domState(g.name)) === "running", 30000, { what: `${g.name} running` });
+            const g = await defineGuest("live", cdrom(oldIso, "hdc"), { paused: true });
+            await waitFor(async () => (await domState(g.name)) === "paused", 30000, { what: `${g.name} paused` });
             const before = await deletePlan(b, g.uuid);
             assert.equal(before.disks.find(d => d.target === "hdc").source, oldIso);
 
@@ -187,13 +188,13 @@ for (const bridge of bridgeNames()) {
             assert.equal(refused.problem, "invalid-argument", refused.trail);
             assert.equal(refused.close.reason, "storage-changed");
             assert.ok(refused.close.message.includes(newIso), refused.close.message);
-            assert.equal(await domState(g.name), "running", "the VM was not forced off");
+            assert.equal(await domState(g.name), "paused", "the VM was not forced off");
             assert.ok(existsSync(oldIso) && existsSync(newIso));
 
             const after = await deletePlan(b, g.uuid);
             assert.equal(after.disks.find(d => d.target === "hdc").source, newIso, "the plan shows the live medium");
 
-            // Another VM sees both media as used by the running one: the new in its live, the old in its
+            // Another VM sees both media as used by the paused one: the new in its live, the old in its
             // persistent definition.
             const other = await defineGuest("both", cdrom(oldIso, "hdc") + cdrom(newIso, "hdd"));
             const plan = await deletePlan(b, other.uuid);
