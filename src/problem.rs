@@ -34,6 +34,28 @@ impl ProblemCode {
     }
 }
 
+/// What exactly went wrong, where the page must act on it (never on the English message):
+/// sent as `"reason"` beside `problem` (`docs/api.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A console was asked of a VM that is shut off.
+    NotRunning,
+    /// A disk ticked for deletion holds other storage than the page showed.
+    StorageChanged,
+    /// Storage ticked for deletion is used by another VM.
+    StorageInUse,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotRunning => "not-running",
+            Reason::StorageChanged => "storage-changed",
+            Reason::StorageInUse => "storage-in-use",
+        }
+    }
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct Problem {
@@ -41,11 +63,16 @@ pub struct Problem {
     pub message: String,
     /// libvirt's `virErrorNumber`, when libvirt is where it failed.
     pub libvirt_error: Option<i32>,
+    pub reason: Option<Reason>,
 }
 
 impl Problem {
     pub fn new(code: ProblemCode, message: impl Into<String>) -> Problem {
-        Problem { code, message: message.into(), libvirt_error: None }
+        Problem { code, message: message.into(), libvirt_error: None, reason: None }
+    }
+    pub fn with_reason(mut self, reason: Reason) -> Problem {
+        self.reason = Some(reason);
+        self
     }
     pub fn protocol(message: impl Into<String>) -> Problem {
         Problem::new(ProblemCode::ProtocolError, message)
@@ -64,6 +91,9 @@ impl Problem {
         fields.insert("message".into(), self.message.clone().into());
         if let Some(code) = self.libvirt_error {
             fields.insert("libvirt-error".into(), code.into());
+        }
+        if let Some(reason) = self.reason {
+            fields.insert("reason".into(), reason.as_str().into());
         }
         fields
     }
@@ -97,7 +127,7 @@ impl From<virt::error::Error> for Problem {
                 _ => ProblemCode::InternalError,
             }
         };
-        Problem { code, message: err.message().to_string(), libvirt_error: Some(raw as i32) }
+        Problem { code, message: err.message().to_string(), libvirt_error: Some(raw as i32), reason: None }
     }
 }
 
@@ -114,5 +144,8 @@ mod tests {
         assert_eq!(fields["message"], "no such VM: x");
         assert_eq!(fields["libvirt-error"], 42);
         assert!(!Problem::protocol("bad").close_fields().contains_key("libvirt-error"));
+        assert!(!Problem::protocol("bad").close_fields().contains_key("reason"));
+        let stopped = Problem::not_supported("The VM is not running").with_reason(Reason::NotRunning);
+        assert_eq!(stopped.close_fields()["reason"], "not-running");
     }
 }

@@ -33,7 +33,7 @@ export function consoleEnd(options: cockpit.CloseOptions): ConsoleEnd {
     const message = options.message ?? (options.problem ? cockpit.message(options.problem) : "");
     if (!options.problem)
         return { kind: "ended" };
-    if (options.problem === "not-supported" && message === "The VM is not running")
+    if (options.reason === "not-running")
         return { kind: "not-running" };
     if (options.problem === "internal-error" && options["libvirt-error"] === 9)
         return { kind: "busy", message };

@@ -8,6 +8,7 @@ import { Content } from "@patternfly/react-core/dist/esm/components/Content/inde
 import { Flex } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { useState } from "react";
 
+import { shellQuote } from "../shell-quote.ts";
 import type { Vm } from "../types.ts";
 
 import type { GraphicsDevice } from "./devices.ts";
@@ -73,11 +74,11 @@ export function DesktopViewer({ vm, display }: { vm: Vm; display: GraphicsDevice
                     <>
                         <Content component="p">{_("A viewer on your computer can reach it through SSH:")}</Content>
                         <ClipboardCopy isReadOnly hoverTip={_("Copy")} clickTip={_("Copied")} className="virt-viewer-ssh">
-                            {`virt-viewer --connect ${connectArg} ${JSON.stringify(vm.name)}`}
+                            {`virt-viewer --connect ${shellQuote(connectArg)} -- ${shellQuote(vm.name)}`}
                         </ClipboardCopy>
                         {address.reason === "loopback" && address.port &&
                             <ClipboardCopy isReadOnly hoverTip={_("Copy")} clickTip={_("Copied")}>
-                                {`ssh -L ${address.port}:127.0.0.1:${address.port} ${sshTarget}   # ${_("then open")} ${vncUrl("localhost", address.port)}`}
+                                {`ssh -L ${address.port}:127.0.0.1:${address.port} ${shellQuote(sshTarget)}   # ${_("then open")} ${vncUrl("localhost", address.port)}`}
                             </ClipboardCopy>}
                     </>}
             </>

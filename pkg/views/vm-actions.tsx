@@ -17,12 +17,17 @@ import type { Vm } from "../types.ts";
 
 const _ = cockpit.gettext;
 
-/** Asks where the action wants it (confirmation, delete dialog), then runs it. */
-async function requestAction(vm: Vm, def: ActionDef): Promise<void> {
+/**
+ * Asks where the action wants it (confirmation, delete dialog), then runs it. `onDelete` runs once a delete is
+ * confirmed (the VM page leaves for the list then, as the VM is about to vanish).
+ */
+async function requestAction(vm: Vm, def: ActionDef, onDelete?: () => void): Promise<void> {
     if (def.id === "delete") {
         const storage = await showDeleteVmDialog(vm);
-        if (storage !== null)
-            await performAction(vm, def, { storage });
+        if (storage === null)
+            return;
+        onDelete?.();
+        await performAction(vm, def, { storage: storage.map(c => ({ target: c.target, source: c.source })) });
         return;
     }
     if (await showConfirmActionDialog(vm, def))
@@ -34,9 +39,11 @@ interface Props {
     pending: VmAction | null;
     /** smaller controls for table rows */
     isCompact?: boolean;
+    /** a delete was confirmed */
+    onDelete?: () => void;
 }
 
-export function VmActions({ vm, pending, isCompact = false }: Props) {
+export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
     const [isOpen, setOpen] = useState(false);
     const busy = pending !== null;
     const primary = primaryAction(vm);
@@ -46,7 +53,7 @@ export function VmActions({ vm, pending, isCompact = false }: Props) {
 
     const select = (def: ActionDef) => {
         setOpen(false);
-        requestAction(vm, def).catch((ex: unknown) => console.error("virt: action failed unexpectedly", ex));
+        requestAction(vm, def, onDelete).catch((ex: unknown) => console.error("virt: action failed unexpectedly", ex));
     };
 
     return (

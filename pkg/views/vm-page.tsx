@@ -74,7 +74,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                             <FlexItem><VmStateLabel state={vm.state} /> <VmNotResponding vmKey={vmKey} /></FlexItem>
                             <FlexItem><ConnectionBadges connections={connections} /></FlexItem>
                             <FlexItem align={{ default: "alignRight" }}>
-                                <VmActions vm={vm} pending={pending} />
+                                <VmActions vm={vm} pending={pending} onDelete={() => cockpit.location.go([])} />
                             </FlexItem>
                         </Flex>
                     </StackItem>

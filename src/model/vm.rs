@@ -45,6 +45,15 @@ pub struct DomainConfig {
     pub interfaces: Vec<NetInterface>,
     pub graphics: Vec<Graphics>,
     pub consoles: Vec<Console>,
+    /// An emulated TPM, whose state lives on the host (the delete dialog says what becomes of it).
+    #[serde(skip)]
+    pub tpm: Option<TpmEmulator>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TpmEmulator {
+    /// `persistent_state='yes'`: libvirt keeps the state when the VM is undefined.
+    pub persistent_state: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -39,6 +39,7 @@ pub type OpenFn = fn(&Map<String, Value>, &Arc<Context>) -> Result<OpBody, Probl
 pub const OPS: &[(&str, OpenFn)] = &[
     ("watch", watch::open),
     ("action", action::open),
+    ("delete-plan", action::open_plan),
     ("history", history::open),
     ("console", console::open),
     ("create-options", create::open_options),

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::model::{Console, DomainConfig, Graphics, NetInterface, VmDisk};
+use crate::model::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, VmDisk};
 
 pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
     let doc: DomainDoc = quick_xml::de::from_str(xml).context("parsing domain XML")?;
@@ -43,6 +43,7 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .into_iter()
             .map(|c| Console { kind: c.kind.unwrap_or_default(), target: c.target.and_then(|t| t.kind) })
             .collect(),
+        tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
     })
 }
 
@@ -156,6 +157,30 @@ struct DevicesDoc {
     graphics: Vec<GraphicsDoc>,
     #[serde(rename = "console", default)]
     consoles: Vec<ConsoleDoc>,
+    #[serde(rename = "tpm", default)]
+    tpms: Vec<TpmDoc>,
+}
+
+#[derive(Deserialize)]
+struct TpmDoc {
+    backend: Option<TpmBackendDoc>,
+}
+
+#[derive(Deserialize)]
+struct TpmBackendDoc {
+    #[serde(rename = "@type")]
+    kind: Option<String>,
+    #[serde(rename = "@persistent_state")]
+    persistent_state: Option<String>,
+}
+
+impl TpmDoc {
+    /// Only an emulated TPM (swtpm) has state on the host.
+    fn into_model(self) -> Option<TpmEmulator> {
+        let backend = self.backend?;
+        (backend.kind.as_deref() == Some("emulator"))
+            .then(|| TpmEmulator { persistent_state: backend.persistent_state.as_deref() == Some("yes") })
+    }
 }
 
 #[derive(Deserialize)]
@@ -358,5 +383,22 @@ mod tests {
         assert_eq!(config.max_memory, 1024 * 1024);
         assert_eq!(config.vcpus, 1);
         assert_eq!(config.firmware, "bios");
+    }
+
+    #[test]
+    fn domain_xml_tpm_emulator_and_its_state() {
+        let tpm = |devices: &str| {
+            parse_domain(&format!("<domain><name>n</name><devices>{devices}</devices></domain>")).unwrap().tpm
+        };
+        assert_eq!(tpm(""), None);
+        assert_eq!(
+            tpm("<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"),
+            Some(TpmEmulator { persistent_state: false })
+        );
+        assert_eq!(
+            tpm("<tpm><backend type='emulator' persistent_state='yes'/></tpm>"),
+            Some(TpmEmulator { persistent_state: true })
+        );
+        assert_eq!(tpm("<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"), None);
     }
 }

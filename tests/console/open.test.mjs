@@ -65,6 +65,7 @@ for (const name of bridgeNames()) {
                     const close = await refused({ uri: URI, vm, kind });
                     assert.equal(close.problem, "not-supported", JSON.stringify(close));
                     assert.equal(close.message, "The VM is not running");
+                    assert.equal(close.reason, "not-running", "the page tells this case apart by its code");
                 }
             }
         });

@@ -1,8 +1,10 @@
 //! op `action`: one lifecycle action on one VM, answered with one result message
 //! (`docs/api.md`). The libvirt call runs on a worker thread with the hub's shared connection.
+//! Also op `delete-plan`, which tells the delete dialog what action `delete` would do.
 
 mod add_vnc;
 mod delete;
+mod storage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +19,7 @@ use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::Hub;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
+use delete::StorageChoice;
 
 /// How long an action waits for a hub that is still connecting before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -44,8 +47,8 @@ pub enum Action {
     Autostart { enable: bool },
     /// Add a VNC display on a local socket to the persistent definition (effective at the next start).
     AddVnc,
-    /// Force off, undefine with metadata, delete the storage of the listed disk targets.
-    Delete { storage: Vec<String> },
+    /// Force off, undefine with metadata, delete the storage of the listed disks (target and source).
+    Delete { storage: Vec<StorageChoice> },
 }
 
 #[derive(Deserialize)]
@@ -55,7 +58,7 @@ struct ActionOptions {
     action: String,
     enable: Option<bool>,
     #[serde(default)]
-    storage: Vec<String>,
+    storage: Vec<StorageChoice>,
 }
 
 impl Action {
@@ -105,6 +108,45 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String, action: Action) -> Op
     Ok(Map::new())
 }
 
+#[derive(Deserialize)]
+struct PlanOptions {
+    uri: String,
+    vm: String,
+}
+
+/// op `delete-plan`: what deleting a VM would do to each of its disks, and which other VMs use
+/// their storage; one message, then a clean close.
+pub fn open_plan(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: PlanOptions = parse_options(options)?;
+    if options.uri.is_empty() || options.vm.is_empty() {
+        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    }
+    let hub = ctx.hubs.get(&options.uri);
+    let vm = options.vm;
+    Ok(Box::new(move |mut io| {
+        Box::pin(async move {
+            io.ready();
+            let plan = hub.call(CONNECT_TIMEOUT, move |conn| delete_plan(conn, &lookup(conn, &vm)?)).await?;
+            io.send_json(&plan);
+            Ok(Map::new())
+        })
+    }))
+}
+
+fn delete_plan(conn: &Connect, domain: &Domain) -> Result<Value, Problem> {
+    let config = storage::shown_config(domain)?;
+    let users = storage::StorageUsers::collect(conn, &domain.uuid_string()?)?;
+    let disks: Vec<Value> = config
+        .disks
+        .iter()
+        .filter_map(|disk| storage::resolve(conn, disk))
+        .map(|storage| storage::plan_entry(&storage, &users.of(&storage)))
+        .collect();
+    // NVRAM and TPM state go as libvirt's undefine takes them (see delete.rs).
+    let tpm = config.tpm.map(|tpm| if tpm.persistent_state { "kept" } else { "removed" });
+    Ok(json!({"disks": disks, "nvram": config.nvram, "tpm": tpm}))
+}
+
 /// By UUID when it looks like one, otherwise by name.
 fn lookup(conn: &Connect, vm: &str) -> Result<Domain, Problem> {
     let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
@@ -152,6 +194,21 @@ mod tests {
             enable,
             storage: vec![],
         }
+    }
+
+    #[test]
+    fn action_delete_takes_target_and_source_only() {
+        let parse = |storage: Value| {
+            let open = json!({"uri": "test:///default", "vm": "t", "action": "delete", "storage": storage});
+            parse_options::<ActionOptions>(open.as_object().unwrap()).map(|o| o.storage)
+        };
+        assert_eq!(
+            parse(json!([{"target": "vda", "source": "/a.img"}])).unwrap(),
+            vec![StorageChoice { target: "vda".into(), source: "/a.img".into() }]
+        );
+        assert!(parse(json!(["vda"])).is_err(), "a bare target no longer says which storage the page showed");
+        assert!(parse(json!([{"target": "vda"}])).is_err());
+        assert!(parse(json!([{"target": "vda", "source": "/a", "force": true}])).is_err());
     }
 
     #[test]

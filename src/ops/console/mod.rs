@@ -22,7 +22,7 @@ use virt_sys as sys;
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::model::DomainConfig;
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::{Problem, ProblemCode, Reason};
 use crate::router::channel::ChannelIo;
 
 /// How long an open waits for a hub that is still connecting.
@@ -92,7 +92,7 @@ fn running_domain(conn: &Connect, vm: &str) -> Result<(Domain, DomainConfig), Pr
 }
 
 fn not_running() -> Problem {
-    Problem::not_supported("The VM is not running")
+    Problem::not_supported("The VM is not running").with_reason(Reason::NotRunning)
 }
 
 /// Turns a failed console open into a problem, re-checking whether the VM stopped meanwhile
