@@ -7,6 +7,7 @@ import { ExpandableSection } from "@patternfly/react-core/dist/esm/components/Ex
 import { useState } from "react";
 
 import { showAdminAccessDialog } from "../dialogs/admin-access.tsx";
+import { shellQuote } from "../shell-quote.ts";
 import { useAccessRemedy, usePrivilege } from "../store/access.ts";
 import type { ConnectionStatus } from "../types.ts";
 
@@ -50,7 +51,7 @@ export function SystemAccessHelp({ status }: { status: ConnectionStatus }) {
         body = (
             <Content component="p">
                 {_("Your user may not manage system virtual machines. An administrator can allow it by adding you to the \"libvirt\" group with")}{" "}
-                <code>{`adduser ${remedy?.user ?? "USER"} libvirt`}</code>
+                <code>{`adduser ${remedy ? shellQuote(remedy.user) : "USER"} libvirt`}</code>
                 {_(", after which you log in again.")}
             </Content>
         );
