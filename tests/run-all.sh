@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs the whole test suite, in order: unit (cargo test), protocol and libvirt (node --test, through real
+# Runs the whole test suite, in order: unit (cargo test), a preflight of libvirt's drivers (tests/lib/preflight.sh:
+# stops the run when one is missing), protocol and libvirt (node --test, through real
 # cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any),
 # console, create (tests/create, after building the install media).
 # Every stage runs even if an earlier one failed. Exits non-zero on any failure; the last line is
@@ -75,6 +76,15 @@ fi
 stage "setup: libvirtd, tiny guest, cockpit 287 bridge"
 tests/lib/libvirtd.sh status || started_libvirtd=yes
 tests/lib/libvirtd.sh start || fail_stage "tests/lib/libvirtd.sh start"
+# Every libvirt driver the page uses must be there, or most tests fail for a missing package: stop early and say
+# which one to install (the line tests/lib/preflight.sh printed).
+if ! tests/lib/preflight.sh; then
+    fail_stage "tests/lib/preflight.sh"
+    echo "run-all: stopped: install what tests/lib/preflight.sh names above, then run again" >&2
+    echo
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
 tests/lib/build-guest.sh >/dev/null || fail_stage "tests/lib/build-guest.sh"
 [ -x .cache/cockpit-287/usr/bin/cockpit-bridge ] || tests/lib/fetch-bridge-287.sh >/dev/null ||
     fail_stage "tests/lib/fetch-bridge-287.sh"
