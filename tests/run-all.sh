@@ -2,7 +2,7 @@
 # Runs the whole test suite, in order: unit (cargo test), a preflight of libvirt's drivers (tests/lib/preflight.sh:
 # stops the run when one is missing), protocol and libvirt (node --test, through real
 # cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any),
-# console, create (tests/create, after building the install media).
+# login (tests/login: real logins as cvtest-* users), console, create (tests/create, after building the install media).
 # Every stage runs even if an earlier one failed. Exits non-zero on any failure; the last line is
 # "N passed, N failed".
 #   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
@@ -94,6 +94,11 @@ node_stage libvirt tests/libvirt
 
 if compgen -G "tests/browser/*.test.mjs" >/dev/null || compgen -G "tests/browser/**/*.test.mjs" >/dev/null; then
     node_stage browser tests/browser
+fi
+
+# Issue 11: real logins through PAM as test users (tests/harness/login.mjs creates and removes them).
+if compgen -G "tests/login/*.test.mjs" >/dev/null; then
+    node_stage login tests/login
 fi
 
 if compgen -G "tests/console/*.test.mjs" >/dev/null; then
