@@ -105,10 +105,11 @@ function prepareLogin(dataDir, helperBin) {
  * Starts cockpit-ws. Options: `bridge` ("337", "287" or a path; default $CVIRT_BROWSER_BRIDGE or "337"),
  * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper), `user` (a user
  * name: run ws, and so the bridge and the helper, as that user, with a fresh home; the tests run as root),
- * `login` (true: real logins through PAM, see prepareLogin(); `env` then reaches ws only).
+ * `login` (true: real logins through PAM, see prepareLogin(); `env` then reaches ws only), `wrap` (an argv
+ * prefix that runs ws, e.g. machines.mjs besideMachinesPrefix()).
  */
 export async function startCockpitWs({
-    bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {}, user, login = false,
+    bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {}, user, login = false, wrap = [],
 } = {}) {
     ensurePageBuilt();
     const bridgePath = BRIDGES[bridge] ?? bridge;
@@ -135,7 +136,8 @@ export async function startCockpitWs({
     const port = await freePort();
     const wsArgs = [cockpitProgram("cockpit-ws"), "--no-tls", ...login ? [] : [`--local-session=${bridgePath}`],
         "--port", String(port), "--address", "127.0.0.1"];
-    const argv = login || (process.env.DBUS_SESSION_BUS_ADDRESS && !user) ? wsArgs : ["dbus-run-session", "--", ...wsArgs];
+    const argv = [...wrap,
+        ...login || (process.env.DBUS_SESSION_BUS_ADDRESS && !user) ? wsArgs : ["dbus-run-session", "--", ...wsArgs]];
     const baseEnv = { ...process.env };
     if (asUser)
         delete baseEnv.DBUS_SESSION_BUS_ADDRESS; // root's session bus is not theirs
