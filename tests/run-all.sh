@@ -73,7 +73,7 @@ if [ -z "${CVIRT_HELPER:-}" ]; then
     export CVIRT_HELPER=$PWD/target/debug/cockpit-virt-helper
 fi
 
-stage "setup: libvirtd, tiny guest, cockpit 287 bridge"
+stage "setup: libvirtd, tiny guest, cockpit 287 bridge, cockpit-machines"
 tests/lib/libvirtd.sh status || started_libvirtd=yes
 tests/lib/libvirtd.sh start || fail_stage "tests/lib/libvirtd.sh start"
 # Every libvirt driver the page uses must be there, or most tests fail for a missing package: stop early and say
@@ -88,6 +88,8 @@ fi
 tests/lib/build-guest.sh >/dev/null || fail_stage "tests/lib/build-guest.sh"
 [ -x .cache/cockpit-287/usr/bin/cockpit-bridge ] || tests/lib/fetch-bridge-287.sh >/dev/null ||
     fail_stage "tests/lib/fetch-bridge-287.sh"
+# Debian's cockpit-machines, unpacked (not installed), for the menu tests beside it.
+tests/lib/fetch-machines.sh >/dev/null || fail_stage "tests/lib/fetch-machines.sh"
 
 node_stage protocol tests/protocol
 node_stage libvirt tests/libvirt
