@@ -1,6 +1,6 @@
 #!/bin/bash
-# Asks the libvirt daemon behind URI (default qemu:///system) for every driver the page uses besides the
-# hypervisor's: storage pools, networks, node devices, secrets. Exits 0 when all answer; otherwise prints one
+# Asks the libvirt daemon behind URI (default qemu:///system) for every driver the page uses: QEMU's, storage
+# pools, networks, node devices, secrets. Exits 0 when all answer; otherwise prints one
 # line naming the Debian packages to install and exits 1 (2 when URI does not answer at all).
 #   preflight.sh [URI]
 # Debian's libvirt-daemon only recommends the driver packages, so `apt-get install --no-install-recommends`
@@ -18,6 +18,10 @@ checks=(
 )
 
 if ! out=$(timeout 20 virsh -q -c "$uri" uri 2>&1); then
+    if [[ $uri == qemu:* && $out == *"no connection driver available"* ]]; then
+        echo "preflight: libvirt at $uri has no qemu driver; install: apt-get install libvirt-daemon-driver-qemu" >&2
+        exit 1
+    fi
     echo "preflight: libvirt at $uri does not answer: ${out//$'\n'/ }" >&2
     exit 2
 fi

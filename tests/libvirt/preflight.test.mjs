@@ -108,3 +108,12 @@ test("preflight names the package of the one driver a libvirtd lacks", { skip: !
     assert.equal(lines.length, 1, failing.stderr);
     assert.match(lines[0], /has no storage driver; install: apt-get install libvirt-daemon-driver-storage$/);
 });
+
+test("preflight names the QEMU driver's package when the daemon has none", { skip: !DRIVERS && "no libvirt driver directory" }, async () => {
+    const noQemu = await privateLibvirtd(["network", "storage"]);
+    daemons.push(noQemu);
+    const { code, stderr } = await preflight(noQemu.uri, { uid: NOBODY, env: noQemu.env });
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr.trim(),
+        "preflight: libvirt at qemu:///session has no qemu driver; install: apt-get install libvirt-daemon-driver-qemu");
+});
