@@ -22,8 +22,11 @@ describe("real login", () => {
     });
 
     after(async () => {
-        await browser?.close();
-        await session?.stop();
+        try {
+            await browser?.close();
+        } finally {
+            await session?.stop(); // the users and their processes go even if Chromium would not close
+        }
     });
 
     test("a sudoer turns Administrative access on and off in the shell", async () => {
