@@ -15,8 +15,9 @@
 // - the package staged in ~/.local/share/cockpit/virt (their bridge looks there first), with a copy of the helper
 //   they may execute, and a probe package (~/.local/share/cockpit/cvtest-probe) whose frame has cockpit.js, for
 //   checks such as superuserSpawn();
-// - a D-Bus session bus. Without systemd nobody starts one, and Cockpit's bridge exits when the shell opens its
-//   second session-bus channel. The harness runs `dbus-daemon --session` as the user on a socket in their home
+// - a D-Bus session bus. Without systemd nobody starts one, and Cockpit's bridge (337) then exits when the shell
+//   opens its second session-bus channel (seen as a sudoer turning on Administrative access: sd_bus_attach_event
+//   fails with EINVAL, then "channel is already open", and the browser is back at the login page). The harness runs `dbus-daemon --session` as the user on a socket in their home
 //   and names it in their ~/.pam_environment, which Cockpit's PAM stack reads (/etc/pam.d/cockpit: pam_env
 //   user_readenv=1), so every login of that user finds it, as with a systemd user bus. Nothing outside the
 //   user's home changes; removing the user removes it all.
