@@ -202,19 +202,29 @@ export async function openVirtPage(page, session, { hashPath = "" } = {}) {
 }
 
 /**
- * Runs `argv` through cockpit.spawn() in the probe package's frame of the shell, with `options` (default
- * superuser "require"); resolves with its output, or rejects with cockpit's error (`problem`, `message`).
+ * Runs `argv` through cockpit.spawn() with `options` (default superuser "require") in the probe package's frame,
+ * in a shell tab of its own in `page`'s browser context (the same login session, so the same superuser state;
+ * `page` stays where it is). Resolves with the output, or rejects with an Error whose `problem` is cockpit's
+ * problem code ("access-denied", …).
  */
 export async function superuserSpawn(page, session, argv, options = { superuser: "require" }) {
-    await page.goto(`${session.ws.base}/${PROBE}`);
-    const iframe = page.locator(`iframe[name="${frameName(PROBE)}"]`);
-    await iframe.waitFor({ state: "attached", timeout: SHELL_TIMEOUT });
-    const frame = await (await iframe.elementHandle()).contentFrame();
-    await frame.waitForFunction(() => typeof window.cockpit?.spawn === "function");
-    return frame.evaluate(({ argv, options }) => new Promise((resolve, reject) => {
-        window.cockpit.spawn(argv, { err: "message", ...options })
-            .then(resolve, err => reject(new Error(`${err.problem ?? ""}: ${err.message}`)));
-    }), { argv, options });
+    const tab = await page.context().newPage();
+    try {
+        await tab.goto(`${session.ws.base}/${PROBE}`);
+        const iframe = tab.locator(`iframe[name="${frameName(PROBE)}"]`);
+        await iframe.waitFor({ state: "attached", timeout: SHELL_TIMEOUT });
+        const frame = await (await iframe.elementHandle()).contentFrame();
+        await frame.waitForFunction(() => typeof window.cockpit?.spawn === "function");
+        const result = await frame.evaluate(({ argv, options }) => new Promise(resolve => {
+            window.cockpit.spawn(argv, { err: "message", ...options })
+                .then(output => resolve({ output }), err => resolve({ problem: err.problem ?? null, message: err.message }));
+        }), { argv, options });
+        if ("output" in result)
+            return result.output;
+        throw Object.assign(new Error(`${result.problem}: ${result.message}`), { problem: result.problem });
+    } finally {
+        await tab.close();
+    }
 }
 
 /** The environments of the user's cockpit-bridge processes (one per login), as objects read from /proc. */

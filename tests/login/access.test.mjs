@@ -39,15 +39,17 @@ describe("real login", () => {
                 assert.equal(env.DBUS_SESSION_BUS_ADDRESS, admin.bus.address);
             // A fresh browser starts limited (the shell remembers the choice per browser, not per user).
             assert.equal(await adminAccessOn(page), false);
-            await assert.rejects(superuserSpawn(page, session, ["id", "-u"]));
+            await assert.rejects(superuserSpawn(page, session, ["id", "-u"]), { problem: "access-denied" });
 
             await setAdminAccess(page, true, admin);
             assert.equal(await adminAccessOn(page), true);
             assert.equal(await superuserSpawn(page, session, ["id", "-u"]), "0\n");
+            // The spawn ran in a tab of its own: this one is still where it was.
+            assert.equal(new URL(page.url()).pathname, "/system");
 
             await setAdminAccess(page, false, admin);
             assert.equal(await adminAccessOn(page), false);
-            await assert.rejects(superuserSpawn(page, session, ["id", "-u"]));
+            await assert.rejects(superuserSpawn(page, session, ["id", "-u"]), { problem: "access-denied" });
             // Without superuser the same spawn runs as the user.
             assert.equal(await superuserSpawn(page, session, ["id", "-u"], {}), `${admin.uid}\n`);
         });
