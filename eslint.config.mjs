@@ -1,4 +1,4 @@
-// ESLint for the page (TypeScript + React hooks) and the browser test harness (plain Node ESM).
+// ESLint for the whole tree: the page (TypeScript + React hooks), and the tests and benchmarks (plain Node ESM).
 import js from "@eslint/js";
 import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
@@ -31,12 +31,12 @@ export default tseslint.config(
         rules: { "@typescript-eslint/no-unused-vars": "off" },
     },
     {
-        files: ["pkg/build.mjs", "eslint.config.mjs", "tests/**/*.mjs"],
+        files: ["pkg/build.mjs", "eslint.config.mjs"],
         languageOptions: { globals: { ...globals.node } },
     },
     {
-        // Functions passed to page.evaluate()/waitForFunction() run in the browser.
-        files: ["tests/**/*.mjs"],
-        languageOptions: { globals: { ...globals.node, document: "readonly", window: "readonly", localStorage: "readonly", StorageEvent: "readonly" } },
+        // Node scripts whose functions passed to page.evaluate()/waitForFunction() run in the browser.
+        files: ["tests/**/*.mjs", "bench/**/*.mjs"],
+        languageOptions: { globals: { ...globals.node, ...globals.browser } },
     },
 );

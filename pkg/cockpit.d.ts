@@ -47,6 +47,23 @@ declare namespace cockpit {
 
     type FormatArg = string | number | boolean | null | undefined;
 
+    /** A D-Bus proxy: properties as fields, methods as functions returning promises, signals as events. */
+    interface DBusProxy {
+        readonly valid: boolean;
+        wait(): Promise<void>;
+        addEventListener(type: string, listener: (ev: Event, ...args: never[]) => void): void;
+        removeEventListener(type: string, listener: (ev: Event, ...args: never[]) => void): void;
+        [member: string]: unknown;
+    }
+
+    interface DBusClient {
+        proxy(iface: string, path: string): DBusProxy;
+        close(): void;
+    }
+
+    /** Only the shell's internal bus is used here (cockpit.Superuser). */
+    function dbus(name: null, options: { bus: "internal" }): DBusClient;
+
     function channel(options: ChannelOptions): Channel;
     function gettext(message: string): string;
     function ngettext(singular: string, plural: string, n: number): string;

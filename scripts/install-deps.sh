@@ -71,8 +71,16 @@ fi
 
 if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
 if ! command -v cargo >/dev/null; then
+    # The helper needs Rust ≥ 1.85 (edition 2024): Debian 12 has it as the "-web" toolchain (kept current by its
+    # security updates), Debian 13 as its default one. Both with clippy and rustfmt for `make lint`.
     echo "install-deps: installing Rust from Debian" >&2
-    apt-get install -y -q "${target[@]}" cargo rustc </dev/null
+    if [ "${VERSION_CODENAME:-}" = bookworm ]; then
+        rust_pkgs=(cargo-web rustc-web rust-web-clippy rustfmt-web)
+        apt-cache show rustfmt-web >/dev/null 2>&1 || rust_pkgs=(cargo-web rustc-web rust-web-clippy)
+    else
+        rust_pkgs=(cargo rustc rust-clippy rustfmt)
+    fi
+    apt-get install -y -q --no-install-recommends "${rust_pkgs[@]}" </dev/null
 fi
 
 if [ "$what" = test ]; then

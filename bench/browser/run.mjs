@@ -160,7 +160,7 @@ async function measureMachines(n) {
         const { t, rows } = await end.jsonValue();
         const dcl = await page.evaluate(() => performance.timing.domContentLoadedEventEnd);
         return { ms: t - t0, rows, domContentLoadedMs: dcl - t0 };
-    } catch (e) {
+    } catch {
         const rows = await page.evaluate(() => ({
             ours: document.querySelectorAll('tbody tr[data-row-id^="vm-cvbrow-"]').length,
             all: document.querySelectorAll('tbody tr[data-row-id^="vm-"]').length,

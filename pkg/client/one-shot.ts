@@ -1,6 +1,8 @@
 // A one-shot channel: open, take the JSON messages sent on it, settle on close. `virt1` (docs/api.md) unless the
 // options name another payload (the create dialog's path completion uses Cockpit's `fslist1`).
 
+import { openChannel } from "./transport/channels.ts";
+
 /** How a one-shot op fails: the channel's close problem, its message and, for `create`, errors per field. */
 export class OpError extends Error {
     readonly problem: string;
@@ -47,7 +49,7 @@ export interface OneShot {
  */
 export function openOneShot(options: Record<string, cockpit.JsonValue>,
                             onMessage?: (message: Record<string, unknown>) => void): OneShot {
-    const channel = cockpit.channel({ payload: "virt1", ...options });
+    const channel = openChannel({ payload: "virt1", ...options });
     let closedByUs = false;
     let closed = false;
     const closedWaiters: (() => void)[] = [];

@@ -13,6 +13,7 @@ import type { ConnectionState, HostUsage, Vm, VmUsage } from "../types.ts";
 
 import { Emitter } from "./emitter.ts";
 import { sameJson } from "./same-json.ts";
+import { openChannel } from "./transport/channels.ts";
 
 export interface WatchChange {
     /** VMs added or changed, whole */
@@ -99,7 +100,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         if (this.#channel)
             return;
         this.#clearRetry();
-        const channel = cockpit.channel({ payload: "virt1", op: "watch", uri: this.uri, usage: true });
+        const channel = openChannel({ payload: "virt1", op: "watch", uri: this.uri, usage: true });
         this.#channel = channel;
         channel.addEventListener("message", (_ev, data) => {
             if (this.#channel === channel)
@@ -118,6 +119,24 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         this.#channel = null;
         this.#snapshot = null;
         channel?.close();
+    }
+
+    /**
+     * Starts over on another transport (Administrative access turned on or off): what the old one showed is
+     * dropped at once, so no row outlives the access that showed it.
+     */
+    restart(): void {
+        const wasRunning = this.running;
+        this.stop();
+        const removed = [...this.#table.keys()];
+        this.#table = new Map();
+        this.#failures = 0;
+        this.#retryDelay = RETRY_FIRST_MS;
+        if (removed.length > 0)
+            this.emit("change", { upserts: [], removed });
+        this.#setStatus({ state: "loading", message: null, problem: null, synced: false });
+        if (wasRunning)
+            this.start();
     }
 
     #clearRetry(): void {

@@ -1,6 +1,8 @@
 // The `virt1` `console` channel (docs/api.md): a binary cockpit.channel to a VM's VNC display or serial console,
 // and how its end is read (clean end, stopped VM, busy, unsupported, failure).
 
+import { openChannel } from "../client/transport/channels.ts";
+
 export type ConsoleKind = "graphics" | "serial";
 
 export interface ConsoleTarget {
@@ -10,7 +12,7 @@ export interface ConsoleTarget {
 }
 
 export function openConsoleChannel(target: ConsoleTarget, kind: ConsoleKind, force = false): cockpit.Channel {
-    return cockpit.channel({
+    return openChannel({
         payload: "virt1", op: "console", uri: target.uri, vm: target.id, kind, binary: true,
         ...(force ? { force: true } : {}),
     });

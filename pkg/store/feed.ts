@@ -1,7 +1,9 @@
 // Feeds the VM store and the usage store from one VirtWatchClient per connection, and pauses them while the page
 // is hidden (cockpit.hidden: another page of the shell is shown, or the browser tab is in the background); the
-// helper polls usage only while some channel asks for it.
+// helper polls usage only while some channel asks for it. When Administrative access is turned on or off, the
+// system connection's watch starts over on the other transport (client/transport/channels.ts).
 
+import { transport } from "../client/transport/channels.ts";
 import { VirtWatchClient } from "../client/watch-client.ts";
 
 import { usageStore } from "./usage-store.ts";
@@ -30,10 +32,25 @@ export function watchConnections(store: VmStore, uris: readonly string[]): () =>
                 client.start();
         }
     };
-    cockpit.addEventListener("visibilitychange", follow);
-    follow();
+    let stopped = false;
+    let stopFollowingRoute: () => void = () => undefined;
+    // The first channels wait for the user and the shell's privilege state, so they open on the right transport.
+    void transport.ready().finally(() => {
+        if (stopped)
+            return;
+        stopFollowingRoute = transport.on("route", () => {
+            for (const client of clients) {
+                if (transport.followsPrivilege(client.uri))
+                    client.restart();
+            }
+        });
+        cockpit.addEventListener("visibilitychange", follow);
+        follow();
+    });
 
     return () => {
+        stopped = true;
+        stopFollowingRoute();
         cockpit.removeEventListener("visibilitychange", follow);
         for (const client of clients)
             client.stop();

@@ -14,6 +14,7 @@ import { SESSION_URI, SYSTEM_URI, connectionLabel } from "../connections.ts";
 import type { ConnectionStatus } from "../types.ts";
 
 import { CreateButtons } from "./create-buttons.tsx";
+import { SystemAccessHelp } from "./system-access.tsx";
 
 const _ = cockpit.gettext;
 
@@ -22,6 +23,11 @@ const LOCAL_SYSTEM = /^qemu(\+unix)?:\/\/\/system(\?|$)/;
 
 export function isFailing(status: ConnectionStatus): boolean {
     return status.state === "unreachable" || status.state === "access-denied" || status.state === "failed";
+}
+
+/** libvirt's refusal text is shown behind "Show details" there (SystemAccessHelp). */
+function isSystemAccessDenied(status: ConnectionStatus): boolean {
+    return status.state === "access-denied" && status.uri === SYSTEM_URI;
 }
 
 function failureTitle(status: ConnectionStatus, several: boolean): string {
@@ -43,9 +49,7 @@ function FailureHints({ status, others }: { status: ConnectionStatus; others: re
         return (
             <>
                 {status.uri === SYSTEM_URI
-                    ? <Content component="p">
-                        {_("To manage system VMs, add your user to the \"libvirt\" group and log in again, or log in as root or an administrator.")}
-                    </Content>
+                    ? <SystemAccessHelp status={status} />
                     : <Content component="p">{_("This user may not use this libvirt connection.")}</Content>}
                 {others.length > 0 &&
                     <Content component="p">
@@ -92,7 +96,8 @@ function ConnectionFailure({ status, several, others }: FailureProps) {
         <Alert isInline variant={status.state === "access-denied" ? "warning" : "danger"}
                title={failureTitle(status, several)} className="virt-connection-alert"
                data-connection={status.uri} data-connection-state={status.state}>
-            {status.message && <Content component="p" className="virt-libvirt-message">{status.message}</Content>}
+            {status.message && !isSystemAccessDenied(status) &&
+                <Content component="p" className="virt-libvirt-message">{status.message}</Content>}
             <FailureHints status={status} others={others} />
         </Alert>
     );

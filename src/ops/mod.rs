@@ -6,6 +6,7 @@ pub mod action;
 pub mod console;
 pub mod create;
 pub mod history;
+pub mod info;
 pub mod osinfo;
 pub mod watch;
 
@@ -43,6 +44,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create-options", create::open_options),
     ("create", create::open),
     ("osinfo", osinfo::open),
+    ("info", info::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

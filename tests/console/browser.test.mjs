@@ -12,38 +12,13 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, openVirtPage, snapOnFailure } from "../harness/browser.mjs";
+import { consoleOf, showTab, waitSerialText } from "../harness/console-ui.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 import { READY, URI, serialCount, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
 import { defineConsoleGuest, removeConsoleGuest } from "./guests.mjs";
 import { decodePng } from "./png.mjs";
 
 const BOOT_MS = 90000;
-
-/** The console of `kind` in `page` once its status is `status`. */
-function consoleOf(page, kind, status) {
-    return page.locator(`.virt-console[data-console-kind="${kind}"]${status ? `[data-console-status="${status}"]` : ""}`);
-}
-
-async function showTab(page, kind) {
-    await page.getByRole("tab", { name: kind === "graphics" ? "Graphics" : "Serial" }).click();
-}
-
-/** Everything the serial terminal shows (its Copy button, read back from the clipboard). */
-async function serialText(page, scope = page) {
-    await scope.getByRole("button", { name: /^(Copy|Copied)$/ }).click();
-    return page.evaluate(() => navigator.clipboard.readText());
-}
-
-/** Waits until the serial terminal shows text matching `re`. */
-async function waitSerialText(page, re, timeoutMs = 15000, scope = page) {
-    let last = "";
-    try {
-        await waitFor(async () => re.test(last = await serialText(page, scope)), timeoutMs, { interval: 300 });
-    } catch (e) {
-        e.message += `\nterminal:\n${last.slice(-800)}`;
-        throw e;
-    }
-}
 
 /** Pixels of the noVNC canvas as RGB, at the framebuffer's own size. */
 async function canvasRgb(page) {

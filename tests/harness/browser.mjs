@@ -57,18 +57,24 @@ export function collectErrors(page) {
 
 /**
  * Opens a new page on `url` (default: the virt page of `ws`) with the given connections and theme
- * ("light", "dark" or "auto"). Page errors and console errors are collected in page.virtErrors.
+ * ("light", "dark" or "auto"); `transport: "stream"` sends every virt1 channel through the page's own frame router
+ * over a `stream` channel (pkg/client/transport/), as Administrative access does. Page errors and console errors
+ * are collected in page.virtErrors.
  */
-export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "" } = {}) {
+export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "", transport } = {}) {
     const page = await browser.context.newPage();
     collectErrors(page);
-    await page.addInitScript(({ connections, theme }) => {
+    await page.addInitScript(({ connections, theme, transport }) => {
         if (connections)
             localStorage.setItem("virt:connections", JSON.stringify(connections));
         else
             localStorage.removeItem("virt:connections");
+        if (transport)
+            localStorage.setItem("virt:transport", transport);
+        else
+            localStorage.removeItem("virt:transport");
         localStorage.setItem("shell:style", theme);
-    }, { connections: connections ?? null, theme });
+    }, { connections: connections ?? null, theme, transport: transport ?? null });
     await page.goto((url ?? ws.pageUrl) + (hashPath ? "#" + hashPath : ""));
     return page;
 }

@@ -1,0 +1,118 @@
+// The one channel factory every page client uses. A `virt1` channel for the local system connection goes to the
+// helper run as root (PeerStream) while the shell's Administrative access is on and the user is not root;
+// everything else goes to the user's own helper through cockpit-bridge. Clients cannot tell the two apart; when
+// the route of a connection changes, "route" tells the store to reopen that connection's watch.
+
+import { Emitter } from "../emitter.ts";
+
+import { PeerStream } from "./peer-stream.ts";
+import { privilege } from "./privilege.ts";
+
+export type Route = "user" | "admin";
+
+/**
+ * Tests set localStorage["virt:transport"] = "stream" to send every `virt1` channel through a PeerStream spawned as
+ * the session user (no superuser): the frame router is then exercised by the whole page, on any bridge, as root.
+ */
+const TRANSPORT_KEY = "virt:transport";
+
+/** qemu:///system, also spelled with an explicit unix transport or socket */
+const LOCAL_SYSTEM = /^qemu(\+unix)?:\/\/\/system(\?|$)/;
+
+interface Events extends Record<string, unknown> {
+    /** the route of the local system connection changed */
+    route: Route;
+}
+
+class Transport extends Emitter<Events> {
+    #user: cockpit.UserInfo | null = null;
+    #peer: PeerStream | null = null;
+    #executable: Promise<string> | null = null;
+    #systemRoute: Route = "user";
+    #ready: Promise<void> | null = null;
+    readonly #forceStream = window.localStorage.getItem(TRANSPORT_KEY) === "stream";
+
+    /** Resolves once the user and the shell's privilege state are known, so the first channels go the right way. */
+    ready(): Promise<void> {
+        this.#ready ??= (async () => {
+            const [user] = await Promise.all([cockpit.user().catch(() => null), privilege.settled()]);
+            this.#user = user;
+            this.#systemRoute = this.#computeRoute();
+            privilege.on("changed", () => this.#followPrivilege());
+        })();
+        return this.#ready;
+    }
+
+    /** Whether `uri`'s channels change transport with Administrative access (the local system connection). */
+    followsPrivilege(uri: unknown): boolean {
+        return typeof uri === "string" && LOCAL_SYSTEM.test(uri);
+    }
+
+    /**
+     * The local system connection follows Administrative access; so do host-wide ops without a connection
+     * (osinfo: detecting an ISO that only root may read). Other connections are the user's own.
+     */
+    routeFor(uri: unknown): Route {
+        return uri === undefined || this.followsPrivilege(uri) ? this.#systemRoute : "user";
+    }
+
+    open(options: cockpit.ChannelOptions): cockpit.Channel {
+        if (options.payload !== "virt1") {
+            // Cockpit's own payloads (fslist1 for path completion) see what root sees while access is on.
+            return cockpit.channel(this.#systemRoute === "admin" ? { ...options, superuser: "try" } : options);
+        }
+        if (this.#forceStream || this.routeFor(options.uri) === "admin")
+            return this.#adminPeer().open(options);
+        return cockpit.channel(options);
+    }
+
+    /** The logged-in user, once ready() resolved (null if cockpit could not tell). */
+    get user(): cockpit.UserInfo | null {
+        return this.#user;
+    }
+
+    #computeRoute(): Route {
+        const uid = this.#user?.id;
+        return privilege.state.admin === true && uid !== undefined && uid !== 0 ? "admin" : "user";
+    }
+
+    #followPrivilege(): void {
+        const route = this.#computeRoute();
+        if (route === this.#systemRoute)
+            return;
+        this.#systemRoute = route;
+        if (route === "user") {
+            this.#peer?.close();
+            this.#peer = null;
+        }
+        this.emit("route", route);
+    }
+
+    #adminPeer(): PeerStream {
+        if (!this.#peer || this.#peer.ended)
+            this.#peer = new PeerStream(this.#helperExecutable(), { superuser: !this.#forceStream });
+        return this.#peer;
+    }
+
+    /** The running helper's own path (op `info`), asked once; asked again after a failure. */
+    #helperExecutable(): Promise<string> {
+        this.#executable ??= new Promise<string>((resolve, reject) => {
+            const channel = cockpit.channel({ payload: "virt1", op: "info" });
+            channel.addEventListener("close", (_ev, options) => {
+                if (!options.problem && typeof options.executable === "string" && options.executable.startsWith("/")) {
+                    resolve(options.executable);
+                } else {
+                    this.#executable = null;
+                    reject(new Error(options.message ?? cockpit.message(options.problem ?? "internal-error")));
+                }
+            });
+        });
+        return this.#executable;
+    }
+}
+
+export const transport = new Transport();
+
+export function openChannel(options: cockpit.ChannelOptions): cockpit.Channel {
+    return transport.open(options);
+}
