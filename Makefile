@@ -13,6 +13,9 @@ LIBEXECDIR ?= $(shell for d in /usr/local/libexec /usr/libexec /usr/local/lib/co
 METAINFODIR = $(DATADIR)/metainfo
 METAINFO = org.cockpit_project.virt.metainfo.xml
 PKGDIR = $(DATADIR)/cockpit/virt
+# The same package where cockpit-machines is installed too: its manifest names a label of its own, its files link
+# to PKGDIR's (docs/packaging.md, "Beside cockpit-machines").
+BESIDE_DIR = $(DATADIR)/cockpit/virt-beside-machines
 HELPER = target/release/cockpit-virt-helper
 # Where `make run` stages the package for cockpit-ws --local-session.
 RUN_DATA = .cache/run/data
@@ -59,11 +62,14 @@ install: helper $(INSTALL_PAGE)
 	cp -r dist/. $(DESTDIR)$(PKGDIR)/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PKGDIR)
 	install -m 644 manifest.json $(DESTDIR)$(PKGDIR)/manifest.json
+	rm -rf $(DESTDIR)$(BESIDE_DIR) && install -d $(DESTDIR)$(BESIDE_DIR)
+	for f in $$(cd $(DESTDIR)$(PKGDIR) && ls | grep -vx manifest.json); do ln -s ../virt/$$f $(DESTDIR)$(BESIDE_DIR)/$$f; done
+	install -m 644 manifest-beside-machines.json $(DESTDIR)$(BESIDE_DIR)/manifest.json
 	install -m 755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/cockpit-virt-helper
 	install -m 644 $(METAINFO) $(DESTDIR)$(METAINFODIR)/$(METAINFO)
 
 uninstall:
-	rm -rf $(DESTDIR)$(PKGDIR)
+	rm -rf $(DESTDIR)$(PKGDIR) $(DESTDIR)$(BESIDE_DIR)
 	rm -f $(DESTDIR)$(LIBEXECDIR)/cockpit-virt-helper $(DESTDIR)$(METAINFODIR)/$(METAINFO)
 
 # Release tarball and distribution packages (docs/packaging.md). Everything lands in OUTDIR; package builds unpack

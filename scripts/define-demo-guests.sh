@@ -49,8 +49,7 @@ for n in 1 2 3; do
     <initrd>$guest_dir/initrd.img</initrd>
     <cmdline>console=tty0 console=ttyS0,115200 panic=-1 quiet</cmdline>
   </os>
-  <features><acpi/><apic/></features>
-  $tcg
+  <features><acpi/><apic/>$tcg</features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>

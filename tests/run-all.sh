@@ -1,7 +1,8 @@
 #!/bin/bash
-# Runs the whole test suite, in order: unit (cargo test), protocol and libvirt (node --test, through real
+# Runs the whole test suite, in order: unit (cargo test), a preflight of libvirt's drivers (tests/lib/preflight.sh:
+# stops the run when one is missing), protocol and libvirt (node --test, through real
 # cockpit-bridges and a libvirtd that tests/lib/libvirtd.sh starts and stops), browser (tests/browser, if any),
-# console, create (tests/create, after building the install media).
+# login (tests/login: real logins as cvtest-* users), console, create (tests/create, after building the install media).
 # Every stage runs even if an earlier one failed. Exits non-zero on any failure; the last line is
 # "N passed, N failed".
 #   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
@@ -72,18 +73,34 @@ if [ -z "${CVIRT_HELPER:-}" ]; then
     export CVIRT_HELPER=$PWD/target/debug/cockpit-virt-helper
 fi
 
-stage "setup: libvirtd, tiny guest, cockpit 287 bridge"
+stage "setup: libvirtd, tiny guest, cockpit 287 bridge, cockpit-machines"
 tests/lib/libvirtd.sh status || started_libvirtd=yes
 tests/lib/libvirtd.sh start || fail_stage "tests/lib/libvirtd.sh start"
+# Every libvirt driver the page uses must be there, or most tests fail for a missing package: stop early and say
+# which one to install (the line tests/lib/preflight.sh printed).
+if ! tests/lib/preflight.sh; then
+    fail_stage "tests/lib/preflight.sh"
+    echo "run-all: stopped: install what tests/lib/preflight.sh names above, then run again" >&2
+    echo
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
 tests/lib/build-guest.sh >/dev/null || fail_stage "tests/lib/build-guest.sh"
 [ -x .cache/cockpit-287/usr/bin/cockpit-bridge ] || tests/lib/fetch-bridge-287.sh >/dev/null ||
     fail_stage "tests/lib/fetch-bridge-287.sh"
+# Debian's cockpit-machines, unpacked (not installed), for the menu tests beside it.
+tests/lib/fetch-machines.sh >/dev/null || fail_stage "tests/lib/fetch-machines.sh"
 
 node_stage protocol tests/protocol
 node_stage libvirt tests/libvirt
 
 if compgen -G "tests/browser/*.test.mjs" >/dev/null || compgen -G "tests/browser/**/*.test.mjs" >/dev/null; then
     node_stage browser tests/browser
+fi
+
+# Issue 11: real logins through PAM as test users (tests/harness/login.mjs creates and removes them).
+if compgen -G "tests/login/*.test.mjs" >/dev/null; then
+    node_stage login tests/login
 fi
 
 if compgen -G "tests/console/*.test.mjs" >/dev/null; then

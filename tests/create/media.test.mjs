@@ -11,7 +11,7 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { URI, ensureLibvirtd, virsh, waitForSerial } from "../harness/libvirt.mjs";
+import { TCG_FEATURE, URI, ensureLibvirtd, virsh, waitForSerial } from "../harness/libvirt.mjs";
 import {
     CLOUD_MARKER, MEDIA_MARKER, PXE_NETWORK, buildMedia, definePxeNetwork, removePxeNetwork, startHttpServer,
     testDir, waitForConsoleMarker,
@@ -28,8 +28,7 @@ function domainXml(name, serialLog, devices) {
   <memory unit='MiB'>256</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <features><acpi/><apic/></features>
-  <tcg><tb-cache unit='MiB'>32</tb-cache></tcg>
+  <features><acpi/><apic/>${TCG_FEATURE}</features>
   <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
   <devices>
     ${devices}

@@ -51,14 +51,21 @@ export function helperPath() {
     return found[0];
 }
 
-/** Stages <dir>/cockpit/virt/manifest.json: the real manifest with its spawn pointing at `helper`. */
+/**
+ * Stages <dir>/cockpit/virt/manifest.json: the real manifest with its spawn pointing at `helper`; and the one of
+ * virt-beside-machines, which the bridge takes instead where cockpit-machines is installed.
+ */
 export function stagePackage(dir, helper) {
-    const pkg = path.join(dir, "cockpit", "virt");
-    mkdirSync(pkg, { recursive: true });
-    const manifest = readFileSync(path.join(REPO, "manifest.json"), "utf8")
-        .replaceAll("${libexecdir}/cockpit-virt-helper", helper);
-    writeFileSync(path.join(pkg, "manifest.json"), manifest);
-    return pkg;
+    const stage = (name, source) => {
+        const pkg = path.join(dir, "cockpit", name);
+        mkdirSync(pkg, { recursive: true });
+        const manifest = readFileSync(path.join(REPO, source), "utf8")
+            .replaceAll("${libexecdir}/cockpit-virt-helper", helper);
+        writeFileSync(path.join(pkg, "manifest.json"), manifest);
+        return pkg;
+    };
+    stage("virt-beside-machines", "manifest-beside-machines.json");
+    return stage("virt", "manifest.json");
 }
 
 /** Encodes one frame: `<len>\n<channel>\n<payload>`, len counted in bytes. */

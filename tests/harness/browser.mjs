@@ -20,8 +20,8 @@ import { REPO } from "./bridge.mjs";
 
 export const RESULTS_DIR = path.join(REPO, "test-results");
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"];
+export const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /**
  * Launches Chromium with a fresh profile. Returns { context, close() } — a persistent context is what a fresh
@@ -32,7 +32,7 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
     const context = await chromium.launchPersistentContext(userDataDir, {
         executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium",
         headless: true,
-        args: ARGS,
+        args: BROWSER_ARGS,
         viewport,
     });
     context.setDefaultTimeout(10000);
@@ -45,6 +45,16 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
     };
 }
 
+/** Collects the page's errors and console errors in page.virtErrors (snapOnFailure() reports them). */
+export function collectErrors(page) {
+    page.virtErrors = [];
+    page.on("pageerror", err => page.virtErrors.push(`pageerror: ${err.message}`));
+    page.on("console", msg => {
+        if (msg.type() === "error")
+            page.virtErrors.push(`console: ${msg.text()}`);
+    });
+}
+
 /**
  * Opens a new page on `url` (default: the virt page of `ws`) with the given connections and theme
  * ("light", "dark" or "auto"); `transport: "stream"` sends every virt1 channel through the page's own frame router
@@ -53,12 +63,7 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
  */
 export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "", transport } = {}) {
     const page = await browser.context.newPage();
-    page.virtErrors = [];
-    page.on("pageerror", err => page.virtErrors.push(`pageerror: ${err.message}`));
-    page.on("console", msg => {
-        if (msg.type() === "error")
-            page.virtErrors.push(`console: ${msg.text()}`);
-    });
+    collectErrors(page);
     await page.addInitScript(({ connections, theme, transport }) => {
         if (connections)
             localStorage.setItem("virt:connections", JSON.stringify(connections));

@@ -8,21 +8,25 @@
 //   await ws.stop();
 //
 // One cockpit-ws means one login session, so one helper process: test:/// state lives as long as `ws` does.
+//
+// With { login: true } it asks for real logins instead (tests/harness/login.mjs): see startCockpitWs().
 
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+    chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { BRIDGES, REPO, helperPath } from "./bridge.mjs";
 
-const WS_CANDIDATES = ["/usr/lib/cockpit/cockpit-ws", "/usr/libexec/cockpit-ws"];
+const LIBEXEC_CANDIDATES = ["/usr/lib/cockpit", "/usr/libexec"];
 
-function cockpitWsPath() {
-    const found = WS_CANDIDATES.find(p => existsSync(p));
+function cockpitProgram(name) {
+    const found = LIBEXEC_CANDIDATES.map(d => path.join(d, name)).find(p => existsSync(p));
     if (!found)
-        throw new Error(`cockpit-ws not found (looked at ${WS_CANDIDATES.join(", ")})`);
+        throw new Error(`${name} not found (looked in ${LIBEXEC_CANDIDATES.join(", ")})`);
     return found;
 }
 
@@ -61,13 +65,14 @@ export function freePort() {
     });
 }
 
-async function waitForPort(port, child, timeoutMs) {
+/** Waits until `urlPath` answers 200: the manifests through the local session, or the login page. */
+async function waitForPort(port, child, timeoutMs, urlPath) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         if (child.exitCode !== null || child.signalCode !== null)
             throw new Error(`cockpit-ws exited early (${child.exitCode ?? child.signalCode})`);
         try {
-            const res = await fetch(`http://127.0.0.1:${port}/cockpit/@localhost/manifests.json`);
+            const res = await fetch(`http://127.0.0.1:${port}${urlPath}`);
             if (res.ok)
                 return;
         } catch {
@@ -80,19 +85,44 @@ async function waitForPort(port, child, timeoutMs) {
 }
 
 /**
+ * Real logins (PAM) instead of a local session: cockpit-ws runs `[Basic] Command` of a private cockpit.conf
+ * (found through XDG_CONFIG_DIRS) for each login, cockpit-session, which authenticates through PAM and starts
+ * cockpit-bridge as the user. The helper is copied into the world-readable data dir (`helper` of the result), for
+ * the users' own packages (login.mjs stages them, and gives each user a session bus).
+ */
+function prepareLogin(dataDir, helperBin) {
+    const confDir = path.join(dataDir, "config/cockpit");
+    mkdirSync(confDir, { recursive: true });
+    writeFileSync(path.join(confDir, "cockpit.conf"), `[Basic]\nCommand = ${cockpitProgram("cockpit-session")}\n`);
+    const helper = path.join(dataDir, "cockpit-virt-helper");
+    copyFileSync(helperBin, helper);
+    chmodSync(helper, 0o755);
+    chmodSync(dataDir, 0o755);
+    return { helper, env: { XDG_CONFIG_DIRS: path.join(dataDir, "config") } };
+}
+
+/**
  * Starts cockpit-ws. Options: `bridge` ("337", "287" or a path; default $CVIRT_BROWSER_BRIDGE or "337"),
  * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper), `user` (a user
- * name: run ws, and so the bridge and the helper, as that user, with a fresh home; the tests run as root).
+ * name: run ws, and so the bridge and the helper, as that user, with a fresh home; the tests run as root),
+ * `login` (true: real logins through PAM, see prepareLogin(); `env` then reaches ws only), `wrap` (an argv
+ * prefix that runs ws, e.g. machines.mjs besideMachinesPrefix()).
  */
-export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {}, user } = {}) {
+export async function startCockpitWs({
+    bridge = process.env.CVIRT_BROWSER_BRIDGE ?? "337", helper, env = {}, user, login = false, wrap = [],
+} = {}) {
     ensurePageBuilt();
     const bridgePath = BRIDGES[bridge] ?? bridge;
     if (!existsSync(bridgePath))
         throw new Error(`cockpit-bridge ${bridge} not found at ${bridgePath}`);
-    const helperBin = helper ?? helperPath();
+    let helperBin = helper ?? helperPath();
 
     const dataDir = mkdtempSync(path.join(tmpdir(), "cvtest-ws-"));
-    execFileSync(path.join(REPO, "scripts/stage-package.sh"), [dataDir, helperBin], { stdio: "inherit" });
+    let loginEnv = {};
+    if (login)
+        ({ helper: helperBin, env: loginEnv } = prepareLogin(dataDir, helperBin));
+    else
+        execFileSync(path.join(REPO, "scripts/stage-package.sh"), [dataDir, helperBin], { stdio: "inherit" });
     const asUser = user ? userIds(user) : null;
     const userEnv = {};
     if (asUser) {
@@ -104,14 +134,15 @@ export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE
     }
 
     const port = await freePort();
-    const wsArgs = [cockpitWsPath(), "--no-tls", `--local-session=${bridgePath}`, "--port", String(port),
-        "--address", "127.0.0.1"];
-    const argv = process.env.DBUS_SESSION_BUS_ADDRESS && !user ? wsArgs : ["dbus-run-session", "--", ...wsArgs];
+    const wsArgs = [cockpitProgram("cockpit-ws"), "--no-tls", ...login ? [] : [`--local-session=${bridgePath}`],
+        "--port", String(port), "--address", "127.0.0.1"];
+    const argv = [...wrap,
+        ...login || (process.env.DBUS_SESSION_BUS_ADDRESS && !user) ? wsArgs : ["dbus-run-session", "--", ...wsArgs]];
     const baseEnv = { ...process.env };
     if (asUser)
         delete baseEnv.DBUS_SESSION_BUS_ADDRESS; // root's session bus is not theirs
     const child = spawn(argv[0], argv.slice(1), {
-        env: { ...baseEnv, XDG_DATA_HOME: dataDir, ...userEnv, ...env },
+        env: { ...baseEnv, ...login ? loginEnv : { XDG_DATA_HOME: dataDir }, ...userEnv, ...env },
         ...asUser ? { uid: asUser.uid, gid: asUser.gid } : {},
         stdio: ["ignore", "ignore", "pipe"],
         detached: true, // its own process group: stop() ends ws, the bridge and the helper together
@@ -121,7 +152,7 @@ export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE
 
     const exited = new Promise(resolve => child.once("exit", resolve));
     try {
-        await waitForPort(port, child, 15000);
+        await waitForPort(port, child, 15000, login ? "/" : "/cockpit/@localhost/manifests.json");
     } catch (e) {
         e.message += `\ncockpit-ws stderr:\n${stderr}`;
         try { process.kill(-child.pid, "SIGKILL") } catch { /* gone */ }
@@ -135,6 +166,7 @@ export async function startCockpitWs({ bridge = process.env.CVIRT_BROWSER_BRIDGE
         base,
         pageUrl: `${base}/cockpit/@localhost/virt/index.html`,
         dataDir,
+        helper: helperBin,
         stderr: () => stderr,
         /** PIDs of the helper processes of this session (ws runs in its own process group). */
         helperPids() {

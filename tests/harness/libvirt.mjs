@@ -15,6 +15,11 @@ export const URI = process.env.CVIRT_TEST_URI || "qemu:///system";
 export const PREFIX = "cvtest-";
 export const GUESTS_DIR = path.join(tmpdir(), "cvtest-guests");
 
+// TCG's translation cache per guest. QEMU's own default is 1 GiB, which a few dozen guests on a small machine would
+// exhaust; 32 MiB holds the tiny guest's kernel and busybox. libvirt reads it only inside <features>.
+export const TB_CACHE_MIB = 32;
+export const TCG_FEATURE = `<tcg><tb-cache unit='MiB'>${TB_CACHE_MIB}</tb-cache></tcg>`;
+
 /** Runs `virsh -c URI args…`; resolves with stdout, rejects with an Error carrying stderr. */
 export function virsh(...args) {
     return virshAt(URI, ...args);
@@ -144,8 +149,7 @@ export function tinyGuestXml({ name, uuid, kernel, initrd, serialLog, disks = []
     <initrd>${xmlEscape(initrd)}</initrd>
     <cmdline>console=tty0 console=ttyS0,115200 panic=-1 quiet</cmdline>
   </os>
-  <features><acpi/><apic/></features>${kvm ? "" : `
-  <tcg><tb-cache unit='MiB'>32</tb-cache></tcg>`}
+  <features><acpi/><apic/>${kvm ? "" : TCG_FEATURE}</features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>

@@ -106,7 +106,7 @@ tarball_contents() {
     tar -tJf "$tarball" > "$work/tarball.list"
     # One top directory.
     [ "$(cut -d/ -f1 "$work/tarball.list" | sort -u)" = "$top" ] || { echo "not all under $top/"; return 1; }
-    for f in Makefile manifest.json Cargo.toml Cargo.lock cockpit-virt.spec debian/rules debian/control $meta \
+    for f in Makefile manifest.json manifest-beside-machines.json Cargo.toml Cargo.lock cockpit-virt.spec debian/rules debian/control $meta \
              .cargo/config.toml dist/index.html dist/index.js.gz dist/index.css.gz package-lock.json src/main.rs; do
         grep -qx "$top/$f" "$work/tarball.list" || { echo "missing $f"; return 1; }
     done
@@ -183,6 +183,9 @@ expected_layout() {  # LIBEXECDIR DATADIR
     echo "$2/metainfo/$meta"
     echo "$2/cockpit/virt/manifest.json"
     sed "s|^|$2/cockpit/virt/|" "$work/dist.list"
+    # The same package beside cockpit-machines: its own manifest, links to the page's files.
+    echo "$2/cockpit/virt-beside-machines/manifest.json"
+    sed "s|^|$2/cockpit/virt-beside-machines/|" "$work/dist.list"
 }
 expected_layout /usr/lib/cockpit /usr/share | sort > "$work/expected.deb"
 # dh_compress gzips documentation above 4 KiB, so README.md may arrive as README.md.gz.
@@ -198,6 +201,9 @@ installed_layout() {
     [ -x "$deb_helper" ] || { echo "$deb_helper is not executable"; return 1; }
     # The manifest as in the repository: ${libexecdir} left for cockpit-bridge to expand.
     git show HEAD:manifest.json | cmp - /usr/share/cockpit/virt/manifest.json || return 1
+    git show HEAD:manifest-beside-machines.json | cmp - /usr/share/cockpit/virt-beside-machines/manifest.json || return 1
+    [ "$(readlink /usr/share/cockpit/virt-beside-machines/index.html)" = ../virt/index.html ] ||
+        { echo "virt-beside-machines/index.html is no link to ../virt/index.html"; return 1; }
     grep -q '"${libexecdir}/cockpit-virt-helper"' /usr/share/cockpit/virt/manifest.json
 }
 check "dpkg -L: page in /usr/share/cockpit/virt, helper in /usr/lib/cockpit, metainfo, docs" installed_layout
@@ -233,7 +239,8 @@ nothing_left() {
     if dpkg-query -W -f='${Status}\n' cockpit-virt 2>/dev/null | grep -qv '^unknown ok not-installed$\|^$'; then
         dpkg-query -W -f='${Status}\n' cockpit-virt; left=1
     fi
-    for f in $(cat "$work/expected.dpkg") /usr/share/cockpit/virt /usr/share/doc/cockpit-virt /var/lib/dpkg/info/cockpit-virt.*; do
+    for f in $(cat "$work/expected.dpkg") /usr/share/cockpit/virt /usr/share/cockpit/virt-beside-machines \
+             /usr/share/doc/cockpit-virt /var/lib/dpkg/info/cockpit-virt.*; do
         [ -e "$f" ] && { echo "left: $f"; left=1; }
     done
     bridge_packages | grep -E '^virt ' && { echo "cockpit-bridge still lists virt"; left=1; }
@@ -247,11 +254,12 @@ src=$work/build/deb/cockpit-virt-$version
 make_install_layout() {  # NAME EXPECTED-LIBEXECDIR EXPECTED-DATADIR MAKE-ARGS…
     local root=$work/root-$1 libexec=$2 data=$3; shift 3
     offline make -C "$src" --no-print-directory install DESTDIR="$root" "$@" || return 1
-    (cd "$root" && find . -type f | sed 's|^\.||' | sort) > "$work/installed.$$"
+    # Files and the links of virt-beside-machines/ to them.
+    (cd "$root" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort) > "$work/installed.$$"
     expected_layout "$libexec" "$data" | sort | diff -u - "$work/installed.$$" || return 1
     appstreamcli validate --no-net --strict "$root$data/metainfo/$meta" || return 1
     offline make -C "$src" --no-print-directory uninstall DESTDIR="$root" "$@" || return 1
-    if [ -n "$(find "$root" -type f)" ]; then echo "make uninstall left:"; find "$root" -type f; return 1; fi
+    if [ -n "$(find "$root" ! -type d)" ]; then echo "make uninstall left:"; find "$root" ! -type d; return 1; fi
 }
 # LIBEXECDIR defaults to Cockpit's own (here Debian's /usr/lib/cockpit, where cockpit-askpass is).
 check "make install/uninstall: PREFIX=/usr, default LIBEXECDIR" make_install_layout usr /usr/lib/cockpit /usr/share
