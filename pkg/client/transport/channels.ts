@@ -39,6 +39,10 @@ class Transport extends Emitter<Events> {
             this.#user = user;
             this.#systemRoute = this.#computeRoute();
             privilege.on("changed", () => this.#followPrivilege());
+            // A sudoer may turn access on any moment: know the helper's path by then, so the switch costs no round
+            // trip more than spawning it.
+            if (user && user.id !== 0 && privilege.state.configured)
+                this.#helperExecutable().catch(() => undefined);
         })();
         return this.#ready;
     }
