@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { chooseAction, dialog, filterList, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
+import { chooseAction, dialog, filterList, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
 import { consoleOf, showTab } from "../harness/console-ui.mjs";
 import { adminAccessOn, launchChromium, login, openVirtPage, setAdminAccess, startLoginSession } from "../harness/login.mjs";
 import { URI, defineTinyGuest, domExists, domState, ensureLibvirtd, guestDir, virsh, waitFor } from "../harness/libvirt.mjs";
@@ -49,12 +49,14 @@ describe("the page with real logins", { skip: URI !== "qemu:///system" && "needs
             const help = frame.locator('.virt-system-access[data-remedy="admin-access"]');
             await help.waitFor({ timeout: 30000 });
             assert.equal(await vmRow(frame, guest.name).count(), 0);
+            await screenshot(page, "login-admin-no-access");
 
             // The page's own button: the shell's superuser service asks for the password in our dialog.
             await help.getByRole("button", { name: "Turn on administrative access" }).click();
             const password = frame.locator("#virt-admin-access-password");
             await password.waitFor({ timeout: 30000 });
             await password.fill(admin.password);
+            await screenshot(page, "login-admin-access-dialog");
             const t0 = Date.now();
             await frame.getByRole("button", { name: "Authenticate" }).click();
             await filterList(frame, guest.name);
@@ -114,7 +116,7 @@ describe("the page with real logins", { skip: URI !== "qemu:///system" && "needs
     });
 
     test("a user with neither is told about the libvirt group, with libvirt's refusal behind a toggle", async () => {
-        const page = await login(browser, session, "plain", { connections: SYSTEM_ONLY });
+        const page = await login(browser, session, "plain", { connections: SYSTEM_ONLY, theme: "dark" });
         const frame = await openVirtPage(page, session);
         await snapOnFailure(page, "login-virt-plain", async () => {
             const help = frame.locator('.virt-system-access[data-remedy="libvirt-group"]');
@@ -122,6 +124,9 @@ describe("the page with real logins", { skip: URI !== "qemu:///system" && "needs
             await help.getByText(`adduser ${session.users.plain.name} libvirt`).waitFor();
             assert.equal(await frame.getByRole("button", { name: "Turn on administrative access" }).count(), 0);
             assert.equal(await vmRow(frame, guest.name).count(), 0);
+            await help.getByRole("button", { name: "Show details" }).click();
+            await help.locator(".virt-libvirt-message").getByText(/polkit|denied|authentication/i).waitFor();
+            await screenshot(page, "login-plain-no-access-dark");
         });
         await page.context().close();
     });
