@@ -142,7 +142,8 @@ pub fn get_range(url: &WebUrl, start: u64, len: usize, timeout: Duration) -> Res
 /// allowed (download redirectors send users to mirrors), but the resolver of the fetch refuses internal
 /// addresses once a public one was reached ([`super::guard`]).
 fn follow(from: &WebUrl, location: &str) -> Result<WebUrl, HttpError> {
-    let shown: String = location.chars().take(200).collect();
+    // Shown escaped: a hostile Location may hold line breaks, which must not reach a message or a log line.
+    let shown: String = location.chars().take(200).flat_map(char::escape_debug).collect();
     let to = from.join(location, UrlUse::Fetch).map_err(|err| HttpError::Redirect(shown.clone(), err.to_string()))?;
     if from.is_https() && !to.is_https() {
         return Err(HttpError::Redirect(to.to_string(), "from https down to http".into()));
@@ -253,6 +254,8 @@ mod tests {
         for bad in ["file:///etc/shadow", "ftp://h/x.iso", "http://u:p@h/x", "/a b"] {
             assert!(matches!(follow(&from, bad), Err(HttpError::Redirect(..))), "{bad}");
         }
+        let message = follow(&from, "/a\r\nSET x").unwrap_err().to_string();
+        assert!(message.contains("/a\\r\\nSET x") && !message.contains('\n'), "{message}");
         // A loop: five redirects are followed, the sixth is refused.
         let server = Server::start(vec![status("302 Found", "Location: /again\r\n"); 6]);
         let err = get(&url(&server.url("/x")), None, Duration::from_secs(5)).err().unwrap();
