@@ -1,7 +1,8 @@
 //! The SSRF guard of one fetch: a name resolver that remembers whether the fetch has reached a public
 //! address, and from then on refuses internal ones (loopback, private, link-local, unique-local,
 //! unspecified, multicast). The URL a user typed may name an internal mirror; a public server may not
-//! redirect the helper into the host's own network. DNS runs inside the fetch's deadline (ureq's
+//! redirect the helper into the host's own network. Through a proxy the proxy resolves the target, and
+//! the proxy's own address is not judged. DNS runs inside the fetch's deadline (ureq's
 //! resolver does it on a thread when a timeout is set).
 
 use std::net::IpAddr;
@@ -74,6 +75,10 @@ impl Resolver for GuardedResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let addrs = self.inner.resolve(uri, config, timeout)?;
+        // The proxy from the environment is the administrator's choice, wherever it is.
+        if config.proxy().is_some_and(|proxy| uri.host() == Some(proxy.host())) {
+            return Ok(addrs);
+        }
         let internal = addrs.iter().any(|addr| is_internal(addr.ip()));
         if internal && self.guard.reached_public.load(Ordering::Relaxed) {
             self.guard.refused.store(true, Ordering::Relaxed);

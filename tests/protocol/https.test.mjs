@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,9 +26,11 @@ function listen(server) {
     return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve(server.address().port)));
 }
 
-describe("https", () => {
-    let dir, tls, secure, plain, httpsBase, httpBase;
+describe("https and proxies", () => {
+    let dir, tls, secure, plain, mirror, proxy, httpsBase, httpBase;
     const requests = [];
+    /** The CONNECT targets the proxy was asked for. */
+    const tunnels = [];
 
     before(async () => {
         dir = mkdtempSync(path.join(tmpdir(), "cvtest-https-"));
@@ -50,11 +53,31 @@ describe("https", () => {
             res.end();
         });
         httpBase = `http://127.0.0.1:${await listen(plain)}`;
+        // A mirror only the proxy can reach: the proxy tunnels every CONNECT to it, whatever host was named.
+        mirror = http.createServer((req, res) => res.end(req.url === "/tree/.treeinfo" ? TREEINFO : ""));
+        const mirrorPort = await listen(mirror);
+        proxy = http.createServer((req, res) => { res.writeHead(405); res.end() });
+        proxy.on("connect", (req, client, head) => {
+            tunnels.push(req.url);
+            const upstream = net.connect(mirrorPort, "127.0.0.1", () => {
+                client.write("HTTP/1.1 200 Connection established\r\n\r\n");
+                upstream.write(head);
+                upstream.pipe(client);
+                client.pipe(upstream);
+            });
+            upstream.on("error", () => client.destroy());
+            client.on("error", () => upstream.destroy());
+        });
+        proxy.port = await listen(proxy);
     });
     after(() => {
         secure?.closeAllConnections();
         secure?.close();
         plain?.close();
+        mirror?.closeAllConnections();
+        mirror?.close();
+        proxy?.closeAllConnections();
+        proxy?.close();
         if (dir)
             rmSync(dir, { recursive: true, force: true });
     });
@@ -105,6 +128,26 @@ describe("https", () => {
                 const r = await detect(trusting, `${httpsBase}/down/`);
                 assert.equal(r.problem, "access-denied", r.trail);
                 assert.match(r.close.message, /refused a redirect to http:\/\/127\.0\.0\.1:1\/tree\/\.treeinfo: from https down to http/);
+            });
+
+            test("http_proxy from the environment carries the fetch; no_proxy bypasses it", async () => {
+                const url = "http://cvtest-mirror.invalid/tree/"; // a name no resolver knows: only the proxy helps
+                const env = { http_proxy: `http://127.0.0.1:${proxy.port}` };
+                const proxied = await Bridge.start(name, { env });
+                const bypassed = await Bridge.start(name, { env: { ...env, no_proxy: "cvtest-mirror.invalid" } });
+                try {
+                    tunnels.length = 0;
+                    const r = await detect(proxied, url);
+                    assert.deepEqual(r.data, [FEDORA], r.trail);
+                    assert.deepEqual(tunnels, ["cvtest-mirror.invalid:80"]);
+                    const direct = await detect(bypassed, url);
+                    assert.equal(direct.problem, "not-found", direct.trail);
+                    assert.match(direct.close.message, /cannot connect to cvtest-mirror\.invalid/, direct.trail);
+                    assert.deepEqual(tunnels, ["cvtest-mirror.invalid:80"], "no_proxy: the proxy was not asked");
+                } finally {
+                    await proxied.closeBridge();
+                    await bypassed.closeBridge();
+                }
             });
 
             test("without the CA: a clear certificate error, in detection and on the source field", async () => {
