@@ -85,6 +85,8 @@ describe(`create dialog: buttons and deep links (${URI})`, () => {
         try {
             const { page } = await prefilled("create", { source: `${base}/\r\nSET injected 1\r\n`, name: "crafted" });
             await snapOnFailure(page, "create-link-crafted", async () => {
+                // A prefilled field shows its message once the user submits.
+                await page.locator("#create-and-run").click();
                 const error = page.locator("#create-source-error");
                 await error.waitFor({ timeout: 15000 });
                 assert.match(await error.innerText(), /space|control/i);
