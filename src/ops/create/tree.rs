@@ -233,6 +233,31 @@ mod tests {
         assert_eq!(paths, ["/pub/os/.treeinfo", "/pub/os/.treeinfo", "/pub/os/treeinfo"]);
     }
 
+    /// A claimed length over the cap is refused before anything is made; a chunked body is spooled to disk.
+    #[test]
+    fn tree_download_size_cap_and_chunked_spool() {
+        use crate::http::testserver::{Server, ok};
+        let huge = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\nxyz", 2 * MAX_BOOT_FILE).into_bytes();
+        let chunked =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".to_vec();
+        let server = Server::start(vec![huge, chunked, ok(b"kernel")]);
+        let err = open(&url(&server.url("/k"))).err().unwrap();
+        assert!(
+            err.message.contains("announces 2048 MiB, more than a kernel or initrd may be (1024 MiB)"),
+            "{}",
+            err.message
+        );
+        let (mut body, length) = open(&url(&server.url("/k"))).ok().unwrap();
+        assert_eq!(length, None);
+        let (mut file, length) = spool(&mut body).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        assert_eq!((length, text.as_str()), (11, "hello world"));
+        let (_, length) = open(&url(&server.url("/k"))).ok().unwrap();
+        assert_eq!(length, Some(6));
+        server.requests();
+    }
+
     /// A `.treeinfo` may not send the helper to another host, or out of the tree.
     #[test]
     fn tree_boot_files_must_lie_inside_the_tree() {
