@@ -176,21 +176,26 @@ fn error(url: &WebUrl, guard: &Guard, timeout: Duration, err: ureq::Error) -> Ht
         ureq::Error::Timeout(_) => HttpError::Timeout(host, timeout.as_secs()),
         ureq::Error::HostNotFound => HttpError::Connect(host, "host not found".into()),
         ureq::Error::Io(err) if err.kind() == io::ErrorKind::TimedOut => HttpError::Timeout(host, timeout.as_secs()),
-        ureq::Error::Io(err) if err.kind() == io::ErrorKind::InvalidData => {
-            HttpError::Certificate(host, tls_detail(&err))
+        ureq::Error::Io(err) if err.kind() == io::ErrorKind::InvalidData && url.is_https() => {
+            tls_error(host, err.get_ref().map_or_else(|| err.to_string(), ToString::to_string))
         }
         ureq::Error::Io(err) => HttpError::Connect(host, err.to_string()),
         ureq::Error::ConnectionFailed => HttpError::Connect(host, "connection failed".into()),
-        ureq::Error::Rustls(err) => HttpError::Certificate(host, err.to_string()),
-        ureq::Error::Tls(err) => HttpError::Certificate(host, err.into()),
+        ureq::Error::Rustls(err) => tls_error(host, err.to_string()),
+        ureq::Error::Tls(err) => tls_error(host, err.into()),
         ureq::Error::BodyExceedsLimit(max) => HttpError::TooLarge(url.to_string(), max >> 20),
         err => HttpError::BadResponse(host, err.to_string()),
     }
 }
 
-/// rustls reports certificate failures as `InvalidData` I/O errors wrapping its own error.
-fn tls_detail(err: &io::Error) -> String {
-    err.get_ref().map_or_else(|| err.to_string(), ToString::to_string)
+/// rustls reports its failures as `InvalidData` I/O errors wrapping its own error: a certificate the
+/// trust store does not vouch for, or another handshake failure.
+fn tls_error(host: String, detail: String) -> HttpError {
+    if detail.contains("certificate") {
+        HttpError::Certificate(host, detail)
+    } else {
+        HttpError::BadResponse(host, format!("TLS: {detail}"))
+    }
 }
 
 #[cfg(test)]
