@@ -75,7 +75,8 @@ pub struct BodyReader {
 impl BodyReader {
     /// The error of a failed read, for a message: the size limit, or what the connection said.
     pub fn explain(&self, err: &io::Error) -> String {
-        if err.to_string().contains("limit") {
+        let over = err.get_ref().and_then(|inner| inner.downcast_ref::<ureq::Error>());
+        if matches!(over, Some(ureq::Error::BodyExceedsLimit(_))) {
             HttpError::TooLarge(self.url.clone(), self.max >> 20).to_string()
         } else {
             format!("{}: {err}", self.url)
