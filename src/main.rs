@@ -3,6 +3,7 @@
 //! cockpit-bridge spawns it (manifest `bridges` entry, payload `virt1`) and talks Cockpit's
 //! framed channel protocol with it on stdin/stdout. Wiring only: see `docs/architecture.md`.
 
+mod http;
 mod hub;
 mod media;
 mod model;

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
+use crate::http::{self, HttpError, UrlUse, WebUrl};
 use crate::media::iso9660::{self, VolumeDescriptor};
-use crate::osinfo::http::{self, HttpError, HttpUrl};
 use crate::osinfo::{self, Db, Os, detect};
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
@@ -84,32 +84,35 @@ fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
 }
 
 fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
-    // Only plain http is probed; https, ftp, nfs… are accepted as sources but not recognised.
-    let Some(parsed) = HttpUrl::parse(url) else { return Ok(answer(None, None, None)) };
-    let path = parsed.path.split('?').next().unwrap_or_default();
-    if path.to_ascii_lowercase().ends_with(".iso") {
+    // A URL the create dialog would refuse is refused here too, with the same message.
+    let parsed =
+        WebUrl::parse(url, UrlUse::Media).map_err(|err| Problem::new(ProblemCode::InvalidArgument, err.to_string()))?;
+    // Only http and https are probed; ftp and nfs are accepted as sources but not recognised.
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Ok(answer(None, None, None));
+    }
+    if parsed.is_iso() {
         let bytes = match http::get_range(&parsed, iso9660::PVD_OFFSET, iso9660::DESCRIPTORS_LEN, HTTP_TIMEOUT) {
             Ok(Ok(bytes)) => bytes,
-            Ok(Err(status)) => return Err(status_problem(url, status)),
-            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
-            Err(err) => return Err(http_problem(url, err)),
+            Ok(Err(status)) => return Err(status_problem(&parsed, status)),
+            Err(err) => return Err(http_problem(&parsed, err)),
         };
         return Ok(media_answer(iso9660::parse(&bytes).ok().as_ref()));
     }
     // An install tree: `.treeinfo` (or `treeinfo`, as libosinfo also tries) at its root.
-    let base = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
+    let base = parsed.as_dir();
     for name in [".treeinfo", "treeinfo"] {
-        let file = HttpUrl { path: format!("{base}{name}"), ..parsed.clone() };
-        match http::get(&file, None, MAX_TREEINFO, HTTP_TIMEOUT) {
+        let file = base.join(name, UrlUse::Fetch).map_err(|err| Problem::internal(err.to_string()))?;
+        match http::get(&file, None, HTTP_TIMEOUT) {
             Ok(response) if response.status == 200 => {
-                let info = detect::parse_treeinfo(&String::from_utf8_lossy(&response.body));
+                let text = response.first_bytes(MAX_TREEINFO).map_err(|err| http_problem(&file, err))?;
+                let info = detect::parse_treeinfo(&String::from_utf8_lossy(&text));
                 return Ok(answer(detect::identify_tree(osinfo::db(), &info), None, None));
             }
             // Not there: try the other name; a tree without either is simply not recognised.
             Ok(response) if matches!(response.status, 404 | 410) => continue,
-            Ok(response) => return Err(status_problem(&file.to_string(), response.status)),
-            Err(HttpError::NotHttp(_)) => return Ok(answer(None, None, None)),
-            Err(err) => return Err(http_problem(url, err)),
+            Ok(response) => return Err(status_problem(&file, response.status)),
+            Err(err) => return Err(http_problem(&parsed, err)),
         }
     }
     Ok(answer(None, None, None))
@@ -140,7 +143,7 @@ fn file_problem(path: &Path, err: &io::Error) -> Problem {
     Problem::new(code, format!("Cannot read {}: {err}", path.display()))
 }
 
-fn status_problem(url: &str, status: u16) -> Problem {
+fn status_problem(url: &WebUrl, status: u16) -> Problem {
     let code = match status {
         404 | 410 => ProblemCode::NotFound,
         401 | 403 => ProblemCode::AccessDenied,
@@ -149,10 +152,11 @@ fn status_problem(url: &str, status: u16) -> Problem {
     Problem::new(code, format!("{url}: the server answered HTTP {status}"))
 }
 
-fn http_problem(url: &str, err: HttpError) -> Problem {
+fn http_problem(url: &WebUrl, err: HttpError) -> Problem {
     let code = match err {
         HttpError::Timeout(..) => ProblemCode::Timeout,
         HttpError::Connect(..) => ProblemCode::NotFound,
+        HttpError::Certificate(..) | HttpError::Redirect(..) => ProblemCode::AccessDenied,
         _ => ProblemCode::InternalError,
     };
     Problem::new(code, format!("{url}: {err}"))
@@ -219,9 +223,12 @@ mod tests {
 
     #[test]
     fn osinfo_detect_url_other_schemes_are_not_probed() {
-        for url in ["https://example.org/x.iso", "ftp://example.org/x.iso", "nfs://h/p"] {
+        for url in ["ftp://example.org/x.iso", "nfs://h/p"] {
             let answer: Value = serde_json::from_slice(&detect_url(url).unwrap()).unwrap();
             assert_eq!(answer, json!({"detected": null, "volume_id": null, "bootable": null}), "{url}");
         }
+        let problem = detect_url("http://127.0.0.1:6379/\r\nSET x 1").unwrap_err();
+        assert_eq!(problem.code, ProblemCode::InvalidArgument);
+        assert!(problem.message.contains("control characters"), "{}", problem.message);
     }
 }

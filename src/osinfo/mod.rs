@@ -3,7 +3,6 @@
 
 pub mod db;
 pub mod detect;
-pub mod http;
 mod parse;
 
 use std::sync::OnceLock;

@@ -3,6 +3,8 @@
 // #/import?…) that open the dialog prefilled.
 
 import assert from "node:assert/strict";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 
 import { launchBrowser, openVirtPage, snapOnFailure, waitLoaded } from "../harness/browser.mjs";
@@ -66,6 +68,40 @@ describe(`create dialog: buttons and deep links (${URI})`, () => {
         const { page, values } = await prefilled("create", { source: "http://example.org/x.iso", name: "u" });
         assert.deepEqual(values, { kind: "url", source: "http://example.org/x.iso", name: "u" });
         await page.close();
+    });
+
+    // Issue 12: the page detects and validates a link's source with no click, so a crafted link must not make
+    // the helper send injected lines to a loopback service (a Redis on 6379, say). A raw TCP listener stands in.
+    test("#/create?source=<url with CR/LF> is refused inline and never reaches the network", async () => {
+        const connections = [];
+        const server = net.createServer(socket => {
+            connections.push("");
+            socket.on("data", d => { connections[connections.length - 1] += d.toString("latin1") });
+            socket.on("error", () => {});
+            socket.end();
+        });
+        await new Promise(resolve => server.listen(0, "127.0.0.1", resolve));
+        const base = `http://127.0.0.1:${server.address().port}`;
+        try {
+            const { page } = await prefilled("create", { source: `${base}/\r\nSET injected 1\r\n`, name: "crafted" });
+            await snapOnFailure(page, "create-link-crafted", async () => {
+                // A prefilled field shows its message once the user submits.
+                await page.locator("#create-and-run").click();
+                const error = page.locator("#create-source-error");
+                await error.waitFor({ timeout: 15000 });
+                assert.match(await error.innerText(), /space|control/i);
+                await sleep(3000); // OS detection and host validation have had their turn
+                assert.deepEqual(connections, [], "nothing was sent to the listener");
+            });
+            await page.close();
+            // The same link without the injection is read at once (detection, validation): the check above can fail.
+            const plain = await prefilled("create", { source: `${base}/plain.iso`, name: "plain" });
+            await waitFor(() => connections.some(c => c.includes("\r\n\r\n")), 15000, { what: "a request for the plain link" });
+            assert.match(connections.find(c => c.includes("\r\n\r\n")), /^GET \/plain\.iso HTTP\/1\.1\r\n/);
+            await plain.page.close();
+        } finally {
+            server.close();
+        }
     });
 
     test("#/import?source=<path> prefills the disk image to import", async () => {

@@ -16,6 +16,7 @@
 import { execFile, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 
 import { GUESTS_DIR, PREFIX, REPO, URI, ensureLibvirtd, virsh, waitFor } from "./libvirt.mjs";
@@ -81,10 +82,11 @@ export function copyMedium(file, what) {
  * A static file server on 127.0.0.1 (a free port) for the files in `root`: GET and HEAD, single byte ranges
  * (206 with Content-Range, 416 when unsatisfiable), Accept-Ranges: bytes. `requests` records
  * { method, path, range } for every request, so a test can see that QEMU (or the helper) really read from it.
+ * With `tls` ({ key, cert }: tests/harness/tls.mjs) it serves https.
  */
-export function startHttpServer(root) {
+export function startHttpServer(root, { tls } = {}) {
     const requests = [];
-    const server = http.createServer((req, res) => {
+    const handler = (req, res) => {
         const urlPath = decodeURIComponent(new URL(req.url, "http://x").pathname);
         requests.push({ method: req.method, path: urlPath, range: req.headers.range ?? null });
         const file = path.join(root, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ""));
@@ -126,7 +128,9 @@ export function startHttpServer(root) {
             return;
         }
         createReadStream(file, { start, end }).pipe(res);
-    });
+    };
+    const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    const scheme = tls ? "https" : "http";
     return new Promise((resolve, reject) => {
         server.on("error", reject);
         server.listen(0, "127.0.0.1", () => {
@@ -134,7 +138,7 @@ export function startHttpServer(root) {
             resolve({
                 port,
                 requests,
-                url: file => `http://127.0.0.1:${port}/${file}`,
+                url: file => `${scheme}://127.0.0.1:${port}/${file}`,
                 close: () => new Promise(resolve => {
                     server.closeAllConnections();
                     server.close(() => resolve());

@@ -125,6 +125,10 @@ describe("create", () => {
             "[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n");
         copyFileSync(`${guest}/vmlinuz`, `${TREE}/os/images/pxeboot/vmlinuz`);
         copyFileSync(`${guest}/initrd.img`, `${TREE}/os/images/pxeboot/initrd.img`);
+        // An ISO image by URL is read before the VM is defined: a real one (tests/lib/build-guest.sh's kernel in it).
+        mkdirSync(`${TREE}/isos`, { recursive: true });
+        execFileSync("xorriso", ["-as", "mkisofs", "-quiet", "-V", "COP", "-o", `${TREE}/isos/x.iso`, `${TREE}/empty`],
+                     { stdio: ["ignore", "ignore", "pipe"] });
         treeHttp = await startHttpServer(TREE);
     });
     after(async () => {
@@ -236,7 +240,7 @@ describe("create", () => {
             test("install media: a local ISO and an ISO by URL become CD-ROMs after the disk", async () => {
                 const cases = [
                     { tag: "iso", source: { kind: "iso", path: BIG }, disk: `<source file='${BIG}'/>` },
-                    { tag: "url", source: { kind: "url", url: "http://cop.example:8080/isos/x.iso" },
+                    { tag: "url", source: { kind: "url", url: treeHttp.url("isos/x.iso") },
                       disk: "<source protocol='http' name='/isos/x.iso'>" },
                 ];
                 for (const { tag, source, disk } of cases) {
@@ -248,15 +252,15 @@ describe("create", () => {
                     assert.ok(cdrom > xml.indexOf("device='disk'") && xml.indexOf("device='disk'") > 0, xml);
                     assert.ok(xml.slice(cdrom).includes(disk), xml);
                     if (tag === "url")
-                        assert.match(xml, /<host name='cop.example' port='8080'\/>/, xml);
+                        assert.match(xml, new RegExp(`<host name='127\\.0\\.0\\.1' port='${treeHttp.port}'/>`), xml);
                     await virsh("undefine", name);
                     await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
                 }
             });
 
-            test("install tree: no .treeinfo, or not http, is an error on source", async () => {
+            test("install tree: no .treeinfo, or not http(s), is an error on source", async () => {
                 for (const [url, text] of [[treeHttp.url("empty/"), /\.treeinfo.*404/],
-                    ["https://cop.example/os/", /http:\/\//]]) {
+                    ["ftp://cop.example/os/", /http:\/\/ or https:\/\//]]) {
                     const r = await run({ op: "create", uri: URI, mode: "validate",
                                           spec: spec("cop-tree-bad", { source: { kind: "url", url } }) });
                     assert.match(r.data.at(-1).errors.source ?? "", text, r.trail);

@@ -13,6 +13,7 @@ mod kvm;
 mod os;
 mod plan;
 mod progress;
+mod remote;
 mod spec;
 mod storage;
 mod tree;
@@ -184,10 +185,16 @@ fn gather(conn: &Connect, uri: &str, spec: &Spec, vms: &[Arc<VmEntry>]) -> Resul
         }
         _ => Vec::new(),
     };
-    // An install tree is read now: validation reports a missing or unusable .treeinfo on `source`.
-    let tree = match &spec.source {
-        spec::Source::Url { url } if spec.is_tree() => Some(tree::probe(url, &host.host.arch)),
-        _ => None,
-    };
-    Ok(Facts { host, name_taken, os: os::lookup(spec.os.as_deref()), existing_volumes, volume_users, tree })
+    // A URL is read now: validation reports a missing or unusable .treeinfo, or an ISO image that
+    // cannot be read, on `source`. A remote host's QEMU reads an ISO from its own network, not ours.
+    let (mut tree, mut url_problem) = (None, None);
+    if let Some(Ok(url)) = spec.source_url() {
+        if !url.is_iso() {
+            tree = Some(tree::probe(&url, &host.host.arch));
+        } else if !host.remote {
+            url_problem = remote::check_iso(&url).err();
+        }
+    }
+    let os = os::lookup(spec.os.as_deref());
+    Ok(Facts { host, name_taken, os, existing_volumes, volume_users, tree, url_problem })
 }

@@ -14,6 +14,7 @@ use super::spec::{FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_
 use super::storage::{self, Rollback};
 use super::tree;
 use super::validate::Facts;
+use crate::http::WebUrl;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
 use crate::problem::Problem;
 use crate::xml::build::{
@@ -147,9 +148,11 @@ fn make_disks(
             readonly: true,
         }),
         Source::Url { .. } if spec.is_tree() => {}
-        Source::Url { url } => disks.push(DiskPlan {
+        Source::Url { .. } => disks.push(DiskPlan {
             device: DiskDevice::Cdrom,
-            source: network_source(url).ok_or_else(|| Problem::protocol(format!("Cannot use the URL {url}")))?,
+            source: network_source(
+                &spec.source_url().expect("a url source").map_err(|err| Problem::protocol(err.to_string()))?,
+            ),
             format: Some("raw".into()),
             readonly: true,
         }),
@@ -265,41 +268,14 @@ fn volume_disk(pool: &str, volume: &str, format: &str) -> DiskPlan {
     }
 }
 
-/// `http://host:port/path` → a network CD-ROM source; the default port per scheme.
-fn network_source(url: &str) -> Option<DiskSource> {
-    let (scheme, rest) = url.split_once("://")?;
-    let default_port = match scheme {
-        "http" => 80,
-        "https" => 443,
-        "ftp" => 21,
-        "nfs" => 2049,
-        _ => return None,
-    };
-    let slash = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(slash);
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']')?;
-        match after.strip_prefix(':') {
-            Some(port) => (host, port.parse().ok()?),
-            None if after.is_empty() => (host, default_port),
-            None => return None,
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse().ok()?),
-            None => (authority, default_port),
-        }
-    };
-    if host.is_empty() {
-        return None;
+/// `http://host:port/path` → a network CD-ROM source (the port is the scheme's default unless given).
+fn network_source(url: &WebUrl) -> DiskSource {
+    DiskSource::Network {
+        protocol: url.scheme().into(),
+        host: url.host(),
+        port: url.port(),
+        path: url.path_and_query(),
     }
-    Some(DiskSource::Network {
-        protocol: scheme.into(),
-        host: host.into(),
-        port,
-        path: if path.is_empty() { "/".into() } else { path.into() },
-    })
 }
 
 /// Devices, firmware and machine from the OS and the host; the user's firmware choice wins
@@ -438,25 +414,25 @@ mod tests {
 
     #[test]
     fn plan_network_sources() {
-        let source = |url| network_source(url).unwrap();
+        let source = |url| network_source(&WebUrl::parse(url, crate::http::UrlUse::Media).unwrap());
         assert_eq!(
-            source("http://example.org/isos/debian.iso"),
+            source("http://example.org/isos/debian.iso?a=1"),
             DiskSource::Network {
                 protocol: "http".into(),
                 host: "example.org".into(),
                 port: 80,
-                path: "/isos/debian.iso".into()
+                path: "/isos/debian.iso?a=1".into()
             }
         );
         assert!(matches!(source("https://h:8443/x.iso"), DiskSource::Network { port: 8443, .. }));
+        assert!(matches!(source("https://h/x.iso"), DiskSource::Network { port: 443, .. }));
         assert!(matches!(source("ftp://h/x.iso"), DiskSource::Network { port: 21, .. }));
+        assert!(matches!(source("nfs://h/x.iso"), DiskSource::Network { port: 2049, .. }));
         assert!(
             matches!(source("http://[::1]:8080/x.iso"), DiskSource::Network { port: 8080, ref host, .. } if host == "::1")
         );
         assert!(
             matches!(source("http://[::1]/x.iso"), DiskSource::Network { port: 80, ref host, .. } if host == "::1")
         );
-        assert!(network_source("gopher://h/x.iso").is_none());
-        assert!(network_source("http:///x.iso").is_none());
     }
 }

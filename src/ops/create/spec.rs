@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::http::{UrlError, UrlUse, WebUrl};
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
@@ -133,9 +135,18 @@ impl Spec {
         matches!(self.source, Source::Cloud { .. }).then(|| (self.cloud_pool(), format!("{}-cidata.iso", self.name)))
     }
 
-    /// Whether the source is an install tree by URL (booted from its kernel and initrd).
+    /// The URL of a `url` source, parsed for [`UrlUse::Media`] (the error is for field `source`).
+    pub fn source_url(&self) -> Option<Result<WebUrl, UrlError>> {
+        match &self.source {
+            Source::Url { url } => Some(WebUrl::parse(url, UrlUse::Media)),
+            _ => None,
+        }
+    }
+
+    /// Whether the source is an install tree by URL (booted from its kernel and initrd): a valid URL
+    /// whose path does not end in `.iso`.
     pub fn is_tree(&self) -> bool {
-        matches!(&self.source, Source::Url { url } if super::tree::is_tree_url(url))
+        matches!(self.source_url(), Some(Ok(url)) if !url.is_iso())
     }
 
     /// The volumes an install tree's kernel and initrd are downloaded to.

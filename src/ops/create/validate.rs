@@ -48,6 +48,8 @@ pub struct Facts {
     pub volume_users: Vec<String>,
     /// An install tree source's `.treeinfo`, read (or the reason it cannot be, for `source`).
     pub tree: Option<Result<Tree, String>>,
+    /// Why an ISO image by URL cannot be used (unreachable, not an ISO), for `source`.
+    pub url_problem: Option<String>,
 }
 
 impl Facts {
@@ -119,9 +121,14 @@ fn check_name(spec: &Spec, facts: &Facts, findings: &mut Findings) {
 fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     match &spec.source {
         Source::Iso { path } => check_file(path, Some(Need::Read), facts, findings),
-        Source::Url { url } => {
-            check_url(url, findings);
+        Source::Url { .. } => {
+            if let Some(Err(err)) = spec.source_url() {
+                findings.error("source", err.to_string());
+            }
             if let Some(Err(message)) = &facts.tree {
+                findings.error("source", message.clone());
+            }
+            if let Some(message) = &facts.url_problem {
                 findings.error("source", message.clone());
             }
         }
@@ -185,19 +192,6 @@ fn check_file(path: &str, qemu: Option<Need>, facts: &Facts, findings: &mut Find
                 findings.error("source", format!("Cannot read {path}: {err}"));
             }
         }
-    }
-}
-
-fn check_url(url: &str, findings: &mut Findings) {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return findings.error("source", "Enter a URL starting with http://, https://, ftp:// or nfs://");
-    };
-    if !matches!(scheme, "http" | "https" | "ftp" | "nfs") {
-        return findings.error("source", format!("{scheme}:// is not supported; use http, https, ftp or nfs"));
-    }
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() {
-        findings.error("source", "The URL has no host");
     }
 }
 

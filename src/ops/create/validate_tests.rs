@@ -17,6 +17,7 @@ fn facts() -> Facts {
         existing_volumes: vec![],
         volume_users: vec![],
         tree: None,
+        url_problem: None,
     }
 }
 
@@ -115,16 +116,24 @@ fn validate_urls() {
         ("file:///x.iso", "file:// is not supported"),
         ("gopher://h/x.iso", "not supported"),
         ("h/x.iso", "starting with http"),
-        ("http:///x.iso", "no host"),
+        ("http://", "no host"),
+        ("http://127.0.0.1:6379/\r\nSET x 1\r\n", "spaces or control characters"),
+        ("http://h/a b.iso", "spaces or control characters"),
+        ("http://h/x.iso\0", "spaces or control characters"),
+        ("http://user:secret@h/x.iso", "user name or password"),
     ] {
         assert_error(&check(url(bad), &facts()), "source", text);
     }
+    // What reading an ISO image by URL said (unreachable, not an ISO) is the answer on `source`.
+    let unreachable = Facts { url_problem: Some("cannot connect".into()), ..facts() };
+    assert_error(&check(url("http://127.0.0.1:1/x.iso"), &unreachable), "source", "cannot connect");
     // An install tree: what reading its .treeinfo said is the answer on `source`.
     let tree = url("http://h/tree/");
+    let web = |u: &str| crate::http::WebUrl::parse(u, crate::http::UrlUse::Fetch).unwrap();
     let read = crate::ops::create::tree::Tree {
-        url: "http://h/tree/".into(),
-        kernel: "http://h/tree/k".into(),
-        initrd: "http://h/tree/i".into(),
+        url: web("http://h/tree/"),
+        kernel: web("http://h/tree/k"),
+        initrd: web("http://h/tree/i"),
     };
     assert!(check(tree.clone(), &Facts { tree: Some(Ok(read)), ..facts() }).ok());
     let unreadable = Facts { tree: Some(Err("no .treeinfo".into())), ..facts() };
