@@ -2,6 +2,8 @@
 //! cloud-init NoCloud seed ISO).
 
 pub mod iso9660;
+pub mod local;
 // ops::create uses the seed in memory with plain passwords; writing to a path and hashed passwords wait for a user.
 #[allow(dead_code)]
 pub mod nocloud;
+pub mod qcow2;

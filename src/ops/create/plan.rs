@@ -15,7 +15,7 @@ use super::storage::{self, Rollback};
 use super::tree;
 use super::validate::Facts;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemCode};
 use crate::xml::build::{
     BootDev, DirectKernel, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan,
     VirtType as PlanVirtType, build_domain_xml,
@@ -105,23 +105,31 @@ fn make_disks(
 ) -> Result<Vec<DiskPlan>, Problem> {
     let mut disks = Vec::new();
     match &spec.source {
-        Source::Import { path, copy_to_pool: None } => disks.push(file_disk(path, storage::probe_format(path))),
+        Source::Import { path, copy_to_pool: None } => {
+            // An image the helper cannot read is given to QEMU as raw, so its header is never followed.
+            let format = match storage::open_image(path) {
+                Ok(image) => image.format,
+                Err(problem) if problem.code == ProblemCode::AccessDenied => "raw",
+                Err(problem) => return Err(problem),
+            };
+            disks.push(file_disk(path, format));
+        }
         Source::Import { path, copy_to_pool: Some(_) } => {
             let (pool, name) = spec.new_disk_volume().expect("an import copy names its volume");
             progress.step("copy", &format!("Copying {path}…"));
-            storage::copy_file(conn, rollback, progress, path, &pool, &name)?;
-            disks.push(volume_disk(&pool, &name, storage::probe_format(path)));
+            let (_, format) = storage::copy_file(conn, rollback, progress, path, &pool, &name)?;
+            disks.push(volume_disk(&pool, &name, format));
         }
         Source::Cloud { image, .. } => {
             // The seed first: nothing is made if it cannot be written.
             let seed = seed_iso(spec)?;
             let (pool, name) = spec.new_disk_volume().expect("a cloud image names its volume");
             progress.step("copy", &format!("Copying {image}…"));
-            storage::copy_file(conn, rollback, progress, image, &pool, &name)?;
+            let (_, format) = storage::copy_file(conn, rollback, progress, image, &pool, &name)?;
             if let Some(size_gib) = spec.size_gib() {
                 storage::grow_volume(conn, &pool, &name, gib_to_bytes(size_gib))?;
             }
-            disks.push(volume_disk(&pool, &name, storage::probe_format(image)));
+            disks.push(volume_disk(&pool, &name, format));
             check_cancel(progress)?;
             let (pool, name) = spec.seed_volume().expect("a cloud image has a seed");
             progress.step("seed", "Writing the cloud-init seed…");

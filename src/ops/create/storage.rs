@@ -2,7 +2,6 @@
 //! cloud-init seed, and the default pool when it is missing. Everything made is recorded in a
 //! [`Rollback`], undone in reverse order if creation fails or is cancelled.
 
-use std::fs::File;
 use std::io::Read;
 
 use quick_xml::escape::escape;
@@ -14,7 +13,9 @@ use virt_sys as sys;
 
 use super::host::DEFAULT_POOL_PATH;
 use super::progress::Progress;
-use crate::problem::Problem;
+use crate::media::local::{self, LocalFile};
+use crate::media::qcow2;
+use crate::problem::{Problem, ProblemCode};
 
 /// Bytes per stream send; libvirt's RPC messages carry at most 256 KiB of stream data.
 const CHUNK: usize = 256 * 1024;
@@ -123,13 +124,27 @@ pub fn create_volume(
     Ok(vol)
 }
 
-/// `qcow2` when the file starts with the qcow magic, else `raw`.
-pub fn probe_format(path: &str) -> &'static str {
-    let mut magic = [0u8; 4];
-    match File::open(path).and_then(|mut file| file.read_exact(&mut magic)) {
-        Ok(()) if &magic == b"QFI\xfb" => "qcow2",
-        _ => "raw",
+/// An image the VM will use as its disk, open: a regular file or a block device, and not a qcow2
+/// image that refers to other files (`media::qcow2`).
+pub struct Image {
+    pub opened: LocalFile,
+    pub format: &'static str,
+}
+
+pub fn open_image(path: &str) -> Result<Image, Problem> {
+    let opened = local::open_str(path).map_err(|err| {
+        let code = match err.io_kind() {
+            Some(std::io::ErrorKind::PermissionDenied) => ProblemCode::AccessDenied,
+            Some(_) => ProblemCode::InternalError,
+            None => ProblemCode::InvalidArgument,
+        };
+        Problem::new(code, err.describe(path))
+    })?;
+    let refs = qcow2::inspect(&opened.file).map_err(|err| Problem::internal(format!("{path}: {err}")))?;
+    if let Some(refusal) = refs.as_ref().and_then(|refs| refs.refusal()) {
+        return Err(Problem::new(ProblemCode::InvalidArgument, format!("{} {refusal}", path.escape_debug())));
     }
+    Ok(Image { opened, format: if refs.is_some() { "qcow2" } else { "raw" } })
 }
 
 /// Copies a file into a new volume `name` of `pool_name`, keeping its bytes (a qcow2 stays
@@ -143,26 +158,27 @@ pub fn copy_file(
     path: &str,
     pool_name: &str,
     name: &str,
-) -> Result<StorageVol, Problem> {
-    let message = format!("Copying {path}…");
+) -> Result<(StorageVol, &'static str), Problem> {
+    let message = format!("Copying {}…", path.escape_debug());
+    let image = open_image(path)?;
     if let Ok(source) = conn.lookup_storage_vol_by_path(path) {
-        let format = probe_format(path);
+        let format = image.format;
         let capacity = source.info()?.capacity;
         progress.bytes("copy", &message, 0, capacity);
         let xml = volume_xml(name, capacity, format);
         let vol = StorageVol::create_xml_from(&pool(conn, pool_name)?, &xml, &source, 0)?;
         rollback.volume(pool_name, name);
         progress.bytes("copy", &message, capacity, capacity);
-        return Ok(vol);
+        return Ok((vol, format));
     }
-    let file = File::open(path).map_err(|err| Problem::internal(format!("{path}: {err}")))?;
-    let size = file.metadata().map_err(|err| Problem::internal(format!("{path}: {err}")))?.len();
+    // A block device's size comes from the device (its inode says 0).
+    let size = image.opened.size;
     let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
-    upload(conn, &vol, file, size, &mut |done| {
+    upload(conn, &vol, image.opened.file, size, &mut |done| {
         progress.bytes("copy", &message, done, size);
         !progress.cancelled()
     })?;
-    Ok(vol)
+    Ok((vol, image.format))
 }
 
 /// Uploads `bytes` (the seed ISO) as a new raw volume.
@@ -339,14 +355,23 @@ mod tests {
     }
 
     #[test]
-    fn storage_probe_format() {
+    fn storage_open_image_probes_the_format_and_refuses_references() {
         let dir = std::env::temp_dir();
         let qcow = dir.join(format!("cop-probe-{}.qcow2", std::process::id()));
-        std::fs::write(&qcow, b"QFI\xfb\0\0\0\x03rest").unwrap();
-        assert_eq!(probe_format(qcow.to_str().unwrap()), "qcow2");
+        let path = qcow.to_str().unwrap();
+        let mut header = vec![0u8; 104];
+        header[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+        std::fs::write(&qcow, &header).unwrap();
+        assert_eq!(open_image(path).unwrap().format, "qcow2");
+        header[8..16].copy_from_slice(&512u64.to_be_bytes());
+        std::fs::write(&qcow, &header).unwrap();
+        let problem = open_image(path).err().unwrap();
+        assert_eq!(problem.code, ProblemCode::InvalidArgument);
+        assert!(problem.message.contains("backing file"), "{}", problem.message);
         std::fs::write(&qcow, b"\0\0").unwrap();
-        assert_eq!(probe_format(qcow.to_str().unwrap()), "raw");
+        assert_eq!(open_image(path).unwrap().format, "raw");
         std::fs::remove_file(&qcow).unwrap();
-        assert_eq!(probe_format("/nonexistent/cop"), "raw");
+        assert!(open_image("/nonexistent/cop").is_err());
+        assert!(open_image("/dev/zero").err().unwrap().message.contains("character device"));
     }
 }

@@ -15,6 +15,8 @@ use super::host::HostOptions;
 use super::os::OsLookup;
 use super::spec::{CloudUser, FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
 use super::tree::Tree;
+use crate::media::local::{self, LocalPath};
+use crate::media::{iso9660, qcow2};
 use crate::model::Vm;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -118,7 +120,7 @@ fn check_name(spec: &Spec, facts: &Facts, findings: &mut Findings) {
 
 fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     match &spec.source {
-        Source::Iso { path } => check_file(path, Some(Need::Read), facts, findings),
+        Source::Iso { path } => check_file(path, Role::InstallMedia, facts, findings),
         Source::Url { url } => {
             check_url(url, findings);
             if let Some(Err(message)) = &facts.tree {
@@ -131,8 +133,7 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
             _ => findings.error("source", "Choose either a network or a bridge to boot from"),
         },
         Source::Cloud { image, user, root_password, hostname } => {
-            // The helper copies it into the pool: QEMU never opens the original.
-            check_file(image, None, facts, findings);
+            check_file(image, Role::CopiedImage, facts, findings);
             check_user(user.as_ref(), findings);
             if let Some(weak) = root_password.as_deref().filter(|p| !p.is_empty()).and_then(weak_password) {
                 findings.warn("source.root_password", weak);
@@ -144,45 +145,76 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
                 );
             }
         }
-        Source::Import { path, copy_to_pool: None } => check_file(path, Some(Need::ReadWrite), facts, findings),
-        Source::Import { path, copy_to_pool: Some(_) } => check_file(path, None, facts, findings),
+        Source::Import { path, copy_to_pool: None } => check_file(path, Role::DiskInPlace, facts, findings),
+        Source::Import { path, copy_to_pool: Some(_) } => check_file(path, Role::CopiedImage, facts, findings),
     }
 }
 
-/// A local file: absolute, existing, a regular file (or block device), and reachable by QEMU
-/// (`qemu`: what QEMU needs) or else readable by the helper, which copies it.
-fn check_file(path: &str, qemu: Option<Need>, facts: &Facts, findings: &mut Findings) {
+/// What a local file source is to the VM.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Install media QEMU opens read-only.
+    InstallMedia,
+    /// A disk QEMU opens in place (read and write).
+    DiskInPlace,
+    /// An image the helper copies into a pool: QEMU never opens the original.
+    CopiedImage,
+}
+
+/// A local file: absolute, existing, a regular file (or block device), reachable by QEMU where QEMU
+/// opens it, readable by the helper where it copies it, and of the right kind: no qcow2 image that
+/// names other files as a disk, no disk image as install media. Opened only through `media::local`.
+fn check_file(path: &str, role: Role, facts: &Facts, findings: &mut Findings) {
     if path.is_empty() {
         return findings.error("source", "Choose a file");
     }
-    if !path.starts_with('/') {
-        return findings.error("source", "Enter an absolute path (starting with \"/\")");
-    }
+    let local_path = match LocalPath::parse(path) {
+        Ok(local_path) => local_path,
+        Err(err) => return findings.error("source", err.describe(path)),
+    };
     if facts.host.remote {
         return;
     }
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return findings.error("source", format!("{path} does not exist"));
-        }
-        Err(err) => return findings.error("source", format!("{path}: {err}")),
-    };
-    use std::os::unix::fs::FileTypeExt;
-    if !meta.is_file() && !meta.file_type().is_block_device() {
-        return findings.error("source", format!("{path} is not a file"));
+    if let Err(err) = local::check(&local_path) {
+        return findings.error("source", err.describe(path));
     }
-    match qemu {
-        Some(need) => {
-            if let Some(user) = &facts.host.qemu
-                && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
-            {
-                findings.error("source", message);
+    let need = match role {
+        Role::InstallMedia => Some(Need::Read),
+        Role::DiskInPlace => Some(Need::ReadWrite),
+        Role::CopiedImage => None,
+    };
+    if let (Some(need), Some(user)) = (need, &facts.host.qemu)
+        && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
+    {
+        return findings.error("source", message);
+    }
+    let opened = match local::open(&local_path) {
+        Ok(opened) => opened,
+        Err(err) if role == Role::CopiedImage => return findings.error("source", err.describe(path)),
+        // QEMU may reach what the helper cannot (libvirt hands it the file); its header stays unread.
+        Err(err) => {
+            let check = if role == Role::InstallMedia { "that it is installation media" } else { "its format" };
+            return findings.warn("source", format!("{}; cannot check {check}", err.describe(path)));
+        }
+    };
+    let shown = local_path.to_string();
+    let refs = match qcow2::inspect(&opened.file) {
+        Ok(refs) => refs,
+        Err(err) => return findings.error("source", format!("Cannot read {shown}: {err}")),
+    };
+    match role {
+        Role::InstallMedia if refs.is_some() => findings.error(
+            "source",
+            format!("{shown} is a qcow2 disk image, not installation media; import it as a disk instead"),
+        ),
+        Role::InstallMedia => {
+            if !matches!(iso9660::read(&opened.file), Ok(Some(_))) {
+                findings.warn("source", format!("{shown} is not an ISO 9660 image; the VM may not boot from it"));
             }
         }
-        None => {
-            if let Err(err) = std::fs::File::open(path) {
-                findings.error("source", format!("Cannot read {path}: {err}"));
+        Role::DiskInPlace | Role::CopiedImage => {
+            if let Some(refusal) = refs.as_ref().and_then(|refs| refs.refusal()) {
+                findings.error("source", format!("{shown} {refusal}"));
             }
         }
     }
