@@ -83,7 +83,10 @@ impl Router {
             Ok(message) => message,
             Err(err) => return warn!("ignoring control message: {err}"),
         };
-        debug!("← {message:?}");
+        match &message {
+            Inbound::Open { channel, options } => debug!("← open {channel:?} {}", redacted(options)),
+            _ => debug!("← {message:?}"),
+        }
         match message {
             Inbound::Init { version, host } => {
                 if version != Some(1) {
@@ -142,7 +145,7 @@ impl Router {
         let body = match ops::open(&options, &self.ctx) {
             Ok(body) => body,
             Err(problem) => {
-                info!("channel {channel}: refused open: {}", problem.message);
+                info!("channel {channel}: refused open: {}", problem.message.escape_debug());
                 return self.out.send_control(&control::close(&channel, problem.close_fields()));
             }
         };
@@ -214,7 +217,7 @@ impl Router {
                     let fields = match result {
                         Ok(fields) => fields,
                         Err(problem) => {
-                            info!("channel {channel}: {} ({})", problem.message, problem.code.as_str());
+                            info!("channel {channel}: {} ({})", problem.message.escape_debug(), problem.code.as_str());
                             problem.close_fields()
                         }
                     };
@@ -222,5 +225,42 @@ impl Router {
                 }
             }
         }
+    }
+}
+
+/// Open fields for the log: values of secret-looking keys (passwords of a create spec) replaced,
+/// the rest as compact JSON, so no secret and no raw newline reaches the journal.
+fn redacted(options: &Map<String, Value>) -> String {
+    fn scrub(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, value)| {
+                        let key_lower = key.to_ascii_lowercase();
+                        let secret = ["password", "passwd", "secret", "token"].iter().any(|s| key_lower.contains(s));
+                        let value = if secret && !value.is_null() { Value::from("(redacted)") } else { scrub(value) };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(scrub).collect()),
+            other => other.clone(),
+        }
+    }
+    scrub(&Value::Object(options.clone())).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn router_open_log_redacts_secrets() {
+        let open = serde_json::json!({"op": "create", "spec": {"name": "a\nb", "source": {"kind": "cloud",
+            "user": {"login": "u", "password": "Cop-Secret-9"}, "root_password": "r00t-Secret", "hostname": null}}});
+        let line = redacted(open.as_object().unwrap());
+        assert!(!line.contains("Cop-Secret-9") && !line.contains("r00t-Secret") && !line.contains('\n'), "{line}");
+        assert!(line.contains(r#""password":"(redacted)""#) && line.contains(r#""login":"u""#), "{line}");
+        assert!(line.contains(r#""hostname":null"#) && line.contains(r#""name":"a\nb""#), "{line}");
     }
 }

@@ -160,7 +160,7 @@ fn work(
             Ok(Outcome::Created { id, name: spec.name })
         }
         Err(problem) => {
-            log::info!("create {:?}: {}; rolling back", spec.name, problem.message);
+            log::info!("create {:?}: {}; rolling back", spec.name, problem.message.escape_debug());
             rollback.run();
             Err(problem)
         }

@@ -76,7 +76,7 @@ impl Drop for Rollback {
     }
 }
 
-fn delete_volume(conn: &Connect, pool: &str, name: &str) -> Result<(), virt::error::Error> {
+pub fn delete_volume(conn: &Connect, pool: &str, name: &str) -> Result<(), virt::error::Error> {
     conn.lookup_storage_pool_by_name(pool)?.lookup_storage_vol_by_name(name)?.delete(0)
 }
 
