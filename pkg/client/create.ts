@@ -131,7 +131,11 @@ function parseProgress(value: unknown): Progress | null {
 export interface Creation {
     /** Resolves with the new VM; rejects with an OpError (`errors` per field for `invalid-argument`). */
     done: Promise<CreatedVm>;
-    /** Cancels: closes the channel, and the helper removes what it made. Resolves once the channel is closed. */
+    /**
+     * Cancels: asks the helper to stop; it removes what it made and only then closes the channel, so a retry
+     * with the same name works at once. Resolves once the channel is closed (closing it ourselves after
+     * CANCEL_WAIT_MS if the helper does not answer).
+     */
     cancel(): Promise<void>;
 }
 
@@ -157,6 +161,16 @@ export function createVm(uri: string, spec: CreateSpec, onProgress: (progress: P
                 return vm;
             throw new OpError("protocol-error", "The helper did not say which VM it created.");
         }),
-        cancel: () => shot.close(),
+        cancel: async () => {
+            shot.send({ cancel: true });
+            let timer = 0;
+            const waited = new Promise<void>(resolve => { timer = window.setTimeout(resolve, CANCEL_WAIT_MS) });
+            await Promise.race([shot.done.then(() => undefined, () => undefined), waited]);
+            window.clearTimeout(timer);
+            await shot.close();
+        },
     };
 }
+
+/** How long a cancel waits for the helper's rollback before closing the channel itself. */
+const CANCEL_WAIT_MS = 60_000;

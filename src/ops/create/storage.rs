@@ -12,6 +12,7 @@ use virt::stream::Stream;
 use virt_sys as sys;
 
 use super::host::DEFAULT_POOL_PATH;
+use super::journal::{Entry, Journal};
 use super::progress::Progress;
 use crate::media::local::{self, LocalFile};
 use crate::media::qcow2;
@@ -25,6 +26,8 @@ const CHUNK: usize = 256 * 1024;
 pub struct Rollback {
     conn: Connect,
     undo: Vec<Undo>,
+    /// What is made, on disk too, for the next start if this process dies first.
+    journal: Option<Journal>,
 }
 
 #[derive(Debug)]
@@ -34,21 +37,30 @@ enum Undo {
 }
 
 impl Rollback {
-    pub fn new(conn: Connect) -> Rollback {
-        Rollback { conn, undo: Vec::new() }
+    pub fn new(conn: Connect, journal: Option<Journal>) -> Rollback {
+        Rollback { conn, undo: Vec::new(), journal }
     }
 
     pub fn volume(&mut self, pool: &str, name: &str) {
+        if let Some(journal) = &mut self.journal {
+            journal.record(&Entry::Volume { pool: pool.into(), name: name.into() });
+        }
         self.undo.push(Undo::Volume { pool: pool.into(), name: name.into() });
     }
 
     pub fn domain(&mut self, uuid: &str) {
+        if let Some(journal) = &mut self.journal {
+            journal.record(&Entry::Domain(uuid.into()));
+        }
         self.undo.push(Undo::Domain { uuid: uuid.into() });
     }
 
     /// Keeps everything: the VM was created.
     pub fn commit(mut self) {
         self.undo.clear();
+        if let Some(journal) = self.journal.take() {
+            journal.finish();
+        }
     }
 
     /// Undoes everything, newest first; keeps going past failures (they are logged).
@@ -57,6 +69,7 @@ impl Rollback {
     }
 
     fn undo_all(&mut self) {
+        let mut complete = true;
         for undo in std::mem::take(&mut self.undo).into_iter().rev() {
             let result = match &undo {
                 Undo::Volume { pool, name } => delete_volume(&self.conn, pool, name),
@@ -64,8 +77,17 @@ impl Rollback {
             };
             match result {
                 Ok(()) => log::info!("create: rolled back {undo:?}"),
-                Err(err) => log::warn!("create: rolling back {undo:?} failed: {err}"),
+                Err(err) => {
+                    log::warn!("create: rolling back {undo:?} failed: {err}");
+                    complete = false;
+                }
             }
+        }
+        // Anything that failed stays journalled: the next start tries again.
+        if let Some(journal) = self.journal.take()
+            && complete
+        {
+            journal.finish();
         }
     }
 }
@@ -80,7 +102,7 @@ pub fn delete_volume(conn: &Connect, pool: &str, name: &str) -> Result<(), virt:
     conn.lookup_storage_pool_by_name(pool)?.lookup_storage_vol_by_name(name)?.delete(0)
 }
 
-fn remove_domain(conn: &Connect, uuid: &str) -> Result<(), virt::error::Error> {
+pub fn remove_domain(conn: &Connect, uuid: &str) -> Result<(), virt::error::Error> {
     let domain = conn.lookup_domain_by_uuid_string(uuid)?;
     if domain.is_active()? {
         domain.destroy()?;
@@ -333,7 +355,7 @@ mod tests {
     fn storage_rollback_undoes_newest_first_and_commit_keeps() {
         let conn = test_conn();
         let xml = "<domain type='test'><name>cop-rb</name><memory>65536</memory><os><type>hvm</type></os></domain>";
-        let mut rollback = Rollback::new(conn.clone());
+        let mut rollback = Rollback::new(conn.clone(), None);
         create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         let domain = conn.define_domain_xml(xml).unwrap();
         rollback.domain(&domain.uuid_string().unwrap());
@@ -344,11 +366,11 @@ mod tests {
 
         // Dropped without commit (a panic): rolled back too. Committed: kept.
         {
-            let mut rollback = Rollback::new(conn.clone());
+            let mut rollback = Rollback::new(conn.clone(), None);
             create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         }
         assert!(pool.lookup_storage_vol_by_name("cop-rb.qcow2").is_err());
-        let mut rollback = Rollback::new(conn.clone());
+        let mut rollback = Rollback::new(conn.clone(), None);
         create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         rollback.commit();
         assert!(pool.lookup_storage_vol_by_name("cop-rb.qcow2").is_ok());
