@@ -288,13 +288,32 @@ pub fn cancelled() -> Problem {
 /// first so that libvirt knows the copied image's format and resizes it with qemu-img.
 pub fn grow_volume(conn: &Connect, pool_name: &str, name: &str, capacity: u64) -> Result<(), Problem> {
     let pool = pool(conn, pool_name)?;
-    pool.refresh(0)?;
+    refresh(&pool)?;
     let vol = pool.lookup_storage_vol_by_name(name)?;
     if vol.info()?.capacity < capacity {
         vol.resize(capacity, 0)?;
     }
     Ok(())
 }
+
+/// libvirt refuses to refresh a pool while another upload into it runs ("asynchronous jobs
+/// running"), as in two cloud creates at once: retry for a bounded time.
+fn refresh(pool: &StoragePool) -> Result<(), Problem> {
+    let deadline = std::time::Instant::now() + REFRESH_WAIT;
+    loop {
+        match pool.refresh(0) {
+            Ok(_) => return Ok(()),
+            Err(err) if err.message().contains("asynchronous jobs") && std::time::Instant::now() < deadline => {
+                log::debug!("pool refresh: {err}; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// How long a pool refresh is retried while other jobs run in the pool.
+const REFRESH_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// XML of the default pool, as virt-install makes it.
 fn default_pool_xml() -> String {

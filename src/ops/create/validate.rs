@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::access::{self, Need};
 use super::host::HostOptions;
 use super::os::OsLookup;
-use super::spec::{CloudUser, FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
+use super::spec::{CloudUser, FirmwareChoice, MAX_SIZE_GIB, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
 use super::tree::Tree;
 use crate::media::local::{self, LocalPath};
 use crate::media::{iso9660, qcow2};
@@ -324,6 +324,8 @@ fn check_storage(spec: &Spec, facts: &Facts, findings: &mut Findings) {
         let os = facts.os.hints();
         if size_gib.is_nan() || size_gib <= 0.0 {
             findings.error("storage.size_gib", "The size must be more than 0");
+        } else if size_gib > MAX_SIZE_GIB {
+            findings.error("storage.size_gib", "The size is too large (at most 1 PiB)");
         } else if let Some((pool, _)) = spec.new_disk_volume() {
             if let Some(info) = facts.host.pool(&pool)
                 && info.active
@@ -379,12 +381,24 @@ fn check_network(spec: &Spec, facts: &Facts, findings: &mut Findings) {
         Network::Network { name } => check_libvirt_network("network", name, facts, findings),
         Network::Bridge { name } => check_bridge("network", name, facts, findings),
         Network::Direct { dev } => {
-            if !facts.host.interfaces.contains(dev) && !Path::new("/sys/class/net").join(dev).exists() {
+            if !valid_interface_name(dev) {
+                findings.error("network", format!("\"{}\" is not a network interface name", dev.escape_debug()));
+            } else if !facts.host.interfaces.contains(dev) && !Path::new("/sys/class/net").join(dev).exists() {
                 findings.error("network", format!("The host has no network interface \"{dev}\""));
             }
         }
         Network::User | Network::None => {}
     }
+}
+
+/// Linux's rule for interface names (`dev_valid_name`): 1–15 bytes, not `.` or `..`, no `/`,
+/// `:` or white space. Checked before the name is looked up under /sys/class/net.
+fn valid_interface_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
 }
 
 fn check_libvirt_network(field: &str, name: &str, facts: &Facts, findings: &mut Findings) {

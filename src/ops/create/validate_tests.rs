@@ -217,6 +217,7 @@ fn validate_storage() {
     assert_error(&check(new("images", 0.0), &facts()), "storage.size_gib", "more than 0");
     assert_error(&check(new("images", -1.0), &facts()), "storage.size_gib", "more than 0");
     assert_error(&check(new("images", 6.0), &facts()), "storage.size_gib", "only 5.0 GiB available");
+    assert_error(&check(new("images", 1e300), &facts()), "storage.size_gib", "too large");
     assert_error(&check(new("nope", 1.0), &facts()), "storage.pool", "no storage pool \"nope\"");
     assert_error(&check(new("off", 1.0), &facts()), "storage.pool", "not active");
     // The default pool may be missing: create makes it.
@@ -258,6 +259,13 @@ fn validate_networks() {
         "no network interface",
     );
     assert!(check(net(json!({"kind": "user"})), &facts()).ok());
+    for dev in ["../eth0", "..", "a/b", "eth0:1", "x y", "", "sixteen-chars-xx"] {
+        assert_error(
+            &check(net(json!({"kind": "direct", "dev": dev})), &facts()),
+            "network",
+            "not a network interface name",
+        );
+    }
     assert!(check(net(json!({"kind": "none"})), &facts()).ok());
 }
 
