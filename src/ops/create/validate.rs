@@ -246,6 +246,11 @@ fn check_user(user: Option<&CloudUser>, findings: &mut Findings) {
         if !keys.is_empty() {
             findings.error("source.user.login", "Enter a user login for these SSH keys");
         }
+    } else if !valid_login(login) {
+        findings.error(
+            "source.user.login",
+            "A login is made of letters, digits, \"_\", \".\" and \"-\", and starts with a letter or \"_\"",
+        );
     } else if password.is_none() && keys.is_empty() {
         findings.error("source.user.password", format!("Set a password or an SSH key for user \"{login}\""));
     }
@@ -258,31 +263,50 @@ fn check_user(user: Option<&CloudUser>, findings: &mut Findings) {
     }
 }
 
+/// A POSIX-ish user name as useradd takes it: `[A-Za-z_][A-Za-z0-9_.-]*`, an optional final `$`.
+fn valid_login(login: &str) -> bool {
+    let name = login.strip_suffix('$').unwrap_or(login);
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// The key types OpenSSH's `authorized_keys` takes.
+const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-rsa",
+    "ssh-dss",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
 /// `type base64 [comment]`, the format of `authorized_keys` lines (options are not allowed).
 fn looks_like_ssh_key(key: &str) -> bool {
     let mut parts = key.split_whitespace();
     let kind = parts.next().unwrap_or("");
     let data = parts.next().unwrap_or("");
-    (kind.starts_with("ssh-") || kind.starts_with("ecdsa-") || kind.starts_with("sk-"))
-        && data.len() >= 16
-        && data.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+    let base64 = data.trim_end_matches('=');
+    SSH_KEY_TYPES.contains(&kind)
+        && base64.len() >= 16
+        && data.len() - base64.len() <= 2
+        && base64.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/'))
+        && !key.contains(['\n', '\r'])
 }
 
-/// A warning for a weak password: shorter than 8, or all of one character class.
+/// A warning for a weak password: shorter than 8 characters, or of one kind only (lower case,
+/// upper case, digits, anything else).
 pub fn weak_password(password: &str) -> Option<String> {
     if password.chars().count() < 8 {
         return Some("Weak password: shorter than 8 characters".into());
     }
-    let class = |c: char| {
-        if c.is_lowercase() {
-            0
-        } else if c.is_uppercase() {
-            1
-        } else if c.is_numeric() {
-            2
-        } else {
-            3
-        }
+    let class = |c: char| match c {
+        'a'..='z' => 0,
+        'A'..='Z' => 1,
+        '0'..='9' => 2,
+        _ => 3,
     };
     let first = class(password.chars().next().unwrap_or('a'));
     if password.chars().all(|c| class(c) == first) {

@@ -375,3 +375,45 @@ fn validate_local_sources_by_kind_and_content() {
     assert!(text.ok() && text.warnings["source"].contains("not an ISO 9660 image"), "{text:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The table both sides check (tests/data/create-validation.json): the same fields get errors and
+/// warnings here as in the page's rules (tests/browser/validate-table.test.mjs).
+#[test]
+fn validate_shared_table() {
+    let table: Value = serde_json::from_str(include_str!("../../../tests/data/create-validation.json")).unwrap();
+    let fields: Vec<&str> = table["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let dir = crate::media::local::tests::scratch("table");
+    let image = dir.join("cloud.qcow2");
+    let mut header = vec![0u8; 104];
+    header[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+    std::fs::write(&image, &header).unwrap();
+    let text = |case: &Value, key: &str| case.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    let cases = table["cases"].as_array().unwrap();
+    for case in cases {
+        // As the page's toSpec builds it.
+        let login = text(case, "login").trim().to_string();
+        let password = text(case, "password");
+        let keys: Vec<String> =
+            case.get("ssh_keys").map(|k| serde_json::from_value(k.clone()).unwrap()).unwrap_or_default();
+        let user = (!login.is_empty() || !password.is_empty() || !keys.is_empty()).then(
+            || json!({"login": login, "password": (!password.is_empty()).then_some(&password), "ssh_keys": keys}),
+        );
+        let root_password = text(case, "root_password");
+        let hostname = text(case, "hostname").trim().to_string();
+        let spec = with(json!({
+            "name": case.get("name").and_then(Value::as_str).unwrap_or("cvtable"),
+            "source": {"kind": "cloud", "image": image.to_str().unwrap(), "user": user,
+                       "root_password": (!root_password.is_empty()).then_some(root_password),
+                       "hostname": (!hostname.is_empty()).then_some(hostname)},
+        }));
+        let findings = check(spec, &facts());
+        let got = |map: &std::collections::BTreeMap<String, String>| -> Vec<String> {
+            map.keys().filter(|k| fields.contains(&k.as_str())).cloned().collect()
+        };
+        let want = |key: &str| -> Vec<String> { serde_json::from_value(case[key].clone()).unwrap() };
+        assert_eq!(got(&findings.errors), want("errors"), "{}: {findings:?}", case["case"]);
+        assert_eq!(got(&findings.warnings), want("warnings"), "{}: {findings:?}", case["case"]);
+    }
+    assert!(cases.len() >= 30);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
