@@ -28,8 +28,20 @@ const URL_SCHEMES = ["http://", "https://", "ftp://", "nfs://"];
 /** `type base64 [comment]` of an authorized_keys line (no options), as the helper checks it. */
 const SSH_KEY = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/]{16,}={0,2}(\s.*)?$/;
 const LOGIN = /^[a-z_][a-z0-9_.-]*\$?$/i;
-/** C0 and C1 control characters (Rust's char::is_control). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Whether `text` has C0 or C1 control characters (Rust's char::is_control, as the helper checks). */
+function hasControl(text: string): boolean {
+    for (const char of text) {
+        const code = char.codePointAt(0) ?? 0;
+        if (code < 0x20 || (code >= 0x7f && code <= 0x9f))
+            return true;
+    }
+    return false;
+}
+
+/** Characters as the helper counts them: Unicode code points, not UTF-16 units. */
+function codePoints(text: string): number {
+    return Array.from(text).length;
+}
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 function formatMib(mib: number): string {
@@ -43,7 +55,7 @@ export function checkName(name: string, existing: ReadonlySet<string>): string |
         return _("Enter a name for the VM");
     if (name.includes("/"))
         return _("The name cannot contain \"/\"");
-    if (CONTROL.test(name))
+    if (hasControl(name))
         return _("The name cannot contain control characters");
     if (new TextEncoder().encode(name).length > 200)
         return _("The name is too long");
@@ -80,7 +92,7 @@ export function weakPassword(password: string): string | undefined {
     if (password === "")
         return undefined;
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter(re => re.test(password)).length;
-    if ([...password].length < 8 || classes < 2)
+    if (codePoints(password) < 8 || classes < 2)
         return _("This password is weak: use 8 or more characters of several kinds");
     return undefined;
 }
