@@ -134,9 +134,10 @@ export interface Creation {
     /**
      * Cancels: asks the helper to stop; it removes what it made and only then closes the channel, so a retry
      * with the same name works at once. Resolves once the channel is closed (closing it ourselves after
-     * CANCEL_WAIT_MS if the helper does not answer).
+     * CANCEL_WAIT_MS if the helper does not answer): `true` when the creation stopped, `false` when it had
+     * finished already (then `done` has the VM).
      */
-    cancel(): Promise<void>;
+    cancel(): Promise<boolean>;
 }
 
 /** Creates the VM of `spec` on `uri`, reporting each progress message. */
@@ -164,10 +165,11 @@ export function createVm(uri: string, spec: CreateSpec, onProgress: (progress: P
         cancel: async () => {
             shot.send({ cancel: true });
             let timer = 0;
-            const waited = new Promise<void>(resolve => { timer = window.setTimeout(resolve, CANCEL_WAIT_MS) });
-            await Promise.race([shot.done.then(() => undefined, () => undefined), waited]);
+            const waited = new Promise<boolean>(resolve => { timer = window.setTimeout(() => resolve(true), CANCEL_WAIT_MS) });
+            const stopped = await Promise.race([shot.done.then(() => false, () => true), waited]);
             window.clearTimeout(timer);
             await shot.close();
+            return stopped;
         },
     };
 }

@@ -493,6 +493,24 @@ describe("create", () => {
                 await virsh("vol-delete", "--pool", POOL, `${name}.img`);
             });
 
+            test("two creates into one pool at once: the cloud image's pool refresh waits for the other upload", async () => {
+                const copyName = `cop-busy-${bridge}`;
+                const cloudName = `cop-cloud2-${bridge}`;
+                const copy = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create",
+                                      spec: spec(copyName, { source: { kind: "import", path: BIG, copy_to_pool: POOL }, network: { kind: "user" } }) });
+                const copying = await b.next(copy, m => m.command === "close" || m.data?.progress?.done > 0, 30000);
+                assert.equal(copying.command, undefined, `closed before copying: ${b.describe(copy)}`);
+                const source = { kind: "cloud", image: BASE, user: null, root_password: null, hostname: null };
+                const cloud = await run({ op: "create", uri: URI, mode: "create", spec: spec(cloudName, { source, network: { kind: "user" } }) }, 120000);
+                assert.equal(cloud.close.problem, undefined, cloud.trail);
+                const copied = await b.next(copy, m => m.command === "close", 120000);
+                assert.equal(copied.control.problem, undefined, b.describe(copy));
+                for (const name of [copyName, cloudName])
+                    await virsh("undefine", name);
+                for (const vol of [`${copyName}.img`, `${cloudName}.qcow2`, `${cloudName}-cidata.iso`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
             test("closing the channel during a copy leaves nothing behind", async () => {
                 const name = `cop-cancel-${bridge}`;
                 const import_ = spec(name, {

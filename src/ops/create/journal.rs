@@ -137,10 +137,15 @@ fn undo(entries: &[Entry]) -> bool {
     if entries.len() == 1 {
         return true;
     }
+    // A journal is the user's own file, but never run a program for it (`qemu+ext://…?command=`).
+    if uri.contains("+ext:") || uri.contains("command=") {
+        log::warn!("not recovering an interrupted create on {uri:?}: that URI runs a program");
+        return true;
+    }
     let conn = match Connect::open(Some(uri)) {
         Ok(conn) => conn,
         Err(err) => {
-            log::warn!("recovering an interrupted create on {uri}: {err}");
+            log::warn!("recovering an interrupted create on {uri:?}: {err}");
             return false;
         }
     };
