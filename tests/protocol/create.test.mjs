@@ -132,6 +132,25 @@ describe("create", () => {
         await cleanup();
     });
 
+    test("the helper's debug log shows the open of a create without its passwords or raw newlines", async () => {
+        // The manifest says RUST_LOG=info; the helper on its own (as the bridges spawn it) takes ours.
+        const p = await Bridge.peer({ env: { RUST_LOG: "debug" } });
+        try {
+            const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Log-Secret-1", ssh_keys: [] },
+                             root_password: "Cop-Log-Root-2", hostname: null };
+            const channel = p.open({ payload: "virt1", op: "create", uri: URI, mode: "validate",
+                                     spec: spec("cop-log\ninjected", { source }) });
+            await p.next(channel, m => m.command === "close", 30000);
+        } finally {
+            p.proc.stdin.end();
+            await p.exited;
+        }
+        const log = p.stderr();
+        assert.match(log, /← open .*"password":"\(redacted\)"/, log);
+        assert.ok(!log.includes("Cop-Log-Secret-1") && !log.includes("Cop-Log-Root-2"), "a password is in the log");
+        assert.ok(!/^injected/m.test(log), "a raw newline from the spec reached the log");
+    });
+
     for (const bridge of bridgeNames()) {
         describe(`via bridge ${bridge}`, () => {
             let b;
@@ -493,21 +512,27 @@ describe("create", () => {
                 await virsh("vol-delete", "--pool", POOL, `${name}.img`);
             });
 
-            test("two creates into one pool at once: the cloud image's pool refresh waits for the other upload", async () => {
+            test("two creates into one pool at once: a pool refresh waits for the other create's clone", async () => {
+                // libvirt refuses to refresh a pool while it clones a volume into it ("asynchronous jobs running").
                 const copyName = `cop-busy-${bridge}`;
                 const cloudName = `cop-cloud2-${bridge}`;
+                const big = `${POOL_DIR}/cop-busy-src-${bridge}.img`;
+                const fd = openSync(big, "w");
+                ftruncateSync(fd, 4 * 1024 ** 3);
+                closeSync(fd);
+                await virsh("pool-refresh", POOL);
                 const copy = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create",
-                                      spec: spec(copyName, { source: { kind: "import", path: BIG, copy_to_pool: POOL }, network: { kind: "user" } }) });
-                const copying = await b.next(copy, m => m.command === "close" || m.data?.progress?.done > 0, 30000);
-                assert.equal(copying.command, undefined, `closed before copying: ${b.describe(copy)}`);
+                                      spec: spec(copyName, { source: { kind: "import", path: big, copy_to_pool: POOL }, network: { kind: "user" } }) });
+                const cloning = await b.next(copy, m => m.command === "close" || m.data?.progress?.done === 0, 30000);
+                assert.equal(cloning.command, undefined, `closed before cloning: ${b.describe(copy)}`);
                 const source = { kind: "cloud", image: BASE, user: null, root_password: null, hostname: null };
-                const cloud = await run({ op: "create", uri: URI, mode: "create", spec: spec(cloudName, { source, network: { kind: "user" } }) }, 120000);
+                const cloud = await run({ op: "create", uri: URI, mode: "create", spec: spec(cloudName, { source, network: { kind: "user" } }) }, 150000);
                 assert.equal(cloud.close.problem, undefined, cloud.trail);
-                const copied = await b.next(copy, m => m.command === "close", 120000);
+                const copied = await b.next(copy, m => m.command === "close", 150000);
                 assert.equal(copied.control.problem, undefined, b.describe(copy));
                 for (const name of [copyName, cloudName])
                     await virsh("undefine", name);
-                for (const vol of [`${copyName}.img`, `${cloudName}.qcow2`, `${cloudName}-cidata.iso`])
+                for (const vol of [`${copyName}.img`, `${cloudName}.qcow2`, `${cloudName}-cidata.iso`, `cop-busy-src-${bridge}.img`])
                     await virsh("vol-delete", "--pool", POOL, vol);
             });
 
