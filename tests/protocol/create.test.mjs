@@ -536,6 +536,25 @@ describe("create", () => {
                     await virsh("vol-delete", "--pool", POOL, vol);
             });
 
+            test("import with copy from a block device: the volume has the device's size and bytes", async () => {
+                const name = `cop-blk-${bridge}`;
+                const backing = `${SRC_DIR}/blk-${bridge}.img`;
+                writeFileSync(backing, Buffer.alloc(8 << 20, 0x5a));
+                const dev = execFileSync("losetup", ["-f", "--show", backing]).toString().trim();
+                try {
+                    const r = await run({ op: "create", uri: URI, mode: "create",
+                                          spec: spec(name, { source: { kind: "import", path: dev, copy_to_pool: POOL }, network: { kind: "user" } }) });
+                    assert.equal(r.close.problem, undefined, r.trail);
+                    const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.img`);
+                    assert.match(info, new RegExp(`Capacity:\\s+${8 << 20} bytes`), info);
+                    assert.deepEqual(readFileSync(`${POOL_DIR}/${name}.img`), readFileSync(backing));
+                    await virsh("undefine", name);
+                    await virsh("vol-delete", "--pool", POOL, `${name}.img`);
+                } finally {
+                    execFileSync("losetup", ["-d", dev]);
+                }
+            });
+
             test("closing the channel during a copy leaves nothing behind", async () => {
                 const name = `cop-cancel-${bridge}`;
                 const import_ = spec(name, {
