@@ -6,6 +6,7 @@
 // needs.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
@@ -171,6 +172,14 @@ describe(`create a VM from each source (${URI}, TCG)`, () => {
         const m = await waitForConsoleMarker(name, CLOUD_MARKER, BOOT_MS);
         assert.equal(m[1], login);
         assert.equal(m[2], hostname);
+        // The guest got the password only as a crypt hash, and glibc's crypt(3), which its login uses, takes the
+        // typed password for it.
+        const line = await waitForConsoleMarker(name, /TESTGUEST-CLOUD .* pwhash=(\S+) plain=(\d+)/, BOOT_MS);
+        assert.match(line[1], /^\$6\$/, line[0]);
+        assert.equal(line[2], "0", "the seed has a plain_text_passwd");
+        const verdict = execFileSync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])",
+            "correct horse battery staple", line[1]]).toString().trim();
+        assert.equal(verdict, "True", line[0]);
     });
 
     test("import: the existing disk is used in place and boots", async () => {
