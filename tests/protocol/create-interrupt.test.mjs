@@ -138,6 +138,27 @@ describe("interrupted create", () => {
         });
     }
 
+    test("SIGHUP mid-copy: the helper rolls back before it exits", async () => {
+        const name = "coi-hup";
+        const p = await Bridge.peer();
+        await copying(p, name);
+        p.proc.kill("SIGHUP");
+        const status = await p.exited;
+        assert.equal(status.signal, "SIGHUP", JSON.stringify(status));
+        assert.deepEqual(await leftovers(name), { domain: false, volumes: [] });
+    });
+
+    test("stdout gone mid-copy: the helper rolls back before it exits", async () => {
+        const name = "coi-stdout";
+        const p = await Bridge.peer();
+        await copying(p, name);
+        // The reading end closes: the helper's next progress write fails with EPIPE.
+        p.proc.stdout.destroy();
+        const status = await p.exited;
+        assert.equal(status.code, 0, JSON.stringify(status));
+        assert.deepEqual(await leftovers(name), { domain: false, volumes: [] });
+    });
+
     test("EOF on stdin mid-copy: the helper rolls back before it exits", async () => {
         const name = "coi-eof";
         const p = await Bridge.peer();
