@@ -228,8 +228,8 @@ impl Router {
     }
 }
 
-/// Open fields for the log: values of secret-looking keys (passwords of a create spec) replaced,
-/// the rest as compact JSON, so no secret and no raw newline reaches the journal.
+/// Open fields for the log: values of secret-looking keys (passwords of a create spec) and the user
+/// info of URLs replaced, the rest as compact JSON, so no secret and no raw newline reaches the journal.
 fn redacted(options: &Map<String, Value>) -> String {
     fn scrub(value: &Value) -> Value {
         match value {
@@ -244,10 +244,21 @@ fn redacted(options: &Map<String, Value>) -> String {
                     .collect(),
             ),
             Value::Array(items) => Value::Array(items.iter().map(scrub).collect()),
+            Value::String(text) => Value::String(without_url_credentials(text)),
             other => other.clone(),
         }
     }
     scrub(&Value::Object(options.clone())).to_string()
+}
+
+/// `scheme://user:secret@host/…` with the user info replaced, for URLs in logged values.
+fn without_url_credentials(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else { return text.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://(redacted)@{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -262,5 +273,9 @@ mod tests {
         assert!(!line.contains("Cop-Secret-9") && !line.contains("r00t-Secret") && !line.contains('\n'), "{line}");
         assert!(line.contains(r#""password":"(redacted)""#) && line.contains(r#""login":"u""#), "{line}");
         assert!(line.contains(r#""hostname":null"#) && line.contains(r#""name":"a\nb""#), "{line}");
+        let url = serde_json::json!({"source": {"kind": "url", "url": "http://alice:s3cret@mirror.example/os/?a=b@c"}});
+        let line = redacted(url.as_object().unwrap());
+        assert!(line.contains("http://(redacted)@mirror.example/os/?a=b@c") && !line.contains("s3cret"), "{line}");
+        assert_eq!(without_url_credentials("http://mirror.example/a@b"), "http://mirror.example/a@b");
     }
 }
