@@ -15,6 +15,7 @@ mod router;
 mod xml;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use log::{error, info};
 use tokio::signal::unix::{SignalKind, signal};
@@ -45,15 +46,37 @@ fn main() {
     // libvirt prints errors itself unless told not to; we report them on channels instead.
     virt::error::clear_error_callback();
 
+    // What a helper killed mid-create left behind goes first (on a thread of its own).
+    ops::create::recover();
+
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    let code = runtime.block_on(serve());
-    // Exit at once: blocking libvirt calls in flight must not delay it (no grace period, §9).
-    std::process::exit(code);
+    let end = runtime.block_on(serve());
+    // Creates in progress roll back first (bounded); other blocking libvirt calls never delay the exit.
+    ops::create::stop_all(CREATE_ROLLBACK_WAIT);
+    match end {
+        End::Code(code) => std::process::exit(code),
+        End::Signal(signal) => die_by(signal),
+    }
 }
 
-async fn serve() -> i32 {
+/// How long an exiting helper waits for creates in progress to roll back. What is left after that
+/// is in their journals, and removed at the next start.
+const CREATE_ROLLBACK_WAIT: Duration = Duration::from_secs(20);
+
+enum End {
+    Code(i32),
+    Signal(libc::c_int),
+}
+
+/// stdout is gone (the bridge died): roll back creates, then exit.
+fn on_stdout_closed() -> ! {
+    ops::create::stop_all(CREATE_ROLLBACK_WAIT);
+    std::process::exit(0);
+}
+
+async fn serve() -> End {
     let (incoming_tx, incoming_rx) = mpsc::channel(64);
-    let out = protocol::transport::start_stdio(incoming_tx);
+    let out = protocol::transport::start_stdio(incoming_tx, on_stdout_closed);
     let ctx = Arc::new(Context { hubs: hub::Hubs::new(hub::PollConfig::from_env()) });
     let router = Router::new(out, ctx);
     let (mut term, mut hangup, mut interrupt) =
@@ -61,20 +84,20 @@ async fn serve() -> i32 {
             (Ok(t), Ok(h), Ok(i)) => (t, h, i),
             _ => {
                 error!("cannot install signal handlers");
-                return 1;
+                return End::Code(1);
             }
         };
     tokio::select! {
         stop = router.run(incoming_rx) => match stop {
-            Stop::Eof => 0,
+            Stop::Eof => End::Code(0),
             Stop::Corrupt(message) => {
                 error!("corrupt input from cockpit-bridge: {message}");
-                1
+                End::Code(1)
             }
         },
-        _ = term.recv() => die_by(libc::SIGTERM),
-        _ = hangup.recv() => die_by(libc::SIGHUP),
-        _ = interrupt.recv() => die_by(libc::SIGINT),
+        _ = term.recv() => End::Signal(libc::SIGTERM),
+        _ = hangup.recv() => End::Signal(libc::SIGHUP),
+        _ = interrupt.recv() => End::Signal(libc::SIGINT),
     }
 }
 

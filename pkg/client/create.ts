@@ -131,8 +131,13 @@ function parseProgress(value: unknown): Progress | null {
 export interface Creation {
     /** Resolves with the new VM; rejects with an OpError (`errors` per field for `invalid-argument`). */
     done: Promise<CreatedVm>;
-    /** Cancels: closes the channel, and the helper removes what it made. Resolves once the channel is closed. */
-    cancel(): Promise<void>;
+    /**
+     * Cancels: asks the helper to stop; it removes what it made and only then closes the channel, so a retry
+     * with the same name works at once. Resolves once the channel is closed (closing it ourselves after
+     * CANCEL_WAIT_MS if the helper does not answer): `true` when the creation stopped, `false` when it had
+     * finished already (then `done` has the VM).
+     */
+    cancel(): Promise<boolean>;
 }
 
 /** Creates the VM of `spec` on `uri`, reporting each progress message. */
@@ -157,6 +162,17 @@ export function createVm(uri: string, spec: CreateSpec, onProgress: (progress: P
                 return vm;
             throw new OpError("protocol-error", "The helper did not say which VM it created.");
         }),
-        cancel: () => shot.close(),
+        cancel: async () => {
+            shot.send({ cancel: true });
+            let timer = 0;
+            const waited = new Promise<boolean>(resolve => { timer = window.setTimeout(() => resolve(true), CANCEL_WAIT_MS) });
+            const stopped = await Promise.race([shot.done.then(() => false, () => true), waited]);
+            window.clearTimeout(timer);
+            await shot.close();
+            return stopped;
+        },
     };
 }
+
+/** How long a cancel waits for the helper's rollback before closing the channel itself. */
+const CANCEL_WAIT_MS = 60_000;

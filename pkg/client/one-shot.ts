@@ -41,6 +41,8 @@ export interface OneShot {
     done: Promise<OneShotResult>;
     /** Closes the channel (the helper stops and cleans up); resolves once it is closed. `done` never settles. */
     close(): Promise<void>;
+    /** Sends one JSON message to the op (while the channel is open). */
+    send(message: Record<string, cockpit.JsonValue>): void;
 }
 
 /**
@@ -97,6 +99,10 @@ export function openOneShot(options: Record<string, cockpit.JsonValue>,
                 channel.close();
             }
             return whenClosed;
+        },
+        send(message) {
+            if (!closed && !closedByUs)
+                channel.send(JSON.stringify(message));
         },
     };
 }

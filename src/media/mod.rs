@@ -2,6 +2,8 @@
 //! cloud-init NoCloud seed ISO).
 
 pub mod iso9660;
-// ops::create uses the seed in memory with plain passwords; writing to a path and hashed passwords wait for a user.
+pub mod local;
+// ops::create uses the seed in memory (passwords hashed); writing it to a path waits for a user.
 #[allow(dead_code)]
 pub mod nocloud;
+pub mod qcow2;

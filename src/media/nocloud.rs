@@ -41,6 +41,22 @@ pub enum Password {
 
 pub const VOLUME_ID: &str = "cidata";
 
+impl Password {
+    /// A password as the seed carries it: SHA-512 crypt (`$6$`, glibc's default, read by every
+    /// cloud-init and `/etc/shadow`) with a fresh random salt, so the seed never holds the password.
+    pub fn hashed(plain: &str) -> Result<Password> {
+        use sha_crypt::{PasswordHasher, ShaCrypt};
+        let mut salt = [0u8; 12];
+        // SAFETY: getrandom writes at most `len` bytes into the buffer.
+        let n = unsafe { libc::getrandom(salt.as_mut_ptr().cast(), salt.len(), 0) };
+        ensure!(n == salt.len() as isize, "no random salt: {}", std::io::Error::last_os_error());
+        let hash = ShaCrypt::SHA512
+            .hash_password_with_salt(plain.as_bytes(), &salt)
+            .map_err(|err| anyhow::anyhow!("hashing a password: {err}"))?;
+        Ok(Password::Hashed(hash.to_string()))
+    }
+}
+
 /// Writes the seed ISO for `config` to `path` (created or truncated).
 pub fn write_seed_iso(path: &Path, config: &SeedConfig) -> Result<()> {
     let image = seed_iso(config, SystemTime::now())?;

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::http::{self, HttpError, UrlUse, WebUrl};
 use crate::media::iso9660::{self, VolumeDescriptor};
+use crate::media::local::{self, LocalError, LocalPath};
 use crate::osinfo::{self, Db, Os, detect};
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
@@ -36,9 +37,9 @@ enum DetectOptions {
 pub fn open(options: &Map<String, Value>, _ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: OsinfoOptions = parse_options(options)?;
     if let Some(DetectOptions::Media(path)) = &options.detect
-        && !path.is_absolute()
+        && let Err(err) = LocalPath::parse(&path.to_string_lossy())
     {
-        return Err(Problem::protocol("field \"detect.media\": must be an absolute path"));
+        return Err(Problem::protocol(format!("field \"detect.media\": {}", err.describe(""))));
     }
     Ok(Box::new(move |io| Box::pin(run(io, options.detect))))
 }
@@ -78,9 +79,22 @@ fn list_message(db: &Db) -> Vec<u8> {
     bytes
 }
 
+/// Only a regular file or a block device (a CD drive) is opened, never a FIFO or character device.
 fn detect_file(path: &Path) -> Result<Vec<u8>, Problem> {
-    let pvd = iso9660::read(path).map_err(|err| file_problem(path, &err))?;
+    let shown = path.to_string_lossy();
+    let opened = local::open_str(&shown).map_err(|err| local_problem(&shown, &err))?;
+    let pvd = iso9660::read(opened.file).map_err(|err| file_problem(path, &err))?;
     Ok(media_answer(pvd.as_ref()))
+}
+
+fn local_problem(path: &str, err: &LocalError) -> Problem {
+    let code = match err.io_kind() {
+        Some(io::ErrorKind::NotFound) => ProblemCode::NotFound,
+        Some(io::ErrorKind::PermissionDenied) => ProblemCode::AccessDenied,
+        Some(_) => ProblemCode::InternalError,
+        None => ProblemCode::InvalidArgument,
+    };
+    Problem::new(code, err.describe(path))
 }
 
 fn detect_url(url: &str) -> Result<Vec<u8>, Problem> {
@@ -212,6 +226,12 @@ mod tests {
         let problem = detect_file(&dir.join("missing.iso")).unwrap_err();
         assert_eq!(problem.code, ProblemCode::NotFound);
         assert!(problem.message.contains("missing.iso"), "{}", problem.message);
+        // Never opened: a character device (the watchdog's kind), a directory.
+        for (path, kind) in [("/dev/zero", "a character device"), ("/tmp", "a directory")] {
+            let problem = detect_file(Path::new(path)).unwrap_err();
+            assert_eq!(problem.code, ProblemCode::InvalidArgument);
+            assert_eq!(problem.message, format!("{path} is {kind}, not a file"));
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

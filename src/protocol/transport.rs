@@ -41,12 +41,13 @@ impl Outbound {
     }
 }
 
-/// Starts the reader (stdin → `incoming`) and writer (→ stdout) threads.
-pub fn start_stdio(incoming: mpsc::Sender<Incoming>) -> Outbound {
+/// Starts the reader (stdin → `incoming`) and writer (→ stdout) threads. `on_closed` runs on the
+/// writer thread when stdout is gone, and ends the process.
+pub fn start_stdio(incoming: mpsc::Sender<Incoming>, on_closed: fn() -> !) -> Outbound {
     let (tx, rx) = std_mpsc::channel::<Vec<u8>>();
     thread::Builder::new()
         .name("stdout-writer".into())
-        .spawn(move || write_loop(rx, std::io::stdout().lock()))
+        .spawn(move || write_loop(rx, std::io::stdout().lock(), on_closed))
         .expect("spawn writer thread");
     thread::Builder::new()
         .name("stdin-reader".into())
@@ -55,7 +56,7 @@ pub fn start_stdio(incoming: mpsc::Sender<Incoming>) -> Outbound {
     Outbound { tx }
 }
 
-fn write_loop(rx: std_mpsc::Receiver<Vec<u8>>, mut out: impl Write) {
+fn write_loop(rx: std_mpsc::Receiver<Vec<u8>>, mut out: impl Write, on_closed: fn() -> !) {
     while let Ok(frame) = rx.recv() {
         let mut result = out.write_all(&frame);
         // Batch whatever else is queued, then flush once.
@@ -67,7 +68,7 @@ fn write_loop(rx: std_mpsc::Receiver<Vec<u8>>, mut out: impl Write) {
         }
         if let Err(err) = result.and_then(|_| out.flush()) {
             error!("stdout closed ({err}); exiting");
-            std::process::exit(0);
+            on_closed();
         }
     }
 }

@@ -83,7 +83,10 @@ impl Router {
             Ok(message) => message,
             Err(err) => return warn!("ignoring control message: {err}"),
         };
-        debug!("← {message:?}");
+        match &message {
+            Inbound::Open { channel, options } => debug!("← open {channel:?} {}", redacted(options)),
+            _ => debug!("← {message:?}"),
+        }
         match message {
             Inbound::Init { version, host } => {
                 if version != Some(1) {
@@ -142,7 +145,7 @@ impl Router {
         let body = match ops::open(&options, &self.ctx) {
             Ok(body) => body,
             Err(problem) => {
-                info!("channel {channel}: refused open: {}", problem.message);
+                info!("channel {channel}: refused open: {}", problem.message.escape_debug());
                 return self.out.send_control(&control::close(&channel, problem.close_fields()));
             }
         };
@@ -214,7 +217,7 @@ impl Router {
                     let fields = match result {
                         Ok(fields) => fields,
                         Err(problem) => {
-                            info!("channel {channel}: {} ({})", problem.message, problem.code.as_str());
+                            info!("channel {channel}: {} ({})", problem.message.escape_debug(), problem.code.as_str());
                             problem.close_fields()
                         }
                     };
@@ -222,5 +225,57 @@ impl Router {
                 }
             }
         }
+    }
+}
+
+/// Open fields for the log: values of secret-looking keys (passwords of a create spec) and the user
+/// info of URLs replaced, the rest as compact JSON, so no secret and no raw newline reaches the journal.
+fn redacted(options: &Map<String, Value>) -> String {
+    fn scrub(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, value)| {
+                        let key_lower = key.to_ascii_lowercase();
+                        let secret = ["password", "passwd", "secret", "token"].iter().any(|s| key_lower.contains(s));
+                        let value = if secret && !value.is_null() { Value::from("(redacted)") } else { scrub(value) };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(scrub).collect()),
+            Value::String(text) => Value::String(without_url_credentials(text)),
+            other => other.clone(),
+        }
+    }
+    scrub(&Value::Object(options.clone())).to_string()
+}
+
+/// `scheme://user:secret@host/…` with the user info replaced, for URLs in logged values.
+fn without_url_credentials(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else { return text.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://(redacted)@{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn router_open_log_redacts_secrets() {
+        let open = serde_json::json!({"op": "create", "spec": {"name": "a\nb", "source": {"kind": "cloud",
+            "user": {"login": "u", "password": "Cop-Secret-9"}, "root_password": "r00t-Secret", "hostname": null}}});
+        let line = redacted(open.as_object().unwrap());
+        assert!(!line.contains("Cop-Secret-9") && !line.contains("r00t-Secret") && !line.contains('\n'), "{line}");
+        assert!(line.contains(r#""password":"(redacted)""#) && line.contains(r#""login":"u""#), "{line}");
+        assert!(line.contains(r#""hostname":null"#) && line.contains(r#""name":"a\nb""#), "{line}");
+        let url = serde_json::json!({"source": {"kind": "url", "url": "http://alice:s3cret@mirror.example/os/?a=b@c"}});
+        let line = redacted(url.as_object().unwrap());
+        assert!(line.contains("http://(redacted)@mirror.example/os/?a=b@c") && !line.contains("s3cret"), "{line}");
+        assert_eq!(without_url_credentials("http://mirror.example/a@b"), "http://mirror.example/a@b");
     }
 }

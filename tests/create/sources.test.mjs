@@ -6,6 +6,7 @@
 // needs.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
@@ -159,11 +160,26 @@ describe(`create a VM from each source (${URI}, TCG)`, () => {
         const [disk, ...rest] = disks(xml).filter(d => /device='disk'/.test(d));
         assert.ok(disk && rest.length === 0, `one disk in\n${xml}`);
         assert.doesNotMatch(disk, new RegExp(esc(image)), "the base image was copied into the pool, not used");
-        const seed = disks(xml).find(d => /device='cdrom'/.test(d));
-        assert.ok(seed && /cidata\.iso/.test(seed), `the NoCloud seed as a CD-ROM in\n${xml}`);
+        // The first boot has the seed; the definition does not, and its volume is gone once QEMU holds it open.
+        assert.ok(!disks(xml).some(d => /cidata/.test(d)), `no seed in the defined VM:\n${xml}`);
+        const live = await virsh("dumpxml", name);
+        const seed = disks(live).find(d => /device='cdrom'/.test(d));
+        assert.ok(seed && /cidata\.iso/.test(seed), `the NoCloud seed as a CD-ROM in\n${live}`);
+        const pool = seed.match(/pool='([^']+)'/)[1];
+        const vols = await virsh("vol-list", pool);
+        assert.ok(!vols.includes(`${name}-cidata.iso`), `the seed volume is deleted:\n${vols}`);
+        // The guest reads the seed through QEMU's open file: login and host name arrive all the same.
         const m = await waitForConsoleMarker(name, CLOUD_MARKER, BOOT_MS);
         assert.equal(m[1], login);
         assert.equal(m[2], hostname);
+        // The guest got the password only as a crypt hash, and glibc's crypt(3), which its login uses, takes the
+        // typed password for it.
+        const line = await waitForConsoleMarker(name, /TESTGUEST-CLOUD .* pwhash=(\S+) plain=(\d+)/, BOOT_MS);
+        assert.match(line[1], /^\$6\$/, line[0]);
+        assert.equal(line[2], "0", "the seed has a plain_text_passwd");
+        const verdict = execFileSync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])",
+            "correct horse battery staple", line[1]]).toString().trim();
+        assert.equal(verdict, "True", line[0]);
     });
 
     test("import: the existing disk is used in place and boots", async () => {

@@ -129,6 +129,19 @@ describe(`create dialog validation (${URI})`, () => {
         await kind(p, "iso");
         await type(p, "create-source", path.join(locked, "tiny.iso"));
     }, "create-source", /qemu|permission|read/i);
+    // Hostile or mistaken install sources, judged by the helper before submit: a disk image or a device as
+    // "installation media" (the device is never opened), a file that is no ISO.
+    rule("ISO that is really a qcow2 disk image", async p => {
+        const disk = path.join(dir, "disk-as-iso.qcow2");
+        copyFileSync(media.disk, disk);
+        chmodSync(disk, 0o644);
+        await kind(p, "iso");
+        await type(p, "create-source", disk);
+    }, "create-source", /qcow2 disk image, not installation media/);
+    rule("ISO that is a character device", async p => { await kind(p, "iso"); await type(p, "create-source", "/dev/zero") },
+        "create-source", /character device/);
+    rule("ISO that is not ISO 9660 is a warning", async p => { await kind(p, "iso"); await type(p, "create-source", "/etc/hostname") },
+        "create-source", /not an ISO 9660 image/, { kind: "warning" });
     rule("disk image to import that does not exist", async p => { await type(p, "create-source", path.join(dir, "missing.qcow2")) },
         "create-source", /missing\.qcow2|not exist|no such|not found/i, { mode: "import" });
 

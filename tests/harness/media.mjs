@@ -11,7 +11,7 @@
 // The media boot the tiny guest, which prints on ttyS0 and keeps in /run/testguest.log
 //   TESTGUEST-MEDIA media=<iso|disk|cloud|pxe>
 //   TESTGUEST-MEDIA media=tree cmdline=<the kernel command line>   (install tree: booted by the helper's cmdline alone)
-//   TESTGUEST-CLOUD user=<login> hostname=<name> seed=<dev>         (cloud image only)
+//   TESTGUEST-CLOUD user=<login> hostname=<name> seed=<dev> pwhash=<crypt|none> plain=<n>   (cloud image only)
 
 import { execFile, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -15,7 +15,8 @@
 # step /etc/rc.media that runs after the guest's READY and prints on ttyS0 and appends to /run/testguest.log
 #   TESTGUEST-MEDIA media=<iso|disk|cloud|pxe>                       (from testguest.media= on the command line)
 #   TESTGUEST-MEDIA media=tree cmdline=<the kernel command line>     (the tree's initrd says media=tree itself)
-#   TESTGUEST-CLOUD user=<login|none> hostname=<name|none>           (cloud only, from the cidata seed)
+#   TESTGUEST-CLOUD user=<login|none> hostname=<name|none> seed=<dev> pwhash=<crypt|none> plain=<n>
+#                                                                    (cloud only, from the cidata seed)
 # so a test can also ask for the markers later by typing `cat /run/testguest.log` on the serial console.
 # Idempotent: does nothing when every output is newer than this script and the guest. Needs (scripts/install-deps.sh
 # test) syslinux syslinux-common isolinux pxelinux mtools dosfstools xorriso qemu-utils; no loop devices, no root fs.
@@ -139,11 +140,16 @@ unquote() { sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\
 user=$(awk '/^users:/ { u = 1; next }
             u && /^[^[:space:]-]/ { exit }
             u && /name:/ { sub(/^[^n]*name:/, ""); print; exit }' /mnt/seed/user-data 2>/dev/null | unquote)
+# The first user's password as the seed carries it (a crypt hash), so the test can check it is the typed one.
+pwhash=$(awk '/^users:/ { u = 1; next }
+              u && /^[^[:space:]-]/ { exit }
+              u && /hashed_passwd:/ { sub(/^[^h]*hashed_passwd:/, ""); print; exit }' /mnt/seed/user-data 2>/dev/null | unquote)
+plain=$(grep -c 'plain_text_passwd' /mnt/seed/user-data 2>/dev/null || true)
 host=$(sed -n 's/^local-hostname:\(.*\)$/\1/p' /mnt/seed/meta-data | head -1 | unquote)
 [ -n "$host" ] || host=$(sed -n 's/^hostname:\(.*\)$/\1/p' /mnt/seed/user-data 2>/dev/null | head -1 | unquote)
 [ -n "$host" ] && hostname "$host"
 umount /mnt/seed
-say "TESTGUEST-CLOUD user=${user:-none} hostname=${host:-none} seed=${seed#/dev/}"
+say "TESTGUEST-CLOUD user=${user:-none} hostname=${host:-none} seed=${seed#/dev/} pwhash=${pwhash:-none} plain=${plain:-0}"
 EOF
 chmod 0755 "$root/etc/rc.media"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$work/overlay.cpio.gz"

@@ -136,6 +136,25 @@ describe("create", () => {
         await cleanup();
     });
 
+    test("the helper's debug log shows the open of a create without its passwords or raw newlines", async () => {
+        // The manifest says RUST_LOG=info; the helper on its own (as the bridges spawn it) takes ours.
+        const p = await Bridge.peer({ env: { RUST_LOG: "debug" } });
+        try {
+            const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Log-Secret-1", ssh_keys: [] },
+                             root_password: "Cop-Log-Root-2", hostname: null };
+            const channel = p.open({ payload: "virt1", op: "create", uri: URI, mode: "validate",
+                                     spec: spec("cop-log\ninjected", { source }) });
+            await p.next(channel, m => m.command === "close", 30000);
+        } finally {
+            p.proc.stdin.end();
+            await p.exited;
+        }
+        const log = p.stderr();
+        assert.match(log, /← open .*"password":"\(redacted\)"/, log);
+        assert.ok(!log.includes("Cop-Log-Secret-1") && !log.includes("Cop-Log-Root-2"), "a password is in the log");
+        assert.ok(!/^injected/m.test(log), "a raw newline from the spec reached the log");
+    });
+
     for (const bridge of bridgeNames()) {
         describe(`via bridge ${bridge}`, () => {
             let b;
@@ -309,11 +328,12 @@ describe("create", () => {
                 const config = await virsh("dumpxml", "--inactive", name);
                 assert.doesNotMatch(config, /<kernel>/, config);
                 assert.match(config, /<on_reboot>restart<\/on_reboot>/, config);
+                // QEMU loaded the kernel and initrd at start: their volumes are gone already.
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [`${name}.qcow2`]);
                 await virsh("destroy", name);
                 assert.match(await virsh("domstate", name), /shut off/, "still defined after the install run");
                 await virsh("undefine", name);
-                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
-                    await virsh("vol-delete", "--pool", POOL, vol);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
             });
 
             test("install tree: a failure at start removes the downloaded kernel and initrd", async () => {
@@ -369,9 +389,65 @@ describe("create", () => {
                 const text = readFileSync(seed, "latin1");
                 assert.equal(text.slice(0x8001, 0x8006), "CD001");
                 assert.ok(text.includes("copuser") && text.includes("cop-host"), "seed has the user and host name");
+                // The password only as a SHA-512 crypt hash, which glibc's crypt(3) accepts for it.
+                assert.ok(!text.includes("Cop-Secret-9"), "the seed holds the plain password");
+                const hash = text.match(/hashed_passwd: "(\$6\$[^"]+)"/)?.[1];
+                assert.ok(hash, `no hashed_passwd in the seed: ${text.slice(text.indexOf("#cloud-config"), 600)}`);
+                const verdict = execFileSync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])",
+                    "Cop-Secret-9", hash]).toString().trim();
+                assert.equal(verdict, "True", hash);
                 await virsh("undefine", name);
                 await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
                 await virsh("vol-delete", "--pool", POOL, `${name}-cidata.iso`);
+            });
+
+            test("cloud image run:true: started with its seed, defined without it, the seed volume deleted", async () => {
+                const name = `cop-cloudrun-${bridge}`;
+                const source = { kind: "cloud", image: BASE, user: { login: "copuser", password: "Cop-Secret-9", ssh_keys: [] },
+                                 root_password: "Root-Secret-7", hostname: null };
+                const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" }, run: true }) });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.match(await virsh("domstate", name), /running/);
+                assert.match(await virsh("dumpxml", name), /cidata\.iso/, "the first boot has its seed");
+                const config = await virsh("dumpxml", "--inactive", name);
+                assert.doesNotMatch(config, /cidata|device='cdrom'/, config);
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [`${name}.qcow2`]);
+                await virsh("destroy", name);
+                await virsh("undefine", "--nvram", name);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
+            });
+
+            test("hostile images: qcow2 naming a backing or data file, or given as install media, is refused; nothing made", async () => {
+                const backed = `${SRC_DIR}/backed-${bridge}.qcow2`;
+                const external = `${SRC_DIR}/external-${bridge}.qcow2`;
+                execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b", "/etc/shadow", backed, "64M"]);
+                execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-o", `data_file=${SRC_DIR}/data-${bridge}.raw`, external, "64M"]);
+                const bystander = b.open({ payload: "virt1", op: "watch", uri: "test:///default" });
+                await b.next(bystander, m => m.command === "ready");
+                const pids = b.helperPids();
+                const cases = [
+                    [{ kind: "cloud", image: backed }, /backing file/],
+                    [{ kind: "cloud", image: external }, /external data file/],
+                    [{ kind: "import", path: backed, copy_to_pool: POOL }, /backing file/],
+                    [{ kind: "import", path: backed, copy_to_pool: null }, /backing file/],
+                    [{ kind: "import", path: external, copy_to_pool: null }, /external data file/],
+                    [{ kind: "iso", path: BASE }, /qcow2 disk image, not installation media/],
+                    [{ kind: "iso", path: "/dev/zero" }, /character device/],
+                    [{ kind: "import", path: SRC_DIR, copy_to_pool: POOL }, /is a directory/],
+                ];
+                for (const [i, [source, message]] of cases.entries()) {
+                    const name = `cop-hostile-${i}-${bridge}`;
+                    const r = await run({ op: "create", uri: URI, mode: "create", spec: spec(name, { source, network: { kind: "user" }, run: true }) });
+                    assert.equal(r.close.problem, "invalid-argument", r.trail);
+                    assert.match(r.close.errors.source ?? "", message, r.trail);
+                    assert.equal(await domExists(name), false);
+                    assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), []);
+                }
+                b.control({ command: "ping", channel: bystander, sequence: 3 });
+                await b.next(bystander, m => m.command === "pong");
+                assert.deepEqual(b.helperPids(), pids, "the helper was not restarted");
+                b.close(bystander);
+                await b.next(bystander, m => m.command === "close");
             });
 
             test("run:true with an imported disk in place: the VM runs", async () => {
@@ -438,6 +514,49 @@ describe("create", () => {
                 assert.match(xml, /<interface type='user'>/, xml);
                 await virsh("undefine", name);
                 await virsh("vol-delete", "--pool", POOL, `${name}.img`);
+            });
+
+            test("two creates into one pool at once: a pool refresh waits for the other create's clone", async () => {
+                // libvirt refuses to refresh a pool while it clones a volume into it ("asynchronous jobs running").
+                const copyName = `cop-busy-${bridge}`;
+                const cloudName = `cop-cloud2-${bridge}`;
+                const big = `${POOL_DIR}/cop-busy-src-${bridge}.img`;
+                const fd = openSync(big, "w");
+                ftruncateSync(fd, 4 * 1024 ** 3);
+                closeSync(fd);
+                await virsh("pool-refresh", POOL);
+                const copy = b.open({ payload: "virt1", op: "create", uri: URI, mode: "create",
+                                      spec: spec(copyName, { source: { kind: "import", path: big, copy_to_pool: POOL }, network: { kind: "user" } }) });
+                const cloning = await b.next(copy, m => m.command === "close" || m.data?.progress?.done === 0, 30000);
+                assert.equal(cloning.command, undefined, `closed before cloning: ${b.describe(copy)}`);
+                const source = { kind: "cloud", image: BASE, user: null, root_password: null, hostname: null };
+                const cloud = await run({ op: "create", uri: URI, mode: "create", spec: spec(cloudName, { source, network: { kind: "user" } }) }, 150000);
+                assert.equal(cloud.close.problem, undefined, cloud.trail);
+                const copied = await b.next(copy, m => m.command === "close", 150000);
+                assert.equal(copied.control.problem, undefined, b.describe(copy));
+                for (const name of [copyName, cloudName])
+                    await virsh("undefine", name);
+                for (const vol of [`${copyName}.img`, `${cloudName}.qcow2`, `${cloudName}-cidata.iso`, `cop-busy-src-${bridge}.img`])
+                    await virsh("vol-delete", "--pool", POOL, vol);
+            });
+
+            test("import with copy from a block device: the volume has the device's size and bytes", async () => {
+                const name = `cop-blk-${bridge}`;
+                const backing = `${SRC_DIR}/blk-${bridge}.img`;
+                writeFileSync(backing, Buffer.alloc(8 << 20, 0x5a));
+                const dev = execFileSync("losetup", ["-f", "--show", backing]).toString().trim();
+                try {
+                    const r = await run({ op: "create", uri: URI, mode: "create",
+                                          spec: spec(name, { source: { kind: "import", path: dev, copy_to_pool: POOL }, network: { kind: "user" } }) });
+                    assert.equal(r.close.problem, undefined, r.trail);
+                    const info = await virsh("vol-info", "--bytes", "--pool", POOL, `${name}.img`);
+                    assert.match(info, new RegExp(`Capacity:\\s+${8 << 20} bytes`), info);
+                    assert.deepEqual(readFileSync(`${POOL_DIR}/${name}.img`), readFileSync(backing));
+                    await virsh("undefine", name);
+                    await virsh("vol-delete", "--pool", POOL, `${name}.img`);
+                } finally {
+                    execFileSync("losetup", ["-d", dev]);
+                }
             });
 
             test("closing the channel during a copy leaves nothing behind", async () => {

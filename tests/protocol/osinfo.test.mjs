@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -221,6 +221,40 @@ for (const name of bridgeNames()) {
             assert.equal(r.problem, "not-found", r.trail);
             assert.ok(r.close.message.includes(missing), r.close.message);
             assert.equal(r.results.length, 0, r.trail);
+        });
+
+        test("detect_hostile_paths: a FIFO, /dev/zero, a char device, a directory, a symlink to a FIFO are refused unopened", async () => {
+            const fifo = path.join(dir, "fifo");
+            execFileSync("mkfifo", [fifo]);
+            const link = path.join(dir, "link-to-fifo");
+            symlinkSync(fifo, link);
+            // A bystander: a watch on the test driver, kept open through the barrage.
+            const bystander = b.open({ payload: "virt1", op: "watch", uri: "test:///default" });
+            await b.next(bystander, m => m.command === "ready");
+            const pids = b.helperPids();
+            assert.equal(pids.length, 1, "one helper process");
+            const cases = [[fifo, /is a FIFO \(named pipe\), not a file/], [link, /is a FIFO/],
+                ["/dev/zero", /is a character device, not a file/], ["/dev/tty", /is a character device/],
+                [dir, /is a directory, not a file/]];
+            // More than the blocking pool could hold if each hung a thread.
+            const runs = [];
+            for (let i = 0; i < 8; i++)
+                for (const [media] of cases)
+                    runs.push(osinfo({ detect: { media } }));
+            const results = await Promise.all(runs);
+            for (const [i, r] of results.entries()) {
+                const [media, message] = cases[i % cases.length];
+                assert.equal(r.problem, "invalid-argument", `${media}: ${r.trail}`);
+                assert.match(r.close.message, message, r.trail);
+                assert.equal(r.results.length, 0, r.trail);
+            }
+            b.control({ command: "ping", channel: bystander, sequence: 7 });
+            await b.next(bystander, m => m.command === "pong");
+            assert.deepEqual(b.helperPids(), pids, "the helper was not restarted");
+            // A real ISO is still detected at once: no worker is stuck.
+            assert.equal((await detect({ media: isoPath })).detected.short_id, debian.short_id);
+            b.close(bystander);
+            await b.next(bystander, m => m.command === "close");
         });
 
         test("detect_refusals: relative path and unknown detect kind are protocol errors", async () => {

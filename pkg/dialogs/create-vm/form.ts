@@ -117,7 +117,8 @@ function sourceSpec(form: CreateForm): SourceSpec {
         return {
             kind: "cloud",
             image: source,
-            user: login ? { login, password: form.password || null, ssh_keys: keys } : null,
+            // Sent whenever anything of it is filled in: the helper judges a password without a login too.
+            user: login || form.password || keys.length > 0 ? { login, password: form.password || null, ssh_keys: keys } : null,
             root_password: form.rootPassword || null,
             hostname: form.hostname.trim() || null,
         };

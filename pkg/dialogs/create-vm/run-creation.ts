@@ -41,7 +41,11 @@ export function runCreation(uri: string, spec: CreateSpec, handlers: CreationHan
         if (cancelled)
             return;
         cancelled = true;
-        void creation.cancel().then(handlers.onCancelled);
+        // Finished before the cancel arrived: `done` below opens the new VM instead.
+        void creation.cancel().then(stopped => {
+            if (stopped)
+                handlers.onCancelled();
+        });
     });
     creation.done.then(vm => openVmPage(uri, vm), (err: unknown) => {
         if (!cancelled)

@@ -1,5 +1,7 @@
 // The create dialog's rules that the page can check by itself (issue 5, shared/cockpit-machines.md §1), as pure
-// functions. The helper's `create` validate answer adds what needs the host (paths readable by QEMU, pool space…).
+// functions, for instant feedback. The helper is the authority (its `create` validate answer also has what needs
+// the host: paths readable by QEMU, pool space…); tests/data/create-validation.json holds the rules both check,
+// and both sides' tests run it.
 
 import { type CreateForm, type Messages, memoryMib, parseNumber, sshKeyLines, usesStorageChoice } from "./form.ts";
 
@@ -23,7 +25,23 @@ export interface ValidationContext {
 }
 
 const URL_SCHEMES = ["http://", "https://", "ftp://", "nfs://"];
-const SSH_KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+\S+/;
+/** `type base64 [comment]` of an authorized_keys line (no options), as the helper checks it. */
+const SSH_KEY = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/]{16,}={0,2}(\s.*)?$/;
+const LOGIN = /^[a-z_][a-z0-9_.-]*\$?$/i;
+/** Whether `text` has C0 or C1 control characters (Rust's char::is_control, as the helper checks). */
+function hasControl(text: string): boolean {
+    for (const char of text) {
+        const code = char.codePointAt(0) ?? 0;
+        if (code < 0x20 || (code >= 0x7f && code <= 0x9f))
+            return true;
+    }
+    return false;
+}
+
+/** Characters as the helper counts them: Unicode code points, not UTF-16 units. */
+function codePoints(text: string): number {
+    return Array.from(text).length;
+}
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 function formatMib(mib: number): string {
@@ -31,14 +49,16 @@ function formatMib(mib: number): string {
         : mib >= 1024 ? cockpit.format(_("$0 GiB"), (mib / 1024).toFixed(1)) : cockpit.format(_("$0 MiB"), mib);
 }
 
-/** libvirt refuses a name that is empty or holds "/" (QEMU files are named after it) or a newline. */
+/** libvirt refuses a name that is empty or holds "/" (QEMU files are named after it) or control characters. */
 export function checkName(name: string, existing: ReadonlySet<string>): string | undefined {
-    if (name === "")
+    if (name.trim() === "")
         return _("Enter a name for the VM");
     if (name.includes("/"))
         return _("The name cannot contain \"/\"");
-    if (name.includes("\n"))
-        return _("The name cannot contain a line break");
+    if (hasControl(name))
+        return _("The name cannot contain control characters");
+    if (new TextEncoder().encode(name).length > 200)
+        return _("The name is too long");
     if (existing.has(name))
         return cockpit.format(_("A VM named \"$0\" already exists"), name);
     return undefined;
@@ -72,7 +92,7 @@ export function weakPassword(password: string): string | undefined {
     if (password === "")
         return undefined;
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter(re => re.test(password)).length;
-    if (password.length < 8 || classes < 2)
+    if (codePoints(password) < 8 || classes < 2)
         return _("This password is weak: use 8 or more characters of several kinds");
     return undefined;
 }
@@ -86,9 +106,9 @@ function checkCloud(form: CreateForm, errors: Messages, warnings: Messages): voi
         errors["source.user.login"] = _("Enter a user login for the password");
     else if (!login && keys.length > 0)
         errors["source.user.login"] = _("Enter a user login for the SSH keys");
-    else if (login && !/^[a-z_][a-z0-9_.-]*\$?$/i.test(login))
+    else if (login && !LOGIN.test(login))
         errors["source.user.login"] = _("A login is made of letters, digits, \"_\", \".\" and \"-\"");
-    const badKey = keys.findIndex(line => !SSH_KEY_TYPE.test(line));
+    const badKey = keys.findIndex(line => !SSH_KEY.test(line));
     if (badKey >= 0)
         errors["source.user.ssh_keys"] = cockpit.format(_("Line $0 is not an SSH public key"), badKey + 1);
     const hostname = form.hostname.trim();

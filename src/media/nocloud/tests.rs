@@ -221,3 +221,28 @@ fn nocloud_iso_plain_names() {
     // xorriso drops the `.;1`; Linux also lowercases (`map=normal`), giving `meta-data` and `user-data`.
     assert_eq!(names, ["/META-DATA", "/USER-DATA"]);
 }
+
+#[test]
+fn nocloud_passwords_are_sha512_crypt_with_a_fresh_salt() {
+    use sha_crypt::{PasswordVerifier, ShaCrypt};
+    let Password::Hashed(a) = Password::hashed("Cop-Secret-9").unwrap() else { panic!("not hashed") };
+    let Password::Hashed(b) = Password::hashed("Cop-Secret-9").unwrap() else { panic!("not hashed") };
+    assert!(a.starts_with("$6$") && !a.contains("Cop-Secret-9"), "{a}");
+    assert_ne!(a, b, "each hash has its own salt");
+    assert!(ShaCrypt::SHA512.verify_password(b"Cop-Secret-9", a.as_str()).is_ok());
+    assert!(ShaCrypt::SHA512.verify_password(b"cop-secret-9", a.as_str()).is_err());
+    // glibc's crypt(3) reads it back: what the guest's login does (skipped without python3's crypt).
+    let check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])",
+            "Cop-Secret-9",
+            &a,
+        ])
+        .output();
+    if let Ok(out) = check
+        && out.status.success()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    }
+}

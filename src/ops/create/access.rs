@@ -26,10 +26,12 @@ pub fn check(path: &Path, user: &QemuUser, need: Need, dynamic_ownership: bool) 
         let meta = std::fs::metadata(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
         if !allowed(&meta, user, 0o1) {
             return Err(format!(
-                "QEMU runs as {user} and cannot enter {dir} (mode {mode:04o}, owner {owner}). Allow it with \
-                 \"setfacl -m u:{user}:x {dir}\" or \"chmod o+x {dir}\", or copy the file into a storage pool.",
+                "QEMU runs as {user} and cannot enter {shown} (mode {mode:04o}, owner {owner}). Allow it with \
+                 \"setfacl -m {acl} {dir}\" or \"chmod o+x {dir}\", or copy the file into a storage pool.",
                 user = user.name,
-                dir = dir.display(),
+                shown = dir.display(),
+                acl = shell_quote(&format!("u:{}:x", user.name)),
+                dir = shell_quote(&dir.to_string_lossy()),
                 mode = meta.mode() & 0o7777,
                 owner = meta.uid(),
             ));
@@ -53,6 +55,16 @@ pub fn check(path: &Path, user: &QemuUser, need: Need, dynamic_ownership: bool) 
         ));
     }
     Ok(())
+}
+
+/// `value` as one shell word, safe to paste: as is when it has only plain characters, else in single
+/// quotes (a `'` inside becomes `'\''`), so `$(…)`, `;` or a newline in a path run nothing.
+pub fn shell_quote(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,=@%".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_string();
+    }
+    format!("'{}'", value.replace('\'', "'\\''"))
 }
 
 /// Whether the permission class that applies to `user` has all of `bits` (rwx as 0o4/0o2/0o1).
@@ -106,6 +118,22 @@ mod tests {
         chown(top.join("home"), None, Some(107)).unwrap();
         assert_eq!(check(&file, &qemu(), Need::Read, true), Ok(()));
         std::fs::remove_dir_all(&top).unwrap();
+    }
+
+    #[test]
+    fn access_shell_quote_makes_one_inert_word() {
+        assert_eq!(shell_quote("/var/lib/libvirt/images"), "/var/lib/libvirt/images");
+        assert_eq!(shell_quote("u:libvirt-qemu:x"), "u:libvirt-qemu:x");
+        assert_eq!(shell_quote("/home/a b"), "'/home/a b'");
+        assert_eq!(shell_quote("/tmp/$(reboot)"), "'/tmp/$(reboot)'");
+        assert_eq!(shell_quote("/tmp/it's\n;x"), "'/tmp/it'\\''s\n;x'");
+        assert_eq!(shell_quote(""), "''");
+        // What the shell reads back is the value itself.
+        for value in ["/tmp/$(reboot)", "/a'b\"c", "/x\ny`z`"] {
+            let script = format!("printf %s {}", shell_quote(value));
+            let out = std::process::Command::new("sh").arg("-c").arg(script).output().unwrap();
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), value);
+        }
     }
 
     #[test]

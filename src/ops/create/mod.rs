@@ -9,6 +9,8 @@
 
 mod access;
 mod host;
+mod inflight;
+mod journal;
 mod kvm;
 mod os;
 mod plan;
@@ -29,11 +31,14 @@ use virt::connect::Connect;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{Hub, VmEntry};
 use crate::problem::{Problem, ProblemCode};
-use crate::router::channel::ChannelIo;
+use crate::router::channel::{ChannelInput, ChannelIo};
 use progress::Progress;
 use spec::{Spec, Storage};
 use storage::Rollback;
 use validate::{Facts, Findings};
+
+pub use inflight::stop_all;
+pub use journal::recover;
 
 /// How long an open waits for a hub that is still connecting.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -102,9 +107,20 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
     let vms = hub.snapshot().1;
     let work = hub.call(CONNECT_TIMEOUT, move |conn| work(conn, &uri, spec, mode, &vms, Progress::new(tx)));
     tokio::pin!(work);
+    let mut listening = true;
     let result = loop {
         tokio::select! {
             Some(message) = rx.recv() => io.send_json(&message),
+            input = io.recv(), if listening => match input {
+                // `{"cancel": true}`: the worker stops at its next check and rolls back; the channel
+                // closes (`terminated`) only once that is done, so the page may retry at once.
+                Some(ChannelInput::Data(data)) if is_cancel(&data) => {
+                    log::info!("create: cancelled by the page; rolling back");
+                    rx.close();
+                }
+                Some(_) => {}
+                None => listening = false,
+            },
             result = &mut work => break result,
         }
     };
@@ -126,6 +142,10 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
             Ok(fields)
         }
     }
+}
+
+fn is_cancel(data: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(data).is_ok_and(|message| message.get("cancel") == Some(&Value::Bool(true)))
 }
 
 /// The close of a `create` whose spec failed validation: problem `invalid-argument` with the
@@ -153,7 +173,9 @@ fn work(
     if mode == Mode::Validate || !findings.ok() {
         return Ok(Outcome::Checked(findings));
     }
-    let mut rollback = Rollback::new(conn.clone());
+    // Declared before the rollback, so dropped after it: an exiting helper waits for the undo.
+    let _running = inflight::start();
+    let mut rollback = Rollback::new(conn.clone(), journal::Journal::begin(uri));
     let created = plan::create(conn, &spec, &facts, &mut progress, &mut rollback);
     match created {
         Ok(id) => {
@@ -161,7 +183,7 @@ fn work(
             Ok(Outcome::Created { id, name: spec.name })
         }
         Err(problem) => {
-            log::info!("create {:?}: {}; rolling back", spec.name, problem.message);
+            log::info!("create {:?}: {}; rolling back", spec.name, problem.message.escape_debug());
             rollback.run();
             Err(problem)
         }

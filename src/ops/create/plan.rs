@@ -16,7 +16,7 @@ use super::tree;
 use super::validate::Facts;
 use crate::http::WebUrl;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemCode};
 use crate::xml::build::{
     BootDev, DirectKernel, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan,
     VirtType as PlanVirtType, build_domain_xml,
@@ -50,12 +50,22 @@ pub fn create(
 
     let mut plan = domain_plan(spec, &os, &facts.host, disks);
     let build = |plan: &DomainPlan| build_domain_xml(plan).map_err(|err| Problem::internal(format!("{err:#}")));
-    // A tree install that runs now is defined as the installed VM (booting its disk) and started once
-    // with the installer's kernel, as virt-install does: `virDomainCreateXML` of the same name and
-    // UUID gives the persistent domain a transient live config. Not run now, the kernel boot is
-    // the defined config: starting the VM later runs the installer.
-    if !spec.run {
-        plan.kernel = kernel.clone();
+    // What only the first boot needs: the installer's kernel and initrd of a tree, the cloud-init seed
+    // (it holds the password hashes). A VM that runs now is defined without them and started once with
+    // them, as virt-install does: `virDomainCreateXML` of the same name and UUID gives the persistent
+    // domain a transient live config. Once QEMU runs it holds them open (the kernel is loaded, the
+    // seed's file is open), so their volumes are deleted at once. Not run now, they stay in the
+    // defined config for the first start.
+    let seed = spec.seed_volume();
+    let is_seed = |disk: &DiskPlan| matches!(&disk.source, DiskSource::Volume { pool, volume } if seed.as_ref() == Some(&(pool.clone(), volume.clone())));
+    let first_boot = spec.run.then(|| {
+        let mut live = plan.clone();
+        live.kernel = kernel.clone();
+        live
+    });
+    match &first_boot {
+        Some(_) => plan.disks.retain(|disk| !is_seed(disk)),
+        None => plan.kernel = kernel.clone(),
     }
     progress.step("define", "Defining the VM…");
     let domain = conn.define_domain_xml(&build(&plan)?)?;
@@ -63,15 +73,21 @@ pub fn create(
     rollback.domain(&uuid);
     check_cancel(progress)?;
 
-    if spec.run {
+    if let Some(mut live) = first_boot {
         progress.step("start", "Starting the VM…");
-        match kernel {
-            Some(kernel) => {
-                plan.uuid = Some(uuid.clone());
-                plan.kernel = Some(kernel);
-                conn.create_domain_xml(&build(&plan)?, 0)?;
+        let once: Vec<(String, String)> =
+            spec.seed_volume().into_iter().chain(spec.tree_volumes().into_iter().flatten()).collect();
+        if once.is_empty() {
+            domain.create()?;
+        } else {
+            live.uuid = Some(uuid.clone());
+            conn.create_domain_xml(&build(&live)?, 0)?;
+            for (pool, name) in once {
+                match storage::delete_volume(conn, &pool, &name) {
+                    Ok(()) => log::info!("create: deleted first-boot volume {pool}/{name}"),
+                    Err(err) => log::warn!("create: deleting first-boot volume {pool}/{name}: {err}"),
+                }
             }
-            None => domain.create()?,
         }
     }
     Ok(uuid)
@@ -106,23 +122,31 @@ fn make_disks(
 ) -> Result<Vec<DiskPlan>, Problem> {
     let mut disks = Vec::new();
     match &spec.source {
-        Source::Import { path, copy_to_pool: None } => disks.push(file_disk(path, storage::probe_format(path))),
+        Source::Import { path, copy_to_pool: None } => {
+            // An image the helper cannot read is given to QEMU as raw, so its header is never followed.
+            let format = match storage::open_image(path) {
+                Ok(image) => image.format,
+                Err(problem) if problem.code == ProblemCode::AccessDenied => "raw",
+                Err(problem) => return Err(problem),
+            };
+            disks.push(file_disk(path, format));
+        }
         Source::Import { path, copy_to_pool: Some(_) } => {
             let (pool, name) = spec.new_disk_volume().expect("an import copy names its volume");
             progress.step("copy", &format!("Copying {path}…"));
-            storage::copy_file(conn, rollback, progress, path, &pool, &name)?;
-            disks.push(volume_disk(&pool, &name, storage::probe_format(path)));
+            let (_, format) = storage::copy_file(conn, rollback, progress, path, &pool, &name)?;
+            disks.push(volume_disk(&pool, &name, format));
         }
         Source::Cloud { image, .. } => {
             // The seed first: nothing is made if it cannot be written.
             let seed = seed_iso(spec)?;
             let (pool, name) = spec.new_disk_volume().expect("a cloud image names its volume");
             progress.step("copy", &format!("Copying {image}…"));
-            storage::copy_file(conn, rollback, progress, image, &pool, &name)?;
+            let (_, format) = storage::copy_file(conn, rollback, progress, image, &pool, &name)?;
             if let Some(size_gib) = spec.size_gib() {
                 storage::grow_volume(conn, &pool, &name, gib_to_bytes(size_gib))?;
             }
-            disks.push(volume_disk(&pool, &name, storage::probe_format(image)));
+            disks.push(volume_disk(&pool, &name, format));
             check_cancel(progress)?;
             let (pool, name) = spec.seed_volume().expect("a cloud image has a seed");
             progress.step("seed", "Writing the cloud-init seed…");
@@ -168,15 +192,22 @@ fn seed_iso(spec: &Spec) -> Result<Vec<u8>, Problem> {
         return Err(Problem::internal("a seed for a source that is not a cloud image"));
     };
     let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    let hashed = |s: &Option<String>| -> Result<Option<Password>, Problem> {
+        non_empty(s)
+            .map(|plain| Password::hashed(&plain))
+            .transpose()
+            .map_err(|err| Problem::internal(format!("{err:#}")))
+    };
+    let password = user.as_ref().map(|u| hashed(&u.password)).transpose()?.flatten();
     let config = SeedConfig {
         instance_id: format!("cockpit-virt-{}", random_hex()),
         hostname: non_empty(hostname).or_else(|| default_hostname(&spec.name)),
         user: user.as_ref().filter(|u| !u.login.trim().is_empty()).map(|u| SeedUser {
             login: u.login.trim().to_string(),
-            password: non_empty(&u.password).map(Password::Plain),
+            password,
             ssh_keys: u.ssh_keys.clone(),
         }),
-        root_password: non_empty(root_password).map(Password::Plain),
+        root_password: hashed(root_password)?,
         network_config: None,
     };
     nocloud::seed_iso(&config, SystemTime::now()).map_err(|err| Problem::internal(format!("{err:#}")))

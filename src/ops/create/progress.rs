@@ -19,9 +19,9 @@ impl Progress {
         Progress { tx, last_bytes: None }
     }
 
-    /// The channel is gone: stop and roll back.
+    /// The channel is gone, the page cancelled, or the helper is exiting: stop and roll back.
     pub fn cancelled(&self) -> bool {
-        self.tx.is_closed()
+        self.tx.is_closed() || super::inflight::stopping()
     }
 
     /// A new step begins.

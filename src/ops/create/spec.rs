@@ -174,10 +174,15 @@ impl Spec {
     }
 }
 
-/// The size of a new volume in bytes, rounded up to whole MiB.
+/// The largest size a volume may be given: 1 PiB (libvirt and qcow2 would refuse far less anyway).
+pub const MAX_SIZE_GIB: f64 = 1024.0 * 1024.0;
+
+/// The size of a new volume in bytes, rounded up to whole MiB; NaN, negative and huge sizes
+/// saturate (0 or `u64::MAX`) instead of wrapping, and validation refuses them.
 pub fn gib_to_bytes(size_gib: f64) -> u64 {
+    // `as` saturates for floats: NaN and negatives become 0, overlarge values u64::MAX.
     let mib = (size_gib * 1024.0).ceil().max(0.0) as u64;
-    mib * 1024 * 1024
+    mib.saturating_mul(1024 * 1024)
 }
 
 #[cfg(test)]
@@ -247,5 +252,9 @@ mod tests {
         assert_eq!(parse(value).unwrap().storage(), &Storage::None);
         assert_eq!(gib_to_bytes(1.0), 1 << 30);
         assert_eq!(gib_to_bytes(0.5), 512 << 20);
+        assert_eq!(gib_to_bytes(1e300), u64::MAX);
+        assert_eq!(gib_to_bytes(f64::INFINITY), u64::MAX);
+        assert_eq!(gib_to_bytes(f64::NAN), 0);
+        assert_eq!(gib_to_bytes(-3.0), 0);
     }
 }

@@ -2,7 +2,6 @@
 //! cloud-init seed, and the default pool when it is missing. Everything made is recorded in a
 //! [`Rollback`], undone in reverse order if creation fails or is cancelled.
 
-use std::fs::File;
 use std::io::Read;
 
 use quick_xml::escape::escape;
@@ -13,8 +12,11 @@ use virt::stream::Stream;
 use virt_sys as sys;
 
 use super::host::DEFAULT_POOL_PATH;
+use super::journal::{Entry, Journal};
 use super::progress::Progress;
-use crate::problem::Problem;
+use crate::media::local::{self, LocalFile};
+use crate::media::qcow2;
+use crate::problem::{Problem, ProblemCode};
 
 /// Bytes per stream send; libvirt's RPC messages carry at most 256 KiB of stream data.
 const CHUNK: usize = 256 * 1024;
@@ -24,6 +26,8 @@ const CHUNK: usize = 256 * 1024;
 pub struct Rollback {
     conn: Connect,
     undo: Vec<Undo>,
+    /// What is made, on disk too, for the next start if this process dies first.
+    journal: Option<Journal>,
 }
 
 #[derive(Debug)]
@@ -33,21 +37,30 @@ enum Undo {
 }
 
 impl Rollback {
-    pub fn new(conn: Connect) -> Rollback {
-        Rollback { conn, undo: Vec::new() }
+    pub fn new(conn: Connect, journal: Option<Journal>) -> Rollback {
+        Rollback { conn, undo: Vec::new(), journal }
     }
 
     pub fn volume(&mut self, pool: &str, name: &str) {
+        if let Some(journal) = &mut self.journal {
+            journal.record(&Entry::Volume { pool: pool.into(), name: name.into() });
+        }
         self.undo.push(Undo::Volume { pool: pool.into(), name: name.into() });
     }
 
     pub fn domain(&mut self, uuid: &str) {
+        if let Some(journal) = &mut self.journal {
+            journal.record(&Entry::Domain(uuid.into()));
+        }
         self.undo.push(Undo::Domain { uuid: uuid.into() });
     }
 
     /// Keeps everything: the VM was created.
     pub fn commit(mut self) {
         self.undo.clear();
+        if let Some(journal) = self.journal.take() {
+            journal.finish();
+        }
     }
 
     /// Undoes everything, newest first; keeps going past failures (they are logged).
@@ -56,6 +69,7 @@ impl Rollback {
     }
 
     fn undo_all(&mut self) {
+        let mut complete = true;
         for undo in std::mem::take(&mut self.undo).into_iter().rev() {
             let result = match &undo {
                 Undo::Volume { pool, name } => delete_volume(&self.conn, pool, name),
@@ -63,8 +77,17 @@ impl Rollback {
             };
             match result {
                 Ok(()) => log::info!("create: rolled back {undo:?}"),
-                Err(err) => log::warn!("create: rolling back {undo:?} failed: {err}"),
+                Err(err) => {
+                    log::warn!("create: rolling back {undo:?} failed: {err}");
+                    complete = false;
+                }
             }
+        }
+        // Anything that failed stays journalled: the next start tries again.
+        if let Some(journal) = self.journal.take()
+            && complete
+        {
+            journal.finish();
         }
     }
 }
@@ -75,11 +98,11 @@ impl Drop for Rollback {
     }
 }
 
-fn delete_volume(conn: &Connect, pool: &str, name: &str) -> Result<(), virt::error::Error> {
+pub fn delete_volume(conn: &Connect, pool: &str, name: &str) -> Result<(), virt::error::Error> {
     conn.lookup_storage_pool_by_name(pool)?.lookup_storage_vol_by_name(name)?.delete(0)
 }
 
-fn remove_domain(conn: &Connect, uuid: &str) -> Result<(), virt::error::Error> {
+pub fn remove_domain(conn: &Connect, uuid: &str) -> Result<(), virt::error::Error> {
     let domain = conn.lookup_domain_by_uuid_string(uuid)?;
     if domain.is_active()? {
         domain.destroy()?;
@@ -123,13 +146,27 @@ pub fn create_volume(
     Ok(vol)
 }
 
-/// `qcow2` when the file starts with the qcow magic, else `raw`.
-pub fn probe_format(path: &str) -> &'static str {
-    let mut magic = [0u8; 4];
-    match File::open(path).and_then(|mut file| file.read_exact(&mut magic)) {
-        Ok(()) if &magic == b"QFI\xfb" => "qcow2",
-        _ => "raw",
+/// An image the VM will use as its disk, open: a regular file or a block device, and not a qcow2
+/// image that refers to other files (`media::qcow2`).
+pub struct Image {
+    pub opened: LocalFile,
+    pub format: &'static str,
+}
+
+pub fn open_image(path: &str) -> Result<Image, Problem> {
+    let opened = local::open_str(path).map_err(|err| {
+        let code = match err.io_kind() {
+            Some(std::io::ErrorKind::PermissionDenied) => ProblemCode::AccessDenied,
+            Some(_) => ProblemCode::InternalError,
+            None => ProblemCode::InvalidArgument,
+        };
+        Problem::new(code, err.describe(path))
+    })?;
+    let refs = qcow2::inspect(&opened.file).map_err(|err| Problem::internal(format!("{path}: {err}")))?;
+    if let Some(refusal) = refs.as_ref().and_then(|refs| refs.refusal()) {
+        return Err(Problem::new(ProblemCode::InvalidArgument, format!("{} {refusal}", path.escape_debug())));
     }
+    Ok(Image { opened, format: if refs.is_some() { "qcow2" } else { "raw" } })
 }
 
 /// Copies a file into a new volume `name` of `pool_name`, keeping its bytes (a qcow2 stays
@@ -143,26 +180,27 @@ pub fn copy_file(
     path: &str,
     pool_name: &str,
     name: &str,
-) -> Result<StorageVol, Problem> {
-    let message = format!("Copying {path}…");
+) -> Result<(StorageVol, &'static str), Problem> {
+    let message = format!("Copying {}…", path.escape_debug());
+    let image = open_image(path)?;
     if let Ok(source) = conn.lookup_storage_vol_by_path(path) {
-        let format = probe_format(path);
+        let format = image.format;
         let capacity = source.info()?.capacity;
         progress.bytes("copy", &message, 0, capacity);
         let xml = volume_xml(name, capacity, format);
         let vol = StorageVol::create_xml_from(&pool(conn, pool_name)?, &xml, &source, 0)?;
         rollback.volume(pool_name, name);
         progress.bytes("copy", &message, capacity, capacity);
-        return Ok(vol);
+        return Ok((vol, format));
     }
-    let file = File::open(path).map_err(|err| Problem::internal(format!("{path}: {err}")))?;
-    let size = file.metadata().map_err(|err| Problem::internal(format!("{path}: {err}")))?.len();
+    // A block device's size comes from the device (its inode says 0).
+    let size = image.opened.size;
     let vol = create_volume(conn, rollback, pool_name, name, size, "raw")?;
-    upload(conn, &vol, file, size, &mut |done| {
+    upload(conn, &vol, image.opened.file, size, &mut |done| {
         progress.bytes("copy", &message, done, size);
         !progress.cancelled()
     })?;
-    Ok(vol)
+    Ok((vol, image.format))
 }
 
 /// Uploads `bytes` (the seed ISO) as a new raw volume.
@@ -250,13 +288,32 @@ pub fn cancelled() -> Problem {
 /// first so that libvirt knows the copied image's format and resizes it with qemu-img.
 pub fn grow_volume(conn: &Connect, pool_name: &str, name: &str, capacity: u64) -> Result<(), Problem> {
     let pool = pool(conn, pool_name)?;
-    pool.refresh(0)?;
+    refresh(&pool)?;
     let vol = pool.lookup_storage_vol_by_name(name)?;
     if vol.info()?.capacity < capacity {
         vol.resize(capacity, 0)?;
     }
     Ok(())
 }
+
+/// libvirt refuses to refresh a pool while another upload into it runs ("asynchronous jobs
+/// running"), as in two cloud creates at once: retry for a bounded time.
+fn refresh(pool: &StoragePool) -> Result<(), Problem> {
+    let deadline = std::time::Instant::now() + REFRESH_WAIT;
+    loop {
+        match pool.refresh(0) {
+            Ok(_) => return Ok(()),
+            Err(err) if err.message().contains("asynchronous jobs") && std::time::Instant::now() < deadline => {
+                log::debug!("pool refresh: {err}; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// How long a pool refresh is retried while other jobs run in the pool.
+const REFRESH_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// XML of the default pool, as virt-install makes it.
 fn default_pool_xml() -> String {
@@ -317,7 +374,7 @@ mod tests {
     fn storage_rollback_undoes_newest_first_and_commit_keeps() {
         let conn = test_conn();
         let xml = "<domain type='test'><name>cop-rb</name><memory>65536</memory><os><type>hvm</type></os></domain>";
-        let mut rollback = Rollback::new(conn.clone());
+        let mut rollback = Rollback::new(conn.clone(), None);
         create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         let domain = conn.define_domain_xml(xml).unwrap();
         rollback.domain(&domain.uuid_string().unwrap());
@@ -328,25 +385,34 @@ mod tests {
 
         // Dropped without commit (a panic): rolled back too. Committed: kept.
         {
-            let mut rollback = Rollback::new(conn.clone());
+            let mut rollback = Rollback::new(conn.clone(), None);
             create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         }
         assert!(pool.lookup_storage_vol_by_name("cop-rb.qcow2").is_err());
-        let mut rollback = Rollback::new(conn.clone());
+        let mut rollback = Rollback::new(conn.clone(), None);
         create_volume(&conn, &mut rollback, "default-pool", "cop-rb.qcow2", 1 << 20, "qcow2").unwrap();
         rollback.commit();
         assert!(pool.lookup_storage_vol_by_name("cop-rb.qcow2").is_ok());
     }
 
     #[test]
-    fn storage_probe_format() {
+    fn storage_open_image_probes_the_format_and_refuses_references() {
         let dir = std::env::temp_dir();
         let qcow = dir.join(format!("cop-probe-{}.qcow2", std::process::id()));
-        std::fs::write(&qcow, b"QFI\xfb\0\0\0\x03rest").unwrap();
-        assert_eq!(probe_format(qcow.to_str().unwrap()), "qcow2");
+        let path = qcow.to_str().unwrap();
+        let mut header = vec![0u8; 104];
+        header[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+        std::fs::write(&qcow, &header).unwrap();
+        assert_eq!(open_image(path).unwrap().format, "qcow2");
+        header[8..16].copy_from_slice(&512u64.to_be_bytes());
+        std::fs::write(&qcow, &header).unwrap();
+        let problem = open_image(path).err().unwrap();
+        assert_eq!(problem.code, ProblemCode::InvalidArgument);
+        assert!(problem.message.contains("backing file"), "{}", problem.message);
         std::fs::write(&qcow, b"\0\0").unwrap();
-        assert_eq!(probe_format(qcow.to_str().unwrap()), "raw");
+        assert_eq!(open_image(path).unwrap().format, "raw");
         std::fs::remove_file(&qcow).unwrap();
-        assert_eq!(probe_format("/nonexistent/cop"), "raw");
+        assert!(open_image("/nonexistent/cop").is_err());
+        assert!(open_image("/dev/zero").err().unwrap().message.contains("character device"));
     }
 }

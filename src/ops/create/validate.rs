@@ -13,8 +13,10 @@ use serde::Serialize;
 use super::access::{self, Need};
 use super::host::HostOptions;
 use super::os::OsLookup;
-use super::spec::{CloudUser, FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
+use super::spec::{CloudUser, FirmwareChoice, MAX_SIZE_GIB, Network, Source, Spec, Storage, VirtType, gib_to_bytes};
 use super::tree::Tree;
+use crate::media::local::{self, LocalPath};
+use crate::media::{iso9660, qcow2};
 use crate::model::Vm;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -120,7 +122,7 @@ fn check_name(spec: &Spec, facts: &Facts, findings: &mut Findings) {
 
 fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
     match &spec.source {
-        Source::Iso { path } => check_file(path, Some(Need::Read), facts, findings),
+        Source::Iso { path } => check_file(path, Role::InstallMedia, facts, findings),
         Source::Url { .. } => {
             if let Some(Err(err)) = spec.source_url() {
                 findings.error("source", err.to_string());
@@ -138,8 +140,7 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
             _ => findings.error("source", "Choose either a network or a bridge to boot from"),
         },
         Source::Cloud { image, user, root_password, hostname } => {
-            // The helper copies it into the pool: QEMU never opens the original.
-            check_file(image, None, facts, findings);
+            check_file(image, Role::CopiedImage, facts, findings);
             check_user(user.as_ref(), findings);
             if let Some(weak) = root_password.as_deref().filter(|p| !p.is_empty()).and_then(weak_password) {
                 findings.warn("source.root_password", weak);
@@ -151,45 +152,76 @@ fn check_source(spec: &Spec, facts: &Facts, findings: &mut Findings) {
                 );
             }
         }
-        Source::Import { path, copy_to_pool: None } => check_file(path, Some(Need::ReadWrite), facts, findings),
-        Source::Import { path, copy_to_pool: Some(_) } => check_file(path, None, facts, findings),
+        Source::Import { path, copy_to_pool: None } => check_file(path, Role::DiskInPlace, facts, findings),
+        Source::Import { path, copy_to_pool: Some(_) } => check_file(path, Role::CopiedImage, facts, findings),
     }
 }
 
-/// A local file: absolute, existing, a regular file (or block device), and reachable by QEMU
-/// (`qemu`: what QEMU needs) or else readable by the helper, which copies it.
-fn check_file(path: &str, qemu: Option<Need>, facts: &Facts, findings: &mut Findings) {
+/// What a local file source is to the VM.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Install media QEMU opens read-only.
+    InstallMedia,
+    /// A disk QEMU opens in place (read and write).
+    DiskInPlace,
+    /// An image the helper copies into a pool: QEMU never opens the original.
+    CopiedImage,
+}
+
+/// A local file: absolute, existing, a regular file (or block device), reachable by QEMU where QEMU
+/// opens it, readable by the helper where it copies it, and of the right kind: no qcow2 image that
+/// names other files as a disk, no disk image as install media. Opened only through `media::local`.
+fn check_file(path: &str, role: Role, facts: &Facts, findings: &mut Findings) {
     if path.is_empty() {
         return findings.error("source", "Choose a file");
     }
-    if !path.starts_with('/') {
-        return findings.error("source", "Enter an absolute path (starting with \"/\")");
-    }
+    let local_path = match LocalPath::parse(path) {
+        Ok(local_path) => local_path,
+        Err(err) => return findings.error("source", err.describe(path)),
+    };
     if facts.host.remote {
         return;
     }
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return findings.error("source", format!("{path} does not exist"));
-        }
-        Err(err) => return findings.error("source", format!("{path}: {err}")),
-    };
-    use std::os::unix::fs::FileTypeExt;
-    if !meta.is_file() && !meta.file_type().is_block_device() {
-        return findings.error("source", format!("{path} is not a file"));
+    if let Err(err) = local::check(&local_path) {
+        return findings.error("source", err.describe(path));
     }
-    match qemu {
-        Some(need) => {
-            if let Some(user) = &facts.host.qemu
-                && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
-            {
-                findings.error("source", message);
+    let need = match role {
+        Role::InstallMedia => Some(Need::Read),
+        Role::DiskInPlace => Some(Need::ReadWrite),
+        Role::CopiedImage => None,
+    };
+    if let (Some(need), Some(user)) = (need, &facts.host.qemu)
+        && let Err(message) = access::check(Path::new(path), user, need, facts.host.dynamic_ownership)
+    {
+        return findings.error("source", message);
+    }
+    let opened = match local::open(&local_path) {
+        Ok(opened) => opened,
+        Err(err) if role == Role::CopiedImage => return findings.error("source", err.describe(path)),
+        // QEMU may reach what the helper cannot (libvirt hands it the file); its header stays unread.
+        Err(err) => {
+            let check = if role == Role::InstallMedia { "that it is installation media" } else { "its format" };
+            return findings.warn("source", format!("{}; cannot check {check}", err.describe(path)));
+        }
+    };
+    let shown = local_path.to_string();
+    let refs = match qcow2::inspect(&opened.file) {
+        Ok(refs) => refs,
+        Err(err) => return findings.error("source", format!("Cannot read {shown}: {err}")),
+    };
+    match role {
+        Role::InstallMedia if refs.is_some() => findings.error(
+            "source",
+            format!("{shown} is a qcow2 disk image, not installation media; import it as a disk instead"),
+        ),
+        Role::InstallMedia => {
+            if !matches!(iso9660::read(&opened.file), Ok(Some(_))) {
+                findings.warn("source", format!("{shown} is not an ISO 9660 image; the VM may not boot from it"));
             }
         }
-        None => {
-            if let Err(err) = std::fs::File::open(path) {
-                findings.error("source", format!("Cannot read {path}: {err}"));
+        Role::DiskInPlace | Role::CopiedImage => {
+            if let Some(refusal) = refs.as_ref().and_then(|refs| refs.refusal()) {
+                findings.error("source", format!("{shown} {refusal}"));
             }
         }
     }
@@ -208,6 +240,11 @@ fn check_user(user: Option<&CloudUser>, findings: &mut Findings) {
         if !keys.is_empty() {
             findings.error("source.user.login", "Enter a user login for these SSH keys");
         }
+    } else if !valid_login(login) {
+        findings.error(
+            "source.user.login",
+            "A login is made of letters, digits, \"_\", \".\" and \"-\", and starts with a letter or \"_\"",
+        );
     } else if password.is_none() && keys.is_empty() {
         findings.error("source.user.password", format!("Set a password or an SSH key for user \"{login}\""));
     }
@@ -220,31 +257,50 @@ fn check_user(user: Option<&CloudUser>, findings: &mut Findings) {
     }
 }
 
+/// A POSIX-ish user name as useradd takes it: `[A-Za-z_][A-Za-z0-9_.-]*`, an optional final `$`.
+fn valid_login(login: &str) -> bool {
+    let name = login.strip_suffix('$').unwrap_or(login);
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// The key types OpenSSH's `authorized_keys` takes.
+const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-rsa",
+    "ssh-dss",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
 /// `type base64 [comment]`, the format of `authorized_keys` lines (options are not allowed).
 fn looks_like_ssh_key(key: &str) -> bool {
     let mut parts = key.split_whitespace();
     let kind = parts.next().unwrap_or("");
     let data = parts.next().unwrap_or("");
-    (kind.starts_with("ssh-") || kind.starts_with("ecdsa-") || kind.starts_with("sk-"))
-        && data.len() >= 16
-        && data.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+    let base64 = data.trim_end_matches('=');
+    SSH_KEY_TYPES.contains(&kind)
+        && base64.len() >= 16
+        && data.len() - base64.len() <= 2
+        && base64.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/'))
+        && !key.contains(['\n', '\r'])
 }
 
-/// A warning for a weak password: shorter than 8, or all of one character class.
+/// A warning for a weak password: shorter than 8 characters, or of one kind only (lower case,
+/// upper case, digits, anything else).
 pub fn weak_password(password: &str) -> Option<String> {
     if password.chars().count() < 8 {
         return Some("Weak password: shorter than 8 characters".into());
     }
-    let class = |c: char| {
-        if c.is_lowercase() {
-            0
-        } else if c.is_uppercase() {
-            1
-        } else if c.is_numeric() {
-            2
-        } else {
-            3
-        }
+    let class = |c: char| match c {
+        'a'..='z' => 0,
+        'A'..='Z' => 1,
+        '0'..='9' => 2,
+        _ => 3,
     };
     let first = class(password.chars().next().unwrap_or('a'));
     if password.chars().all(|c| class(c) == first) {
@@ -286,6 +342,8 @@ fn check_storage(spec: &Spec, facts: &Facts, findings: &mut Findings) {
         let os = facts.os.hints();
         if size_gib.is_nan() || size_gib <= 0.0 {
             findings.error("storage.size_gib", "The size must be more than 0");
+        } else if size_gib > MAX_SIZE_GIB {
+            findings.error("storage.size_gib", "The size is too large (at most 1 PiB)");
         } else if let Some((pool, _)) = spec.new_disk_volume() {
             if let Some(info) = facts.host.pool(&pool)
                 && info.active
@@ -341,12 +399,24 @@ fn check_network(spec: &Spec, facts: &Facts, findings: &mut Findings) {
         Network::Network { name } => check_libvirt_network("network", name, facts, findings),
         Network::Bridge { name } => check_bridge("network", name, facts, findings),
         Network::Direct { dev } => {
-            if !facts.host.interfaces.contains(dev) && !Path::new("/sys/class/net").join(dev).exists() {
+            if !valid_interface_name(dev) {
+                findings.error("network", format!("\"{}\" is not a network interface name", dev.escape_debug()));
+            } else if !facts.host.interfaces.contains(dev) && !Path::new("/sys/class/net").join(dev).exists() {
                 findings.error("network", format!("The host has no network interface \"{dev}\""));
             }
         }
         Network::User | Network::None => {}
     }
+}
+
+/// Linux's rule for interface names (`dev_valid_name`): 1–15 bytes, not `.` or `..`, no `/`,
+/// `:` or white space. Checked before the name is looked up under /sys/class/net.
+fn valid_interface_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
 }
 
 fn check_libvirt_network(field: &str, name: &str, facts: &Facts, findings: &mut Findings) {

@@ -21,11 +21,21 @@ fn facts() -> Facts {
     }
 }
 
-/// A valid spec: ISO /etc/hostname (world-readable under /etc), new 1 GiB volume, network nat.
+/// A tiny bootable ISO in a world-readable place, written once per test run.
+fn iso_path() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("cvirt-validate-{}.iso", std::process::id()));
+        std::fs::write(&path, crate::media::iso9660::tests::tiny_iso("CVTEST", "LINUX", "", "")).unwrap();
+        path.to_string_lossy().into_owned()
+    })
+}
+
+/// A valid spec: a tiny ISO, new 1 GiB volume, network nat.
 fn spec_json() -> Value {
     json!({
         "name": "cop-vm", "os": null,
-        "source": {"kind": "iso", "path": "/etc/hostname"},
+        "source": {"kind": "iso", "path": iso_path()},
         "memory_mib": 512, "vcpus": 1,
         "storage": {"kind": "new", "pool": "images", "size_gib": 1},
         "network": {"kind": "network", "name": "nat"},
@@ -216,6 +226,7 @@ fn validate_storage() {
     assert_error(&check(new("images", 0.0), &facts()), "storage.size_gib", "more than 0");
     assert_error(&check(new("images", -1.0), &facts()), "storage.size_gib", "more than 0");
     assert_error(&check(new("images", 6.0), &facts()), "storage.size_gib", "only 5.0 GiB available");
+    assert_error(&check(new("images", 1e300), &facts()), "storage.size_gib", "too large");
     assert_error(&check(new("nope", 1.0), &facts()), "storage.pool", "no storage pool \"nope\"");
     assert_error(&check(new("off", 1.0), &facts()), "storage.pool", "not active");
     // The default pool may be missing: create makes it.
@@ -257,6 +268,13 @@ fn validate_networks() {
         "no network interface",
     );
     assert!(check(net(json!({"kind": "user"})), &facts()).ok());
+    for dev in ["../eth0", "..", "a/b", "eth0:1", "x y", "", "sixteen-chars-xx"] {
+        assert_error(
+            &check(net(json!({"kind": "direct", "dev": dev})), &facts()),
+            "network",
+            "not a network interface name",
+        );
+    }
     assert!(check(net(json!({"kind": "none"})), &facts()).ok());
 }
 
@@ -323,4 +341,88 @@ fn validate_volume_users_by_pool_volume_or_path() {
     let users = volume_users(vms.iter(), "images", "d.qcow2", Some("/pool/d.qcow2"));
     assert_eq!(users, vec!["a-by-volume".to_string(), "b-by-path".to_string()]);
     assert!(volume_users(vms.iter(), "images", "x.qcow2", None).is_empty());
+}
+
+/// Hostile local paths: never opened unless a regular file or block device; images that name other
+/// files refused; a disk image or a text file as install media is called what it is.
+#[test]
+fn validate_local_sources_by_kind_and_content() {
+    let dir = crate::media::local::tests::scratch("validate");
+    let fifo = dir.join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let iso = |path: &str| with(json!({"source": {"kind": "iso", "path": path}}));
+    let import = |path: &str| with(json!({"source": {"kind": "import", "path": path, "copy_to_pool": "images"}}));
+    for (path, text) in [
+        (fifo.to_str().unwrap(), "is a FIFO (named pipe), not a file"),
+        ("/dev/zero", "is a character device, not a file"),
+        ("/tmp", "is a directory, not a file"),
+        ("tmp/x.iso", "absolute path"),
+        ("/a\0b", "NUL"),
+    ] {
+        assert_error(&check(iso(path), &facts()), "source", text);
+        assert_error(&check(import(path), &facts()), "source", text);
+    }
+    let mut header = vec![0u8; 104];
+    header[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+    let plain = dir.join("plain.qcow2");
+    std::fs::write(&plain, &header).unwrap();
+    header[8..16].copy_from_slice(&512u64.to_be_bytes());
+    let backed = dir.join("backed.qcow2");
+    std::fs::write(&backed, &header).unwrap();
+    let plain = plain.to_str().unwrap();
+    let backed = backed.to_str().unwrap();
+    assert_error(&check(iso(plain), &facts()), "source", "is a qcow2 disk image, not installation media");
+    assert!(check(import(plain), &facts()).ok());
+    assert_error(&check(import(backed), &facts()), "source", "backing file");
+    let in_place = with(json!({"source": {"kind": "import", "path": backed}}));
+    assert_error(&check(in_place, &facts()), "source", "backing file");
+    let cloud = with(json!({"source": {"kind": "cloud", "image": backed}}));
+    assert_error(&check(cloud, &facts()), "source", "backing file");
+    let text = check(iso("/etc/hostname"), &facts());
+    assert!(text.ok() && text.warnings["source"].contains("not an ISO 9660 image"), "{text:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The table both sides check (tests/data/create-validation.json): the same fields get errors and
+/// warnings here as in the page's rules (tests/browser/validate-table.test.mjs).
+#[test]
+fn validate_shared_table() {
+    let table: Value = serde_json::from_str(include_str!("../../../tests/data/create-validation.json")).unwrap();
+    let fields: Vec<&str> = table["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let dir = crate::media::local::tests::scratch("table");
+    let image = dir.join("cloud.qcow2");
+    let mut header = vec![0u8; 104];
+    header[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+    std::fs::write(&image, &header).unwrap();
+    let text = |case: &Value, key: &str| case.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    let cases = table["cases"].as_array().unwrap();
+    for case in cases {
+        // As the page's toSpec builds it.
+        let login = text(case, "login").trim().to_string();
+        let password = text(case, "password");
+        let keys: Vec<String> =
+            case.get("ssh_keys").map(|k| serde_json::from_value(k.clone()).unwrap()).unwrap_or_default();
+        let user = (!login.is_empty() || !password.is_empty() || !keys.is_empty()).then(
+            || json!({"login": login, "password": (!password.is_empty()).then_some(&password), "ssh_keys": keys}),
+        );
+        let root_password = text(case, "root_password");
+        let hostname = text(case, "hostname").trim().to_string();
+        let spec = with(json!({
+            "name": case.get("name").and_then(Value::as_str).unwrap_or("cvtable"),
+            "source": {"kind": "cloud", "image": image.to_str().unwrap(), "user": user,
+                       "root_password": (!root_password.is_empty()).then_some(root_password),
+                       "hostname": (!hostname.is_empty()).then_some(hostname)},
+        }));
+        let findings = check(spec, &facts());
+        let got = |map: &std::collections::BTreeMap<String, String>| -> Vec<String> {
+            map.keys().filter(|k| fields.contains(&k.as_str())).cloned().collect()
+        };
+        let want = |key: &str| -> Vec<String> { serde_json::from_value(case[key].clone()).unwrap() };
+        assert_eq!(got(&findings.errors), want("errors"), "{}: {findings:?}", case["case"]);
+        assert_eq!(got(&findings.warnings), want("warnings"), "{}: {findings:?}", case["case"]);
+    }
+    assert!(cases.len() >= 30);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -220,6 +220,10 @@ fn write_disk(w: &mut W, disk: &DiskPlan, bus: &str, dev: &str, boot: Option<u32
                     w.create_element("source").with_attributes(source_attr).write_empty()?;
                 }
             }
+            // Pinned empty: the guest gets this image alone, never a backing file its header names.
+            if format == "qcow2" {
+                w.create_element("backingStore").write_empty()?;
+            }
             w.create_element("target").with_attribute(("dev", dev)).with_attribute(("bus", bus)).write_empty()?;
             if disk.readonly || disk.device == DiskDevice::Cdrom {
                 w.create_element("readonly").write_empty()?;
