@@ -164,16 +164,18 @@ impl Hub {
         F: FnOnce(&Connect) -> Result<T, Problem> + Send + 'static,
     {
         let conn = self.connection(connect_timeout).await?;
-        let permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.calls.clone().acquire_owned()).await {
+        // A call with a short deadline does not wait longer than that for its slot either.
+        let acquire_timeout = ACQUIRE_TIMEOUT.min(deadline);
+        let permit = match tokio::time::timeout(acquire_timeout, self.calls.clone().acquire_owned()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(_)) => return Err(Problem::internal("the hub is shutting down")),
             Err(_) => {
                 return Err(Problem::new(
                     ProblemCode::Timeout,
                     format!(
-                        "libvirt at {} is busy: {MAX_CONCURRENT_CALLS} calls have not returned for {} s",
+                        "libvirt at {} is busy: {MAX_CONCURRENT_CALLS} calls have not returned for {:.1} s",
                         self.uri,
-                        ACQUIRE_TIMEOUT.as_secs()
+                        acquire_timeout.as_secs_f64()
                     ),
                 ));
             }
@@ -189,9 +191,9 @@ impl Hub {
             Err(_) => Err(Problem::new(
                 ProblemCode::Timeout,
                 format!(
-                    "libvirt at {} did not answer within {} s (a QEMU may not respond); the call may still complete",
+                    "libvirt at {} did not answer within {:.1} s (a QEMU may not respond); the call may still complete",
                     self.uri,
-                    deadline.as_secs()
+                    deadline.as_secs_f64()
                 ),
             )),
         }
@@ -340,6 +342,39 @@ mod tests {
             assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting until {what}");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Calls that outlive their deadline keep their permits until libvirt returns; while all are
+    /// taken, the next call gives up after the acquire timeout instead of waiting for ever.
+    #[tokio::test]
+    async fn hub_call_deadline_and_acquire_timeout_hold_permits_until_the_work_ends() {
+        let hubs = Hubs::with_idle(PollConfig::from_env(), HUB_IDLE);
+        let hub = hubs.get(&Uri::parse("test:///default").unwrap()).unwrap();
+        let (connect, deadline) = (Duration::from_secs(10), Duration::from_millis(200));
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(Mutex::new(released));
+        for _ in 0..MAX_CONCURRENT_CALLS {
+            let released = released.clone();
+            let blocked = move |_: &Connect| {
+                let _ = released.lock().unwrap().recv();
+                Ok(())
+            };
+            let err = hub.call_within(connect, deadline, blocked).await.expect_err("the deadline passes first");
+            assert_eq!(err.code, ProblemCode::Timeout);
+            assert!(err.message.contains("did not answer within 0.2 s"), "{}", err.message);
+        }
+        assert_eq!(hub.calls.available_permits(), 0, "abandoned calls still hold their permits");
+        let busy = hub.call_within(connect, deadline, |_| Ok(())).await.expect_err("no permit");
+        assert_eq!(busy.code, ProblemCode::Timeout);
+        assert!(busy.message.contains("is busy"), "{}", busy.message);
+        drop(release);
+        let start = std::time::Instant::now();
+        while hub.calls.available_permits() < MAX_CONCURRENT_CALLS {
+            assert!(start.elapsed() < Duration::from_secs(10), "permits not returned");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let count = hub.call(connect, |conn| conn.num_of_domains().map_err(Problem::from)).await.unwrap();
+        assert_eq!(count, 1);
     }
 
     #[test]

@@ -40,6 +40,13 @@ impl Outbound {
         self.send(channel.as_str(), payload);
     }
 
+    /// An `Outbound` whose frames a test reads back.
+    #[cfg(test)]
+    pub fn capture() -> (Outbound, std_mpsc::Receiver<Vec<u8>>) {
+        let (tx, rx) = std_mpsc::channel();
+        (Outbound { tx }, rx)
+    }
+
     fn send(&self, channel: &str, payload: &[u8]) {
         debug!("→ {channel} {}", String::from_utf8_lossy(&payload[..payload.len().min(200)]));
         // A closed writer means stdout is gone; the process is exiting anyway.

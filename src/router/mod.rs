@@ -269,3 +269,87 @@ impl Router {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::{Hubs, PollConfig};
+    use crate::protocol::frame::FrameDecoder;
+    use serde_json::json;
+
+    fn router() -> (Router, std::sync::mpsc::Receiver<Vec<u8>>) {
+        let (out, written) = Outbound::capture();
+        let ctx = Arc::new(Context { hubs: Hubs::new(PollConfig::from_env()) });
+        (Router::new(out, ctx), written)
+    }
+
+    fn control(message: Value) -> Frame {
+        Frame { channel: String::new(), payload: message.to_string().into_bytes() }
+    }
+
+    /// Every frame written so far, as (channel, JSON of the payload).
+    fn written(rx: &std::sync::mpsc::Receiver<Vec<u8>>) -> Vec<(String, Value)> {
+        let mut decoder = FrameDecoder::new();
+        rx.try_iter().for_each(|bytes| decoder.push(&bytes));
+        std::iter::from_fn(|| decoder.next_frame().unwrap())
+            .map(|f| (f.channel, serde_json::from_slice(&f.payload).unwrap_or(Value::Null)))
+            .collect()
+    }
+
+    fn key(id: &str, serial: u64) -> ChannelKey {
+        ChannelKey { id: ChannelId::parse(id).unwrap(), serial }
+    }
+
+    fn open_history(router: &mut Router, id: &str) {
+        let open = json!({"command": "open", "channel": id, "op": "history", "uri": "test:///default", "vm": "x"});
+        router.on_frame(control(open));
+    }
+
+    #[tokio::test]
+    async fn router_reused_id_never_gets_the_old_ops_messages() {
+        let (mut router, rx) = router();
+        open_history(&mut router, "r");
+        router.on_frame(control(json!({"command": "close", "channel": "r"})));
+        open_history(&mut router, "r");
+        written(&rx);
+        // What the first op had queued arrives after the reopen: dropped.
+        router.on_op_message(OpMessage::Data { channel: key("r", 1), payload: b"{\"old\":1}\n".to_vec() });
+        router.on_op_message(OpMessage::Finished { channel: key("r", 1), result: Err(Problem::internal("old")) });
+        assert_eq!(written(&rx), vec![]);
+        assert!(router.channels.contains_key("r"));
+        router.on_op_message(OpMessage::Data { channel: key("r", 2), payload: b"{\"new\":1}\n".to_vec() });
+        assert_eq!(written(&rx), vec![("r".to_string(), json!({"new": 1}))]);
+    }
+
+    #[tokio::test]
+    async fn router_bad_channel_ids_are_refused_in_json_never_framed() {
+        let (mut router, rx) = router();
+        for id in ["x\ny", "x\0", "a b", ""] {
+            router
+                .on_frame(control(json!({"command": "open", "channel": id, "op": "watch", "uri": "test:///default"})));
+        }
+        let frames = written(&rx);
+        assert!(frames.iter().all(|(channel, _)| channel.is_empty()), "{frames:?}");
+        let closed: Vec<&str> = frames.iter().filter_map(|(_, m)| m["channel"].as_str()).collect();
+        assert_eq!(closed, ["x\ny", "x\0", "a b"], "an empty id gets no answer");
+        assert!(frames.iter().all(|(_, m)| m["problem"] == "protocol-error"));
+        assert!(router.channels.is_empty());
+    }
+
+    #[tokio::test]
+    async fn router_unread_input_is_bounded() {
+        let (mut router, rx) = router();
+        open_history(&mut router, "in");
+        written(&rx);
+        // The op never reads its input (history doesn't): the channel closes at the bound.
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..=MAX_UNREAD_INPUT / chunk.len() {
+            router.on_frame(Frame { channel: "in".into(), payload: chunk.clone() });
+        }
+        let frames = written(&rx);
+        let close = frames.iter().find(|(_, m)| m["command"] == "close").expect("closed");
+        assert_eq!(close.1["problem"], "protocol-error");
+        assert!(close.1["message"].as_str().unwrap().contains("not read"), "{close:?}");
+        assert!(!router.channels.contains_key("in"));
+    }
+}

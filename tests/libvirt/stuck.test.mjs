@@ -12,6 +12,10 @@ import { Bridge } from "../harness/bridge.mjs";
 import {
     READY, URI, cleanupTestObjects, defineTinyGuest, domInfo, ensureLibvirtd, guestDir, qemuPid, waitForSerial,
 } from "../harness/libvirt.mjs";
+import { HELPER_ENV, UsageWatch } from "./usage-guests.mjs";
+
+/** Generous: a tick is 1 s, but TCG guests on a busy 2-core machine can be slow. */
+const TICKS_MS = 30000;
 
 describe("a hung guest", () => {
     let stuck, other, pid, hung, b;
@@ -55,5 +59,53 @@ describe("a hung guest", () => {
         assert.ok(!states.includes("unreachable"), `connection states: ${states.join(", ")}`);
         b.close(ch);
         await b.next(ch, m => m.command === "close");
+    });
+});
+
+// A frozen QEMU that no job touches: a running guest without disks or memory balloon (so no stats group of its own
+// needs the monitor), its QEMU stopped with nothing else pending on it. It must not stay "running, 0 %" for good:
+// the helper notices that its monitor does not answer and flags it not responding, and takes the flag back once
+// QEMU runs again. Meanwhile the helper (same PID) still answers on another channel.
+describe("a frozen QEMU nobody talks to", () => {
+    let frozen, pid, b, stopped = false;
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        frozen = await defineTinyGuest("frozen", { running: true, balloon: false });
+        await waitForSerial(frozen, READY, 90000);
+        pid = qemuPid(frozen.name);
+        assert.ok(pid, "no QEMU process for the frozen guest");
+        b = await Bridge.start("337", { env: HELPER_ENV });
+    });
+    after(async () => {
+        if (stopped)
+            process.kill(pid, "SIGCONT");
+        await b?.closeBridge();
+        await cleanupTestObjects();
+    });
+
+    test("frozen_qemu: flagged not responding while stopped, responding again once it runs", async () => {
+        const w = new UsageWatch(b, URI);
+        await w.synced1();
+        await w.until(w => w.latest[frozen.uuid]?.usage?.responding === true, TICKS_MS, "the guest responding");
+        const helper = b.helperPids();
+        assert.equal(helper.length, 1, "one helper process");
+
+        process.kill(pid, "SIGSTOP");
+        stopped = true;
+        await w.until(w => w.latest[frozen.uuid]?.usage?.responding === false, TICKS_MS,
+                      `${frozen.name} (QEMU ${pid} stopped) to show responding: false`);
+        assert.equal(w.vms[frozen.uuid]?.state, "running", "still listed as running");
+        assert.deepEqual(b.helperPids(), helper, "the helper's PID is unchanged");
+        const bystander = b.open({ payload: "virt1", op: "watch", uri: URI });
+        b.control({ command: "ping", channel: bystander, sequence: 7 });
+        await b.next(bystander, m => m.command === "pong", 10000);
+        b.close(bystander);
+
+        process.kill(pid, "SIGCONT");
+        stopped = false;
+        await w.until(w => w.latest[frozen.uuid]?.usage?.responding === true, TICKS_MS,
+                      `${frozen.name} responding again after SIGCONT`);
+        await w.close();
     });
 });
