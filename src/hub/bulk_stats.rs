@@ -116,8 +116,8 @@ pub fn node_counters(conn: &Connect) -> Result<NodeCounters, Error> {
         cpus: info.cpus,
         cpu_busy_ns: total - idle,
         cpu_total_ns: total,
-        memory_total: kib("total") * 1024,
-        memory_available: (kib("free") + kib("buffers") + kib("cached")) * 1024,
+        memory_total: kib("total").saturating_mul(1024),
+        memory_available: kib("free").saturating_add(kib("buffers")).saturating_add(kib("cached")).saturating_mul(1024),
     })
 }
 

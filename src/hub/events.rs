@@ -6,7 +6,7 @@
 //! sends it to the hub thread, which does the reading.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
-use std::sync::Once;
+use std::sync::Mutex;
 use std::sync::mpsc::Sender;
 
 use log::{error, warn};
@@ -14,16 +14,21 @@ use virt::connect::Connect;
 use virt_sys as sys;
 
 use super::HubCommand;
+use crate::problem::Problem;
 
 /// Registers libvirt's default event loop and runs it on its own thread, once per process.
-/// Must happen before the first connection is opened.
-pub fn start_event_loop() {
-    static START: Once = Once::new();
-    START.call_once(|| {
-        if let Err(err) = virt::event::event_register_default_impl() {
-            error!("cannot register libvirt's event loop: {err}");
-            return;
-        }
+/// Must happen before the first connection is opened. A thread that cannot be started is
+/// reported (the open fails with a problem) and tried again at the next open.
+pub fn start_event_loop() -> Result<(), Problem> {
+    static STATE: Mutex<(bool, bool)> = Mutex::new((false, false));
+    let mut state = STATE.lock().unwrap();
+    let (registered, running) = &mut *state;
+    if !*registered {
+        virt::event::event_register_default_impl()
+            .map_err(|err| Problem::internal(format!("cannot register libvirt's event loop: {err}")))?;
+        *registered = true;
+    }
+    if !*running {
         std::thread::Builder::new()
             .name("libvirt-events".into())
             .spawn(|| {
@@ -34,8 +39,10 @@ pub fn start_event_loop() {
                     }
                 }
             })
-            .expect("spawn libvirt event thread");
-    });
+            .map_err(|err| Problem::internal(format!("cannot start libvirt's event thread: {err}")))?;
+        *running = true;
+    }
+    Ok(())
 }
 
 /// Where callbacks send what they saw. One per registration, freed by libvirt.

@@ -38,9 +38,10 @@ impl PollConfig {
     }
 }
 
-pub fn spawn(hub: Arc<Hub>) {
+pub fn spawn(hub: Arc<Hub>) -> std::io::Result<()> {
     let name = format!("poller {}", hub.uri);
-    std::thread::Builder::new().name(name).spawn(move || run(hub)).expect("spawn poller thread");
+    std::thread::Builder::new().name(name).spawn(move || run(hub))?;
+    Ok(())
 }
 
 type TickResult = (Vec<DomainRecord>, Option<NodeCounters>);
@@ -64,11 +65,17 @@ fn fetch(
         let conn = conn.clone();
         let pending = abandoned.clone();
         pending.fetch_add(1, Ordering::SeqCst);
-        std::thread::spawn(move || {
+        let counter = pending.clone();
+        let spawned = std::thread::Builder::new().name("stats call".into()).spawn(move || {
             let result = running_domain_stats(&conn, TICK_GROUPS).map(|records| (records, node_counters(&conn).ok()));
             pending.fetch_sub(1, Ordering::SeqCst);
             let _ = tx.send(result);
         });
+        if let Err(err) = spawned {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            warn!("cannot start a thread for the stats call: {err}");
+            return None;
+        }
         match rx.recv_timeout(deadline) {
             Ok(result) => return Some(result),
             Err(_) => warn!("a stats call is blocked (a QEMU does not answer); asking again without it"),
@@ -89,10 +96,13 @@ fn run(hub: Arc<Hub>) {
             let mut wake = hub.poll_wake.0.lock().unwrap();
             if hub.usage_watchers.load(Ordering::SeqCst) == 0 {
                 hub.usage.pause();
-                while hub.usage_watchers.load(Ordering::SeqCst) == 0 {
+                while hub.usage_watchers.load(Ordering::SeqCst) == 0 && !hub.is_closed() {
                     wake = hub.poll_wake.1.wait(wake).unwrap();
                 }
             }
+        }
+        if hub.is_closed() {
+            return;
         }
         let tick_start = Instant::now();
         // History points carry the tick's start: ticks start at least `tick` apart, so times increase.

@@ -168,8 +168,8 @@ fn config_without_job(domain: &Domain) -> Result<DomainConfig, Error> {
     Ok(DomainConfig {
         name: domain.name()?,
         vcpus: info.nr_virt_cpu,
-        memory: info.memory * 1024,
-        max_memory: info.max_mem * 1024,
+        memory: info.memory.saturating_mul(1024),
+        max_memory: info.max_mem.saturating_mul(1024),
         ..DomainConfig::default()
     })
 }

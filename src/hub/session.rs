@@ -23,12 +23,22 @@ const LATE_XML_RETRY: Duration = Duration::from_secs(20);
 const KEEPALIVE_INTERVAL: i32 = 5;
 const KEEPALIVE_COUNT: u32 = 3;
 
-pub fn spawn(hub: Arc<Hub>, tx: Sender<HubCommand>, rx: Receiver<HubCommand>) {
+pub fn spawn(hub: Arc<Hub>, tx: Sender<HubCommand>, rx: Receiver<HubCommand>, idle: Duration) -> std::io::Result<()> {
     let name = format!("hub {}", hub.uri);
-    std::thread::Builder::new()
-        .name(name)
-        .spawn(move || Session { hub, tx, rx, generation: 0, reader: XmlReader::new(), retry: HashMap::new() }.run())
-        .expect("spawn hub thread");
+    std::thread::Builder::new().name(name).spawn(move || {
+        let session = Session {
+            hub,
+            tx,
+            rx,
+            generation: 0,
+            reader: XmlReader::new(),
+            retry: HashMap::new(),
+            idle,
+            unused_since: None,
+        };
+        session.run()
+    })?;
+    Ok(())
 }
 
 struct Session {
@@ -39,6 +49,15 @@ struct Session {
     reader: XmlReader,
     /// VMs whose XML came late, and when to try again.
     retry: HashMap<String, Instant>,
+    /// How long the hub may stay unused before it closes.
+    idle: Duration,
+    unused_since: Option<Instant>,
+}
+
+/// Why `serve` returned.
+enum Served {
+    Lost,
+    Closed,
 }
 
 /// Delay before the next connection attempt: quick at first (a restarting libvirtd is back
@@ -60,10 +79,13 @@ impl Session {
                 Ok((conn, registration)) => {
                     attempt = 0;
                     was_connected = true;
-                    self.serve(&conn);
+                    let served = self.serve(&conn);
                     *self.hub.conn.write().unwrap() = None;
                     drop(registration);
                     drop(conn);
+                    if let Served::Closed = served {
+                        break;
+                    }
                     self.set_status(ConnState::Reconnecting, None);
                 }
                 Err(err) => {
@@ -75,22 +97,41 @@ impl Session {
                         ConnState::Unreachable
                     };
                     self.set_status(state, Some(err.message().to_string()));
-                    self.sleep(backoff(attempt, state));
+                    if self.sleep(backoff(attempt, state)) {
+                        break;
+                    }
                     attempt += 1;
                 }
             }
         }
+        log::info!("{}: closed, unused for {} s", self.hub.uri, self.idle.as_secs());
+    }
+
+    /// How often an idle check runs while nothing else wakes the hub thread.
+    fn idle_check_interval(&self) -> Duration {
+        (self.idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+    }
+
+    /// True once the hub was unused for its whole idle time (it is then out of the registry).
+    fn idle_expired(&mut self) -> bool {
+        if !self.hub.unused() {
+            self.unused_since = None;
+            return self.hub.is_closed();
+        }
+        let since = *self.unused_since.get_or_insert_with(Instant::now);
+        (since.elapsed() >= self.idle && self.hub.close_if_unused()) || self.hub.is_closed()
     }
 
     fn connect_and_list(&mut self) -> Result<(Connect, Registration), Error> {
-        let conn = Connect::open(Some(&self.hub.uri))?;
+        let conn = Connect::open(Some(self.hub.uri.as_str()))?;
         self.generation += 1;
         let registration = Registration::register(&conn, &self.tx, self.generation);
         // Drivers without a network link (test:///) refuse keepalive; that is fine.
         let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
         let table = &self.hub.table;
-        let listing =
-            read::list_all(&conn, &self.hub.uri, &self.reader, &|id| table.get(id).map(|e| e.vm.config.clone()))?;
+        let listing = read::list_all(&conn, self.hub.uri.as_str(), &self.reader, &|id| {
+            table.get(id).map(|e| e.vm.config.clone())
+        })?;
         let vms = listing.vms;
         self.retry = listing.late.into_iter().map(|id| (id, Instant::now() + LATE_XML_RETRY)).collect();
         info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
@@ -101,21 +142,19 @@ impl Session {
         Ok((conn, registration))
     }
 
-    /// Follows events until the connection is lost.
-    fn serve(&mut self, conn: &Connect) {
+    /// Follows events until the connection is lost or the hub closes.
+    fn serve(&mut self, conn: &Connect) -> Served {
         loop {
+            if self.idle_expired() {
+                return Served::Closed;
+            }
             let now = Instant::now();
-            let next_retry = self.retry.values().min().copied();
-            let first = match next_retry {
-                Some(at) => match self.rx.recv_timeout(at.saturating_duration_since(now)) {
-                    Ok(command) => Some(command),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                },
-                None => match self.rx.recv() {
-                    Ok(command) => Some(command),
-                    Err(_) => return,
-                },
+            let idle_check = now + self.idle_check_interval();
+            let wake = self.retry.values().min().copied().map_or(idle_check, |at| at.min(idle_check));
+            let first = match self.rx.recv_timeout(wake.saturating_duration_since(now)) {
+                Ok(command) => Some(command),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Served::Lost,
             };
             // Drain what else is queued: a burst of events re-reads each VM once.
             let mut changed = BTreeSet::new();
@@ -135,11 +174,11 @@ impl Session {
                 }
             }
             if lost {
-                return;
+                return Served::Lost;
             }
             for uuid in changed {
                 let previous = self.hub.table.get(&uuid).map(|e| e.vm.config.clone());
-                match read::read_one(conn, &self.hub.uri, &uuid, &self.reader, previous) {
+                match read::read_one(conn, self.hub.uri.as_str(), &uuid, &self.reader, previous) {
                     Ok(Some((vm, complete))) => {
                         if !complete {
                             self.retry.insert(uuid.clone(), Instant::now() + LATE_XML_RETRY);
@@ -154,7 +193,7 @@ impl Session {
                     Err(err) => {
                         warn!("{}: re-reading {uuid} failed: {err}", self.hub.uri);
                         if !conn.is_alive().unwrap_or(false) {
-                            return;
+                            return Served::Lost;
                         }
                     }
                 }
@@ -163,7 +202,7 @@ impl Session {
     }
 
     fn set_status(&self, state: ConnState, message: Option<String>) {
-        let status = ConnectionStatus { uri: self.hub.uri.clone(), state, message };
+        let status = ConnectionStatus { uri: self.hub.uri.to_string(), state, message };
         let changed = self.hub.status.send_if_modified(|current| {
             let changed = *current != status;
             *current = status.clone();
@@ -177,14 +216,20 @@ impl Session {
         }
     }
 
-    /// Waits before retrying, ignoring events of the dead connection.
-    fn sleep(&self, duration: Duration) {
-        let deadline = std::time::Instant::now() + duration;
+    /// Waits before retrying, ignoring events of the dead connection. True: the hub closed.
+    fn sleep(&mut self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
         loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(_) => continue,
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return,
+            if self.idle_expired() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            match self.rx.recv_timeout(left.min(self.idle_check_interval())) {
+                Ok(_) | Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return false,
             }
         }
     }

@@ -189,7 +189,8 @@ impl UsageTable {
 }
 
 fn sample_of(record: &DomainRecord, now: f64) -> Sample {
-    let kib = |name: &str| record.get(name).map(|v| v as u64 * 1024);
+    // A guest's balloon driver reports these: any value, so saturate (`as` clamps NaN and negatives to 0).
+    let kib = |name: &str| record.get(name).map(|v| (v as u64).saturating_mul(1024));
     let vcpu_time_ns = record
         .fields
         .iter()
@@ -277,6 +278,19 @@ mod tests {
         assert_eq!(u["responding"], true);
         // Rate against the last complete sample (t=5 s): 2e9 ns over 15 s on 1 vCPU.
         assert!((u["cpu"].as_f64().unwrap() - 13.333).abs() < 0.01, "{u}");
+    }
+
+    #[test]
+    fn usage_table_survives_absurd_balloon_stats() {
+        let table = UsageTable::new(10);
+        for (t, value) in [(0.0, f64::MAX), (5.0, -1.0), (10.0, f64::NAN), (15.0, 1.8e19)] {
+            let mut r = record("a", t * 1e9, 3);
+            for name in ["balloon.current", "balloon.available", "balloon.usable", "balloon.unused"] {
+                r.fields.insert(name.into(), value);
+            }
+            table.apply(t, t, &[r], None);
+        }
+        assert!(usage_of(&table, "a").is_some());
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! Reading a VM's XML takes its QEMU job, so it blocks while that QEMU does not answer (a
 //! stopped process, a hung monitor: measured 30 s, then libvirt gives up; even for the inactive
 //! XML). A small pool of worker threads pulls requests from one queue, so a stuck read holds only
-//! its own worker; the caller waits for each answer at most [`XML_DEADLINE`] and treats a late
-//! one as "not now". A late worker is replaced, up to a bound; it rejoins the pool when libvirt
-//! lets it go.
+//! its own worker; the caller waits for a whole batch at most [`XML_DEADLINE`] (one deadline for
+//! all, so many hung QEMUs cost 3 s, not 3 s each) and treats what is late as "not now". Requests
+//! of a batch the caller gave up on are skipped by the workers. A late worker is replaced, up to
+//! a bound; it rejoins the pool when libvirt lets it go.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use log::warn;
 use virt::domain::Domain;
@@ -23,7 +24,8 @@ const WORKERS: usize = 3;
 const MAX_WORKERS: usize = WORKERS + 3;
 
 type Reply = mpsc::Sender<Result<String, Error>>;
-type Request = (Domain, Reply);
+/// A domain to read, where to answer, and whether the caller still waits for it.
+type Request = (Domain, Reply, Arc<AtomicBool>);
 
 pub struct XmlReader {
     tx: mpsc::Sender<Request>,
@@ -41,48 +43,62 @@ impl XmlReader {
         reader
     }
 
+    /// A worker that cannot be started is logged; fewer workers only make more XML late.
     fn spawn_worker(&self) {
         let rx = self.rx.clone();
         let workers = self.workers.clone();
         workers.fetch_add(1, Ordering::SeqCst);
-        std::thread::Builder::new()
-            .name("xml reader".into())
-            .spawn(move || {
-                loop {
-                    // The lock is held only while waiting for the next request, not while reading.
-                    let next = rx.lock().unwrap().recv();
-                    let Ok((domain, reply)) = next else { break };
+        let spawned = std::thread::Builder::new().name("xml reader".into()).spawn(move || {
+            loop {
+                // The lock is held only while waiting for the next request, not while reading.
+                let next = rx.lock().unwrap().recv();
+                let Ok((domain, reply, abandoned)) = next else { break };
+                if !abandoned.load(Ordering::SeqCst) {
                     let _ = reply.send(domain.xml_desc(0));
                 }
-                workers.fetch_sub(1, Ordering::SeqCst);
-            })
-            .expect("spawn XML reader thread");
+            }
+            workers.fetch_sub(1, Ordering::SeqCst);
+        });
+        if let Err(err) = spawned {
+            self.workers.fetch_sub(1, Ordering::SeqCst);
+            warn!("cannot start an XML reader thread: {err}");
+        }
     }
 
     /// The live XML of each domain, in order; `Ok(None)` where it did not come in time.
     pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<String>, Error>> {
+        let deadline = Instant::now() + XML_DEADLINE;
+        let abandoned = Arc::new(AtomicBool::new(false));
         let pending: Vec<mpsc::Receiver<Result<String, Error>>> = domains
             .iter()
             .map(|domain| {
                 let (reply_tx, reply_rx) = mpsc::channel();
-                self.tx.send((domain.clone(), reply_tx)).expect("the reader owns its queue");
+                // The receiving end lives as long as the reader, so this cannot fail.
+                let _ = self.tx.send((domain.clone(), reply_tx, abandoned.clone()));
                 reply_rx
             })
             .collect();
-        pending
+        let mut late = 0;
+        let results = pending
             .into_iter()
             .zip(domains)
-            .map(|(reply, domain)| match reply.recv_timeout(XML_DEADLINE) {
+            .map(|(reply, domain)| match reply.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(result) => result.map(Some),
                 Err(_) => {
+                    abandoned.store(true, Ordering::SeqCst);
+                    late += 1;
                     warn!("the XML of {} is late; its QEMU may not answer", domain.name().unwrap_or_default());
-                    if self.workers.load(Ordering::SeqCst) < MAX_WORKERS {
-                        self.spawn_worker();
-                    }
                     Ok(None)
                 }
             })
-            .collect()
+            .collect();
+        // Replace workers that may be stuck, up to the bound.
+        for _ in 0..late.min(WORKERS) {
+            if self.workers.load(Ordering::SeqCst) < MAX_WORKERS {
+                self.spawn_worker();
+            }
+        }
+        results
     }
 
     pub fn read(&self, domain: &Domain) -> Result<Option<String>, Error> {

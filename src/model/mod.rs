@@ -2,6 +2,7 @@
 
 pub mod history;
 pub mod state;
+pub mod uri;
 pub mod usage;
 pub mod vm;
 

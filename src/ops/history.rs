@@ -8,22 +8,23 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::Hub;
+use crate::model::uri::Uri;
 use crate::problem::Problem;
 use crate::router::channel::ChannelIo;
 
 #[derive(Deserialize)]
 struct HistoryOptions {
-    uri: String,
+    uri: Uri,
     /// The VM's UUID.
     vm: String,
 }
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: HistoryOptions = parse_options(options)?;
-    if options.uri.is_empty() || options.vm.is_empty() {
-        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    if options.vm.is_empty() {
+        return Err(Problem::protocol("\"vm\" must not be empty"));
     }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm))))
 }
 

@@ -103,4 +103,102 @@ mod tests {
             assert!(api.contains(&format!("## op `{name}`")), "docs/api.md has no section for op {name}");
         }
     }
+
+    /// Random open messages for every op: each open either refuses with a problem or accepts,
+    /// never panics; a URI outside the allow-list is always refused.
+    mod fuzz {
+        use std::sync::{Arc, OnceLock};
+
+        use proptest::prelude::*;
+        use serde_json::{Map, Value, json};
+
+        use super::super::{Context, OPS, open};
+        use crate::hub::{Hubs, PollConfig};
+
+        fn context() -> Arc<Context> {
+            static CONTEXT: OnceLock<Arc<Context>> = OnceLock::new();
+            CONTEXT.get_or_init(|| Arc::new(Context { hubs: Hubs::new(PollConfig::from_env()) })).clone()
+        }
+
+        fn leaf() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(|f| json!(f)),
+                "\\PC{0,24}".prop_map(Value::from),
+                "[\\x00-\\x7f]{0,24}".prop_map(Value::from),
+                prop::sample::select(vec![
+                    "test:///default",
+                    "qemu+ext:///system?command=/bin/true",
+                    "qemu:///system\0",
+                    "",
+                    "raw",
+                    "serial",
+                    "graphics",
+                    "validate",
+                    "create",
+                    "delete",
+                    "autostart",
+                    "/dev/watchdog",
+                    "vda",
+                ])
+                .prop_map(Value::from),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            leaf().prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-z]{1,8}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        const FIELDS: &[&str] = &[
+            "uri",
+            "vm",
+            "action",
+            "enable",
+            "storage",
+            "kind",
+            "binary",
+            "index",
+            "force",
+            "usage",
+            "spec",
+            "mode",
+            "detect",
+            "media",
+            "url",
+            "group",
+            "flow-control",
+            "send-acks",
+        ];
+
+        fn open_message() -> impl Strategy<Value = (usize, Map<String, Value>)> {
+            let field = (prop::sample::select(FIELDS), value());
+            (0..OPS.len(), prop::collection::vec(field, 0..8)).prop_map(|(op, fields)| {
+                let mut map: Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                map.insert("op".into(), OPS[op].0.into());
+                (op, map)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+            #[test]
+            fn ops_open_refuses_or_accepts_never_panics((_, options) in open_message()) {
+                let uri_refused = options.get("uri").is_some_and(|uri| uri.as_str() != Some("test:///default"));
+                let result = open(&options, &context());
+                if uri_refused {
+                    // Ops without a connection ignore the field.
+                    let takes_uri = !matches!(options["op"].as_str(), Some("osinfo" | "info"));
+                    prop_assert!(result.is_err() || !takes_uri, "accepted {options:?}");
+                }
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{ConnectionStatus, Hub, VmEntry};
+use crate::model::uri::Uri;
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
 
@@ -22,7 +23,7 @@ const SPARKLINE_SECONDS: u64 = 300;
 
 #[derive(Deserialize)]
 struct WatchOptions {
-    uri: String,
+    uri: Uri,
     /// Also send live usage of the running VMs each tick.
     #[serde(default)]
     usage: bool,
@@ -30,10 +31,7 @@ struct WatchOptions {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: WatchOptions = parse_options(options)?;
-    if options.uri.is_empty() {
-        return Err(Problem::protocol("\"uri\" must not be empty"));
-    }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     let usage = options.usage;
     Ok(Box::new(move |io| Box::pin(run(io, hub, usage))))
 }

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::channel_id::ChannelId;
+
 /// A control message from the bridge, parsed far enough to route it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
@@ -12,31 +14,38 @@ pub enum Inbound {
     },
     /// The whole open message; ops read their own fields from it.
     Open {
-        channel: String,
+        channel: ChannelId,
         options: Map<String, Value>,
     },
     Close {
-        channel: String,
+        channel: ChannelId,
     },
     Done {
-        channel: String,
+        channel: ChannelId,
     },
     Options {
-        channel: String,
+        channel: ChannelId,
         fields: Map<String, Value>,
     },
     /// A channel ping; the reply is a pong with identical fields.
     Ping {
-        channel: String,
+        channel: ChannelId,
         fields: Map<String, Value>,
     },
     Pong {
-        channel: String,
+        channel: ChannelId,
         sequence: Option<u64>,
     },
     Kill {
         host: Option<String>,
         group: Option<String>,
+    },
+    /// A command naming a channel id the helper will not use (see [`ChannelId`]); the raw id
+    /// may still be answered inside a control message, where JSON escapes it.
+    BadChannel {
+        command: String,
+        channel: String,
+        reason: String,
     },
     /// Anything else (ignored by the router, logged).
     Other {
@@ -65,10 +74,18 @@ impl Inbound {
             _ => return Err(ControlError("control message without a string \"command\"".into())),
         };
         let string = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_string);
-        let channel = match fields.get("channel") {
+        let raw_channel = match fields.get("channel") {
             None => None,
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err(ControlError(format!("\"{command}\" with an invalid \"channel\""))),
+        };
+        let channel = match raw_channel.as_deref().map(ChannelId::parse) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(reason)) => {
+                let channel = raw_channel.unwrap_or_default();
+                return Ok(Inbound::BadChannel { command, channel, reason });
+            }
         };
         let need_channel = || channel.clone().ok_or_else(|| ControlError(format!("\"{command}\" without a channel")));
         Ok(match command.as_str() {
@@ -133,7 +150,7 @@ mod tests {
     fn control_parses_pretty_printed_337_open() {
         let payload = b"{\n  \"command\": \"open\",\n  \"channel\": \"1:2!1\",\n  \"payload\": \"virt1\",\n  \"op\": \"watch\",\n  \"host\": \"localhost\",\n  \"flow-control\": true\n}\n";
         let Inbound::Open { channel, options } = Inbound::parse(payload).unwrap() else { panic!("not an open") };
-        assert_eq!(channel, "1:2!1");
+        assert_eq!(channel.as_str(), "1:2!1");
         assert_eq!(options["op"], "watch");
     }
 
@@ -144,9 +161,47 @@ mod tests {
             b"[1]",
             b"{\"channel\":\"x\"}",
             b"{\"command\":\"open\"}",
-            b"{\"command\":\"close\",\"channel\":\"\"}",
+            b"{\"command\":\"close\",\"channel\":7}",
         ] {
             assert!(Inbound::parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn control_bad_channel_ids_are_named_not_used() {
+        for (payload, channel) in [
+            (&br#"{"command":"open","channel":"a\nb","op":"watch"}"#[..], "a\nb"),
+            (br#"{"command":"close","channel":""}"#, ""),
+            (br#"{"command":"open","channel":"x\u0000"}"#, "x\0"),
+        ] {
+            let parsed = Inbound::parse(payload).unwrap();
+            let Inbound::BadChannel { channel: raw, .. } = parsed else { panic!("{parsed:?}") };
+            assert_eq!(raw, channel);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+        /// Any bytes: an error or a message, never a panic; a routed channel is always a valid id.
+        #[test]
+        fn control_parse_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = Inbound::parse(&bytes);
+        }
+
+        #[test]
+        fn control_parse_json_shapes(
+            command in "open|close|done|options|ping|pong|kill|init|[a-z]{0,6}",
+            channel in proptest::option::of("\\PC{0,12}|[\\x00-\\x7f]{0,12}"),
+            extra in proptest::option::of(proptest::prelude::any::<i64>()),
+        ) {
+            let mut message = json!({"command": command, "sequence": extra, "version": extra});
+            if let Some(channel) = &channel {
+                message["channel"] = json!(channel);
+            }
+            let parsed = Inbound::parse(message.to_string().as_bytes());
+            if let Ok(Inbound::Open { channel, .. } | Inbound::Close { channel } | Inbound::Done { channel }) = parsed {
+                proptest::prop_assert!(channel.as_str().chars().all(|c| c.is_ascii_graphic()) && !channel.as_str().is_empty());
+            }
         }
     }
 

@@ -29,8 +29,16 @@ pub enum FrameError {
     /// The length prefix is not 1–8 decimal digits followed by `\n` (or has a leading zero).
     BadLength(String),
     TooLarge(usize),
-    /// The frame has no `\n` after the channel, or the channel is not ASCII/UTF-8.
+    /// The frame has no `\n` after the channel, or the channel is not UTF-8. The frame's length
+    /// was valid, so the decoder skipped it and goes on.
     BadChannel,
+}
+
+impl FrameError {
+    /// Whether nothing after this error can be trusted (a bad length loses the frame boundary).
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, FrameError::BadChannel)
+    }
 }
 
 impl fmt::Display for FrameError {
@@ -45,7 +53,7 @@ impl fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
-/// Accumulates bytes and yields whole frames. After an error the stream cannot be resynchronised.
+/// Accumulates bytes and yields whole frames. After a fatal error the stream cannot be resynchronised.
 #[derive(Default)]
 pub struct FrameDecoder {
     buf: Vec<u8>,
@@ -94,11 +102,13 @@ impl FrameDecoder {
             return Ok(None);
         }
         let body = &pending[body_start..body_start + length];
-        let channel_end = body.iter().position(|&b| b == b'\n').ok_or(FrameError::BadChannel)?;
-        let channel = std::str::from_utf8(&body[..channel_end]).map_err(|_| FrameError::BadChannel)?;
-        let frame = Frame { channel: channel.to_string(), payload: body[channel_end + 1..].to_vec() };
+        let parsed = body.iter().position(|&b| b == b'\n').and_then(|channel_end| {
+            let channel = std::str::from_utf8(&body[..channel_end]).ok()?;
+            Some(Frame { channel: channel.to_string(), payload: body[channel_end + 1..].to_vec() })
+        });
+        // Consumed either way: the length told where the next frame starts.
         self.start += body_start + length;
-        Ok(Some(frame))
+        parsed.map(Some).ok_or(FrameError::BadChannel)
     }
 }
 
@@ -198,5 +208,64 @@ mod tests {
         let mut decoder = FrameDecoder::new();
         decoder.push(b"3\nabc");
         assert_eq!(decoder.next_frame(), Err(FrameError::BadChannel));
+    }
+
+    #[test]
+    fn frame_bad_channel_is_skipped_and_the_next_frame_decodes() {
+        let mut decoder = FrameDecoder::new();
+        decoder.push(b"3\nabc3\n\xff\nx");
+        decoder.push(&encode("ok", b"y"));
+        assert_eq!(decoder.next_frame(), Err(FrameError::BadChannel));
+        assert_eq!(decoder.next_frame(), Err(FrameError::BadChannel));
+        assert!(!FrameError::BadChannel.is_fatal());
+        assert_eq!(decoder.next_frame().unwrap().unwrap().channel, "ok");
+    }
+
+    use proptest::prelude::*;
+
+    /// Random frames, cut into random pieces: the same frames come out.
+    fn frames_and_cuts() -> impl Strategy<Value = (Vec<(String, Vec<u8>)>, Vec<usize>)> {
+        let frame = ("[ -~]{0,10}", proptest::collection::vec(any::<u8>(), 0..300));
+        (proptest::collection::vec(frame, 0..8), proptest::collection::vec(1usize..64, 0..40))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+        #[test]
+        fn frame_roundtrip_any_split((frames, cuts) in frames_and_cuts()) {
+            let bytes: Vec<u8> = frames.iter().flat_map(|(c, p)| encode(c, p)).collect();
+            let mut decoder = FrameDecoder::new();
+            let mut out = Vec::new();
+            let mut rest = &bytes[..];
+            for cut in cuts.iter().chain(std::iter::once(&usize::MAX)) {
+                let (piece, tail) = rest.split_at((*cut).min(rest.len()));
+                decoder.push(piece);
+                rest = tail;
+                while let Some(frame) = decoder.next_frame().unwrap() {
+                    out.push((frame.channel, frame.payload));
+                }
+            }
+            prop_assert_eq!(out, frames);
+        }
+
+        /// Any bytes: frames, `None` or an error, never a panic, and never more payload than input.
+        #[test]
+        fn frame_decoder_never_panics(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..16)) {
+            let mut decoder = FrameDecoder::new();
+            let total: usize = chunks.iter().map(Vec::len).sum();
+            let mut decoded = 0;
+            'feed: for chunk in &chunks {
+                decoder.push(chunk);
+                loop {
+                    match decoder.next_frame() {
+                        Ok(Some(frame)) => decoded += frame.payload.len() + frame.channel.len(),
+                        Ok(None) => break,
+                        Err(err) if err.is_fatal() => break 'feed,
+                        Err(_) => {}
+                    }
+                }
+            }
+            prop_assert!(decoded <= total);
+        }
     }
 }

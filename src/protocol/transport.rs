@@ -11,6 +11,7 @@ use std::thread;
 use log::{debug, error};
 use tokio::sync::mpsc;
 
+use super::channel_id::ChannelId;
 use super::frame::{Frame, FrameDecoder, FrameError, encode};
 
 /// What the reader thread delivers to the router.
@@ -31,10 +32,22 @@ pub struct Outbound {
 
 impl Outbound {
     pub fn send_control(&self, message: &serde_json::Value) {
-        self.send_frame("", message.to_string().as_bytes());
+        self.send("", message.to_string().as_bytes());
     }
 
-    pub fn send_frame(&self, channel: &str, payload: &[u8]) {
+    /// A data frame: only on a checked channel id, so the channel line cannot be forged.
+    pub fn send_frame(&self, channel: &ChannelId, payload: &[u8]) {
+        self.send(channel.as_str(), payload);
+    }
+
+    /// An `Outbound` whose frames a test reads back.
+    #[cfg(test)]
+    pub fn capture() -> (Outbound, std_mpsc::Receiver<Vec<u8>>) {
+        let (tx, rx) = std_mpsc::channel();
+        (Outbound { tx }, rx)
+    }
+
+    fn send(&self, channel: &str, payload: &[u8]) {
         debug!("→ {channel} {}", String::from_utf8_lossy(&payload[..payload.len().min(200)]));
         // A closed writer means stdout is gone; the process is exiting anyway.
         let _ = self.tx.send(encode(channel, payload));
@@ -96,6 +109,7 @@ fn read_loop(mut input: impl Read, incoming: mpsc::Sender<Incoming>) {
                     }
                 }
                 Ok(None) => break,
+                Err(err) if !err.is_fatal() => log::warn!("skipping a frame from the bridge: {err}"),
                 Err(err) => {
                     let _ = incoming.blocking_send(Incoming::Corrupt(err));
                     return;

@@ -3,17 +3,33 @@
 //! Everything an op sends goes through the router, which drops it if the channel is already
 //! closed, so a cancelled op can never emit a frame after its `close`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
 use crate::problem::Problem;
+use crate::protocol::channel_id::ChannelId;
 use crate::protocol::control;
 
 /// Bytes of data after which we ask the browser for a pong (`Channel.BLOCK_SIZE` in cockpit).
 const PING_INTERVAL: u64 = 16 * 1024;
 /// How far past the last pong we may send (`Channel.SEND_WINDOW` in cockpit).
 pub const SEND_WINDOW: u64 = 2 * 1024 * 1024;
+
+/// Data from the browser an op may leave unread before its channel is closed: the browser
+/// ignores flow control, or the op is stuck (say, a VNC socket that does not drain).
+pub const MAX_UNREAD_INPUT: usize = 16 * 1024 * 1024;
+
+/// One opening of a channel: the id, and which open it was (ids may come again after a close,
+/// and what the old op still had queued must not reach the new one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelKey {
+    pub id: ChannelId,
+    pub serial: u64,
+}
 
 /// Input from the browser side of a channel.
 #[derive(Debug)]
@@ -29,28 +45,30 @@ pub enum ChannelInput {
 #[derive(Debug)]
 pub enum OpMessage {
     Ready {
-        channel: String,
+        channel: ChannelKey,
         extra: Map<String, Value>,
     },
     Data {
-        channel: String,
+        channel: ChannelKey,
         payload: Vec<u8>,
     },
     Control {
-        channel: String,
+        channel: ChannelKey,
         message: Value,
     },
     /// The op ended: `Ok(fields)` closes without problem (fields added to the close), `Err` with one.
     Finished {
-        channel: String,
+        channel: ChannelKey,
         result: Result<Map<String, Value>, Problem>,
     },
 }
 
 pub struct ChannelIo {
-    id: String,
+    id: ChannelKey,
     to_router: mpsc::UnboundedSender<OpMessage>,
     input: mpsc::UnboundedReceiver<ChannelInput>,
+    /// Bytes of input queued for this op and not yet received (the router bounds it).
+    unread: Arc<AtomicUsize>,
     /// Highest sequence we may send up to: last pong + window. `u64::MAX` without flow control.
     window: watch::Receiver<u64>,
     /// Whether the open asked for flow control; only then do we send pings (§7).
@@ -60,13 +78,14 @@ pub struct ChannelIo {
 
 impl ChannelIo {
     pub fn new(
-        id: String,
+        id: ChannelKey,
         to_router: mpsc::UnboundedSender<OpMessage>,
-        input: mpsc::UnboundedReceiver<ChannelInput>,
+        input: (mpsc::UnboundedReceiver<ChannelInput>, Arc<AtomicUsize>),
         window: watch::Receiver<u64>,
         flow_control: bool,
     ) -> ChannelIo {
-        ChannelIo { id, to_router, input, window, flow_control, sent: 0 }
+        let (input, unread) = input;
+        ChannelIo { id, to_router, input, unread, window, flow_control, sent: 0 }
     }
 
     pub fn ready(&self) {
@@ -91,9 +110,10 @@ impl ChannelIo {
         self.sent += payload.len() as u64;
         let _ = self.to_router.send(OpMessage::Data { channel: self.id.clone(), payload });
         if self.flow_control && before / PING_INTERVAL != self.sent / PING_INTERVAL {
-            let _ = self
-                .to_router
-                .send(OpMessage::Control { channel: self.id.clone(), message: control::ping(&self.id, self.sent) });
+            let _ = self.to_router.send(OpMessage::Control {
+                channel: self.id.clone(),
+                message: control::ping(self.id.id.as_str(), self.sent),
+            });
         }
     }
 
@@ -106,6 +126,10 @@ impl ChannelIo {
 
     /// The next input from the browser; `None` once the router dropped the channel.
     pub async fn recv(&mut self) -> Option<ChannelInput> {
-        self.input.recv().await
+        let input = self.input.recv().await;
+        if let Some(ChannelInput::Data(data)) = &input {
+            self.unread.fetch_sub(data.len(), Ordering::SeqCst);
+        }
+        input
     }
 }

@@ -12,6 +12,7 @@ pub mod channel;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use log::{debug, info, warn};
 use serde_json::{Map, Value};
@@ -20,13 +21,18 @@ use tokio::task::AbortHandle;
 
 use crate::ops::{self, Context};
 use crate::problem::{Problem, ProblemCode};
+use crate::protocol::channel_id::ChannelId;
 use crate::protocol::control::{self, Inbound};
 use crate::protocol::frame::Frame;
 use crate::protocol::transport::{Incoming, Outbound};
-use channel::{ChannelInput, ChannelIo, OpMessage, SEND_WINDOW};
+use channel::{ChannelInput, ChannelIo, ChannelKey, MAX_UNREAD_INPUT, OpMessage, SEND_WINDOW};
 
 struct Entry {
+    /// Which open this is; messages of an earlier op on the same id are dropped.
+    serial: u64,
     input: mpsc::UnboundedSender<ChannelInput>,
+    /// Data bytes sent to the op and not yet received by it.
+    unread: Arc<AtomicUsize>,
     window: watch::Sender<u64>,
     task: AbortHandle,
     group: Option<String>,
@@ -45,7 +51,9 @@ pub enum Stop {
 pub struct Router {
     out: Outbound,
     ctx: Arc<Context>,
-    channels: HashMap<String, Entry>,
+    channels: HashMap<ChannelId, Entry>,
+    /// Serial of the next open.
+    next_serial: u64,
     /// The host name from the bridge's init; `kill` for another host is ignored.
     host: String,
     op_tx: mpsc::UnboundedSender<OpMessage>,
@@ -55,7 +63,7 @@ pub struct Router {
 impl Router {
     pub fn new(out: Outbound, ctx: Arc<Context>) -> Router {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
-        Router { out, ctx, channels: HashMap::new(), host: "localhost".into(), op_tx, op_rx }
+        Router { out, ctx, channels: HashMap::new(), next_serial: 1, host: "localhost".into(), op_tx, op_rx }
     }
 
     /// Sends our init (unprompted, first), then routes until stdin ends.
@@ -100,7 +108,7 @@ impl Router {
             Inbound::Close { channel } => {
                 if let Some(entry) = self.channels.remove(&channel) {
                     entry.task.abort();
-                    self.out.send_control(&control::close(&channel, Map::new()));
+                    self.out.send_control(&control::close(channel.as_str(), Map::new()));
                 }
             }
             Inbound::Done { channel } => self.deliver(&channel, ChannelInput::Done),
@@ -116,28 +124,59 @@ impl Router {
                 }
             }
             Inbound::Kill { host, group } => self.on_kill(host, group),
+            Inbound::BadChannel { command, channel, reason } => {
+                warn!("ignoring \"{command}\" with {reason}");
+                // Refuse the open inside a control message, where JSON escapes the id; an empty
+                // id would mean every channel, so that one gets no answer.
+                if command == "open" && !channel.is_empty() {
+                    let problem = Problem::protocol(format!("The bridge opened a channel with {reason}"));
+                    self.out.send_control(&control::close(&channel, problem.close_fields()));
+                }
+            }
             Inbound::Other { command } => debug!("ignoring control command {command:?}"),
         }
     }
 
     fn on_data(&mut self, frame: Frame) {
-        let Some(entry) = self.channels.get(&frame.channel) else {
-            return debug!("data for unknown channel {}", frame.channel);
+        let Some((id, entry)) = self.channels.get_key_value(frame.channel.as_str()) else {
+            return debug!("data for unknown channel {:?}", frame.channel);
         };
         let length = frame.payload.len();
+        if entry.unread.fetch_add(length, Ordering::SeqCst) + length > MAX_UNREAD_INPUT {
+            let id = id.clone();
+            let problem = Problem::protocol(format!(
+                "More than {} MiB of input arrived that the helper has not read yet",
+                MAX_UNREAD_INPUT >> 20
+            ));
+            return self.close_with(&id, problem);
+        }
         let _ = entry.input.send(ChannelInput::Data(frame.payload));
         if entry.send_acks {
-            self.out.send_control(&control::ack(&frame.channel, length));
+            self.out.send_control(&control::ack(id.as_str(), length));
         }
     }
 
-    fn deliver(&mut self, channel: &str, input: ChannelInput) {
+    /// Closes a live channel from our side: cancels its op, sends one `close` with the problem.
+    fn close_with(&mut self, id: &ChannelId, problem: Problem) {
+        if let Some(entry) = self.channels.remove(id) {
+            entry.task.abort();
+            info!("channel {id}: {} ({})", problem.message, problem.code.as_str());
+            self.out.send_control(&control::close(id.as_str(), problem.close_fields()));
+        }
+    }
+
+    /// The entry of this very open of a channel, if it is still live.
+    fn live(&self, key: &ChannelKey) -> bool {
+        self.channels.get(&key.id).is_some_and(|entry| entry.serial == key.serial)
+    }
+
+    fn deliver(&mut self, channel: &ChannelId, input: ChannelInput) {
         if let Some(entry) = self.channels.get(channel) {
             let _ = entry.input.send(input);
         }
     }
 
-    fn on_open(&mut self, channel: String, options: Map<String, Value>) {
+    fn on_open(&mut self, channel: ChannelId, options: Map<String, Value>) {
         if self.channels.contains_key(&channel) {
             // Cockpit never reuses ids; answering would close the live channel, so don't.
             return warn!("ignoring second open of channel {channel}");
@@ -146,42 +185,47 @@ impl Router {
             Ok(body) => body,
             Err(problem) => {
                 info!("channel {channel}: refused open: {}", problem.message.escape_debug());
-                return self.out.send_control(&control::close(&channel, problem.close_fields()));
+                return self.out.send_control(&control::close(channel.as_str(), problem.close_fields()));
             }
         };
         let flow_control = options.get("flow-control").and_then(Value::as_bool).unwrap_or(false);
         let (window_tx, window_rx) = watch::channel(if flow_control { SEND_WINDOW } else { u64::MAX });
+        // Unbounded in messages, bounded in bytes by `on_data`; the router never waits on an op.
         let (input_tx, input_rx) = mpsc::unbounded_channel();
-        let io = ChannelIo::new(channel.clone(), self.op_tx.clone(), input_rx, window_rx, flow_control);
+        let unread = Arc::new(AtomicUsize::new(0));
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let key = ChannelKey { id: channel.clone(), serial };
+        let io = ChannelIo::new(key.clone(), self.op_tx.clone(), (input_rx, unread.clone()), window_rx, flow_control);
 
         let task = tokio::spawn(body(io));
         let abort = task.abort_handle();
         // A second task turns the op's end (or its panic) into `Finished`; a cancelled op
         // (browser close, kill) was already closed by the router and reports nothing.
         let op_tx = self.op_tx.clone();
-        let id = channel.clone();
         tokio::spawn(async move {
             let result = match task.await {
                 Ok(result) => result,
                 Err(err) if err.is_cancelled() => return,
                 Err(err) => {
-                    log::error!("channel {id}: op panicked: {err}");
+                    log::error!("channel {}: op panicked: {err}", key.id);
                     Err(Problem::internal("The helper hit an internal error (panic); see its log"))
                 }
             };
-            let _ = op_tx.send(OpMessage::Finished { channel: id, result });
+            let _ = op_tx.send(OpMessage::Finished { channel: key, result });
         });
 
         let group = options.get("group").and_then(Value::as_str).map(str::to_string);
         let send_acks = options.get("send-acks").and_then(Value::as_str) == Some("bytes");
-        self.channels.insert(channel, Entry { input: input_tx, window: window_tx, task: abort, group, send_acks });
+        let entry = Entry { serial, input: input_tx, unread, window: window_tx, task: abort, group, send_acks };
+        self.channels.insert(channel, entry);
     }
 
     fn on_kill(&mut self, host: Option<String>, group: Option<String>) {
         if host.is_some_and(|host| host != self.host) {
             return;
         }
-        let doomed: Vec<String> = self
+        let doomed: Vec<ChannelId> = self
             .channels
             .iter()
             .filter(|(_, entry)| group.is_none() || entry.group == group)
@@ -191,37 +235,43 @@ impl Router {
             let entry = self.channels.remove(&id).expect("listed above");
             entry.task.abort();
             let problem = Problem::new(ProblemCode::Terminated, "Channel killed");
-            self.out.send_control(&control::close(&id, problem.close_fields()));
+            self.out.send_control(&control::close(id.as_str(), problem.close_fields()));
         }
     }
 
     fn on_op_message(&mut self, message: OpMessage) {
         match message {
             OpMessage::Ready { channel, extra } => {
-                if self.channels.contains_key(&channel) {
-                    self.out.send_control(&control::ready(&channel, extra));
+                if self.live(&channel) {
+                    self.out.send_control(&control::ready(channel.id.as_str(), extra));
                 }
             }
             OpMessage::Data { channel, payload } => {
-                if self.channels.contains_key(&channel) {
-                    self.out.send_frame(&channel, &payload);
+                if self.live(&channel) {
+                    self.out.send_frame(&channel.id, &payload);
                 }
             }
             OpMessage::Control { channel, message } => {
-                if self.channels.contains_key(&channel) {
+                if self.live(&channel) {
                     self.out.send_control(&message);
                 }
             }
             OpMessage::Finished { channel, result } => {
-                if self.channels.remove(&channel).is_some() {
+                if self.live(&channel) {
+                    self.channels.remove(&channel.id);
                     let fields = match result {
                         Ok(fields) => fields,
                         Err(problem) => {
-                            info!("channel {channel}: {} ({})", problem.message.escape_debug(), problem.code.as_str());
+                            info!(
+                                "channel {}: {} ({})",
+                                channel.id,
+                                problem.message.escape_debug(),
+                                problem.code.as_str()
+                            );
                             problem.close_fields()
                         }
                     };
-                    self.out.send_control(&control::close(&channel, fields));
+                    self.out.send_control(&control::close(channel.id.as_str(), fields));
                 }
             }
         }
@@ -264,6 +314,85 @@ fn without_url_credentials(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hub::{Hubs, PollConfig};
+    use crate::protocol::frame::FrameDecoder;
+    use serde_json::json;
+
+    fn router() -> (Router, std::sync::mpsc::Receiver<Vec<u8>>) {
+        let (out, written) = Outbound::capture();
+        let ctx = Arc::new(Context { hubs: Hubs::new(PollConfig::from_env()) });
+        (Router::new(out, ctx), written)
+    }
+
+    fn control(message: Value) -> Frame {
+        Frame { channel: String::new(), payload: message.to_string().into_bytes() }
+    }
+
+    /// Every frame written so far, as (channel, JSON of the payload).
+    fn written(rx: &std::sync::mpsc::Receiver<Vec<u8>>) -> Vec<(String, Value)> {
+        let mut decoder = FrameDecoder::new();
+        rx.try_iter().for_each(|bytes| decoder.push(&bytes));
+        std::iter::from_fn(|| decoder.next_frame().unwrap())
+            .map(|f| (f.channel, serde_json::from_slice(&f.payload).unwrap_or(Value::Null)))
+            .collect()
+    }
+
+    fn key(id: &str, serial: u64) -> ChannelKey {
+        ChannelKey { id: ChannelId::parse(id).unwrap(), serial }
+    }
+
+    fn open_history(router: &mut Router, id: &str) {
+        let open = json!({"command": "open", "channel": id, "op": "history", "uri": "test:///default", "vm": "x"});
+        router.on_frame(control(open));
+    }
+
+    #[tokio::test]
+    async fn router_reused_id_never_gets_the_old_ops_messages() {
+        let (mut router, rx) = router();
+        open_history(&mut router, "r");
+        router.on_frame(control(json!({"command": "close", "channel": "r"})));
+        open_history(&mut router, "r");
+        written(&rx);
+        // What the first op had queued arrives after the reopen: dropped.
+        router.on_op_message(OpMessage::Data { channel: key("r", 1), payload: b"{\"old\":1}\n".to_vec() });
+        router.on_op_message(OpMessage::Finished { channel: key("r", 1), result: Err(Problem::internal("old")) });
+        assert_eq!(written(&rx), vec![]);
+        assert!(router.channels.contains_key("r"));
+        router.on_op_message(OpMessage::Data { channel: key("r", 2), payload: b"{\"new\":1}\n".to_vec() });
+        assert_eq!(written(&rx), vec![("r".to_string(), json!({"new": 1}))]);
+    }
+
+    #[tokio::test]
+    async fn router_bad_channel_ids_are_refused_in_json_never_framed() {
+        let (mut router, rx) = router();
+        for id in ["x\ny", "x\0", "a b", ""] {
+            router
+                .on_frame(control(json!({"command": "open", "channel": id, "op": "watch", "uri": "test:///default"})));
+        }
+        let frames = written(&rx);
+        assert!(frames.iter().all(|(channel, _)| channel.is_empty()), "{frames:?}");
+        let closed: Vec<&str> = frames.iter().filter_map(|(_, m)| m["channel"].as_str()).collect();
+        assert_eq!(closed, ["x\ny", "x\0", "a b"], "an empty id gets no answer");
+        assert!(frames.iter().all(|(_, m)| m["problem"] == "protocol-error"));
+        assert!(router.channels.is_empty());
+    }
+
+    #[tokio::test]
+    async fn router_unread_input_is_bounded() {
+        let (mut router, rx) = router();
+        open_history(&mut router, "in");
+        written(&rx);
+        // The op never reads its input (history doesn't): the channel closes at the bound.
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..=MAX_UNREAD_INPUT / chunk.len() {
+            router.on_frame(Frame { channel: "in".into(), payload: chunk.clone() });
+        }
+        let frames = written(&rx);
+        let close = frames.iter().find(|(_, m)| m["command"] == "close").expect("closed");
+        assert_eq!(close.1["problem"], "protocol-error");
+        assert!(close.1["message"].as_str().unwrap().contains("not read"), "{close:?}");
+        assert!(!router.channels.contains_key("in"));
+    }
 
     #[test]
     fn router_open_log_redacts_secrets() {

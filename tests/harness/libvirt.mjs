@@ -130,7 +130,7 @@ function xmlEscape(s) {
 }
 
 /** The domain XML of a tiny guest. */
-export function tinyGuestXml({ name, uuid, kernel, initrd, serialLog, disks = [], agent = false, memoryMiB = 128 }) {
+export function tinyGuestXml({ name, uuid, kernel, initrd, serialLog, disks = [], agent = false, memoryMiB = 128, balloon = true }) {
     const kvm = kvmWorks();
     const diskXml = disks.map((d, i) => `
     <disk type='file' device='disk'>
@@ -159,7 +159,7 @@ export function tinyGuestXml({ name, uuid, kernel, initrd, serialLog, disks = []
     <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>` : ""}
     <interface type='user'><model type='virtio'/><rom enabled='no'/></interface>
     <controller type='usb' model='none'/>
-    <memballoon model='virtio'/>
+    <memballoon model='${balloon ? "virtio" : "none"}'/>
   </devices>
 </domain>
 `;
@@ -168,10 +168,10 @@ export function tinyGuestXml({ name, uuid, kernel, initrd, serialLog, disks = []
 /**
  * Defines a persistent tiny guest named cvtest-<name>-<random>. `disks` are sizes for qemu-img ("64M"),
  * attached as vda, vdb, …; without `agent` there is no guest agent channel, so shutdown and reboot go through
- * ACPI. With `running` the guest is started (not waited for: use waitForSerial(g, READY)).
+ * ACPI; `balloon: false` leaves out the memory balloon (no stats need QEMU's monitor then). With `running` the guest is started (not waited for: use waitForSerial(g, READY)).
  * Resolves with { name, uuid, serialLog, disks: [paths], dir }.
  */
-export async function defineTinyGuest(name, { disks = [], running = false, agent = false, memoryMiB = 128 } = {}) {
+export async function defineTinyGuest(name, { disks = [], running = false, agent = false, memoryMiB = 128, balloon = true } = {}) {
     await ensureLibvirtd();
     const guest = await guestDir();
     const full = `${PREFIX}${name}-${randomUUID().slice(0, 6)}`;
@@ -192,7 +192,7 @@ export async function defineTinyGuest(name, { disks = [], running = false, agent
     const xmlPath = path.join(dir, "domain.xml");
     const xml = tinyGuestXml({
         name: full, uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
-        serialLog, disks: diskPaths, agent, memoryMiB,
+        serialLog, disks: diskPaths, agent, memoryMiB, balloon,
     });
     writeFileSync(xmlPath, xml);
     await virsh("define", xmlPath);

@@ -17,6 +17,7 @@ use virt_sys as sys;
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::Hub;
+use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
 use delete::StorageChoice;
@@ -53,7 +54,7 @@ pub enum Action {
 
 #[derive(Deserialize)]
 struct ActionOptions {
-    uri: String,
+    uri: Uri,
     vm: String,
     action: String,
     enable: Option<bool>,
@@ -84,11 +85,11 @@ impl Action {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: ActionOptions = parse_options(options)?;
-    if options.uri.is_empty() || options.vm.is_empty() {
-        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    if options.vm.is_empty() {
+        return Err(Problem::protocol("\"vm\" must not be empty"));
     }
     let action = Action::from_options(&options)?;
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm, action))))
 }
 
@@ -110,7 +111,7 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String, action: Action) -> Op
 
 #[derive(Deserialize)]
 struct PlanOptions {
-    uri: String,
+    uri: Uri,
     vm: String,
 }
 
@@ -118,10 +119,10 @@ struct PlanOptions {
 /// their storage; one message, then a clean close.
 pub fn open_plan(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: PlanOptions = parse_options(options)?;
-    if options.uri.is_empty() || options.vm.is_empty() {
-        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    if options.vm.is_empty() {
+        return Err(Problem::protocol("\"vm\" must not be empty"));
     }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     let vm = options.vm;
     Ok(Box::new(move |mut io| {
         Box::pin(async move {
@@ -188,7 +189,7 @@ mod tests {
 
     fn options(action: &str, enable: Option<bool>) -> ActionOptions {
         ActionOptions {
-            uri: "test:///default".into(),
+            uri: Uri::parse("test:///default").unwrap(),
             vm: "test".into(),
             action: action.into(),
             enable,

@@ -22,6 +22,7 @@ use virt_sys as sys;
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::model::DomainConfig;
+use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode, Reason};
 use crate::router::channel::ChannelIo;
 
@@ -39,7 +40,7 @@ pub enum Kind {
 
 #[derive(Deserialize, Debug)]
 struct ConsoleOptions {
-    uri: String,
+    uri: Uri,
     /// The VM's UUID (a name is accepted too).
     vm: String,
     kind: Kind,
@@ -63,13 +64,13 @@ pub struct Request {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: ConsoleOptions = parse_options(options)?;
-    if options.uri.is_empty() || options.vm.is_empty() {
-        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
+    if options.vm.is_empty() {
+        return Err(Problem::protocol("\"vm\" must not be empty"));
     }
     if options.binary.as_deref() != Some("raw") {
         return Err(Problem::protocol("console channels carry bytes: open them with \"binary\": \"raw\""));
     }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     let request = Request { vm: options.vm, index: options.index, force: options.force };
     Ok(match options.kind {
         Kind::Graphics => Box::new(move |io| Box::pin(graphics::run(io, hub, request))),

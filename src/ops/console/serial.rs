@@ -75,7 +75,8 @@ async fn relay(io: &mut ChannelIo, stream: &ConsoleStream) -> Result<(), Problem
         }
         tokio::select! {
             _ = stream.changed() => {}
-            input = io.recv() => match input {
+            // A guest that does not read its console holds back the browser's input here.
+            input = io.recv(), if !stream.input_full() => match input {
                 Some(ChannelInput::Data(data)) => stream.write(&data),
                 Some(ChannelInput::Done) => input_done = true,
                 Some(ChannelInput::Options) => {}

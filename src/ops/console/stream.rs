@@ -26,6 +26,9 @@ use virt_sys as sys;
 
 /// Guest output kept for a browser that does not keep up; older output is dropped beyond it.
 pub const INBOX_LIMIT: usize = 256 * 1024;
+/// Browser input waiting for a guest that does not read; the op stops taking input beyond it,
+/// so what the browser sends next waits in the channel (bounded there, `router/channel.rs`).
+pub const OUTBOX_LIMIT: usize = 256 * 1024;
 /// The most one `virStreamRecv` asks for.
 const RECV_CHUNK: usize = 16 * 1024;
 
@@ -264,6 +267,12 @@ impl ConsoleStream {
         // SAFETY: the callback is registered for as long as `self` lives. Updating under the
         // state lock keeps this and the callback's own update in order.
         unsafe { state.update_interest(self.ptr) };
+    }
+
+    /// Whether as much input waits for the guest as we hold ([`OUTBOX_LIMIT`]).
+    pub fn input_full(&self) -> bool {
+        let state = self.shared.lock();
+        state.end.is_none() && state.outbox.len() >= OUTBOX_LIMIT
     }
 
     /// Whether input is still waiting to be sent to the guest.

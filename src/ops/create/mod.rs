@@ -30,6 +30,7 @@ use virt::connect::Connect;
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{Hub, VmEntry};
+use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::{ChannelInput, ChannelIo};
 use progress::Progress;
@@ -42,10 +43,12 @@ pub use journal::recover;
 
 /// How long an open waits for a hub that is still connecting.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// A create copies or downloads images, which may take long; it still has an end.
+const CREATE_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 
 #[derive(Deserialize)]
 struct OptionsOpen {
-    uri: String,
+    uri: Uri,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +60,7 @@ enum Mode {
 
 #[derive(Deserialize)]
 struct CreateOpen {
-    uri: String,
+    uri: Uri,
     spec: Spec,
     mode: Mode,
 }
@@ -65,16 +68,13 @@ struct CreateOpen {
 /// op `create-options`.
 pub fn open_options(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: OptionsOpen = parse_options(options)?;
-    if options.uri.is_empty() {
-        return Err(Problem::protocol("\"uri\" must not be empty"));
-    }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     Ok(Box::new(move |io| Box::pin(run_options(io, hub, options.uri))))
 }
 
-async fn run_options(mut io: ChannelIo, hub: Arc<Hub>, uri: String) -> OpResult {
+async fn run_options(mut io: ChannelIo, hub: Arc<Hub>, uri: Uri) -> OpResult {
     io.ready();
-    let options = hub.call(CONNECT_TIMEOUT, move |conn| host::read(conn, &uri)).await?;
+    let options = hub.call(CONNECT_TIMEOUT, move |conn| host::read(conn, uri.as_str())).await?;
     io.send_json(&options);
     Ok(Map::new())
 }
@@ -82,10 +82,7 @@ async fn run_options(mut io: ChannelIo, hub: Arc<Hub>, uri: String) -> OpResult 
 /// op `create`.
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: CreateOpen = parse_options(options)?;
-    if options.uri.is_empty() {
-        return Err(Problem::protocol("\"uri\" must not be empty"));
-    }
-    let hub = ctx.hubs.get(&options.uri);
+    let hub = ctx.hubs.get(&options.uri)?;
     Ok(Box::new(move |io| Box::pin(run_create(io, hub, options))))
 }
 
@@ -105,7 +102,9 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
     let CreateOpen { uri, spec, mode } = options;
     // The hub's VM table says which VMs use which disks (empty until its first listing).
     let vms = hub.snapshot().1;
-    let work = hub.call(CONNECT_TIMEOUT, move |conn| work(conn, &uri, spec, mode, &vms, Progress::new(tx)));
+    let work = hub.call_within(CONNECT_TIMEOUT, CREATE_DEADLINE, move |conn| {
+        work(conn, uri.as_str(), spec, mode, &vms, Progress::new(tx))
+    });
     tokio::pin!(work);
     let mut listening = true;
     let result = loop {
