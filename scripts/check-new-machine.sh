@@ -5,7 +5,8 @@
 #   scripts/check-new-machine.sh [SUITE] [STAGE…]   SUITE: bookworm (default) or trixie
 #   STAGES: unit protocol create-protocol (default: all three); "all" runs scripts/run-tests whole.
 # The chroot gets /proc, /sys, /dev bind mounts and its own /run, so its libvirtd, dbus and virtlogd never meet the
-# host's. Everything is removed afterwards (CVIRT_KEEP_CHROOT=1 keeps it in /var/tmp/cvtest-new-machine).
+# host's. Everything is removed afterwards (CVIRT_KEEP_CHROOT=1 keeps it in /var/tmp/cvtest-new-machine); the
+# stages' full output is kept in /tmp/cvtest-new-machine-logs/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 suite=${1:-bookworm}
@@ -26,6 +27,8 @@ cleanup() {
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
         [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && kill -KILL "$pid" 2>/dev/null || true
     done
+    mkdir -p /tmp/cvtest-new-machine-logs
+    cp "$root"/root/*.log /tmp/cvtest-new-machine-logs/ 2>/dev/null || true
     for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
     [ "${CVIRT_KEEP_CHROOT:-}" = 1 ] || rm -rf --one-file-system "$root"
 }
@@ -63,9 +66,9 @@ inside "tests/lib/libvirtd.sh start && tests/lib/preflight.sh"
 export_helper="export CVIRT_HELPER=\$PWD/target/release/cockpit-virt-helper"
 for stage in "${stages[@]}"; do
     case $stage in
-        unit) inside "cargo test --locked 2>&1 | tail -5" ;;
-        protocol) inside "$export_helper && node --test --test-concurrency=1 tests/protocol 2>&1 | tail -12" ;;
-        create-protocol) inside "$export_helper && tests/lib/build-guest.sh >/dev/null && node --test --test-concurrency=1 tests/protocol/create.test.mjs 2>&1 | tail -12" ;;
+        unit) inside "cargo test --locked 2>&1 | tee /root/unit.log | grep -E '^test result|FAILED'" ;;
+        protocol) inside "$export_helper && node --test --test-concurrency=1 tests/protocol 2>&1 | tee /root/protocol.log | grep -E '^ *not ok|^# (pass|fail)'" ;;
+        create-protocol) inside "$export_helper && tests/lib/build-guest.sh >/dev/null && node --test --test-concurrency=1 tests/protocol/create.test.mjs 2>&1 | tee /root/create-protocol.log | grep -E '^ *not ok|^# (pass|fail)'" ;;
         *) echo "check-new-machine: unknown stage $stage" >&2; exit 2 ;;
     esac
 done
