@@ -7,6 +7,7 @@ pub mod console;
 pub mod create;
 pub mod history;
 pub mod osinfo;
+pub mod target;
 pub mod watch;
 
 use std::future::Future;

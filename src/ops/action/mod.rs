@@ -5,7 +5,6 @@ mod add_vnc;
 mod delete;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -13,13 +12,9 @@ use virt::connect::Connect;
 use virt::domain::Domain;
 use virt_sys as sys;
 
-use super::{Context, OpBody, OpResult, parse_options};
-use crate::hub::Hub;
-use crate::problem::{Problem, ProblemCode};
-use crate::router::channel::ChannelIo;
-
-/// How long an action waits for a hub that is still connecting before giving up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+use super::target::{VmTarget, reply_once};
+use super::{Context, OpBody, parse_options};
+use crate::problem::Problem;
 
 /// One action; the libvirt call is named in each variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,41 +76,10 @@ impl Action {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: ActionOptions = parse_options(options)?;
-    if options.uri.is_empty() || options.vm.is_empty() {
-        return Err(Problem::protocol("\"uri\" and \"vm\" must not be empty"));
-    }
+    let target = VmTarget::new(options.uri.clone(), options.vm.clone())?;
     let action = Action::from_options(&options)?;
-    let hub = ctx.hubs.get(&options.uri);
-    Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm, action))))
-}
-
-async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String, action: Action) -> OpResult {
-    io.ready();
-    let (uuid, result) = hub
-        .call(CONNECT_TIMEOUT, move |conn| {
-            let domain = lookup(conn, &vm)?;
-            let uuid = domain.uuid_string().map_err(Problem::from)?;
-            let result = perform(conn, &domain, &action)?;
-            Ok((uuid, result))
-        })
-        .await?;
-    // Drivers without events (test:///) learn about our own changes this way.
-    hub.refresh(&uuid);
-    io.send_json(&result);
-    Ok(Map::new())
-}
-
-/// By UUID when it looks like one, otherwise by name.
-fn lookup(conn: &Connect, vm: &str) -> Result<Domain, Problem> {
-    let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let result = if looks_like_uuid { conn.lookup_domain_by_uuid_string(vm) } else { conn.lookup_domain_by_name(vm) };
-    result.map_err(|err| {
-        let mut problem = Problem::from(err);
-        if problem.code == ProblemCode::InternalError && problem.libvirt_error == Some(sys::VIR_ERR_NO_DOMAIN as i32) {
-            problem.code = ProblemCode::NotFound;
-        }
-        problem
-    })
+    let hub = target.hub(ctx);
+    Ok(Box::new(move |io| Box::pin(reply_once(io, hub, target, move |conn, domain| perform(conn, domain, &action)))))
 }
 
 fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Problem> {
@@ -143,6 +107,7 @@ fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Pr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::ProblemCode;
 
     fn options(action: &str, enable: Option<bool>) -> ActionOptions {
         ActionOptions {

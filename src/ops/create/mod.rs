@@ -19,12 +19,12 @@ mod tree;
 mod validate;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use virt::connect::Connect;
 
+use super::target::CONNECT_TIMEOUT;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{Hub, VmEntry};
 use crate::problem::{Problem, ProblemCode};
@@ -33,9 +33,6 @@ use progress::Progress;
 use spec::{Spec, Storage};
 use storage::Rollback;
 use validate::{Facts, Findings};
-
-/// How long an open waits for a hub that is still connecting.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Deserialize)]
 struct OptionsOpen {
