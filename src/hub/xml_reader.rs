@@ -1,4 +1,5 @@
-//! Domain XML reads with a deadline, a few at a time.
+//! Domain XML reads with a deadline, a few at a time: the live XML, and for a running persistent VM
+//! also its saved (inactive) definition, which is what the next boot gets.
 //!
 //! Reading a VM's XML takes its QEMU job, so it blocks while that QEMU does not answer (a
 //! stopped process, a hung monitor: measured 30 s, then libvirt gives up; even for the inactive
@@ -22,7 +23,13 @@ const WORKERS: usize = 3;
 /// Workers there may be in all, counting those stuck in libvirt.
 const MAX_WORKERS: usize = WORKERS + 3;
 
-type Reply = mpsc::Sender<Result<String, Error>>;
+/// A VM's XML: live, and saved when it runs and has a persistent definition that may differ.
+pub struct DomainXml {
+    pub live: String,
+    pub saved: Option<String>,
+}
+
+type Reply = mpsc::Sender<Result<DomainXml, Error>>;
 type Request = (Domain, Reply);
 
 pub struct XmlReader {
@@ -52,16 +59,17 @@ impl XmlReader {
                     // The lock is held only while waiting for the next request, not while reading.
                     let next = rx.lock().unwrap().recv();
                     let Ok((domain, reply)) = next else { break };
-                    let _ = reply.send(domain.xml_desc(0));
+                    let _ = reply.send(read_xml(&domain));
                 }
                 workers.fetch_sub(1, Ordering::SeqCst);
             })
             .expect("spawn XML reader thread");
     }
 
-    /// The live XML of each domain, in order; `Ok(None)` where it did not come in time.
-    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<String>, Error>> {
-        let pending: Vec<mpsc::Receiver<Result<String, Error>>> = domains
+    /// The XML of each domain, in order; `Ok(None)` where it did not come in time (both reads of a
+    /// VM share one deadline).
+    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<DomainXml>, Error>> {
+        let pending: Vec<mpsc::Receiver<Result<DomainXml, Error>>> = domains
             .iter()
             .map(|domain| {
                 let (reply_tx, reply_rx) = mpsc::channel();
@@ -85,7 +93,19 @@ impl XmlReader {
             .collect()
     }
 
-    pub fn read(&self, domain: &Domain) -> Result<Option<String>, Error> {
+    pub fn read(&self, domain: &Domain) -> Result<Option<DomainXml>, Error> {
         self.read_all(std::slice::from_ref(domain)).pop().expect("one answer per domain")
     }
+}
+
+/// Both XMLs of one VM. The saved one is only asked for while the VM runs (a shut-off VM's live XML
+/// is its saved one); a VM that lost its definition or ended between the calls simply has none.
+fn read_xml(domain: &Domain) -> Result<DomainXml, Error> {
+    let live = domain.xml_desc(0)?;
+    let saved = if domain.is_active().unwrap_or(false) && domain.is_persistent().unwrap_or(false) {
+        domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok()
+    } else {
+        None
+    };
+    Ok(DomainXml { live, saved })
 }

@@ -5,4 +5,4 @@ pub mod state;
 pub mod usage;
 pub mod vm;
 
-pub use vm::{Console, DomainConfig, Graphics, NetInterface, Vm, VmDisk};
+pub use vm::{Console, DomainConfig, Graphics, NetInterface, SavedConfig, Vm, VmDisk};
