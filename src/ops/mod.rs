@@ -7,6 +7,7 @@ pub mod console;
 pub mod create;
 pub mod history;
 pub mod osinfo;
+pub mod settings;
 pub mod target;
 pub mod watch;
 
@@ -44,6 +45,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create-options", create::open_options),
     ("create", create::open),
     ("osinfo", osinfo::open),
+    ("settings", settings::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
