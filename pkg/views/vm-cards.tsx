@@ -7,10 +7,12 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/es
 import type React from "react";
 
 import { ACTIONS, performAction } from "../actions.ts";
+import { EditSettingButton } from "../dialogs/settings/open.tsx";
 import { connectionLabel } from "../connections.ts";
 import { formatBytes, yesNo } from "../format.ts";
 import type { Vm } from "../types.ts";
 
+import { NextBoot } from "./pending-changes.tsx";
 import { VmStateLabel } from "./state-label.tsx";
 
 const _ = cockpit.gettext;
@@ -57,8 +59,14 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                 <DescriptionList isHorizontal isCompact>
                     <Field term={_("State")}><VmStateLabel state={vm.state} isCompact /></Field>
                     <Field term={_("Connection")}>{connectionLabel(vm.uri)}</Field>
-                    <Field term={_("vCPUs")}>{vm.vcpus}</Field>
-                    <Field term={_("Memory")}>{memoryText(vm)}</Field>
+                    <Field term={_("Name")}>{vm.name} <EditSettingButton vm={vm} kind="name" /></Field>
+                    <Field term={_("vCPUs")}>
+                        {vm.vcpus} <NextBoot vm={vm} field="vcpus" /> <EditSettingButton vm={vm} kind="vcpus" />
+                    </Field>
+                    <Field term={_("Memory")}>
+                        {memoryText(vm)} <NextBoot vm={vm} field="memory" /> <NextBoot vm={vm} field="maxMemory" />
+                        {" "}<EditSettingButton vm={vm} kind="memory" />
+                    </Field>
                     <Field term={_("Autostart")}>
                         {vm.persistent ? <AutostartSwitch vm={vm} busy={busy} /> : _("Not available for transient VMs")}
                     </Field>
@@ -68,7 +76,7 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("Machine")}>{vm.machine || "–"}</Field>
                     <Field term={_("Firmware")}>{firmwareLabel(vm.firmware)}</Field>
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
-                    {vm.description && <Field term={_("Description")}>{vm.description}</Field>}
+                    {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>
             </CardBody>
         </Card>

@@ -66,7 +66,7 @@ fn run(conn: &Connect, domain: &Domain, plan: &Plan, done: &mut Done, undo: &mut
         done.saved.extend(&plan.saved_fields);
     }
     if let Some(name) = &plan.rename {
-        // libvirt renames the NVRAM file and managed-save image along with the domain.
+        // libvirt refuses what it cannot carry along (a managed-save image); the NVRAM path is its business.
         domain.rename(name, 0)?;
         done.saved.push("name");
     }
