@@ -20,7 +20,7 @@ export function NextBoot({ vm, field }: { vm: Vm; field: "vcpus" | "memory" | "m
     const value = field === "vcpus" ? String(saved.vcpus) : formatBytes(saved[field]);
     return (
         <Label isCompact color="blue" className="virt-next-boot" id={`virt-next-boot-${field}`}>
-            {cockpit.format(_("Next boot: $0"), value)}
+            {cockpit.format(field === "maxMemory" ? _("Maximum at next boot: $0") : _("Next boot: $0"), value)}
         </Label>
     );
 }

@@ -84,7 +84,7 @@ function withMax(form: VcpusForm, maxVcpus: string): VcpusForm {
 }
 
 const LABELS: Record<typeof PARTS[number], string> = {
-    sockets: _("Sockets"), dies: _("Dies per socket"), cores: _("Cores per die"), threads: _("Threads per core"),
+    sockets: _("Sockets"), dies: _("Dies"), cores: _("Cores"), threads: _("Threads"),
 };
 
 export function VcpusFields({ form, setForm, check, errors, warnings }: FieldsProps<VcpusForm>) {
@@ -121,7 +121,7 @@ export function VcpusFields({ form, setForm, check, errors, warnings }: FieldsPr
                         </GridItem>)}
                 </Grid>
                 <Message id="virt-settings-topology" field="topology" errors={errors} warnings={warnings}
-                         hint={_("Sockets × dies × cores × threads must equal the maximum vCPUs.")} />
+                         hint={_("Dies per socket, cores per die, threads per core. Sockets × dies × cores × threads must equal the maximum vCPUs.")} />
             </FormGroup>
         </>
     );
