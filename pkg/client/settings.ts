@@ -20,6 +20,8 @@ export interface SettingsValues {
     title: string;
     description: string;
     balloon: boolean;
+    firmware: "bios" | "efi";
+    bootMenu: boolean;
 }
 
 export interface SettingsCheck {
@@ -31,7 +33,8 @@ export interface SettingsCheck {
         saved: SettingsValues;
         live: SettingsValues | null;
     };
-    limits: { hostMemory: number; maxVcpus: number | null };
+    /** efi: whether libvirt offers UEFI for the VM's machine type (null: it did not say) */
+    limits: { hostMemory: number; maxVcpus: number | null; efi: boolean | null };
     errors: Record<string, string>;
     warnings: Record<string, string>;
 }
@@ -45,6 +48,8 @@ export interface SettingsChange {
     name?: string;
     title?: string;
     description?: string;
+    bootMenu?: boolean;
+    firmware?: "bios" | "efi";
 }
 
 export interface SettingsResult {

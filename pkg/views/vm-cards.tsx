@@ -74,7 +74,9 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("Domain type")}>{vm.domainType || "–"}</Field>
                     <Field term={_("Architecture")}>{vm.arch || "–"}</Field>
                     <Field term={_("Machine")}>{vm.machine || "–"}</Field>
-                    <Field term={_("Firmware")}>{firmwareLabel(vm.firmware)}</Field>
+                    <Field term={_("Firmware")}>
+                        {firmwareLabel(vm.firmware)} {vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
+                    </Field>
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
                     {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>

@@ -1,5 +1,6 @@
 //! libvirt XML ↔ typed model. Knows neither channels nor connections.
 
+pub mod boot;
 pub mod build;
 pub mod domain;
 pub mod edit;

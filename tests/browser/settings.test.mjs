@@ -85,6 +85,17 @@ describe("settings dialogs (real libvirt)", () => {
             assert.match(await virsh("dumpxml", "--inactive", renamed), /<description>A tiny test guest<\/description>/);
             await page.getByText("A tiny test guest").waitFor();
 
+            // Boot options: the boot menu (the firmware switch is proven at protocol level).
+            await page.locator("#virt-settings-edit-boot").click();
+            const boot = dialog(page, "Boot options of");
+            await boot.locator("#virt-settings-firmware-bios").waitFor();
+            assert.equal(await boot.locator("#virt-settings-firmware-bios").isChecked(), true);
+            await boot.getByText("Offer a boot menu at start").click();
+            await screenshot(page, "settings-boot-light");
+            await boot.getByRole("button", { name: "Save" }).click();
+            await boot.waitFor({ state: "detached" });
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<bootmenu enable='yes'\/>/);
+
             // A running VM: maximum memory for the next boot → banner and label; restart applies it.
             await virsh("start", g.name);
             await waitForSerial(g, READY, 90000);
@@ -117,7 +128,7 @@ describe("settings dialogs (real libvirt)", () => {
         const dark = await openVirtPage(browser, ws, { connections: [URI], url: vmUrl(ws, g.name), theme: "dark" });
         await snapOnFailure(dark, "settings-dark", async () => {
             await dark.locator(".virt-vm-title", { hasText: g.name }).waitFor({ timeout: 30000 });
-            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"]]) {
+            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);
                 await d.locator("input").first().waitFor();

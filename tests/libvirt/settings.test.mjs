@@ -6,6 +6,7 @@
 // libvirt refuses (managed save) undoes the definition edit made before it.
 
 import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
@@ -186,6 +187,27 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             assert.match(xml, /<vcpu placement='static' current='2'>4<\/vcpu>/);
             assert.match(xml, /<topology sockets='1' dies='1'( clusters='1')? cores='2' threads='2'\/>/);
             assert.equal((await virsh("vcpucount", g.name, "--config", "--current")).trim(), "2");
+        });
+        await t.test("firmware UEFI and boot menu: saved, OVMF at start, refused while running, back to BIOS", async () => {
+            const r = await changed(b, g.uuid, { firmware: "efi", bootMenu: true });
+            assert.deepEqual(r.saved.sort(), ["bootMenu", "firmware"]);
+            const xml = await savedXml(g.name);
+            assert.match(xml, /<os firmware='efi'>/);
+            assert.match(xml, /<bootmenu enable='yes'\/>/);
+            await virsh("start", g.name);
+            const live = await liveXml(g.name);
+            assert.match(live, /<loader [^>]*>\/usr\/share\/OVMF\/[^<]+<\/loader>/);
+            const nvram = live.match(/<nvram[^>]*>([^<]+)<\/nvram>/)?.[1];
+            assert.ok(nvram && existsSync(nvram), `NVRAM created from the template: ${nvram}`);
+            const refused = await settings(b, g.uuid, { firmware: "bios" });
+            assert.equal(refused.problem, "invalid-argument", refused.trail);
+            assert.deepEqual(Object.keys(refused.close.errors), ["firmware"]);
+            await virsh("destroy", g.name);
+            const back = await changed(b, g.uuid, { firmware: "bios", bootMenu: false });
+            assert.deepEqual(back.saved.sort(), ["bootMenu", "firmware"]);
+            assert.doesNotMatch(await savedXml(g.name), /firmware='efi'|<loader|<nvram/);
+            // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
+            rmSync(nvram, { force: true });
         });
         await t.test("rename: same VM, same disk, and it boots", async () => {
             const name = `${g.name}-new`;

@@ -8,6 +8,7 @@ import type { Vm } from "../../types.ts";
 import { vmPath } from "../../views/routes.ts";
 import { openDialog } from "../dialog-host.tsx";
 
+import { BootFields, bootInit, bootRequest } from "./boot-dialog.tsx";
 import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
@@ -15,7 +16,7 @@ import { VcpusFields, vcpusInit, vcpusRequest } from "./vcpus-dialog.tsx";
 
 const _ = cockpit.gettext;
 
-export type SettingKind = "memory" | "vcpus" | "name";
+export type SettingKind = "memory" | "vcpus" | "name" | "boot";
 
 export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsResult | null> {
     return openDialog<SettingsResult | null>(done => {
@@ -29,6 +30,9 @@ export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsR
         case "name":
             return <SettingsDialog vm={vm} id="virt-settings-name-dialog" title={cockpit.format(_("Name and description of $0"), vm.name)}
                                    init={nameInit} request={nameRequest} Fields={NameFields} onDone={done} />;
+        case "boot":
+            return <SettingsDialog vm={vm} id="virt-settings-boot-dialog" title={cockpit.format(_("Boot options of $0"), vm.name)}
+                                   init={bootInit} request={bootRequest} Fields={BootFields} onDone={done} />;
         }
     });
 }
@@ -37,6 +41,7 @@ const LABELS: Record<SettingKind, string> = {
     memory: _("Edit memory"),
     vcpus: _("Edit vCPUs"),
     name: _("Edit name and description"),
+    boot: _("Edit firmware and boot menu"),
 };
 
 /** An icon button that opens the dialog of one setting; after a rename, the page follows the new name. */

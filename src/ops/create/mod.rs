@@ -8,7 +8,7 @@
 //! receiver; the worker notices between steps and between copied chunks, and rolls back.
 
 mod access;
-mod host;
+pub(crate) mod host;
 mod kvm;
 mod os;
 mod plan;

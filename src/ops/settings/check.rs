@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Change;
+use super::{Change, Firmware};
 use super::facts::Current;
 use crate::xml::set::SetElement;
 use crate::xml::vcpu::Topology;
@@ -170,6 +170,18 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
             f.error("description", format!("A description can have at most {MAX_DESCRIPTION} bytes."));
         }
     }
+    if change.boot_menu.is_some() && !current.persistent {
+        f.error("bootMenu", NO_DEFINITION);
+    }
+    if let Some(firmware) = change.firmware.filter(|fw| fw.as_str() != saved.firmware) {
+        if !current.persistent {
+            f.error("firmware", NO_DEFINITION);
+        } else if current.running() {
+            f.error("firmware", "Shut the VM down to change its firmware.");
+        } else if firmware == Firmware::Efi && current.efi_available == Some(false) {
+            f.error("firmware", "libvirt offers no UEFI firmware for this VM's machine type (is OVMF installed?).");
+        }
+    }
     f
 }
 
@@ -276,6 +288,21 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
             plan.saved_fields.push(field);
         }
     }
+    if let Some(on) = change.boot_menu.filter(|on| *on != saved.boot_menu) {
+        let enable = if on { "yes" } else { "no" };
+        plan.saved_edits.push(SetElement::attrs(vec!["os", "bootmenu"], vec![("enable", Some(enable.into()))]));
+        plan.saved_fields.push("bootMenu");
+    }
+    if let Some(firmware) = change.firmware.filter(|fw| fw.as_str() != saved.firmware) {
+        // libvirt picks the firmware image and creates the NVRAM from its template at the next start; the
+        // old loader, NVRAM path and firmware features belong to the other kind.
+        let attr = (firmware == Firmware::Efi).then(|| "efi".to_string());
+        plan.saved_edits.push(SetElement::attrs(vec!["os"], vec![("firmware", attr)]));
+        for element in ["loader", "nvram", "firmware"] {
+            plan.saved_edits.push(SetElement::remove(vec!["os", element]));
+        }
+        plan.saved_fields.push("firmware");
+    }
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -307,6 +334,8 @@ mod tests {
             title: String::new(),
             description: String::new(),
             balloon: true,
+            firmware: "bios".into(),
+            boot_menu: false,
         }
     }
 
@@ -318,6 +347,7 @@ mod tests {
             live: running.then(values),
             host_memory: 1024 * MIB,
             host_max_vcpus: Some(8),
+            efi_available: Some(false),
         }
     }
 
@@ -383,6 +413,22 @@ mod tests {
         assert_eq!(errors(named("other"), &current(true), false), ["name"]);
         // The same name is no change.
         assert_eq!(plan(&named("vm"), &c), Plan::default());
+    }
+
+    #[test]
+    fn firmware_and_boot_menu() {
+        let mut c = current(false);
+        let efi = Change { firmware: Some(Firmware::Efi), boot_menu: Some(true), ..Default::default() };
+        assert_eq!(errors(efi.clone(), &c, false), ["firmware"]);
+        c.efi_available = Some(true);
+        assert!(errors(efi.clone(), &c, false).is_empty());
+        let p = plan(&efi, &c);
+        assert_eq!(p.saved_fields, ["bootMenu", "firmware"]);
+        assert_eq!(errors(efi, &current(true), false), ["firmware"]);
+        // The same firmware is no change, even while running.
+        let bios = Change { firmware: Some(Firmware::Bios), ..Default::default() };
+        assert!(errors(bios.clone(), &current(true), false).is_empty());
+        assert_eq!(plan(&bios, &c), Plan::default());
     }
 
     #[test]

@@ -6,7 +6,9 @@ use virt::connect::Connect;
 use virt::domain::Domain;
 use virt_sys as sys;
 
+use crate::ops::create::host::parse_domcaps;
 use crate::problem::Problem;
+use crate::xml::boot::boot_menu;
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -21,6 +23,9 @@ pub struct Values {
     pub title: String,
     pub description: String,
     pub balloon: bool,
+    /// `bios` or `efi`
+    pub firmware: String,
+    pub boot_menu: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +39,8 @@ pub struct Current {
     pub host_memory: u64,
     /// virConnectGetMaxVcpus for the VM's domain type; None where the driver does not say.
     pub host_max_vcpus: Option<u32>,
+    /// Whether libvirt offers UEFI firmware for the VM's machine type (None: it did not say).
+    pub efi_available: Option<bool>,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -47,7 +54,12 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let config = parse_domain(saved_source).map_err(unreadable)?;
     let host_memory = conn.node_info()?.memory.saturating_mul(1024);
     let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
-    Ok(Current { name: config.name, persistent, saved, live, host_memory, host_max_vcpus })
+    let efi_available = conn
+        .domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0)
+        .ok()
+        .and_then(|xml| parse_domcaps(&xml).ok())
+        .map(|support| support.efi);
+    Ok(Current { name: config.name, persistent, saved, live, host_memory, host_max_vcpus, efi_available })
 }
 
 fn values(xml: &str) -> Result<Values, Problem> {
@@ -62,6 +74,8 @@ fn values(xml: &str) -> Result<Values, Problem> {
         title: config.title,
         description: config.description,
         balloon: cpu.balloon,
+        firmware: config.firmware,
+        boot_menu: boot_menu(xml).map_err(unreadable)?,
     })
 }
 
@@ -74,6 +88,7 @@ impl Values {
         json!({
             "memory": self.memory, "maxMemory": self.max_memory, "vcpus": self.vcpus, "maxVcpus": self.max_vcpus,
             "topology": self.topology, "title": self.title, "description": self.description, "balloon": self.balloon,
+            "firmware": self.firmware, "bootMenu": self.boot_menu,
         })
     }
 }
@@ -94,6 +109,6 @@ impl Current {
     }
 
     pub fn limits_json(&self) -> Value {
-        json!({"hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus})
+        json!({"hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available})
     }
 }

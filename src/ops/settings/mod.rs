@@ -1,5 +1,5 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
@@ -31,6 +31,24 @@ pub struct Change {
     pub name: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
+    pub boot_menu: Option<bool>,
+    pub firmware: Option<Firmware>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Firmware {
+    Bios,
+    Efi,
+}
+
+impl Firmware {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Firmware::Bios => "bios",
+            Firmware::Efi => "efi",
+        }
+    }
 }
 
 #[derive(Deserialize)]
