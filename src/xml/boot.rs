@@ -31,7 +31,9 @@ mod tests {
 
     #[test]
     fn reads_the_boot_menu() {
-        assert!(boot_menu("<domain><os><type>hvm</type><bootmenu enable='yes' timeout='3000'/></os></domain>").unwrap());
+        assert!(
+            boot_menu("<domain><os><type>hvm</type><bootmenu enable='yes' timeout='3000'/></os></domain>").unwrap()
+        );
         assert!(!boot_menu("<domain><os><bootmenu enable='no'/></os></domain>").unwrap());
         assert!(!boot_menu("<domain><os/></domain>").unwrap());
         assert!(!boot_menu("<domain/>").unwrap());

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Change, Firmware};
 use super::facts::Current;
+use super::{Change, Firmware};
 use crate::xml::set::SetElement;
 use crate::xml::vcpu::Topology;
 

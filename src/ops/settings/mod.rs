@@ -81,7 +81,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                         .is_some_and(|name| name != current.name && conn.lookup_domain_by_name(name).is_ok());
                     let findings = check::check(&change, &current, name_taken);
                     if validate {
-                        return Ok((uuid, Outcome::Checked(findings, Some(current))));
+                        return Ok((uuid, Outcome::Checked(findings, Some(Box::new(current)))));
                     }
                     if !findings.ok() {
                         return Ok((uuid, Outcome::Checked(findings, None)));
@@ -119,7 +119,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
 
 enum Outcome {
     /// Validation only (with the current values), or a request that failed it (without).
-    Checked(Findings, Option<facts::Current>),
+    Checked(Findings, Option<Box<facts::Current>>),
     Applied(apply::Done, Findings),
 }
 
