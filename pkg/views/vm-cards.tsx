@@ -1,13 +1,13 @@
 // The cards of the VM page: overview, disks, network interfaces.
 
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type React from "react";
 
 import { ACTIONS, performAction } from "../actions.ts";
-import { EditSettingButton } from "../dialogs/settings/open.tsx";
+import { EditSettingButton, EditXmlButton } from "../dialogs/settings/open.tsx";
 import { connectionLabel } from "../connections.ts";
 import { formatBytes, yesNo } from "../format.ts";
 import type { Vm } from "../types.ts";
@@ -54,7 +54,9 @@ function AutostartSwitch({ vm, busy }: { vm: Vm; busy: boolean }) {
 export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
     return (
         <Card className="virt-card-overview">
-            <CardTitle component="h2">{_("Overview")}</CardTitle>
+            <CardHeader actions={{ actions: <EditXmlButton vm={vm} />, hasNoOffset: true }}>
+                <CardTitle component="h2">{_("Overview")}</CardTitle>
+            </CardHeader>
             <CardBody>
                 <DescriptionList isHorizontal isCompact>
                     <Field term={_("State")}><VmStateLabel state={vm.state} isCompact /></Field>

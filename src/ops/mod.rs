@@ -46,6 +46,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create", create::open),
     ("osinfo", osinfo::open),
     ("settings", settings::open),
+    ("domain-xml", settings::xml::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

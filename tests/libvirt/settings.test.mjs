@@ -3,7 +3,8 @@
 // gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
 // topology and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
-// libvirt refuses (managed save) undoes the definition edit made before it.
+// libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
+// passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
 
 import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
@@ -208,6 +209,45 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             assert.doesNotMatch(await savedXml(g.name), /firmware='efi'|<loader|<nvram/);
             // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
             rmSync(nvram, { force: true });
+        });
+        await t.test("domain-xml: read, a valid edit saved, libvirt's refusal, a concurrent edit and a new name refused", async () => {
+            const xmlOp = async fields => {
+                const channel = b.open({ payload: "virt1", op: "domain-xml", uri: URI, vm: g.uuid, ...fields });
+                const messages = await b.untilClose(channel, 30000);
+                const close = messages.at(-1).control;
+                return { close, problem: close.problem, results: messages.filter(m => !m.command).map(m => m.data),
+                         trail: messages.map(m => JSON.stringify(m.control ?? m.data)).join("\n") };
+            };
+            const read = await xmlOp({});
+            assert.equal(read.problem, undefined, read.trail);
+            const { xml, readOnly } = read.results[0];
+            assert.equal(readOnly, false);
+            assert.equal(xml, await virsh("dumpxml", "--inactive", "--security-info", g.name));
+
+            const edited = xml.replace("<on_crash>destroy</on_crash>", "<on_crash>restart</on_crash>");
+            assert.notEqual(edited, xml);
+            const saved = await xmlOp({ define: edited, base: xml });
+            assert.equal(saved.problem, undefined, saved.trail);
+            assert.deepEqual(saved.results, [{ ok: true, changed: true }]);
+            assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
+            const base = await savedXml(g.name);
+
+            const bad = await xmlOp({ define: base.replace("<on_crash>restart", "<on_crash>explode"), base });
+            assert.equal(bad.problem, "internal-error", bad.trail);
+            assert.match(bad.close.message, /failed to validate against schema[^]*on_crash/);
+            assert.ok(bad.close["libvirt-error"] > 0);
+            assert.equal(await savedXml(g.name), base);
+
+            const renamed = await xmlOp({ define: base.replace(`<name>${g.name}</name>`, "<name>cvtest-other-name</name>"), base });
+            assert.equal(renamed.problem, "invalid-argument", renamed.trail);
+            assert.deepEqual(Object.keys(renamed.close.errors), ["xml"]);
+
+            await virsh("desc", g.name, "--config", "changed by virsh");
+            const stale = await xmlOp({ define: base.replace("<on_crash>restart", "<on_crash>preserve"), base });
+            assert.equal(stale.problem, "invalid-argument", stale.trail);
+            assert.deepEqual(Object.keys(stale.close.errors), ["base"]);
+            assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
+            assert.match(await savedXml(g.name), /changed by virsh/);
         });
         await t.test("rename: same VM, same disk, and it boots", async () => {
             const name = `${g.name}-new`;

@@ -13,6 +13,7 @@ import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { VcpusFields, vcpusInit, vcpusRequest } from "./vcpus-dialog.tsx";
+import { showXmlDialog } from "./xml-dialog.tsx";
 
 const _ = cockpit.gettext;
 
@@ -58,5 +59,15 @@ export function EditSettingButton({ vm, kind }: { vm: Vm; kind: SettingKind }) {
         <Button variant="plain" size="sm" className="virt-settings-edit" id={`virt-settings-edit-${kind}`}
                 aria-label={LABELS[kind]} title={LABELS[kind]} icon={<PencilAltIcon />}
                 onClick={() => { open().catch((ex: unknown) => console.error("virt: settings", ex)) }} />
+    );
+}
+
+/** "Edit XML" ("View XML" for a transient VM) for the Overview card's header. */
+export function EditXmlButton({ vm }: { vm: Vm }) {
+    return (
+        <Button variant="secondary" size="sm" id="virt-settings-edit-xml"
+                onClick={() => { showXmlDialog(vm).catch((ex: unknown) => console.error("virt: xml", ex)) }}>
+            {vm.persistent ? _("Edit XML") : _("View XML")}
+        </Button>
     );
 }

@@ -7,6 +7,7 @@
 mod apply;
 mod check;
 mod facts;
+pub mod xml;
 
 use std::sync::Arc;
 
