@@ -3,7 +3,8 @@
 // verdicts appear under the fields as you type (a topology whose product is wrong, a name that exists or has a
 // "/"), Save changes libvirt (checked with virsh), a rename follows the VM to its new page, and a change for the
 // next boot of a running VM shows the pending-changes banner whose "Shut down and restart" brings it back with
-// the new value. Screenshots of the dialogs, light and dark, land in test-results/.
+// the new value. Edit XML: an edit typed in the editor, reviewed and saved; a concurrent virsh change refused with a
+// reload. Screenshots of the dialogs, light and dark, land in test-results/.
 
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
@@ -85,6 +86,7 @@ describe("settings dialogs (real libvirt)", () => {
             assert.match(await virsh("dumpxml", "--inactive", renamed), /<description>A tiny test guest<\/description>/);
             await page.getByText("A tiny test guest").waitFor();
 
+
             // Boot options: the boot menu (the firmware switch is proven at protocol level).
             await page.locator("#virt-settings-edit-boot").click();
             const boot = dialog(page, "Boot options of");
@@ -95,6 +97,44 @@ describe("settings dialogs (real libvirt)", () => {
             await boot.getByRole("button", { name: "Save" }).click();
             await boot.waitFor({ state: "detached" });
             assert.match(await virsh("dumpxml", "--inactive", g.name), /<bootmenu enable='yes'\/>/);
+
+            // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
+            // virsh change makes a second save refuse with a reload offer.
+            await page.locator("#virt-settings-edit-xml").click();
+            const xmlDialog = page.locator("#virt-xml-dialog");
+            const crashLine = xmlDialog.locator(".cm-line", { hasText: "<on_crash>destroy</on_crash>" });
+            await crashLine.waitFor({ timeout: 20000 });
+            assert.ok(await xmlDialog.locator(".cm-lineNumbers").isVisible(), "line numbers");
+            await crashLine.click();
+            await page.keyboard.press("End");
+            for (let i = 0; i < "</on_crash>".length; i++)
+                await page.keyboard.press("ArrowLeft");
+            for (let i = 0; i < "destroy".length; i++)
+                await page.keyboard.press("Backspace");
+            await page.keyboard.type("restart");
+            await screenshot(page, "settings-xml-light");
+            await xmlDialog.locator("#virt-xml-review").click();
+            await xmlDialog.locator(".virt-xml-diff-remove", { hasText: "<on_crash>destroy</on_crash>" }).waitFor();
+            await xmlDialog.locator(".virt-xml-diff-add", { hasText: "<on_crash>restart</on_crash>" }).waitFor();
+            assert.equal(await xmlDialog.locator(".virt-xml-diff-add, .virt-xml-diff-remove").count(), 2);
+            await screenshot(page, "settings-xml-review-light");
+            await xmlDialog.locator("#virt-xml-save").click();
+            await xmlDialog.waitFor({ state: "detached" });
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<on_crash>restart<\/on_crash>/);
+
+            await page.locator("#virt-settings-edit-xml").click();
+            await xmlDialog.locator(".cm-line", { hasText: "<on_crash>restart</on_crash>" }).click();
+            await page.keyboard.press("End");
+            await page.keyboard.type("<!-- mine -->");
+            await virsh("desc", g.name, "--config", "--title", "changed by virsh");
+            await xmlDialog.locator("#virt-xml-review").click();
+            await xmlDialog.locator("#virt-xml-save").click();
+            await xmlDialog.locator(".virt-xml-failure").getByText("changed elsewhere since you opened it").waitFor();
+            await xmlDialog.locator("#virt-xml-reload").click();
+            await xmlDialog.locator(".cm-line", { hasText: "changed by virsh" }).waitFor();
+            await xmlDialog.getByRole("button", { name: "Cancel" }).click();
+            await xmlDialog.waitFor({ state: "detached" });
+            assert.doesNotMatch(await virsh("dumpxml", "--inactive", g.name), /mine/);
 
             // A running VM: maximum memory for the next boot → banner and label; restart applies it.
             await virsh("start", g.name);
@@ -128,6 +168,10 @@ describe("settings dialogs (real libvirt)", () => {
         const dark = await openVirtPage(browser, ws, { connections: [URI], url: vmUrl(ws, g.name), theme: "dark" });
         await snapOnFailure(dark, "settings-dark", async () => {
             await dark.locator(".virt-vm-title", { hasText: g.name }).waitFor({ timeout: 30000 });
+            await dark.locator("#virt-settings-edit-xml").click();
+            await dark.locator("#virt-xml-dialog .cm-line").first().waitFor({ timeout: 20000 });
+            await screenshot(dark, "settings-xml-dark");
+            await dark.locator("#virt-xml-dialog").getByRole("button", { name: "Cancel" }).click();
             for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);

@@ -46,12 +46,13 @@ export function lineDiff(before: string, after: string): DiffLine[] {
                 middle.push({ kind: "same", text: lineA(i) });
                 i++;
                 j++;
-            } else if (j < m && (i === n || cell(i, j + 1) >= cell(i + 1, j))) {
-                middle.push({ kind: "add", text: lineB(j) });
-                j++;
-            } else {
+            } else if (i < n && (j === m || cell(i + 1, j) >= cell(i, j + 1))) {
+                // Removed lines before the added ones that replace them.
                 middle.push({ kind: "remove", text: lineA(i) });
                 i++;
+            } else {
+                middle.push({ kind: "add", text: lineB(j) });
+                j++;
             }
         }
     }

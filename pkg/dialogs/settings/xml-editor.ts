@@ -1,6 +1,6 @@
 // The XML editor itself (CodeMirror 6: line numbers, XML highlighting, undo), loaded as a
-// chunk of its own only when the Edit XML dialog opens. Colours come from PatternFly's tokens, so it follows the
-// light and dark themes.
+// chunk of its own only when the Edit XML dialog opens. Colours come from PatternFly's tokens (page.css), so it
+// follows the light and dark themes.
 
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { xml } from "@codemirror/lang-xml";
@@ -35,17 +35,22 @@ const theme = EditorView.theme({
 });
 
 const highlight = HighlightStyle.define([
-    { tag: tags.tagName, color: "var(--pf-t--global--color--nonstatus--blue--default)" },
-    { tag: tags.attributeName, color: "var(--pf-t--global--color--nonstatus--purple--default)" },
-    { tag: tags.attributeValue, color: "var(--pf-t--global--color--status--success--default)" },
+    // page.css sets these per theme on the editor's host (custom properties inherit into the shadow root).
+    { tag: tags.tagName, color: "var(--virt-xml-tag)" },
+    { tag: tags.attributeName, color: "var(--virt-xml-attribute)" },
+    { tag: tags.attributeValue, color: "var(--virt-xml-value)" },
     { tag: [tags.comment, tags.processingInstruction], color: "var(--pf-t--global--text--color--subtle)", fontStyle: "italic" },
     { tag: tags.invalid, color: "var(--pf-t--global--color--status--danger--default)" },
 ]);
 
 export function createXmlEditor(parent: HTMLElement, doc: string, readOnly: boolean, label: string,
                                 onChange: (text: string) => void): XmlEditor {
+    // In a shadow root CodeMirror's styles go in through adoptedStyleSheets; in the document it would add a
+    // <style> element, which Cockpit's Content Security Policy blocks. PatternFly's tokens still inherit.
+    const root = parent.shadowRoot ?? parent.attachShadow({ mode: "open" });
     const view = new EditorView({
-        parent,
+        parent: root,
+        root,
         state: EditorState.create({
             doc,
             extensions: [
