@@ -118,7 +118,26 @@ describe("settings dialogs (real libvirt)", () => {
             await xmlDialog.locator(".virt-xml-diff-add", { hasText: "<on_crash>restart</on_crash>" }).waitFor();
             assert.equal(await xmlDialog.locator(".virt-xml-diff-add, .virt-xml-diff-remove").count(), 2);
             await screenshot(page, "settings-xml-review-light");
+            // Back to editing keeps the edit.
+            await xmlDialog.getByRole("button", { name: "Back to editing" }).click();
+            await xmlDialog.locator(".cm-line", { hasText: "<on_crash>restart</on_crash>" }).waitFor();
+            await xmlDialog.locator("#virt-xml-review").click();
             await xmlDialog.locator("#virt-xml-save").click();
+            await xmlDialog.waitFor({ state: "detached" });
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<on_crash>restart<\/on_crash>/);
+
+            // Malformed XML: libvirt's message, and a way to the line it names.
+            await page.locator("#virt-settings-edit-xml").click();
+            await xmlDialog.locator(".cm-line", { hasText: "<on_crash>restart</on_crash>" }).click();
+            await page.keyboard.press("End");
+            await page.keyboard.press("ArrowLeft");
+            await page.keyboard.press("Backspace");
+            await xmlDialog.locator("#virt-xml-review").click();
+            await xmlDialog.locator("#virt-xml-save").click();
+            await xmlDialog.locator(".virt-xml-failure").getByText(/at line \d+/).waitFor();
+            await xmlDialog.locator("#virt-xml-goto").click();
+            await screenshot(page, "settings-xml-error-light");
+            await xmlDialog.getByRole("button", { name: "Cancel" }).click();
             await xmlDialog.waitFor({ state: "detached" });
             assert.match(await virsh("dumpxml", "--inactive", g.name), /<on_crash>restart<\/on_crash>/);
 

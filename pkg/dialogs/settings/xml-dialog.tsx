@@ -20,21 +20,29 @@ const _ = cockpit.gettext;
 
 type Step = "edit" | "review";
 
-function EditorPane({ loaded, onChange }: { loaded: DomainXml; onChange: (text: string) => void }) {
+/** The editor, created once per mount with `doc` (later changes of `doc` are the editor's own, reported back). */
+function EditorPane({ doc, readOnly, onChange, onReady }: {
+    doc: string; readOnly: boolean; onChange: (text: string) => void; onReady: (editor: XmlEditor | null) => void;
+}) {
     const host = useRef<HTMLDivElement>(null);
+    const initial = useRef({ doc, readOnly, onChange, onReady });
     const [failed, setFailed] = useState<string | null>(null);
     useEffect(() => {
+        const { doc, readOnly, onChange, onReady } = initial.current;
         let editor: XmlEditor | null = null;
         let cancelled = false;
         import("./xml-editor.ts").then(({ createXmlEditor }) => {
-            if (!cancelled && host.current)
-                editor = createXmlEditor(host.current, loaded.xml, loaded.readOnly, _("Domain XML"), onChange);
+            if (!cancelled && host.current) {
+                editor = createXmlEditor(host.current, doc, readOnly, _("Domain XML"), onChange);
+                onReady(editor);
+            }
         }, (ex: unknown) => setFailed(String(ex)));
         return () => {
             cancelled = true;
+            onReady(null);
             editor?.destroy();
         };
-    }, [loaded, onChange]);
+    }, []);
     if (failed)
         return <Alert variant="danger" isInline title={_("The editor could not be loaded")}>{failed}</Alert>;
     return <div ref={host} className="virt-xml-editor" />;
@@ -62,6 +70,7 @@ function XmlDialog({ vm, onDone }: { vm: Vm; onDone: (saved: boolean) => void })
     const [busy, setBusy] = useState(false);
     const [failure, setFailure] = useState<{ message: string; conflict: boolean } | null>(null);
     const [generation, setGeneration] = useState(0);
+    const editor = useRef<XmlEditor | null>(null);
 
     useEffect(() => {
         readDomainXml(vm.uri, vm.id).then(answer => {
@@ -92,6 +101,8 @@ function XmlDialog({ vm, onDone }: { vm: Vm; onDone: (saved: boolean) => void })
     };
 
     const changed = loaded !== null && text !== loaded.xml;
+    // libvirt's parse errors name a line ("at line 4: Opening and ending tag mismatch …").
+    const failedLine = failure && !failure.conflict ? /\bline (\d+)\b/.exec(failure.message)?.[1] : undefined;
     return (
         <Modal isOpen variant="large" onClose={() => onDone(false)} aria-labelledby="virt-xml-title" id="virt-xml-dialog">
             <ModalHeader title={cockpit.format(loaded?.readOnly ? _("XML of $0") : _("Edit the XML of $0"), vm.name)}
@@ -107,14 +118,19 @@ function XmlDialog({ vm, onDone }: { vm: Vm; onDone: (saved: boolean) => void })
                            title={failure.conflict ? _("Changed elsewhere") : _("Could not save")}
                            actionLinks={failure.conflict
                                ? <AlertActionLink id="virt-xml-reload" onClick={reload}>{_("Reload and discard my edit")}</AlertActionLink>
-                               : undefined}>
+                               : failedLine && step === "edit"
+                                   ? <AlertActionLink id="virt-xml-goto" onClick={() => editor.current?.goToLine(Number(failedLine))}>
+                                       {cockpit.format(_("Go to line $0"), failedLine)}
+                                   </AlertActionLink>
+                                   : undefined}>
                         {failure.message}
                     </Alert>}
                 {!loaded
                     ? (!failure && <Spinner size="lg" aria-label={_("Loading")} />)
                     : step === "review"
                         ? <Review before={loaded.xml} after={text} />
-                        : <EditorPane loaded={loaded} onChange={setText} />}
+                        : <EditorPane key={generation} doc={text} readOnly={loaded.readOnly} onChange={setText}
+                                      onReady={e => { editor.current = e }} />}
             </ModalBody>
             <ModalFooter>
                 {loaded && !loaded.readOnly && step === "edit" &&

@@ -11,6 +11,8 @@ import { tags } from "@lezer/highlight";
 
 export interface XmlEditor {
     text(): string;
+    /** Puts the cursor at the start of line `n` (1-based, clamped) and scrolls it into view. */
+    goToLine(n: number): void;
     destroy(): void;
 }
 
@@ -67,5 +69,13 @@ export function createXmlEditor(parent: HTMLElement, doc: string, readOnly: bool
             ],
         }),
     });
-    return { text: () => view.state.doc.toString(), destroy: () => view.destroy() };
+    return {
+        text: () => view.state.doc.toString(),
+        goToLine: n => {
+            const line = view.state.doc.line(Math.min(Math.max(1, n), view.state.doc.lines));
+            view.dispatch({ selection: { anchor: line.from }, scrollIntoView: true });
+            view.focus();
+        },
+        destroy: () => view.destroy(),
+    };
 }

@@ -106,17 +106,16 @@ fn write(conn: &Connect, domain: &Domain, xml: &str, base: &str) -> Result<Resul
         )));
     }
     // The editor changes this VM: a new name or UUID would define another one (renaming has its own setting).
-    let edited = match parse_domain(xml) {
-        Ok(edited) => edited,
-        Err(err) => return Ok(Err(refused("xml", format!("This is not a domain definition: {err:#}")))),
-    };
-    let name = domain.name()?;
-    if edited.name != name {
-        return Ok(Err(refused("xml", format!("The name must stay \"{name}\"; rename the VM in its settings."))));
-    }
-    let uuid = domain.uuid_string()?;
-    if !edited.uuid.is_empty() && !edited.uuid.eq_ignore_ascii_case(&uuid) {
-        return Ok(Err(refused("xml", format!("The UUID must stay {uuid}."))));
+    // XML that does not even parse goes to libvirt, whose message names the line.
+    if let Ok(edited) = parse_domain(xml) {
+        let name = domain.name()?;
+        if edited.name != name {
+            return Ok(Err(refused("xml", format!("The name must stay \"{name}\"; rename the VM in its settings."))));
+        }
+        let uuid = domain.uuid_string()?;
+        if !edited.uuid.is_empty() && !edited.uuid.eq_ignore_ascii_case(&uuid) {
+            return Ok(Err(refused("xml", format!("The UUID must stay {uuid}."))));
+        }
     }
     if xml == current {
         return Ok(Ok(json!({"ok": true, "changed": false})));
