@@ -13,6 +13,9 @@ export interface VmDisk {
     pool: string | null;
     volume: string | null;
     readonly: boolean;
+    shareable: boolean;
+    cache: string | null;
+    serial: string | null;
 }
 
 export interface VmInterface {
@@ -20,6 +23,17 @@ export interface VmInterface {
     mac: string | null;
     model: string | null;
     source: string | null;
+    linkUp: boolean;
+    tap: string | null;
+}
+
+/** A running VM's saved definition (its next boot), when it differs from the live one (docs/api.md). */
+export interface SavedConfig {
+    vcpus: number;
+    memory: number;
+    maxMemory: number;
+    disks: VmDisk[];
+    interfaces: VmInterface[];
 }
 
 /** One VM as the helper sends it. Fields may be added later; the page ignores what it does not know. */
@@ -44,6 +58,7 @@ export interface Vm {
     maxMemory: number;
     disks: VmDisk[];
     interfaces: VmInterface[];
+    saved: SavedConfig | null;
 }
 
 /** States the helper reports in `{"connection": {…}}`. */

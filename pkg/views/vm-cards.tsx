@@ -1,16 +1,18 @@
 // The cards of the VM page: overview, disks, network interfaces.
 
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type React from "react";
 
 import { ACTIONS, performAction } from "../actions.ts";
+import { EditSettingButton, EditXmlButton } from "../dialogs/settings/open.tsx";
 import { connectionLabel } from "../connections.ts";
 import { formatBytes, yesNo } from "../format.ts";
 import type { Vm } from "../types.ts";
 
+import { NextBoot } from "./pending-changes.tsx";
 import { VmStateLabel } from "./state-label.tsx";
 
 const _ = cockpit.gettext;
@@ -52,13 +54,21 @@ function AutostartSwitch({ vm, busy }: { vm: Vm; busy: boolean }) {
 export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
     return (
         <Card className="virt-card-overview">
-            <CardTitle component="h2">{_("Overview")}</CardTitle>
+            <CardHeader actions={{ actions: <EditXmlButton vm={vm} />, hasNoOffset: true }}>
+                <CardTitle component="h2">{_("Overview")}</CardTitle>
+            </CardHeader>
             <CardBody>
                 <DescriptionList isHorizontal isCompact>
                     <Field term={_("State")}><VmStateLabel state={vm.state} isCompact /></Field>
                     <Field term={_("Connection")}>{connectionLabel(vm.uri)}</Field>
-                    <Field term={_("vCPUs")}>{vm.vcpus}</Field>
-                    <Field term={_("Memory")}>{memoryText(vm)}</Field>
+                    <Field term={_("Name")}>{vm.name} <EditSettingButton vm={vm} kind="name" /></Field>
+                    <Field term={_("vCPUs")}>
+                        {vm.vcpus} <NextBoot vm={vm} field="vcpus" /> <EditSettingButton vm={vm} kind="vcpus" />
+                    </Field>
+                    <Field term={_("Memory")}>
+                        {memoryText(vm)} <NextBoot vm={vm} field="memory" /> <NextBoot vm={vm} field="maxMemory" />
+                        {" "}<EditSettingButton vm={vm} kind="memory" />
+                    </Field>
                     <Field term={_("Autostart")}>
                         {vm.persistent ? <AutostartSwitch vm={vm} busy={busy} /> : _("Not available for transient VMs")}
                     </Field>
@@ -66,9 +76,11 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("Domain type")}>{vm.domainType || "–"}</Field>
                     <Field term={_("Architecture")}>{vm.arch || "–"}</Field>
                     <Field term={_("Machine")}>{vm.machine || "–"}</Field>
-                    <Field term={_("Firmware")}>{firmwareLabel(vm.firmware)}</Field>
+                    <Field term={_("Firmware")}>
+                        {firmwareLabel(vm.firmware)} {vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
+                    </Field>
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
-                    {vm.description && <Field term={_("Description")}>{vm.description}</Field>}
+                    {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>
             </CardBody>
         </Card>

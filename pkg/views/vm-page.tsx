@@ -20,6 +20,7 @@ import { isSettled } from "../types.ts";
 import { ConnectionAlerts, ConnectionBadges, LoadingState } from "./connection-status.tsx";
 import { FailureAlert } from "./failure-alert.tsx";
 import { Notices } from "./notices.tsx";
+import { PendingChanges } from "./pending-changes.tsx";
 import { VmStateLabel } from "./state-label.tsx";
 import { UsageCard } from "./usage-card.tsx";
 import { VmNotResponding } from "./usage-cells.tsx";
@@ -83,6 +84,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                         <StackItem>
                             <FailureAlert vmKey={vmKey} vmName={vm.name} failure={failure} />
                         </StackItem>}
+                    <StackItem><PendingChanges vm={vm} /></StackItem>
                     <StackItem><Notices /></StackItem>
                 </Stack>
             </PageSection>

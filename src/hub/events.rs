@@ -100,6 +100,7 @@ domain_callback!(on_params(params: sys::virTypedParameterPtr, nparams: c_int));
 domain_callback!(on_disk_change(old: *const c_char, new: *const c_char, alias: *const c_char, reason: c_int));
 domain_callback!(on_tray_change(alias: *const c_char, reason: c_int));
 domain_callback!(on_agent(state: c_int, reason: c_int));
+domain_callback!(on_balloon(actual: std::os::raw::c_ulonglong));
 
 unsafe extern "C" fn on_close(_conn: sys::virConnectPtr, reason: c_int, opaque: *mut c_void) {
     // SAFETY: registered with a `Box<Sink>` opaque.
@@ -135,6 +136,9 @@ fn domain_events() -> Vec<(c_int, sys::virConnectDomainEventGenericCallback)> {
             (sys::VIR_DOMAIN_EVENT_ID_JOB_COMPLETED as c_int, generic(on_params as *const ())),
             (sys::VIR_DOMAIN_EVENT_ID_DISK_CHANGE as c_int, generic(on_disk_change as *const ())),
             (sys::VIR_DOMAIN_EVENT_ID_TRAY_CHANGE as c_int, generic(on_tray_change as *const ())),
+            // The live current memory is the balloon's actual size, which settles a while after a change
+            // (and after boot): without this the watch would keep a stale size and a false pending change.
+            (sys::VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE as c_int, generic(on_balloon as *const ())),
             (sys::VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE as c_int, generic(on_agent as *const ())),
         ]
     }

@@ -12,9 +12,9 @@ use virt::error::Error;
 use virt_sys as sys;
 
 use super::bulk_stats::{DomainRecord, domain_stats};
-use super::xml_reader::XmlReader;
+use super::xml_reader::{DomainXml, XmlReader};
 use crate::model::state::{reason_name, state_name};
-use crate::model::{DomainConfig, Vm};
+use crate::model::{DomainConfig, SavedConfig, Vm};
 use crate::xml::parse_domain;
 
 /// Domain-level flags that `list_all_domains` can answer for all domains in one call each.
@@ -133,17 +133,18 @@ fn build_vm(
     domain: &Domain,
     uri: &str,
     uuid: String,
-    xml: Option<String>,
+    xml: Option<DomainXml>,
     previous: Option<DomainConfig>,
     facts: Facts,
 ) -> Result<(Vm, bool), Error> {
     let Facts { state: (state, reason), persistent, autostart, managed_save } = facts;
     let (config, complete) = match xml {
         Some(xml) => {
-            let config = parse_domain(&xml).unwrap_or_else(|err| {
+            let mut config = parse_domain(&xml.live).unwrap_or_else(|err| {
                 warn!("VM {uuid}: {err:#}; listing it with partial data");
                 DomainConfig { name: domain.name().unwrap_or_default(), ..DomainConfig::default() }
             });
+            config.saved = xml.saved.as_deref().and_then(|saved| saved_differences(&uuid, &config, saved));
             (config, true)
         }
         None => (previous.map_or_else(|| config_without_job(domain), Ok)?, false),
@@ -160,6 +161,19 @@ fn build_vm(
         config,
     };
     Ok((vm, complete))
+}
+
+/// The saved definition's facts when they differ from the live ones (an unreadable one counts as
+/// "no difference known").
+fn saved_differences(uuid: &str, live: &DomainConfig, saved_xml: &str) -> Option<Box<SavedConfig>> {
+    let saved = match parse_domain(saved_xml) {
+        Ok(saved) => SavedConfig::of(&saved),
+        Err(err) => {
+            warn!("VM {uuid}: its saved definition: {err:#}");
+            return None;
+        }
+    };
+    (saved != SavedConfig::of(live)).then(|| Box::new(saved))
 }
 
 /// What libvirt tells without taking the VM's job: name, vCPUs and memory.
@@ -182,4 +196,33 @@ fn state_of(domain: &Domain) -> Result<(i32, i32), Error> {
         return Err(Error::last_error());
     }
     Ok((state, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIVE: &str = "<domain><name>a</name><vcpu>1</vcpu><devices>\
+        <disk type='file' device='disk'><source file='/a.qcow2' index='1'/><target dev='vda' bus='virtio'/></disk>\
+        <interface type='user'><mac address='52:54:00:00:00:01'/><target dev='vnet0'/></interface>\
+        </devices></domain>";
+
+    #[test]
+    fn saved_differences_ignore_live_only_facts() {
+        let live = parse_domain(LIVE).unwrap();
+        let saved = LIVE.replace(" index='1'", "").replace("<target dev='vnet0'/>", "");
+        assert_eq!(saved_differences("u", &live, &saved), None);
+        assert_eq!(saved_differences("u", &live, "<not xml"), None);
+    }
+
+    #[test]
+    fn saved_differences_carry_the_next_boot() {
+        let live = parse_domain(LIVE).unwrap();
+        let saved = LIVE
+            .replace("</devices>", "<disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk></devices>");
+        let differences = saved_differences("u", &live, &saved).expect("a disk only in the saved definition");
+        let targets: Vec<_> = differences.disks.iter().map(|d| d.target.as_str()).collect();
+        assert_eq!(targets, ["vda", "sda"]);
+        assert_eq!(differences.interfaces[0].tap, None);
+    }
 }

@@ -1,4 +1,5 @@
-//! Domain XML reads with a deadline, a few at a time.
+//! Domain XML reads with a deadline, a few at a time: the live XML, and for a running persistent VM
+//! also its saved (inactive) definition, which is what the next boot gets.
 //!
 //! Reading a VM's XML takes its QEMU job, so it blocks while that QEMU does not answer (a
 //! stopped process, a hung monitor: measured 30 s, then libvirt gives up; even for the inactive
@@ -23,7 +24,13 @@ const WORKERS: usize = 3;
 /// Workers there may be in all, counting those stuck in libvirt.
 const MAX_WORKERS: usize = WORKERS + 3;
 
-type Reply = mpsc::Sender<Result<String, Error>>;
+/// A VM's XML: live, and saved when it runs and has a persistent definition that may differ.
+pub struct DomainXml {
+    pub live: String,
+    pub saved: Option<String>,
+}
+
+type Reply = mpsc::Sender<Result<DomainXml, Error>>;
 /// A domain to read, where to answer, and whether the caller still waits for it.
 type Request = (Domain, Reply, Arc<AtomicBool>);
 
@@ -54,7 +61,7 @@ impl XmlReader {
                 let next = rx.lock().unwrap().recv();
                 let Ok((domain, reply, abandoned)) = next else { break };
                 if !abandoned.load(Ordering::SeqCst) {
-                    let _ = reply.send(domain.xml_desc(0));
+                    let _ = reply.send(read_xml(&domain));
                 }
             }
             workers.fetch_sub(1, Ordering::SeqCst);
@@ -65,11 +72,12 @@ impl XmlReader {
         }
     }
 
-    /// The live XML of each domain, in order; `Ok(None)` where it did not come in time.
-    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<String>, Error>> {
+    /// The XML of each domain, in order; `Ok(None)` where it did not come in time (one deadline for
+    /// the batch, both reads of a VM included).
+    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<DomainXml>, Error>> {
         let deadline = Instant::now() + XML_DEADLINE;
         let abandoned = Arc::new(AtomicBool::new(false));
-        let pending: Vec<mpsc::Receiver<Result<String, Error>>> = domains
+        let pending: Vec<mpsc::Receiver<Result<DomainXml, Error>>> = domains
             .iter()
             .map(|domain| {
                 let (reply_tx, reply_rx) = mpsc::channel();
@@ -101,7 +109,19 @@ impl XmlReader {
         results
     }
 
-    pub fn read(&self, domain: &Domain) -> Result<Option<String>, Error> {
+    pub fn read(&self, domain: &Domain) -> Result<Option<DomainXml>, Error> {
         self.read_all(std::slice::from_ref(domain)).pop().expect("one answer per domain")
     }
+}
+
+/// Both XMLs of one VM. The saved one is only asked for while the VM runs (a shut-off VM's live XML
+/// is its saved one); a VM that lost its definition or ended between the calls simply has none.
+fn read_xml(domain: &Domain) -> Result<DomainXml, Error> {
+    let live = domain.xml_desc(0)?;
+    let saved = if domain.is_active().unwrap_or(false) && domain.is_persistent().unwrap_or(false) {
+        domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok()
+    } else {
+        None
+    };
+    Ok(DomainXml { live, saved })
 }

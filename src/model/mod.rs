@@ -6,4 +6,4 @@ pub mod uri;
 pub mod usage;
 pub mod vm;
 
-pub use vm::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, Vm, VmDisk};
+pub use vm::{Console, DomainConfig, Graphics, NetInterface, SavedConfig, TpmEmulator, Vm, VmDisk};

@@ -48,6 +48,32 @@ pub struct DomainConfig {
     /// An emulated TPM, whose state lives on the host (the delete dialog says what becomes of it).
     #[serde(skip)]
     pub tpm: Option<TpmEmulator>,
+    /// A running VM's saved definition (what its next boot gets), when it differs from the live one
+    /// in what is listed here; `None` otherwise.
+    pub saved: Option<Box<SavedConfig>>,
+}
+
+/// The parts of a saved definition the page compares with the running VM.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedConfig {
+    pub vcpus: u32,
+    pub memory: u64,
+    pub max_memory: u64,
+    pub disks: Vec<VmDisk>,
+    pub interfaces: Vec<NetInterface>,
+}
+
+impl SavedConfig {
+    pub fn of(config: &DomainConfig) -> SavedConfig {
+        SavedConfig {
+            vcpus: config.vcpus,
+            memory: config.memory,
+            max_memory: config.max_memory,
+            disks: config.disks.clone(),
+            interfaces: config.interfaces.iter().map(|nic| NetInterface { tap: None, ..nic.clone() }).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,6 +98,10 @@ pub struct VmDisk {
     pub pool: Option<String>,
     pub volume: Option<String>,
     pub readonly: bool,
+    pub shareable: bool,
+    /// `<driver cache=…>`: `none`, `writeback`, `writethrough`, `directsync`, `unsafe`; `None` = default.
+    pub cache: Option<String>,
+    pub serial: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,6 +113,10 @@ pub struct NetInterface {
     pub model: Option<String>,
     /// Network name, bridge or host device, by type.
     pub source: Option<String>,
+    /// `<link state='down'/>` makes it false: the cable is unplugged.
+    pub link_up: bool,
+    /// The host's TAP device while the VM runs (`vnet3`); live only, so never in `saved`.
+    pub tap: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::target::VmTarget;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::Hub;
 use crate::model::uri::Uri;
@@ -21,11 +22,9 @@ struct HistoryOptions {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: HistoryOptions = parse_options(options)?;
-    if options.vm.is_empty() {
-        return Err(Problem::protocol("\"vm\" must not be empty"));
-    }
-    let hub = ctx.hubs.get(&options.uri)?;
-    Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm))))
+    let target = VmTarget::new(options.uri, options.vm)?;
+    let hub = target.hub(ctx)?;
+    Ok(Box::new(move |io| Box::pin(run(io, hub, target.vm))))
 }
 
 async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String) -> OpResult {

@@ -8,6 +8,8 @@ pub mod create;
 pub mod history;
 pub mod info;
 pub mod osinfo;
+pub mod settings;
+pub mod target;
 pub mod watch;
 
 use std::future::Future;
@@ -46,6 +48,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create", create::open),
     ("osinfo", osinfo::open),
     ("info", info::open),
+    ("settings", settings::open),
+    ("domain-xml", settings::xml::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

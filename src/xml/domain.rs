@@ -44,6 +44,7 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .map(|c| Console { kind: c.kind.unwrap_or_default(), target: c.target.and_then(|t| t.kind) })
             .collect(),
         tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
+        saved: None,
     })
 }
 
@@ -193,6 +194,8 @@ struct DiskDoc {
     source: Option<DiskSourceDoc>,
     target: Option<TargetDoc>,
     readonly: Option<Empty>,
+    shareable: Option<Empty>,
+    serial: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +205,8 @@ struct Empty {}
 struct DriverDoc {
     #[serde(rename = "@type")]
     format: Option<String>,
+    #[serde(rename = "@cache")]
+    cache: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -239,11 +244,14 @@ impl DiskDoc {
             device: self.device.unwrap_or_else(|| "disk".into()),
             kind: self.kind.unwrap_or_else(|| "file".into()),
             bus: self.target.and_then(|t| t.bus),
-            format: self.driver.and_then(|d| d.format),
+            format: self.driver.as_ref().and_then(|d| d.format.clone()),
+            cache: self.driver.and_then(|d| d.cache),
             source: path,
             pool: source.as_ref().and_then(|s| s.pool.clone()),
             volume: source.and_then(|s| s.volume),
             readonly: self.readonly.is_some(),
+            shareable: self.shareable.is_some(),
+            serial: self.serial.map(Text::text).filter(|s| !s.is_empty()),
         }
     }
 }
@@ -255,6 +263,14 @@ struct InterfaceDoc {
     mac: Option<AddressDoc>,
     model: Option<TypeAttr>,
     source: Option<InterfaceSourceDoc>,
+    link: Option<LinkDoc>,
+    target: Option<TargetDoc>,
+}
+
+#[derive(Deserialize)]
+struct LinkDoc {
+    #[serde(rename = "@state")]
+    state: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +302,8 @@ impl InterfaceDoc {
             mac: self.mac.and_then(|m| m.address),
             model: self.model.and_then(|m| m.kind),
             source: self.source.and_then(|s| s.network.or(s.bridge).or(s.dev)),
+            link_up: self.link.and_then(|l| l.state).as_deref() != Some("down"),
+            tap: self.target.and_then(|t| t.dev),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! libvirt XML ↔ typed model. Knows neither channels nor connections.
 
+pub mod boot;
 pub mod build;
 pub mod domain;
 pub mod edit;
+pub mod set;
+pub mod vcpu;
 
 pub use domain::parse_domain;

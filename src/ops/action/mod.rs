@@ -7,7 +7,6 @@ mod delete;
 mod storage;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -15,15 +14,11 @@ use virt::connect::Connect;
 use virt::domain::Domain;
 use virt_sys as sys;
 
-use super::{Context, OpBody, OpResult, parse_options};
-use crate::hub::Hub;
+use super::target::{CONNECT_TIMEOUT, VmTarget, reply_once};
+use super::{Context, OpBody, parse_options};
 use crate::model::uri::Uri;
-use crate::problem::{Problem, ProblemCode};
-use crate::router::channel::ChannelIo;
+use crate::problem::Problem;
 use delete::StorageChoice;
-
-/// How long an action waits for a hub that is still connecting before giving up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// One action; the libvirt call is named in each variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,28 +80,10 @@ impl Action {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: ActionOptions = parse_options(options)?;
-    if options.vm.is_empty() {
-        return Err(Problem::protocol("\"vm\" must not be empty"));
-    }
+    let target = VmTarget::new(options.uri.clone(), options.vm.clone())?;
     let action = Action::from_options(&options)?;
-    let hub = ctx.hubs.get(&options.uri)?;
-    Ok(Box::new(move |io| Box::pin(run(io, hub, options.vm, action))))
-}
-
-async fn run(mut io: ChannelIo, hub: Arc<Hub>, vm: String, action: Action) -> OpResult {
-    io.ready();
-    let (uuid, result) = hub
-        .call(CONNECT_TIMEOUT, move |conn| {
-            let domain = lookup(conn, &vm)?;
-            let uuid = domain.uuid_string().map_err(Problem::from)?;
-            let result = perform(conn, &domain, &action)?;
-            Ok((uuid, result))
-        })
-        .await?;
-    // Drivers without events (test:///) learn about our own changes this way.
-    hub.refresh(&uuid);
-    io.send_json(&result);
-    Ok(Map::new())
+    let hub = target.hub(ctx)?;
+    Ok(Box::new(move |io| Box::pin(reply_once(io, hub, target, move |conn, domain| perform(conn, domain, &action)))))
 }
 
 #[derive(Deserialize)]
@@ -119,15 +96,12 @@ struct PlanOptions {
 /// their storage; one message, then a clean close.
 pub fn open_plan(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: PlanOptions = parse_options(options)?;
-    if options.vm.is_empty() {
-        return Err(Problem::protocol("\"vm\" must not be empty"));
-    }
-    let hub = ctx.hubs.get(&options.uri)?;
-    let vm = options.vm;
+    let target = VmTarget::new(options.uri, options.vm)?;
+    let hub = target.hub(ctx)?;
     Ok(Box::new(move |mut io| {
         Box::pin(async move {
             io.ready();
-            let plan = hub.call(CONNECT_TIMEOUT, move |conn| delete_plan(conn, &lookup(conn, &vm)?)).await?;
+            let plan = hub.call(CONNECT_TIMEOUT, move |conn| delete_plan(conn, &target.lookup(conn)?)).await?;
             io.send_json(&plan);
             Ok(Map::new())
         })
@@ -146,19 +120,6 @@ fn delete_plan(conn: &Connect, domain: &Domain) -> Result<Value, Problem> {
     // NVRAM and TPM state go as libvirt's undefine takes them (see delete.rs).
     let tpm = config.tpm.map(|tpm| if tpm.persistent_state { "kept" } else { "removed" });
     Ok(json!({"disks": disks, "nvram": config.nvram, "tpm": tpm}))
-}
-
-/// By UUID when it looks like one, otherwise by name.
-fn lookup(conn: &Connect, vm: &str) -> Result<Domain, Problem> {
-    let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let result = if looks_like_uuid { conn.lookup_domain_by_uuid_string(vm) } else { conn.lookup_domain_by_name(vm) };
-    result.map_err(|err| {
-        let mut problem = Problem::from(err);
-        if problem.code == ProblemCode::InternalError && problem.libvirt_error == Some(sys::VIR_ERR_NO_DOMAIN as i32) {
-            problem.code = ProblemCode::NotFound;
-        }
-        problem
-    })
 }
 
 fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Problem> {
@@ -186,6 +147,7 @@ fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Pr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::ProblemCode;
 
     fn options(action: &str, enable: Option<bool>) -> ActionOptions {
         ActionOptions {

@@ -258,6 +258,9 @@ mod tests {
             pool: pool.map(Into::into),
             volume: volume.map(Into::into),
             readonly: false,
+            shareable: false,
+            cache: None,
+            serial: None,
         }
     }
 

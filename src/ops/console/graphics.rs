@@ -14,10 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use virt_sys as sys;
 
-use super::{BLOCK_SIZE, CONNECT_TIMEOUT, Request, finished, open_failed, running_domain, send_block};
+use super::{BLOCK_SIZE, Request, finished, open_failed, running_domain, send_block};
 use crate::hub::Hub;
 use crate::model::Graphics;
 use crate::ops::OpResult;
+use crate::ops::target::CONNECT_TIMEOUT;
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
 

@@ -12,7 +12,6 @@ mod serial;
 mod stream;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -20,14 +19,13 @@ use virt::connect::Connect;
 use virt::domain::Domain;
 use virt_sys as sys;
 
+use super::target::{VmTarget, lookup_domain};
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::model::DomainConfig;
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode, Reason};
 use crate::router::channel::ChannelIo;
 
-/// How long an open waits for a hub that is still connecting.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The largest data frame we send (`Channel.BLOCK_SIZE` in cockpit).
 pub const BLOCK_SIZE: usize = 16 * 1024;
 
@@ -64,14 +62,12 @@ pub struct Request {
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: ConsoleOptions = parse_options(options)?;
-    if options.vm.is_empty() {
-        return Err(Problem::protocol("\"vm\" must not be empty"));
-    }
+    let target = VmTarget::new(options.uri, options.vm)?;
     if options.binary.as_deref() != Some("raw") {
         return Err(Problem::protocol("console channels carry bytes: open them with \"binary\": \"raw\""));
     }
-    let hub = ctx.hubs.get(&options.uri)?;
-    let request = Request { vm: options.vm, index: options.index, force: options.force };
+    let hub = target.hub(ctx)?;
+    let request = Request { vm: target.vm, index: options.index, force: options.force };
     Ok(match options.kind {
         Kind::Graphics => Box::new(move |io| Box::pin(graphics::run(io, hub, request))),
         Kind::Serial => Box::new(move |io| Box::pin(serial::run(io, hub, request))),
@@ -81,8 +77,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
 /// Looks the VM up (by UUID when it looks like one, else by name) and checks that it runs;
 /// returns it with its live configuration.
 fn running_domain(conn: &Connect, vm: &str) -> Result<(Domain, DomainConfig), Problem> {
-    let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let domain = if looks_like_uuid { conn.lookup_domain_by_uuid_string(vm) } else { conn.lookup_domain_by_name(vm) }?;
+    let domain = lookup_domain(conn, vm)?;
     if !domain.is_active()? {
         return Err(not_running());
     }

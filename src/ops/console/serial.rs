@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use virt_sys as sys;
 
 use super::stream::{ConsoleStream, End};
-use super::{BLOCK_SIZE, CONNECT_TIMEOUT, Request, finished, open_failed, running_domain, send_block};
+use super::{BLOCK_SIZE, Request, finished, open_failed, running_domain, send_block};
 use crate::hub::Hub;
 use crate::ops::OpResult;
+use crate::ops::target::CONNECT_TIMEOUT;
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
 

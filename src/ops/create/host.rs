@@ -233,7 +233,7 @@ fn passwd_entry(
 }
 
 /// What `virConnectGetDomainCapabilities` says about UEFI, secure boot and TPM.
-fn parse_domcaps(xml: &str) -> Result<FirmwareSupport> {
+pub(crate) fn parse_domcaps(xml: &str) -> Result<FirmwareSupport> {
     let doc: DomCapsDoc = quick_xml::de::from_str(xml).context("parsing domain capabilities")?;
     let values = |enums: &[EnumDoc], name: &str| -> Vec<String> {
         enums.iter().filter(|e| e.name == name).flat_map(|e| e.values.clone()).collect()

@@ -8,7 +8,7 @@
 //! receiver; the worker notices between steps and between copied chunks, and rolls back.
 
 mod access;
-mod host;
+pub(crate) mod host;
 mod inflight;
 mod journal;
 mod kvm;
@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use virt::connect::Connect;
 
+use super::target::CONNECT_TIMEOUT;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{Hub, VmEntry};
 use crate::model::uri::Uri;
@@ -41,8 +42,6 @@ use validate::{Facts, Findings};
 pub use inflight::stop_all;
 pub use journal::recover;
 
-/// How long an open waits for a hub that is still connecting.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A create copies or downloads images, which may take long; it still has an end.
 const CREATE_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 

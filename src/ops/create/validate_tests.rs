@@ -317,6 +317,9 @@ fn validate_volume_users_by_pool_volume_or_path() {
         pool: pool.map(Into::into),
         volume: volume.map(Into::into),
         readonly: false,
+        shareable: false,
+        cache: None,
+        serial: None,
     };
     let vm = |name: &str, disks: Vec<VmDisk>| {
         let mut vm: Vm = Vm {

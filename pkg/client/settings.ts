@@ -1,0 +1,78 @@
+// One `virt1` `settings` channel per call (docs/api.md): read a VM's settings and the helper's verdict on a
+// change, or apply it.
+
+import { openOneShot, stringRecord } from "./one-shot.ts";
+
+export interface Topology {
+    sockets: number;
+    dies: number;
+    cores: number;
+    threads: number;
+}
+
+/** One definition's values; sizes in bytes. */
+export interface SettingsValues {
+    memory: number;
+    maxMemory: number;
+    vcpus: number;
+    maxVcpus: number;
+    topology: Topology | null;
+    title: string;
+    description: string;
+    balloon: boolean;
+    firmware: "bios" | "efi";
+    bootMenu: boolean;
+}
+
+export interface SettingsCheck {
+    current: {
+        name: string;
+        persistent: boolean;
+        running: boolean;
+        /** the saved definition: the next boot */
+        saved: SettingsValues;
+        live: SettingsValues | null;
+    };
+    /** efi: whether libvirt offers UEFI for the VM's machine type (null: it did not say) */
+    limits: { hostMemory: number; maxVcpus: number | null; efi: boolean | null };
+    errors: Record<string, string>;
+    warnings: Record<string, string>;
+}
+
+export interface SettingsChange {
+    memory?: number;
+    maxMemory?: number;
+    vcpus?: number;
+    maxVcpus?: number;
+    topology?: Topology;
+    name?: string;
+    title?: string;
+    description?: string;
+    bootMenu?: boolean;
+    firmware?: "bios" | "efi";
+}
+
+export interface SettingsResult {
+    /** fields changed in the running VM */
+    live: string[];
+    /** fields changed in the saved definition */
+    saved: string[];
+    warnings: Record<string, string>;
+}
+
+function changeOptions(change: SettingsChange): Record<string, cockpit.JsonValue> {
+    return JSON.parse(JSON.stringify(change)) as Record<string, cockpit.JsonValue>;
+}
+
+/** The current values, the host's limits and the helper's verdict on `change`; changes nothing. */
+export async function checkSettings(uri: string, vmId: string, change: SettingsChange = {}): Promise<SettingsCheck> {
+    const { messages } = await openOneShot({ ...changeOptions(change), op: "settings", uri, vm: vmId, validate: true }).done;
+    const answer = messages.at(-1) as unknown as SettingsCheck;
+    return { ...answer, errors: stringRecord(answer.errors), warnings: stringRecord(answer.warnings) };
+}
+
+/** Applies `change`; rejects with an OpError (with `errors` by field when the helper refused it). */
+export async function applySettings(uri: string, vmId: string, change: SettingsChange): Promise<SettingsResult> {
+    const { messages } = await openOneShot({ ...changeOptions(change), op: "settings", uri, vm: vmId }).done;
+    return messages.at(-1) as unknown as SettingsResult;
+}

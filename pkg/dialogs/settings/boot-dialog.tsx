@@ -1,0 +1,59 @@
+// Boot: firmware (BIOS or UEFI, when the VM is shut off) and the boot menu (next boot).
+
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
+import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
+
+import type { SettingsChange, SettingsCheck } from "../../client/settings.ts";
+
+import { type FieldsProps, Message, type Request } from "./settings-dialog.tsx";
+
+const _ = cockpit.gettext;
+
+export interface BootForm {
+    firmware: "bios" | "efi";
+    bootMenu: boolean;
+}
+
+export function bootInit(check: SettingsCheck): BootForm {
+    return { firmware: check.current.saved.firmware, bootMenu: check.current.saved.bootMenu };
+}
+
+export function bootRequest(form: BootForm, check: SettingsCheck): Request {
+    const change: SettingsChange = {};
+    const opened = bootInit(check);
+    if (form.firmware !== opened.firmware)
+        change.firmware = form.firmware;
+    if (form.bootMenu !== opened.bootMenu)
+        change.bootMenu = form.bootMenu;
+    return { change, unreadable: {} };
+}
+
+export function BootFields({ form, setForm, check, errors, warnings }: FieldsProps<BootForm>) {
+    const { running } = check.current;
+    const noEfi = check.limits.efi === false;
+    return (
+        <>
+            <FormGroup label={_("Firmware")} fieldId="virt-settings-firmware-bios" role="radiogroup" isStack>
+                <Radio id="virt-settings-firmware-bios" name="virt-settings-firmware" label={_("BIOS")}
+                       isChecked={form.firmware === "bios"} isDisabled={running}
+                       onChange={() => setForm({ ...form, firmware: "bios" })} />
+                <Radio id="virt-settings-firmware-efi" name="virt-settings-firmware" label={_("UEFI")}
+                       isChecked={form.firmware === "efi"} isDisabled={running || (noEfi && form.firmware !== "efi")}
+                       description={noEfi ? _("libvirt offers no UEFI firmware for this machine type.") : undefined}
+                       onChange={() => setForm({ ...form, firmware: "efi" })} />
+                <Message id="virt-settings-firmware" field="firmware" errors={errors} warnings={warnings}
+                         hint={running
+                             ? _("Shut the VM down to change its firmware.")
+                             : _("The guest's operating system must be able to boot with it: an OS installed for BIOS does not boot with UEFI, and the other way round.")} />
+            </FormGroup>
+            <FormGroup label={_("Boot menu")} fieldId="virt-settings-boot-menu">
+                <Switch id="virt-settings-boot-menu" isChecked={form.bootMenu}
+                        label={_("Offer a boot menu at start")}
+                        onChange={(_ev, bootMenu) => setForm({ ...form, bootMenu })} />
+                <Message id="virt-settings-boot-menu" field="bootMenu" errors={errors} warnings={warnings}
+                         hint={running ? _("Takes effect after the VM shuts down.") : undefined} />
+            </FormGroup>
+        </>
+    );
+}

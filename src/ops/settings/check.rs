@@ -1,0 +1,443 @@
+//! The one place that decides whether a settings request may be carried out (errors by field, and
+//! warnings the user should see), and what it takes: steps on the running VM and edits of the saved
+//! definition. Pure: facts in, verdicts and plans out.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::facts::Current;
+use super::{Change, Firmware};
+use crate::xml::set::SetElement;
+use crate::xml::vcpu::Topology;
+
+const MIB: u64 = 1 << 20;
+/// libvirt refuses longer domain names on some drivers; keep well inside every limit.
+const MAX_NAME: usize = 200;
+const MAX_TITLE: usize = 1024;
+const MAX_DESCRIPTION: usize = 64 * 1024;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Findings {
+    pub errors: BTreeMap<&'static str, String>,
+    pub warnings: BTreeMap<&'static str, String>,
+}
+
+impl Findings {
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+    fn error(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.entry(field).or_insert_with(|| message.into());
+    }
+    fn warn(&mut self, field: &'static str, message: impl Into<String>) {
+        self.warnings.entry(field).or_insert_with(|| message.into());
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes / MIB)
+}
+
+const NO_DEFINITION: &str = "This VM is transient: it has no saved definition to change.";
+
+pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
+    let mut f = Findings::default();
+    let saved = &current.saved;
+    let max_memory = change.max_memory.unwrap_or(saved.max_memory);
+    let memory = change.memory.unwrap_or(saved.memory);
+
+    if let Some(m) = change.memory {
+        if m == 0 {
+            f.error("memory", "Memory must be more than 0.");
+        } else if m < MIB {
+            f.error("memory", "Memory must be at least 1 MiB.");
+        } else if m > current.host_memory {
+            f.error("memory", format!("Memory cannot be more than the host's {}.", mib(current.host_memory)));
+        } else if m > max_memory {
+            f.error("memory", format!("Memory cannot be more than the maximum memory, {}.", mib(max_memory)));
+        } else if let Some(live) = current.live.as_ref().filter(|live| live.memory != m) {
+            let not_now = if !live.balloon {
+                Some("The VM has no memory balloon device, so its memory cannot change while it runs".to_string())
+            } else if m > live.max_memory {
+                Some(format!("While the VM runs, its memory can grow only up to {}", mib(live.max_memory)))
+            } else {
+                None
+            };
+            match not_now {
+                Some(reason) if current.persistent => {
+                    f.warn("memory", format!("{reason}; the new size takes effect after it shuts down."))
+                }
+                Some(reason) => f.error("memory", format!("{reason}.")),
+                None => {}
+            }
+        }
+    }
+    if let Some(m) = change.max_memory {
+        if !current.persistent {
+            f.error("maxMemory", NO_DEFINITION);
+        } else if m == 0 {
+            f.error("maxMemory", "Maximum memory must be more than 0.");
+        } else if m > current.host_memory {
+            f.error(
+                "maxMemory",
+                format!("Maximum memory cannot be more than the host's {}.", mib(current.host_memory)),
+            );
+        } else if m < memory {
+            f.error("maxMemory", format!("Maximum memory cannot be less than the memory, {}.", mib(memory)));
+        }
+    }
+
+    let max_vcpus = change.max_vcpus.unwrap_or(saved.max_vcpus);
+    if let Some(v) = change.vcpus {
+        if v == 0 {
+            f.error("vcpus", "A VM needs at least 1 vCPU.");
+        } else if v > max_vcpus {
+            f.error("vcpus", format!("vCPUs cannot be more than the maximum, {max_vcpus}."));
+        } else if let Some(live) = current.live.as_ref().filter(|live| live.vcpus != v && v > live.max_vcpus) {
+            let reason = format!("While the VM runs it can have at most {} vCPUs", live.max_vcpus);
+            if current.persistent {
+                f.warn("vcpus", format!("{reason}; the new count takes effect after it shuts down."));
+            } else {
+                f.error("vcpus", format!("{reason}."));
+            }
+        }
+    }
+    if let Some(v) = change.max_vcpus {
+        if !current.persistent {
+            f.error("maxVcpus", NO_DEFINITION);
+        } else if v == 0 {
+            f.error("maxVcpus", "The maximum must be at least 1 vCPU.");
+        } else if let Some(limit) = current.host_max_vcpus.filter(|limit| v > *limit) {
+            f.error("maxVcpus", format!("This host supports at most {limit} vCPUs per VM."));
+        }
+    }
+    match (change.topology, saved.topology) {
+        (Some(_), _) if !current.persistent => f.error("topology", NO_DEFINITION),
+        (Some(t), _) => {
+            if [t.sockets, t.dies, t.cores, t.threads].contains(&0) {
+                f.error("topology", "Sockets, dies, cores and threads must each be at least 1.");
+            } else if t.product() != Some(max_vcpus) {
+                f.error(
+                    "topology",
+                    format!(
+                        "Sockets × dies × cores × threads is {}, but must equal the maximum number of vCPUs, {max_vcpus}.",
+                        t.product().map_or("too large".to_string(), |p| p.to_string())
+                    ),
+                );
+            }
+        }
+        (None, Some(t)) if change.max_vcpus.is_some() && t.product() != Some(max_vcpus) => f.error(
+            "topology",
+            format!(
+                "The VM's topology holds {} vCPUs; change it along with the maximum.",
+                t.product().unwrap_or(u32::MAX)
+            ),
+        ),
+        _ => {}
+    }
+
+    if let Some(name) = &change.name {
+        if name.is_empty() {
+            f.error("name", "A name is required.");
+        } else if name.contains('/') {
+            f.error("name", "A name cannot contain \"/\".");
+        } else if name.chars().any(char::is_control) {
+            f.error("name", "A name cannot contain control characters.");
+        } else if name.chars().count() > MAX_NAME {
+            f.error("name", format!("A name can have at most {MAX_NAME} characters."));
+        } else if *name != current.name {
+            if !current.persistent {
+                f.error("name", NO_DEFINITION);
+            } else if current.running() {
+                f.error("name", "Shut the VM down to rename it.");
+            } else if name_taken {
+                f.error("name", format!("A VM named \"{name}\" already exists."));
+            }
+        }
+    }
+    if let Some(title) = &change.title {
+        if title.chars().any(char::is_control) {
+            f.error("title", "A title is one line without control characters.");
+        } else if title.len() > MAX_TITLE {
+            f.error("title", format!("A title can have at most {MAX_TITLE} bytes."));
+        }
+    }
+    if let Some(description) = &change.description {
+        if description.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            f.error("description", "A description cannot contain control characters.");
+        } else if description.len() > MAX_DESCRIPTION {
+            f.error("description", format!("A description can have at most {MAX_DESCRIPTION} bytes."));
+        }
+    }
+    if change.boot_menu.is_some() && !current.persistent {
+        f.error("bootMenu", NO_DEFINITION);
+    }
+    if let Some(firmware) = change.firmware.filter(|fw| fw.as_str() != saved.firmware) {
+        if !current.persistent {
+            f.error("firmware", NO_DEFINITION);
+        } else if current.running() {
+            f.error("firmware", "Shut the VM down to change its firmware.");
+        } else if firmware == Firmware::Efi && current.efi_available == Some(false) {
+            f.error("firmware", "libvirt offers no UEFI firmware for this VM's machine type (is OVMF installed?).");
+        }
+    }
+    f
+}
+
+/// One change to the running VM; `old` is what undoing it sets back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveStep {
+    /// KiB, through the balloon.
+    Memory {
+        new: u64,
+        old: u64,
+    },
+    Vcpus {
+        new: u32,
+        old: u32,
+    },
+    Title {
+        new: String,
+        old: String,
+    },
+    Description {
+        new: String,
+        old: String,
+    },
+}
+
+impl LiveStep {
+    pub fn field(&self) -> &'static str {
+        match self {
+            LiveStep::Memory { .. } => "memory",
+            LiveStep::Vcpus { .. } => "vcpus",
+            LiveStep::Title { .. } => "title",
+            LiveStep::Description { .. } => "description",
+        }
+    }
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Plan {
+    pub live: Vec<LiveStep>,
+    /// One edit of the saved definition, and the fields it changes.
+    pub saved_edits: Vec<SetElement>,
+    pub saved_fields: Vec<&'static str>,
+    pub rename: Option<String>,
+}
+
+/// What a checked request takes. Values equal to the current ones are left alone.
+pub fn plan(change: &Change, current: &Current) -> Plan {
+    let mut plan = Plan::default();
+    let saved = &current.saved;
+    if let Some(live) = &current.live {
+        if let Some(m) = change.memory.filter(|m| *m != live.memory && live.balloon && *m <= live.max_memory) {
+            plan.live.push(LiveStep::Memory { new: m / 1024, old: live.memory / 1024 });
+        }
+        if let Some(v) = change.vcpus.filter(|v| *v != live.vcpus && *v <= live.max_vcpus) {
+            plan.live.push(LiveStep::Vcpus { new: v, old: live.vcpus });
+        }
+        if let Some(t) = change.title.as_ref().filter(|t| **t != live.title) {
+            plan.live.push(LiveStep::Title { new: t.clone(), old: live.title.clone() });
+        }
+        if let Some(d) = change.description.as_ref().filter(|d| **d != live.description) {
+            plan.live.push(LiveStep::Description { new: d.clone(), old: live.description.clone() });
+        }
+    }
+    if !current.persistent {
+        return plan;
+    }
+    let kib = |bytes: u64| (bytes / 1024).to_string();
+    let unit = || vec![("unit", Some("KiB".to_string()))];
+    if let Some(m) = change.max_memory.filter(|m| *m != saved.max_memory) {
+        plan.saved_edits.push(SetElement::text(vec!["memory"], unit(), kib(m)));
+        plan.saved_fields.push("maxMemory");
+    }
+    if let Some(m) = change.memory.filter(|m| *m != saved.memory) {
+        plan.saved_edits.push(SetElement::text(vec!["currentMemory"], unit(), kib(m)));
+        plan.saved_fields.push("memory");
+    }
+    let vcpus = change.vcpus.unwrap_or(saved.vcpus);
+    let max_vcpus = change.max_vcpus.unwrap_or(saved.max_vcpus);
+    if vcpus != saved.vcpus || max_vcpus != saved.max_vcpus {
+        let current_attr = (vcpus < max_vcpus).then(|| vcpus.to_string());
+        plan.saved_edits.push(SetElement::text(vec!["vcpu"], vec![("current", current_attr)], max_vcpus.to_string()));
+        if max_vcpus != saved.max_vcpus {
+            // Per-vCPU hot-plug settings name vCPU ids of the old maximum.
+            plan.saved_edits.push(SetElement::remove(vec!["vcpus"]));
+            plan.saved_fields.push("maxVcpus");
+        }
+        if vcpus != saved.vcpus {
+            plan.saved_fields.push("vcpus");
+        }
+    }
+    if let Some(t) = change.topology.filter(|t| Some(*t) != saved.topology) {
+        plan.saved_edits.push(topology_edit(t));
+        plan.saved_fields.push("topology");
+    }
+    for (field, new, old) in
+        [("title", &change.title, &saved.title), ("description", &change.description, &saved.description)]
+    {
+        if let Some(new) = new.as_ref().filter(|new| *new != old) {
+            plan.saved_edits.push(if new.is_empty() {
+                SetElement::remove(vec![field])
+            } else {
+                SetElement::text(vec![field], vec![], new.clone())
+            });
+            plan.saved_fields.push(field);
+        }
+    }
+    if let Some(on) = change.boot_menu.filter(|on| *on != saved.boot_menu) {
+        let enable = if on { "yes" } else { "no" };
+        plan.saved_edits.push(SetElement::attrs(vec!["os", "bootmenu"], vec![("enable", Some(enable.into()))]));
+        plan.saved_fields.push("bootMenu");
+    }
+    if let Some(firmware) = change.firmware.filter(|fw| fw.as_str() != saved.firmware) {
+        // libvirt picks the firmware image and creates the NVRAM from its template at the next start; the
+        // old loader, NVRAM path and firmware features belong to the other kind.
+        let attr = (firmware == Firmware::Efi).then(|| "efi".to_string());
+        plan.saved_edits.push(SetElement::attrs(vec!["os"], vec![("firmware", attr)]));
+        for element in ["loader", "nvram", "firmware"] {
+            plan.saved_edits.push(SetElement::remove(vec!["os", element]));
+        }
+        plan.saved_fields.push("firmware");
+    }
+    plan.rename = change.name.clone().filter(|name| *name != current.name);
+    plan
+}
+
+fn topology_edit(t: Topology) -> SetElement {
+    SetElement::attrs(
+        vec!["cpu", "topology"],
+        vec![
+            ("sockets", Some(t.sockets.to_string())),
+            ("dies", Some(t.dies.to_string())),
+            ("cores", Some(t.cores.to_string())),
+            ("threads", Some(t.threads.to_string())),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::facts::Values;
+    use super::*;
+
+    fn values() -> Values {
+        Values {
+            memory: 128 * MIB,
+            max_memory: 256 * MIB,
+            vcpus: 1,
+            max_vcpus: 2,
+            topology: None,
+            title: String::new(),
+            description: String::new(),
+            balloon: true,
+            firmware: "bios".into(),
+            boot_menu: false,
+        }
+    }
+
+    fn current(running: bool) -> Current {
+        Current {
+            name: "vm".into(),
+            persistent: true,
+            saved: values(),
+            live: running.then(values),
+            host_memory: 1024 * MIB,
+            host_max_vcpus: Some(8),
+            efi_available: Some(false),
+        }
+    }
+
+    fn errors(change: Change, current: &Current, taken: bool) -> Vec<&'static str> {
+        check(&change, current, taken).errors.into_keys().collect()
+    }
+
+    #[test]
+    fn memory_limits() {
+        let c = current(false);
+        assert_eq!(errors(Change { memory: Some(0), ..Default::default() }, &c, false), ["memory"]);
+        assert_eq!(errors(Change { memory: Some(2048 * MIB), ..Default::default() }, &c, false), ["memory"]);
+        // More than the saved maximum, unless the maximum grows too.
+        assert_eq!(errors(Change { memory: Some(300 * MIB), ..Default::default() }, &c, false), ["memory"]);
+        let both = Change { memory: Some(300 * MIB), max_memory: Some(512 * MIB), ..Default::default() };
+        assert!(errors(both, &c, false).is_empty());
+        assert_eq!(errors(Change { max_memory: Some(64 * MIB), ..Default::default() }, &c, false), ["maxMemory"]);
+        assert_eq!(errors(Change { max_memory: Some(4096 * MIB), ..Default::default() }, &c, false), ["maxMemory"]);
+    }
+
+    #[test]
+    fn memory_while_running_goes_live_or_waits_for_shutdown() {
+        let mut c = current(true);
+        let change = Change { memory: Some(192 * MIB), ..Default::default() };
+        let p = plan(&change, &c);
+        assert_eq!(p.live, [LiveStep::Memory { new: 192 * 1024, old: 128 * 1024 }]);
+        assert_eq!(p.saved_fields, ["memory"]);
+        c.live.as_mut().unwrap().balloon = false;
+        assert!(check(&change, &c, false).warnings.contains_key("memory"));
+        assert!(plan(&change, &c).live.is_empty());
+    }
+
+    #[test]
+    fn vcpus_and_topology() {
+        let c = current(false);
+        assert_eq!(errors(Change { vcpus: Some(0), ..Default::default() }, &c, false), ["vcpus"]);
+        assert_eq!(errors(Change { vcpus: Some(3), ..Default::default() }, &c, false), ["vcpus"]);
+        assert_eq!(errors(Change { max_vcpus: Some(9), ..Default::default() }, &c, false), ["maxVcpus"]);
+        let wrong = Topology { sockets: 1, dies: 1, cores: 2, threads: 2 };
+        let change = Change { max_vcpus: Some(2), topology: Some(wrong), ..Default::default() };
+        assert_eq!(errors(change, &c, false), ["topology"]);
+        let right = Topology { sockets: 1, dies: 1, cores: 2, threads: 2 };
+        let change = Change { vcpus: Some(3), max_vcpus: Some(4), topology: Some(right), ..Default::default() };
+        assert!(errors(change.clone(), &c, false).is_empty());
+        let p = plan(&change, &c);
+        assert_eq!(p.saved_fields, ["maxVcpus", "vcpus", "topology"]);
+        assert!(p.live.is_empty());
+        // A kept topology must still fit a new maximum.
+        let mut with_topology = current(false);
+        with_topology.saved.topology = Some(Topology { sockets: 2, dies: 1, cores: 1, threads: 1 });
+        assert_eq!(errors(Change { max_vcpus: Some(4), ..Default::default() }, &with_topology, false), ["topology"]);
+    }
+
+    #[test]
+    fn names() {
+        let c = current(false);
+        let named = |n: &str| Change { name: Some(n.into()), ..Default::default() };
+        assert_eq!(errors(named(""), &c, false), ["name"]);
+        assert_eq!(errors(named("a/b"), &c, false), ["name"]);
+        assert_eq!(errors(named("other"), &c, true), ["name"]);
+        assert!(errors(named("other"), &c, false).is_empty());
+        assert_eq!(plan(&named("other"), &c).rename.as_deref(), Some("other"));
+        assert_eq!(errors(named("other"), &current(true), false), ["name"]);
+        // The same name is no change.
+        assert_eq!(plan(&named("vm"), &c), Plan::default());
+    }
+
+    #[test]
+    fn firmware_and_boot_menu() {
+        let mut c = current(false);
+        let efi = Change { firmware: Some(Firmware::Efi), boot_menu: Some(true), ..Default::default() };
+        assert_eq!(errors(efi.clone(), &c, false), ["firmware"]);
+        c.efi_available = Some(true);
+        assert!(errors(efi.clone(), &c, false).is_empty());
+        let p = plan(&efi, &c);
+        assert_eq!(p.saved_fields, ["bootMenu", "firmware"]);
+        assert_eq!(errors(efi, &current(true), false), ["firmware"]);
+        // The same firmware is no change, even while running.
+        let bios = Change { firmware: Some(Firmware::Bios), ..Default::default() };
+        assert!(errors(bios.clone(), &current(true), false).is_empty());
+        assert_eq!(plan(&bios, &c), Plan::default());
+    }
+
+    #[test]
+    fn title_and_description_live_and_saved() {
+        let c = current(true);
+        let change = Change { title: Some("T".into()), description: Some(String::new()), ..Default::default() };
+        let p = plan(&change, &c);
+        assert_eq!(p.live, [LiveStep::Title { new: "T".into(), old: String::new() }]);
+        assert_eq!(p.saved_fields, ["title"]);
+        assert_eq!(errors(Change { title: Some("a\nb".into()), ..Default::default() }, &c, false), ["title"]);
+    }
+}

@@ -1,0 +1,114 @@
+//! The VM's settings as libvirt has them now: the saved definition (its next boot), the running VM's
+//! values, and the host's limits.
+
+use serde_json::{Value, json};
+use virt::connect::Connect;
+use virt::domain::Domain;
+use virt_sys as sys;
+
+use crate::ops::create::host::parse_domcaps;
+use crate::problem::Problem;
+use crate::xml::boot::boot_menu;
+use crate::xml::parse_domain;
+use crate::xml::vcpu::{Topology, parse_cpu_facts};
+
+/// One definition's values (sizes in bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Values {
+    pub memory: u64,
+    pub max_memory: u64,
+    pub vcpus: u32,
+    pub max_vcpus: u32,
+    pub topology: Option<Topology>,
+    pub title: String,
+    pub description: String,
+    pub balloon: bool,
+    /// `bios` or `efi`
+    pub firmware: String,
+    pub boot_menu: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub name: String,
+    pub persistent: bool,
+    /// The saved definition; for a transient VM, its live one (it has no other).
+    pub saved: Values,
+    /// The running VM's values, while it runs (or is paused).
+    pub live: Option<Values>,
+    pub host_memory: u64,
+    /// virConnectGetMaxVcpus for the VM's domain type; None where the driver does not say.
+    pub host_max_vcpus: Option<u32>,
+    /// Whether libvirt offers UEFI firmware for the VM's machine type (None: it did not say).
+    pub efi_available: Option<bool>,
+}
+
+pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
+    let persistent = domain.is_persistent()?;
+    let active = domain.is_active()?;
+    let live_xml = if active { Some(domain.xml_desc(0)?) } else { None };
+    let saved_xml = if persistent { Some(domain.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE)?) } else { None };
+    let live = live_xml.as_deref().map(values).transpose()?;
+    let saved_source = saved_xml.as_deref().or(live_xml.as_deref()).ok_or_else(|| Problem::internal("no XML"))?;
+    let saved = values(saved_source)?;
+    let config = parse_domain(saved_source).map_err(unreadable)?;
+    let host_memory = conn.node_info()?.memory.saturating_mul(1024);
+    let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
+    let efi_available = conn
+        .domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0)
+        .ok()
+        .and_then(|xml| parse_domcaps(&xml).ok())
+        .map(|support| support.efi);
+    Ok(Current { name: config.name, persistent, saved, live, host_memory, host_max_vcpus, efi_available })
+}
+
+fn values(xml: &str) -> Result<Values, Problem> {
+    let config = parse_domain(xml).map_err(unreadable)?;
+    let cpu = parse_cpu_facts(xml).map_err(unreadable)?;
+    Ok(Values {
+        memory: config.memory,
+        max_memory: config.max_memory,
+        vcpus: config.vcpus,
+        max_vcpus: cpu.max_vcpus,
+        topology: cpu.topology,
+        title: config.title,
+        description: config.description,
+        balloon: cpu.balloon,
+        firmware: config.firmware,
+        boot_menu: boot_menu(xml).map_err(unreadable)?,
+    })
+}
+
+fn unreadable(err: anyhow::Error) -> Problem {
+    Problem::internal(format!("Cannot read the VM's definition: {err:#}"))
+}
+
+impl Values {
+    fn to_json(&self) -> Value {
+        json!({
+            "memory": self.memory, "maxMemory": self.max_memory, "vcpus": self.vcpus, "maxVcpus": self.max_vcpus,
+            "topology": self.topology, "title": self.title, "description": self.description, "balloon": self.balloon,
+            "firmware": self.firmware, "bootMenu": self.boot_menu,
+        })
+    }
+}
+
+impl Current {
+    pub fn running(&self) -> bool {
+        self.live.is_some()
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "persistent": self.persistent,
+            "running": self.running(),
+            "saved": self.saved.to_json(),
+            "live": self.live.as_ref().map(Values::to_json),
+        })
+    }
+
+    pub fn limits_json(&self) -> Value {
+        json!({"hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available})
+    }
+}

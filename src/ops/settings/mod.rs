@@ -1,0 +1,135 @@
+//! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
+//! description, boot menu, firmware). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
+//! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
+//! what was already applied (`apply.rs`). `docs/api.md` has the fields.
+
+mod apply;
+mod check;
+mod facts;
+pub mod xml;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::target::{CONNECT_TIMEOUT, VmTarget};
+use super::{Context, OpBody, parse_options};
+use crate::model::uri::Uri;
+use crate::problem::{Problem, ProblemCode};
+use crate::xml::vcpu::Topology;
+use check::Findings;
+
+/// What a request asks to change; `None`: leave as it is. Sizes are bytes.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub memory: Option<u64>,
+    pub max_memory: Option<u64>,
+    pub vcpus: Option<u32>,
+    pub max_vcpus: Option<u32>,
+    pub topology: Option<Topology>,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub boot_menu: Option<bool>,
+    pub firmware: Option<Firmware>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Firmware {
+    Bios,
+    Efi,
+}
+
+impl Firmware {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Firmware::Bios => "bios",
+            Firmware::Efi => "efi",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SettingsOptions {
+    uri: Uri,
+    vm: String,
+    /// Only check (and report the current values and limits); change nothing.
+    #[serde(default)]
+    validate: bool,
+    #[serde(flatten)]
+    change: Change,
+}
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: SettingsOptions = parse_options(options)?;
+    let target = VmTarget::new(options.uri, options.vm)?;
+    let hub = target.hub(ctx)?;
+    let (validate, change) = (options.validate, options.change);
+    Ok(Box::new(move |mut io| {
+        Box::pin(async move {
+            io.ready();
+            let (uuid, outcome) = hub
+                .call(CONNECT_TIMEOUT, move |conn| {
+                    let domain = target.lookup(conn)?;
+                    let uuid = domain.uuid_string()?;
+                    let current = facts::read(conn, &domain)?;
+                    let name_taken = change
+                        .name
+                        .as_deref()
+                        .is_some_and(|name| name != current.name && conn.lookup_domain_by_name(name).is_ok());
+                    let findings = check::check(&change, &current, name_taken);
+                    if validate {
+                        return Ok((uuid, Outcome::Checked(findings, Some(Box::new(current)))));
+                    }
+                    if !findings.ok() {
+                        return Ok((uuid, Outcome::Checked(findings, None)));
+                    }
+                    let plan = check::plan(&change, &current);
+                    let done = apply::apply(conn, &domain, &plan)?;
+                    Ok((uuid, Outcome::Applied(done, findings)))
+                })
+                .await?;
+            match outcome {
+                Outcome::Checked(findings, Some(current)) => {
+                    io.send_json(&json!({
+                        "current": current.to_json(),
+                        "limits": current.limits_json(),
+                        "errors": findings.errors,
+                        "warnings": findings.warnings,
+                    }));
+                    Ok(Map::new())
+                }
+                Outcome::Checked(findings, None) => Ok(invalid(&findings)),
+                Outcome::Applied(done, findings) => {
+                    hub.refresh(&uuid);
+                    io.send_json(&json!({
+                        "ok": true,
+                        "live": done.live,
+                        "saved": done.saved,
+                        "warnings": findings.warnings,
+                    }));
+                    Ok(Map::new())
+                }
+            }
+        })
+    }))
+}
+
+enum Outcome {
+    /// Validation only (with the current values), or a request that failed it (without).
+    Checked(Findings, Option<Box<facts::Current>>),
+    Applied(apply::Done, Findings),
+}
+
+/// The close of a request that failed validation: `invalid-argument` with the errors by field.
+fn invalid(findings: &Findings) -> Map<String, Value> {
+    let first = findings.errors.values().next().cloned().unwrap_or_default();
+    let mut fields = Problem::new(ProblemCode::InvalidArgument, first).close_fields();
+    fields.insert("errors".into(), json!(findings.errors));
+    fields.insert("warnings".into(), json!(findings.warnings));
+    fields
+}

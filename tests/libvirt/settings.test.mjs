@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
+// gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), a maximum that waits for the next
+// boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
+// topology and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
+// libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
+// passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
+
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge } from "../harness/bridge.mjs";
+import {
+    READY, URI, cleanupTestObjects, defineTinyGuest, domExists, ensureLibvirtd, guestDir, guestRun, virsh, waitFor,
+    waitForSerial,
+} from "../harness/libvirt.mjs";
+
+const BOOT_MS = 90000;
+const MIB = 1024 * 1024;
+
+/** One `settings` channel: { ready, results, problem, close, trail }. */
+async function settings(b, vm, fields, timeoutMs = 60000) {
+    const channel = b.open({ payload: "virt1", op: "settings", uri: URI, vm, ...fields });
+    const messages = await b.untilClose(channel, timeoutMs);
+    const close = messages.at(-1).control;
+    return {
+        ready: messages.some(m => m.command === "ready"),
+        results: messages.filter(m => !m.command).map(m => m.data),
+        close,
+        problem: close.problem,
+        trail: messages.map(m => JSON.stringify(m.control ?? m.data)).join("\n"),
+    };
+}
+
+async function changed(b, vm, fields) {
+    const r = await settings(b, vm, fields);
+    assert.equal(r.problem, undefined, r.trail);
+    assert.equal(r.results.length, 1, r.trail);
+    assert.equal(r.results[0].ok, true, r.trail);
+    return r.results[0];
+}
+
+const liveXml = name => virsh("dumpxml", name);
+const savedXml = name => virsh("dumpxml", "--inactive", name);
+const kib = (xml, element) => Number(xml.match(new RegExp(`<${element} unit='KiB'>(\\d+)<`))?.[1]);
+
+/** Runs `script` in the guest and returns what it printed, through the serial console. */
+async function guestOutput(g, script) {
+    const tag = `CVOUT${Math.random().toString(36).slice(2, 8)}`;
+    await guestRun(g, `echo "${tag}[$( ${script} )]" > /dev/console`);
+    const text = await waitForSerial(g, new RegExp(`${tag}\\[[^\\]]*\\]`), 20000);
+    return text.match(new RegExp(`${tag}\\[([^\\]]*)\\]`))[1];
+}
+
+describe("settings on tiny real guests", { concurrency: true }, () => {
+    const bridges = {};
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        await cleanupTestObjects();
+        bridges["337"] = await Bridge.start("337");
+        bridges["287"] = await Bridge.start("287");
+    });
+    after(async () => {
+        for (const b of Object.values(bridges))
+            await b.closeBridge();
+        await cleanupTestObjects();
+    });
+
+    test("a running guest (bridge 337): balloon, vCPU hot-plug, pending maximum, title and description", async t => {
+        const b = bridges["337"];
+        const g = await defineTinyGuest("set-run", { agent: true });
+        await virsh("setvcpus", g.name, "2", "--maximum", "--config");
+        await virsh("setvcpus", g.name, "1", "--config");
+        await virsh("start", g.name);
+        await waitForSerial(g, READY, BOOT_MS);
+        const memTotal = async () => Number((await guestOutput(g, "grep MemTotal /proc/meminfo")).match(/(\d+)/)[1]);
+        const before = await memTotal();
+
+        await t.test("memory: shrunk through the balloon, live and saved; the guest sees it", async () => {
+            const r = await changed(b, g.uuid, { memory: 112 * MIB });
+            assert.deepEqual(r.live, ["memory"]);
+            assert.deepEqual(r.saved, ["memory"]);
+            assert.equal(kib(await savedXml(g.name), "currentMemory"), 112 * 1024);
+            // The live value is the balloon's actual size, reached a moment later.
+            await waitFor(async () => kib(await liveXml(g.name), "currentMemory") === 112 * 1024, 20000,
+                          { what: "the live currentMemory to reach 112 MiB" });
+            const after = await waitFor(async () => {
+                const now = await memTotal();
+                return before - now >= 15 * 1024 ? now : null;
+            }, 20000, { interval: 1000, what: "MemTotal to drop by 16 MiB" });
+            t.diagnostic(`MemTotal ${before} → ${after} kB`);
+        });
+        await t.test("vCPUs: a second one hot-plugged appears in the guest", async () => {
+            const r = await changed(b, g.uuid, { vcpus: 2 });
+            assert.deepEqual(r.live, ["vcpus"]);
+            assert.deepEqual(r.saved, ["vcpus"]);
+            assert.match(await liveXml(g.name), /<vcpu placement='static'>2<\/vcpu>/);
+            assert.match(await savedXml(g.name), /<vcpu placement='static'>2<\/vcpu>/);
+            const present = await waitFor(async () => {
+                const p = await guestOutput(g, "cat /sys/devices/system/cpu/present");
+                return p === "0-1" ? p : null;
+            }, 20000, { interval: 1000, what: "cpu1 to be present in the guest" });
+            assert.equal(present, "0-1");
+        });
+        await t.test("maximum memory: saved only, the watch shows it as the next boot's", async () => {
+            const r = await changed(b, g.uuid, { maxMemory: 256 * MIB });
+            assert.deepEqual(r.live, []);
+            assert.deepEqual(r.saved, ["maxMemory"]);
+            assert.equal(kib(await liveXml(g.name), "memory"), 128 * 1024);
+            assert.equal(kib(await savedXml(g.name), "memory"), 256 * 1024);
+            const w = await b.watch(URI, {}, 60000);
+            try {
+                const vm = w.vms[g.uuid];
+                assert.equal(vm.maxMemory, 128 * MIB);
+                assert.equal(vm.saved?.maxMemory, 256 * MIB, JSON.stringify(vm.saved));
+            } finally {
+                b.close(w.channel);
+            }
+        });
+        await t.test("title and description: live and saved; other tools' metadata survives", async () => {
+            await virsh("metadata", g.name, "--config", "--uri", "urn:cvtest", "--key", "cv", "--set", "<keep>yes</keep>");
+            const r = await changed(b, g.uuid, { title: "Tiny & small", description: "line 1\nline <2>" });
+            assert.deepEqual(r.live, ["title", "description"]);
+            assert.deepEqual(r.saved, ["title", "description"]);
+            for (const xml of [await liveXml(g.name), await savedXml(g.name)]) {
+                assert.match(xml, /<title>Tiny &amp; small<\/title>/);
+                assert.match(xml, /<description>line 1\nline &lt;2&gt;<\/description>/);
+            }
+            assert.match(await savedXml(g.name), /<cv:keep xmlns:cv="urn:cvtest">yes<\/cv:keep>/);
+        });
+        await t.test("refused while running: a rename; more memory than the host", async () => {
+            const r = await settings(b, g.uuid, { name: `${g.name}-x`, memory: 1024 * 1024 * MIB });
+            assert.equal(r.problem, "invalid-argument", r.trail);
+            assert.deepEqual(Object.keys(r.close.errors).sort(), ["memory", "name"]);
+            assert.equal(r.results.length, 0);
+        });
+        await t.test("a rename libvirt refuses (managed save) undoes the definition edit made before it", async () => {
+            await virsh("managedsave", g.name);
+            const r = await settings(b, g.uuid, { description: "should not stay", name: `${g.name}-x` });
+            assert.equal(r.problem, "internal-error", r.trail);
+            assert.match(r.close.message, /managed/i);
+            assert.ok(r.close["libvirt-error"] > 0);
+            assert.match(await savedXml(g.name), /<description>line 1\nline &lt;2&gt;<\/description>/);
+            assert.equal(await domExists(`${g.name}-x`), false);
+        });
+    });
+
+    test("a shut-off VM (bridge 287): validation, topology, rename", async t => {
+        const b = bridges["287"];
+        const g = await defineTinyGuest("set-off", { disks: ["16M"] });
+        const other = await defineTinyGuest("set-other");
+
+        await t.test("validate: the current values and the host's limits, nothing changed", async () => {
+            const r = await settings(b, g.uuid, { validate: true, memory: 0 });
+            assert.equal(r.problem, undefined, r.trail);
+            const [answer] = r.results;
+            assert.equal(answer.current.name, g.name);
+            assert.equal(answer.current.running, false);
+            assert.equal(answer.current.saved.memory, 128 * MIB);
+            assert.equal(answer.current.saved.maxVcpus, 1);
+            assert.ok(answer.limits.hostMemory > 128 * MIB);
+            assert.deepEqual(Object.keys(answer.errors), ["memory"]);
+        });
+        await t.test("bad input is refused by field and changes nothing", async () => {
+            const saved = await savedXml(g.name);
+            const cases = [
+                [{ memory: 0 }, "memory"],
+                [{ maxMemory: 1024 * 1024 * MIB }, "maxMemory"],
+                [{ maxVcpus: 4, topology: { sockets: 1, dies: 1, cores: 2, threads: 1 } }, "topology"],
+                [{ name: "cvtest-a/b" }, "name"],
+                [{ name: other.name }, "name"],
+            ];
+            for (const [fields, field] of cases) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), [field], r.trail);
+                assert.ok(r.close.message.length > 0);
+            }
+            assert.equal(await savedXml(g.name), saved);
+        });
+        await t.test("vCPUs with a topology: saved", async () => {
+            const r = await changed(b, g.uuid, { vcpus: 2, maxVcpus: 4, topology: { sockets: 1, dies: 1, cores: 2, threads: 2 } });
+            assert.deepEqual(r.live, []);
+            assert.deepEqual(r.saved.sort(), ["maxVcpus", "topology", "vcpus"]);
+            const xml = await savedXml(g.name);
+            assert.match(xml, /<vcpu placement='static' current='2'>4<\/vcpu>/);
+            assert.match(xml, /<topology sockets='1' dies='1'( clusters='1')? cores='2' threads='2'\/>/);
+            assert.equal((await virsh("vcpucount", g.name, "--config", "--current")).trim(), "2");
+        });
+        await t.test("firmware UEFI and boot menu: saved, OVMF at start, refused while running, back to BIOS", async () => {
+            const r = await changed(b, g.uuid, { firmware: "efi", bootMenu: true });
+            assert.deepEqual(r.saved.sort(), ["bootMenu", "firmware"]);
+            const xml = await savedXml(g.name);
+            assert.match(xml, /<os firmware='efi'>/);
+            assert.match(xml, /<bootmenu enable='yes'\/>/);
+            await virsh("start", g.name);
+            const live = await liveXml(g.name);
+            assert.match(live, /<loader [^>]*>\/usr\/share\/OVMF\/[^<]+<\/loader>/);
+            const nvram = live.match(/<nvram[^>]*>([^<]+)<\/nvram>/)?.[1];
+            assert.ok(nvram && existsSync(nvram), `NVRAM created from the template: ${nvram}`);
+            const refused = await settings(b, g.uuid, { firmware: "bios" });
+            assert.equal(refused.problem, "invalid-argument", refused.trail);
+            assert.deepEqual(Object.keys(refused.close.errors), ["firmware"]);
+            await virsh("destroy", g.name);
+            const back = await changed(b, g.uuid, { firmware: "bios", bootMenu: false });
+            assert.deepEqual(back.saved.sort(), ["bootMenu", "firmware"]);
+            assert.doesNotMatch(await savedXml(g.name), /firmware='efi'|<loader|<nvram/);
+            // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
+            rmSync(nvram, { force: true });
+        });
+        await t.test("domain-xml: read, a valid edit saved, libvirt's refusal, a concurrent edit and a new name refused", async () => {
+            const xmlOp = async fields => {
+                const channel = b.open({ payload: "virt1", op: "domain-xml", uri: URI, vm: g.uuid, ...fields });
+                const messages = await b.untilClose(channel, 30000);
+                const close = messages.at(-1).control;
+                return { close, problem: close.problem, results: messages.filter(m => !m.command).map(m => m.data),
+                         trail: messages.map(m => JSON.stringify(m.control ?? m.data)).join("\n") };
+            };
+            const read = await xmlOp({});
+            assert.equal(read.problem, undefined, read.trail);
+            const { xml, readOnly } = read.results[0];
+            assert.equal(readOnly, false);
+            assert.equal(xml, await virsh("dumpxml", "--inactive", "--security-info", g.name));
+
+            const edited = xml.replace("<on_crash>destroy</on_crash>", "<on_crash>restart</on_crash>");
+            assert.notEqual(edited, xml);
+            const saved = await xmlOp({ define: edited, base: xml });
+            assert.equal(saved.problem, undefined, saved.trail);
+            assert.deepEqual(saved.results, [{ ok: true, changed: true }]);
+            assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
+            const base = await savedXml(g.name);
+
+            const bad = await xmlOp({ define: base.replace("<on_crash>restart", "<on_crash>explode"), base });
+            assert.equal(bad.problem, "internal-error", bad.trail);
+            assert.match(bad.close.message, /failed to validate against schema[^]*on_crash/);
+            assert.ok(bad.close["libvirt-error"] > 0);
+            assert.equal(await savedXml(g.name), base);
+
+            const renamed = await xmlOp({ define: base.replace(`<name>${g.name}</name>`, "<name>cvtest-other-name</name>"), base });
+            assert.equal(renamed.problem, "invalid-argument", renamed.trail);
+            assert.deepEqual(Object.keys(renamed.close.errors), ["xml"]);
+
+            await virsh("desc", g.name, "--config", "changed by virsh");
+            const stale = await xmlOp({ define: base.replace("<on_crash>restart", "<on_crash>preserve"), base });
+            assert.equal(stale.problem, "invalid-argument", stale.trail);
+            assert.deepEqual(Object.keys(stale.close.errors), ["base"]);
+            assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
+            assert.match(await savedXml(g.name), /changed by virsh/);
+        });
+        await t.test("rename: same VM, same disk, and it boots", async () => {
+            const name = `${g.name}-new`;
+            const r = await changed(b, g.uuid, { name });
+            assert.deepEqual(r.saved, ["name"]);
+            assert.equal(await domExists(g.name), false);
+            assert.equal((await virsh("domuuid", name)).trim(), g.uuid);
+            assert.ok((await savedXml(name)).includes(g.disks[0]));
+            await virsh("start", name);
+            await waitForSerial(g, READY, BOOT_MS);
+            await virsh("destroy", name);
+        });
+    });
+});
