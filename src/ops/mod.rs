@@ -5,6 +5,7 @@
 pub mod action;
 pub mod console;
 pub mod create;
+pub mod device;
 pub mod history;
 pub mod osinfo;
 pub mod target;
@@ -44,6 +45,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create-options", create::open_options),
     ("create", create::open),
     ("osinfo", osinfo::open),
+    ("device", device::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -69,7 +69,7 @@ fn undefine(domain: &Domain) -> Result<(), Problem> {
 
 /// Deletes one disk's storage: through its pool when libvirt knows the volume, else the file.
 /// Returns the path deleted, or a message for the user.
-fn delete_storage(conn: &Connect, disk: &VmDisk) -> Result<String, String> {
+pub(crate) fn delete_storage(conn: &Connect, disk: &VmDisk) -> Result<String, String> {
     if let (Some(pool), Some(volume)) = (&disk.pool, &disk.volume) {
         let pool = conn.lookup_storage_pool_by_name(pool).map_err(|e| e.message().to_string())?;
         let vol = pool.lookup_storage_vol_by_name(volume).map_err(|e| e.message().to_string())?;

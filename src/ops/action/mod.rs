@@ -2,7 +2,7 @@
 //! (`docs/api.md`). The libvirt call runs on a worker thread with the hub's shared connection.
 
 mod add_vnc;
-mod delete;
+pub(crate) mod delete;
 
 use std::sync::Arc;
 

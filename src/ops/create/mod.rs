@@ -14,7 +14,7 @@ mod os;
 mod plan;
 mod progress;
 mod spec;
-mod storage;
+pub(crate) mod storage;
 mod tree;
 mod validate;
 
