@@ -1,0 +1,94 @@
+// Network interface dialogs: add one (virtual network, host bridge or user-mode; model; MAC automatic or given),
+// remove one.
+
+import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
+import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { useState } from "react";
+
+import type { DeviceParams, DeviceResult } from "../../client/device.ts";
+import type { Vm, VmInterface } from "../../types.ts";
+
+import { DeviceDialog, openDeviceDialog, whereText } from "./device-dialog.tsx";
+import { SelectField, useHostOptions } from "./fields.tsx";
+
+const _ = cockpit.gettext;
+
+type Done = (result: DeviceResult | null) => void;
+type Kind = "network" | "bridge" | "user";
+
+const MODELS = [
+    { value: "virtio", label: _("virtio (paravirtualized)") }, { value: "e1000e", label: "e1000e" },
+    { value: "e1000", label: "e1000" }, { value: "rtl8139", label: "rtl8139" },
+];
+
+function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
+    const options = useHostOptions(vm.uri);
+    const [kind, setKind] = useState<Kind>("network");
+    const [network, setNetwork] = useState("");
+    const [bridge, setBridge] = useState("");
+    const [model, setModel] = useState("virtio");
+    const [macKind, setMacKind] = useState<"auto" | "given">("auto");
+    const [mac, setMac] = useState("");
+    const networks = options?.networks.map(n => n.name) ?? [];
+    const bridges = options?.bridges ?? [];
+    const chosenNetwork = network || networks[0] || "";
+    const chosenBridge = bridge || bridges[0] || "";
+
+    const params = (): DeviceParams => {
+        const source = kind === "network" ? { network: chosenNetwork } : kind === "bridge" ? { bridge: chosenBridge } : { user: true };
+        return { source, model, ...macKind === "given" ? { mac } : {} };
+    };
+    const radio = (value: Kind, label: string) =>
+        <Radio id={`virt-add-nic-${value}`} name="virt-add-nic-kind" label={label}
+               isChecked={kind === value} onChange={() => setKind(value)} />;
+    const choices = (names: string[]) => names.length > 0
+        ? names.map(n => ({ value: n, label: n }))
+        : [{ value: "", label: options ? _("None on this host") : _("Loading…") }];
+
+    return (
+        <DeviceDialog vm={vm} id="virt-add-nic" title={_("Add network interface")} submitLabel={_("Add")}
+                      action="nic-add" params={params} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Added interface $0: $1"), r.mac ?? "", whereText(r))}>
+            <FormGroup label={_("Connect to")} role="radiogroup" isStack fieldId="virt-add-nic-network">
+                {radio("network", _("Virtual network"))}
+                {radio("bridge", _("Host bridge"))}
+                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+            </FormGroup>
+            {kind === "network" &&
+                <SelectField id="virt-add-nic-network-name" label={_("Network")} value={chosenNetwork}
+                             onChange={setNetwork} choices={choices(networks)} />}
+            {kind === "bridge" &&
+                <SelectField id="virt-add-nic-bridge-name" label={_("Bridge")} value={chosenBridge}
+                             onChange={setBridge} choices={choices(bridges)} />}
+            <SelectField id="virt-add-nic-model" label={_("Model")} value={model} onChange={setModel} choices={MODELS} />
+            <FormGroup label={_("MAC address")} role="radiogroup" isStack fieldId="virt-add-nic-mac-auto">
+                <Radio id="virt-add-nic-mac-auto" name="virt-add-nic-mac" label={_("Automatic")}
+                       isChecked={macKind === "auto"} onChange={() => setMacKind("auto")} />
+                <Radio id="virt-add-nic-mac-given" name="virt-add-nic-mac" label={_("Given")}
+                       isChecked={macKind === "given"} onChange={() => setMacKind("given")} />
+                {macKind === "given" &&
+                    <TextInput id="virt-add-nic-mac" aria-label={_("MAC address")} value={mac}
+                               placeholder="52:54:00:12:34:56" onChange={(_ev, v) => setMac(v)} />}
+            </FormGroup>
+        </DeviceDialog>
+    );
+}
+
+function RemoveNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
+    const mac = nic.mac ?? "";
+    return (
+        <DeviceDialog vm={vm} id="virt-remove-nic" title={cockpit.format(_("Remove interface $0?"), mac)} danger
+                      submitLabel={_("Remove")} action="nic-remove" params={() => ({ mac })} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Removed interface $0: $1"), mac, whereText(r))}>
+            <Content component="p">
+                {_("A running guest loses this network connection at once.")}
+            </Content>
+        </DeviceDialog>
+    );
+}
+
+export const showAddNic = (vm: Vm) => openDeviceDialog(done => <AddNicDialog vm={vm} onDone={done} />);
+export const showRemoveNic = (vm: Vm, nic: VmInterface) =>
+    openDeviceDialog(done => <RemoveNicDialog vm={vm} nic={nic} onDone={done} />);

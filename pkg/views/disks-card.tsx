@@ -1,0 +1,108 @@
+// The VM page's Disks card: every disk and CD/DVD drive with which configuration it is in, and its changes
+// (add, insert / eject media, grow, remove) through op `device`.
+
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
+import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+
+import { showAddDisk, showInsertMedia, showRemoveDisk, showResizeDisk } from "../dialogs/devices/disk-dialogs.tsx";
+import type { Vm, VmDisk } from "../types.ts";
+
+import { DeviceCard, PresenceLabel, quickChange } from "./device-parts.tsx";
+import { type Row, diskRows } from "./device-rows.ts";
+
+const _ = cockpit.gettext;
+
+function deviceLabel(device: string): string {
+    switch (device) {
+    case "disk": return _("Disk");
+    case "cdrom": return _("CD/DVD");
+    case "floppy": return _("Floppy");
+    case "lun": return _("LUN");
+    default: return device;
+    }
+}
+
+function sourceText(disk: VmDisk): string {
+    if (disk.pool && disk.volume)
+        return cockpit.format(_("$0 (pool $1)"), disk.volume, disk.pool);
+    return disk.source ?? (disk.device === "cdrom" || disk.device === "floppy" ? _("Empty") : "–");
+}
+
+function accessText(disk: VmDisk): string {
+    if (disk.shareable)
+        return _("Shareable");
+    return disk.readonly ? _("Read-only") : _("Read-write");
+}
+
+function rowActions(vm: Vm, row: Row<VmDisk>): IAction[] {
+    const disk = row.device;
+    const removable = disk.device === "cdrom" || disk.device === "floppy";
+    const hasMedia = disk.source !== null || disk.volume !== null;
+    const actions: IAction[] = [];
+    if (removable && row.presence !== "next-boot") {
+        actions.push({ title: hasMedia ? _("Change media…") : _("Insert media…"), onClick: () => { void showInsertMedia(vm, disk) } });
+        if (hasMedia) {
+            const eject = (force: boolean) => quickChange(vm, "media-eject", { target: disk.target, force },
+                                                          cockpit.format(_("Ejected $0"), disk.target),
+                                                          cockpit.format(_("Could not eject $0"), disk.target));
+            actions.push({ title: _("Eject"), onClick: () => eject(false) });
+            actions.push({ title: _("Force eject"), description: _("When the guest has locked the drive"), onClick: () => eject(true) });
+        }
+    }
+    if (disk.device === "disk" && row.presence !== "next-boot")
+        actions.push({ title: _("Grow…"), onClick: () => { void showResizeDisk(vm, disk) } });
+    if (actions.length > 0)
+        actions.push({ isSeparator: true });
+    actions.push({ title: _("Remove…"), onClick: () => { void showRemoveDisk(vm, disk) } });
+    return actions;
+}
+
+export function DisksCard({ vm }: { vm: Vm }) {
+    const rows = diskRows(vm);
+    const add = <Button variant="secondary" id="virt-add-disk-button" onClick={() => { void showAddDisk(vm) }}>{_("Add disk")}</Button>;
+    return (
+        <DeviceCard className="virt-card-disks" title={_("Disks")} action={add}>
+            {rows.length === 0
+                ? _("No disks")
+                : (
+                    <Table aria-label={_("Disks")} variant="compact" role="table">
+                        <Thead>
+                            <Tr>
+                                <Th modifier="fitContent">{_("Target")}</Th>
+                                <Th modifier="fitContent">{_("Device")}</Th>
+                                <Th modifier="fitContent">{_("Bus")}</Th>
+                                <Th>{_("Source")}</Th>
+                                <Th modifier="fitContent">{_("Format")}</Th>
+                                <Th modifier="fitContent">{_("Access")}</Th>
+                                <Th modifier="fitContent">{_("Cache")}</Th>
+                                <Th screenReaderText={_("Actions")} />
+                            </Tr>
+                        </Thead>
+                        <Tbody>
+                            {rows.map(row => {
+                                const disk = row.device;
+                                return (
+                                    <Tr key={row.key} data-target={disk.target} data-presence={row.presence}>
+                                        <Td dataLabel={_("Target")}>
+                                            {disk.target} <PresenceLabel presence={row.presence} {...row.next ? { next: sourceText(row.next) } : {}} />
+                                        </Td>
+                                        <Td dataLabel={_("Device")}>{deviceLabel(disk.device)}</Td>
+                                        <Td dataLabel={_("Bus")}>{disk.bus ?? "–"}</Td>
+                                        <Td dataLabel={_("Source")} className="virt-wrap virt-disk-source">{sourceText(disk)}</Td>
+                                        <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
+                                        <Td dataLabel={_("Access")} modifier="nowrap">{accessText(disk)}</Td>
+                                        <Td dataLabel={_("Cache")}>{disk.cache ?? _("default")}</Td>
+                                        <Td isActionCell>
+                                            <ActionsColumn items={rowActions(vm, row)} />
+                                        </Td>
+                                    </Tr>
+                                );
+                            })}
+                        </Tbody>
+                    </Table>
+                )}
+        </DeviceCard>
+    );
+}
