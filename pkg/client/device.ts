@@ -4,7 +4,7 @@ import { openOneShot } from "./one-shot.ts";
 
 export type DeviceAction =
     "media-insert" | "media-eject" | "disk-add" | "disk-remove" | "disk-resize" |
-    "nic-add" | "nic-remove" | "nic-link" | "nic-addresses";
+    "nic-add" | "nic-remove" | "nic-link" | "nic-addresses" | "disk-sizes";
 
 export interface GuestAddress {
     address: string;
@@ -28,6 +28,13 @@ export interface DeviceResult {
     size?: number;
     previous?: number;
     addresses?: Record<string, GuestAddress[]>;
+    sizes?: Record<string, DiskSize>;
+}
+
+/** bytes */
+export interface DiskSize {
+    capacity: number;
+    allocation: number;
 }
 
 export { OpError as DeviceError } from "./one-shot.ts";

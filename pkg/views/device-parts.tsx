@@ -8,6 +8,7 @@ import type React from "react";
 
 import { type DeviceAction, type DeviceParams, runDevice } from "../client/device.ts";
 import { whereText } from "../dialogs/devices/device-dialog.tsx";
+import { deviceChanged } from "../store/device-changes.ts";
 import { addNotice } from "../store/notices.ts";
 import type { Vm } from "../types.ts";
 
@@ -47,6 +48,9 @@ export function DeviceCard({ className, title, action, children }: {
 /** A device change without a dialog (eject, link up/down): says where it applied, or why it failed. */
 export function quickChange(vm: Vm, action: DeviceAction, params: DeviceParams, what: string, failure: string): void {
     runDevice(vm.uri, vm.id, action, params).then(
-        result => addNotice({ variant: "info", title: cockpit.format("$0: $1", what, whereText(result)), details: [] }),
+        result => {
+            deviceChanged();
+            addNotice({ variant: "info", title: cockpit.format("$0: $1", what, whereText(result)), details: [] });
+        },
         (ex: unknown) => addNotice({ variant: "danger", title: failure, details: [ex instanceof Error ? ex.message : String(ex)] }));
 }

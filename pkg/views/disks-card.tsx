@@ -5,8 +5,12 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { useEffect, useState } from "react";
 
+import { type DiskSize, runDevice } from "../client/device.ts";
 import { showAddDisk, showInsertMedia, showRemoveDisk, showResizeDisk } from "../dialogs/devices/disk-dialogs.tsx";
+import { formatBytes } from "../format.ts";
+import { useDeviceChanges } from "../store/device-changes.ts";
 import type { Vm, VmDisk } from "../types.ts";
 
 import { DeviceCard, PresenceLabel, quickChange } from "./device-parts.tsx";
@@ -59,8 +63,24 @@ function rowActions(vm: Vm, row: Row<VmDisk>): IAction[] {
     return actions;
 }
 
+/** Each disk's size and host use (op `device` disk-sizes), asked again whenever the VM's disks or state change. */
+function useDiskSizes(vm: Vm): Record<string, DiskSize> {
+    const [sizes, setSizes] = useState<Record<string, DiskSize>>({});
+    const { uri, id, state } = vm;
+    const disksKey = JSON.stringify(vm.disks);
+    const changes = useDeviceChanges();
+    useEffect(() => {
+        let live = true;
+        runDevice(uri, id, "disk-sizes").then(r => { if (live) setSizes(r.sizes ?? {}) },
+                                              (ex: unknown) => console.warn("virt: disk-sizes", ex));
+        return () => { live = false };
+    }, [uri, id, state, disksKey, changes]);
+    return sizes;
+}
+
 export function DisksCard({ vm }: { vm: Vm }) {
     const rows = diskRows(vm);
+    const sizes = useDiskSizes(vm);
     const add = <Button variant="secondary" id="virt-add-disk-button" onClick={() => { void showAddDisk(vm) }}>{_("Add disk")}</Button>;
     return (
         <DeviceCard className="virt-card-disks" title={_("Disks")} action={add}>
@@ -74,6 +94,8 @@ export function DisksCard({ vm }: { vm: Vm }) {
                                 <Th modifier="fitContent">{_("Device")}</Th>
                                 <Th modifier="fitContent">{_("Bus")}</Th>
                                 <Th>{_("Source")}</Th>
+                                <Th modifier="fitContent">{_("Size")}</Th>
+                                <Th modifier="fitContent">{_("Used on host")}</Th>
                                 <Th modifier="fitContent">{_("Format")}</Th>
                                 <Th modifier="fitContent">{_("Access")}</Th>
                                 <Th modifier="fitContent">{_("Cache")}</Th>
@@ -91,6 +113,12 @@ export function DisksCard({ vm }: { vm: Vm }) {
                                         <Td dataLabel={_("Device")}>{deviceLabel(disk.device)}</Td>
                                         <Td dataLabel={_("Bus")}>{disk.bus ?? "–"}</Td>
                                         <Td dataLabel={_("Source")} className="virt-wrap virt-disk-source">{sourceText(disk)}</Td>
+                                        <Td dataLabel={_("Size")} modifier="nowrap" className="virt-disk-size">
+                                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.capacity ?? -1)}
+                                        </Td>
+                                        <Td dataLabel={_("Used on host")} modifier="nowrap">
+                                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.allocation ?? -1)}
+                                        </Td>
                                         <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
                                         <Td dataLabel={_("Access")} modifier="nowrap">{accessText(disk)}</Td>
                                         <Td dataLabel={_("Cache")}>{disk.cache ?? _("default")}</Td>

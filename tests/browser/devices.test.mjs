@@ -112,6 +112,7 @@ describe("device cards and dialogs (real libvirt)", () => {
         await d.locator("#virt-resize-disk-submit").click();
         await d.waitFor({ state: "hidden" });
         await page.getByText("vda grown from 8 MiB to 16 MiB").waitFor();
+        await diskRow("vda").locator(".virt-disk-size").getByText("16 MiB").waitFor();
 
         // Eject only now, through the dialog-less menu item with the VM's saved definition keeping the ISO.
         await virsh("change-media", g.name, "sda", "--eject", "--live");

@@ -135,6 +135,11 @@ describe("device changes on tiny real guests", () => {
         assert.match(await virsh("vol-info", "--bytes", "--pool", POOL, name), /Capacity:\s+50331648 bytes/);
         await ok(b337, off.uuid, "disk-resize", { target: "vda", size: 40 << 20 });
         assert.match(execFileSync("qemu-img", ["info", off.disks[0]]).toString(), /virtual size: 40 MiB/);
+        const { sizes } = await ok(b287, off.uuid, "disk-sizes", {});
+        assert.equal(sizes.vda.capacity, 40 << 20);
+        assert.equal(sizes.vdb.capacity, 48 << 20);
+        assert.ok(sizes.vdb.allocation > 0 && sizes.vdb.allocation < 48 << 20, JSON.stringify(sizes));
+        assert.equal(sizes.sda, undefined, "an empty drive has no size");
 
         // Another VM uses the image: deleting it is refused, nothing changes.
         const other = await defineTinyGuest("dev-other");
@@ -196,6 +201,7 @@ describe("device changes on tiny real guests", () => {
         await waitFor(async () => (await guestOutput(running, "cat /sys/block/vda/size")).trim() === String((24 << 20) / 512),
                       20000, { what: "the guest to see vda grown" });
         await refused(b337, running.uuid, "disk-resize", { target: "vda", size: 8 << 20 }, "invalid-argument", /Shrinking/);
+        assert.equal((await ok(b337, running.uuid, "disk-sizes", {})).sizes.vda.capacity, 24 << 20);
 
         // NICs: a given MAC (a taken one and a malformed one are refused), link down and up, then unplug.
         const mac = "52:54:00:cf:00:01";

@@ -10,6 +10,7 @@ import type React from "react";
 import { useState } from "react";
 
 import { type DeviceAction, DeviceError, type DeviceParams, type DeviceResult, runDevice } from "../../client/device.ts";
+import { deviceChanged } from "../../store/device-changes.ts";
 import { addNotice } from "../../store/notices.ts";
 import { type Vm, isActive } from "../../types.ts";
 import { openDialog } from "../dialog-host.tsx";
@@ -69,6 +70,7 @@ export function DeviceDialog({ vm, id, title, submitLabel, action, params, choos
         setFailure(null);
         const where: DeviceParams = chooseScope && isActive(vm.state) && vm.persistent ? { ...scope } : {};
         runDevice(vm.uri, vm.id, action, { ...params(), ...where }).then(result => {
+            deviceChanged();
             const details = result.storageError ? [result.storageError] : [];
             if (result.pending)
                 details.push(_("The guest has not released the device yet; it disappears when the guest lets go of it."));

@@ -298,3 +298,25 @@ fn qemu_img(args: &[&str]) -> Result<String, Problem> {
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+/// Each disk's size as the guest sees it (`capacity`) and what its image takes on the host
+/// (`allocation`), by target (`virDomainGetBlockInfo`). Drives without media and disks libvirt cannot
+/// measure (network disks of some kinds) are left out.
+pub fn sizes(domain: &Domain) -> Result<Map<String, Value>, Problem> {
+    let active = domain.is_active()?;
+    let config = parse_domain(&domain_xml(domain, !active && domain.is_persistent()?)?)
+        .map_err(|err| Problem::internal(format!("Cannot read the VM's disks: {err:#}")))?;
+    let mut sizes = Map::new();
+    for disk in config.disks.iter().filter(|d| d.source.is_some() || d.volume.is_some()) {
+        match domain.block_info(&disk.target, 0) {
+            Ok(info) => {
+                sizes.insert(disk.target.clone(), json!({"capacity": info.capacity, "allocation": info.allocation}));
+            }
+            Err(err) => log::debug!("device: no size for {}: {err}", disk.target),
+        }
+    }
+    let mut answer = Map::new();
+    answer.insert("ok".into(), json!(true));
+    answer.insert("sizes".into(), Value::Object(sizes));
+    Ok(answer)
+}

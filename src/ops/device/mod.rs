@@ -79,6 +79,7 @@ enum Request {
     NicRemove { mac: String },
     NicLink { mac: String, up: bool },
     NicAddresses,
+    DiskSizes,
 }
 
 fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'a T, Problem> {
@@ -165,6 +166,7 @@ impl Request {
             "nic-remove" => Request::NicRemove { mac: mac()? },
             "nic-link" => Request::NicLink { mac: mac()?, up: *required(&o.up, "up", action)? },
             "nic-addresses" => Request::NicAddresses,
+            "disk-sizes" => Request::DiskSizes,
             other => return Err(Problem::not_supported(format!("unknown device action \"{other}\""))),
         })
     }
@@ -193,6 +195,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                 Request::NicRemove { mac } => nic::remove(domain, scope()?, mac)?,
                 Request::NicLink { mac, up } => nic::link(domain, scope()?, mac, *up)?,
                 Request::NicAddresses => nic::addresses(domain)?,
+                Request::DiskSizes => disk::sizes(domain)?,
             };
             Ok(Value::Object(answer))
         }))
