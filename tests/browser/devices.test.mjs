@@ -11,7 +11,7 @@ import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure } from "../harness/browser.mjs";
+import { RESULTS_DIR, dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 import {
     GUESTS_DIR, PREFIX, READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor,
@@ -21,8 +21,16 @@ import {
 const POOL = `${PREFIX}uipool`;
 const POOL_DIR = path.join(GUESTS_DIR, `${PREFIX}uipool`);
 
-async function shot(page, name) {
-    const file = await screenshot(page, name, { fullPage: true });
+/** A screenshot of the page, or with `card` of that element alone (the page scrolls in an inner box). */
+async function shot(page, name, card) {
+    let file;
+    if (card) {
+        mkdirSync(RESULTS_DIR, { recursive: true });
+        file = path.join(RESULTS_DIR, `${name}.png`);
+        await page.locator(card).screenshot({ path: file });
+    } else {
+        file = await screenshot(page, name);
+    }
     if (process.env.CVIRT_SCREENSHOTS) {
         mkdirSync(process.env.CVIRT_SCREENSHOTS, { recursive: true });
         copyFileSync(file, path.join(process.env.CVIRT_SCREENSHOTS, `${name}.png`));
@@ -145,7 +153,8 @@ describe("device cards and dialogs (real libvirt)", () => {
         assert.match(await virsh("dumpxml", g.name), /<link state='down'\/>/);
         // The first interface (user-mode, the agent answers) shows the guest's address.
         await page.locator(".virt-card-interfaces .virt-nic-addresses").getByText("10.0.2.15/24").waitFor({ timeout: 40000 });
-        await shot(page, "devices-cards-light");
+        await shot(page, "devices-disks-light", ".virt-card-disks");
+        await shot(page, "devices-interfaces-light", ".virt-card-interfaces");
         await rowMenu(nicRow(mac), "Remove");
         const r = dialog(page, `Remove interface ${mac}?`);
         await r.locator("#virt-remove-nic-submit").click();
@@ -157,7 +166,8 @@ describe("device cards and dialogs (real libvirt)", () => {
     test("dark theme: cards and a dialog", () => snapOnFailure(page, "devices-dark", async () => {
         const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: `/vm/system/${g.name}` });
         await dark.locator(".virt-card-interfaces .virt-nic-addresses").getByText("10.0.2.15/24").waitFor({ timeout: 40000 });
-        await shot(dark, "devices-cards-dark");
+        await shot(dark, "devices-disks-dark", ".virt-card-disks");
+        await shot(dark, "devices-interfaces-dark", ".virt-card-interfaces");
         await dark.locator("#virt-add-disk-button").click();
         await dialog(dark, "Add disk").waitFor();
         await shot(dark, "devices-add-disk-dark");
