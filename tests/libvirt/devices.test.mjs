@@ -6,14 +6,14 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
 import {
-    GUESTS_DIR, PREFIX, READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor,
-    waitForSerial,
+    GUESTS_DIR, PREFIX, READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, qemuPid, virsh,
+    waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 
 const POOL = `${PREFIX}devpool`;
@@ -191,6 +191,15 @@ describe("device changes on tiny real guests", () => {
         assert.equal(vm.saved?.disks.find(d => d.target === "sda").source, iso, JSON.stringify(vm.saved));
         b337.close(w.channel);
         await refused(b287, running.uuid, "media-insert", { target: "vda", source: { file: iso } }, "not-found", /no drive "vda"/);
+        await refused(b287, running.uuid, "media-insert", { target: "sda", source: { file: "/nonexistent/x.iso" } }, "invalid-argument", /No such file/);
+        // A directory QEMU's user cannot enter: refused before libvirt is asked, with the create dialog's advice.
+        const hidden = path.join(running.dir, "private");
+        mkdirSync(hidden, { mode: 0o700 });
+        const hiddenIso = path.join(hidden, "x.iso");
+        copyFileSync(iso, hiddenIso);
+        const qemuUid = Number(readFileSync(`/proc/${qemuPid(running.name)}/status`, "utf8").match(/^Uid:\s+(\d+)/m)[1]);
+        assert.notEqual(qemuUid, 0, "QEMU runs as its own user (qemu.conf user)");
+        await refused(b337, running.uuid, "media-insert", { target: "sda", source: { file: hiddenIso } }, "invalid-argument", /cannot enter .*private.*setfacl/s);
 
         // Hot-plug a new volume: a block device appears in the guest; grow it live.
         const disk = await ok(b287, running.uuid, "disk-add", { source: { pool: POOL, name: "hot.qcow2", size: 8 << 20, format: "qcow2" } });

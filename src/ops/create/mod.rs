@@ -7,8 +7,8 @@
 //! when the browser closes the channel the router drops the op, which drops the progress
 //! receiver; the worker notices between steps and between copied chunks, and rolls back.
 
-mod access;
-mod host;
+pub(crate) mod access;
+pub(crate) mod host;
 mod kvm;
 mod os;
 mod plan;

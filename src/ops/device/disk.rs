@@ -10,7 +10,7 @@ use virt::storage_vol::StorageVol;
 use virt_sys as sys;
 
 use super::scope::{CONFIG, LIVE, Scope, domain_xml, find_disk, two_step};
-use super::validate::{human, invalid};
+use super::validate::{human, invalid, qemu_can_open};
 use crate::model::VmDisk;
 use crate::ops::create::storage::{Rollback, create_volume, probe_format};
 use crate::problem::{Problem, ProblemCode};
@@ -49,7 +49,7 @@ pub fn add(conn: &Connect, domain: &Domain, scope: Scope, disk: &NewDisk) -> Res
     let (source, format) = match &disk.source {
         NewSource::Empty if disk.cdrom => (None, "raw"),
         NewSource::Empty => return Err(invalid("A disk needs a source: a new volume, a volume or a path")),
-        NewSource::Existing(source) => (Some(source.clone()), existing_format(conn, source)?),
+        NewSource::Existing(source) => (Some(source.clone()), existing_format(conn, source, disk.cdrom)?),
         NewSource::Volume { pool, name, size, format } => {
             check_new_volume(conn, pool, name, *size)?;
             create_volume(conn, &mut rollback, pool, name, *size, format)?;
@@ -97,14 +97,14 @@ fn free_target(domain: &Domain, bus: &str) -> Result<String, Problem> {
         .ok_or_else(|| invalid("The VM has no free disk name left on this bus"))
 }
 
-fn existing_format(conn: &Connect, source: &DiskSource) -> Result<&'static str, Problem> {
+fn existing_format(conn: &Connect, source: &DiskSource, readonly: bool) -> Result<&'static str, Problem> {
     Ok(match source {
         DiskSource::Block(_) => "raw",
         DiskSource::File(path) => {
-            let meta = std::fs::metadata(path).map_err(|err| invalid(format!("{path}: {err}")))?;
-            if !meta.is_file() {
+            if !std::fs::metadata(path).map_err(|err| invalid(format!("{path}: {err}")))?.is_file() {
                 return Err(invalid(format!("{path} is not a regular file")));
             }
+            qemu_can_open(conn, path, readonly)?;
             probe_format(path)
         }
         DiskSource::Volume { pool, volume } => {

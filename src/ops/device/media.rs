@@ -7,7 +7,7 @@ use virt::domain::Domain;
 use virt_sys as sys;
 
 use super::scope::{CONFIG, LIVE, Scope, find_disk, two_step};
-use super::validate::invalid;
+use super::validate::{invalid, qemu_can_open};
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::device::{DiskSource, source_xml};
 use crate::xml::edit::device::{DeviceEdit, edit_device};
@@ -20,6 +20,9 @@ pub fn change(
     source: Option<&DiskSource>,
     force: bool,
 ) -> Result<Map<String, Value>, Problem> {
+    if let Some(DiskSource::File(path)) = source {
+        qemu_can_open(&domain.connect()?, path, true)?;
+    }
     let live_old = if scope.live { Some(drive(domain, false, target)?) } else { None };
     let config_old = if scope.config { Some(drive(domain, true, target)?) } else { None };
     let edit = match source {

@@ -47,6 +47,23 @@ pub fn path(value: &str) -> Result<String, Problem> {
     Ok(value.to_string())
 }
 
+/// Refuses a file QEMU could not open, with the create dialog's advice (which directory blocks it and
+/// how to allow it). `readonly`: media and read-only drives need only reading.
+pub fn qemu_can_open(conn: &virt::connect::Connect, path: &str, readonly: bool) -> Result<(), Problem> {
+    use crate::ops::create::access::{Need, check};
+    let meta = std::fs::metadata(path).map_err(|err| invalid(format!("{path}: {err}")))?;
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.is_file() && !meta.file_type().is_block_device() {
+        return Err(invalid(format!("{path} is not a file or block device")));
+    }
+    let uri = conn.uri().unwrap_or_default();
+    if let Some((user, dynamic_ownership)) = crate::ops::create::host::qemu_access(conn, &uri) {
+        let need = if readonly { Need::Read } else { Need::ReadWrite };
+        check(std::path::Path::new(path), &user, need, dynamic_ownership).map_err(invalid)?;
+    }
+    Ok(())
+}
+
 /// A pool, volume, network or bridge name: not empty, no control characters or `/`; spaces, quotes
 /// and unicode are fine (XML escaping carries them).
 pub fn name(what: &str, value: &str) -> Result<String, Problem> {
