@@ -115,6 +115,27 @@ describe("device changes on tiny real guests", () => {
         assert.deepEqual([cd.live, cd.config, cd.target], [false, true, "sda"]);
         assert.match(await dumpxml(off.name, true), /<disk type='file' device='cdrom'>[\s\S]*?<target dev='sda' bus='sata'\/>/);
 
+        // Media from a pool volume into the empty drive (saved definition only: the VM is off).
+        copyFileSync(iso, path.join(POOL_DIR, "media ü.iso"));
+        await virsh("pool-refresh", POOL);
+        await ok(b287, off.uuid, "media-insert", { target: "sda", source: { pool: POOL, volume: "media ü.iso" } });
+        assert.match(await dumpxml(off.name, true), /<disk type='volume' device='cdrom'>[\s\S]*?<source pool='cvtest-devpool' volume='media ü.iso'\/>/);
+        await ok(b337, off.uuid, "media-eject", { target: "sda" });
+        assert.match(await dumpxml(off.name, true), /<disk type='\w+' device='cdrom'>\s*<driver name='qemu' type='raw'\/>\s*<target dev='sda'/, "sda is empty");
+
+        // An existing file on SCSI, and an interface on a virtual network with a MAC the helper picks.
+        const file = path.join(off.dir, "extra.raw");
+        execFileSync("qemu-img", ["create", "-q", "-f", "raw", file, "4M"]);
+        chmodSync(file, 0o644);
+        const scsi = await ok(b287, off.uuid, "disk-add", { source: { file }, bus: "scsi" });
+        assert.equal(scsi.target, "sdb");
+        assert.match(await dumpxml(off.name, true), new RegExp(`<driver name='qemu' type='raw'/>\\s*<source file='${file}'/>\\s*<target dev='sdb' bus='scsi'/>`));
+        const net = await ok(b337, off.uuid, "nic-add", { source: { network: "default" }, model: "e1000e" });
+        assert.match(net.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
+        assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${net.mac}'/>\\s*<source network='default'/>\\s*<model type='e1000e'/>`));
+        await ok(b287, off.uuid, "nic-remove", { mac: net.mac.toUpperCase() });
+        assert.ok(!(await dumpxml(off.name, true)).includes(net.mac));
+
         const name = "new \"disk\" ü 1.qcow2";
         const added = await ok(b287, off.uuid, "disk-add", { source: { pool: POOL, name, size: 16 << 20 }, bus: "virtio", cache: "none" });
         assert.equal(added.target, "vdb");
