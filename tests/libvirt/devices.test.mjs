@@ -232,6 +232,7 @@ describe("device changes on tiny real guests", () => {
                       20000, { what: "the guest to see vda grown" });
         await refused(b337, running.uuid, "disk-resize", { target: "vda", size: 8 << 20 }, "invalid-argument", /Shrinking/);
         assert.equal((await ok(b337, running.uuid, "disk-sizes", {})).sizes.vda.capacity, 24 << 20);
+        await refused(b287, running.uuid, "media-insert", { target: "vda", source: { file: iso } }, "invalid-argument", /not a CD\/DVD drive/);
 
         // NICs: a given MAC (a taken one and a malformed one are refused), link down and up, then unplug.
         const mac = "52:54:00:cf:00:01";
@@ -260,9 +261,11 @@ describe("device changes on tiny real guests", () => {
         await waitFor(async () => !(await dumpxml(running.name)).includes(mac), 20000, { what: "the NIC to leave the live XML" });
         assert.ok(!(await dumpxml(running.name, true)).includes(mac));
 
-        // Live refused, config undone: a SATA disk cannot be hot-plugged on this machine, so nothing is left behind.
+        // Live refused, config undone: a SATA disk cannot be hot-plugged on this machine, so nothing is left behind,
+        // not even the volume made for it.
         const before = await dumpxml(running.name, true);
-        const r = await device(b287, running.uuid, "disk-add", { source: { file: off.disks[0] }, bus: "sata" });
+        const r = await device(b287, running.uuid, "disk-add", { source: { pool: POOL, name: "undone.qcow2", size: 1 << 20 }, bus: "sata" });
+        assert.ok(!(await virsh("vol-list", POOL)).includes("undone.qcow2"), "the new volume was deleted again");
         assert.equal(r.problem, "not-supported", r.trail);
         assert.match(r.message, /cannot be hotplugged/, "libvirt's own message");
         assert.equal(await dumpxml(running.name, true), before, "the saved half (with the SATA controller libvirt added) was undone");

@@ -23,8 +23,13 @@ pub fn change(
     if let Some(DiskSource::File(path)) = source {
         qemu_can_open(&domain.connect()?, path, true)?;
     }
-    let live_old = if scope.live { Some(drive(domain, false, target)?) } else { None };
-    let config_old = if scope.config { Some(drive(domain, true, target)?) } else { None };
+    // Where the drive is: a drive added for the next boot only, or only to the running VM, changes there.
+    let live_old = if scope.live { drive(domain, false, target)? } else { None };
+    let config_old = if scope.config { drive(domain, true, target)? } else { None };
+    if live_old.is_none() && config_old.is_none() {
+        return Err(Problem::new(ProblemCode::NotFound, format!("The VM has no drive \"{target}\"")));
+    }
+    let scope = Scope { live: live_old.is_some(), config: config_old.is_some() };
     let edit = match source {
         Some(source) => DeviceEdit {
             attributes: vec![("type", Some(source.disk_type()))],
@@ -47,14 +52,13 @@ pub fn change(
     Ok(scope.answer())
 }
 
-/// The drive's XML; refused when it is not a removable-media drive.
-fn drive(domain: &Domain, saved: bool, target: &str) -> Result<String, Problem> {
+/// The drive's XML in one definition (`None`: not there); refused when it is not a removable-media drive.
+fn drive(domain: &Domain, saved: bool, target: &str) -> Result<Option<String>, Problem> {
     let Some((xml, disk)) = find_disk(domain, saved, target)? else {
-        let which = if saved { "saved definition" } else { "running VM" };
-        return Err(Problem::new(ProblemCode::NotFound, format!("The {which} has no drive \"{target}\"")));
+        return Ok(None);
     };
     if disk.device != "cdrom" && disk.device != "floppy" {
         return Err(invalid(format!("\"{target}\" is not a CD/DVD drive; only removable media can be changed")));
     }
-    Ok(xml)
+    Ok(Some(xml))
 }

@@ -84,8 +84,12 @@ pub fn remove(domain: &Domain, scope: Scope, mac: &str) -> Result<Map<String, Va
 
 /// Plugs the virtual cable in (`up`) or pulls it out.
 pub fn link(domain: &Domain, scope: Scope, mac: &str, up: bool) -> Result<Map<String, Value>, Problem> {
-    let live = if scope.live { Some(find_nic(domain, false, mac)?.ok_or_else(|| not_found(mac))?.0) } else { None };
-    let config = if scope.config { Some(find_nic(domain, true, mac)?.ok_or_else(|| not_found(mac))?.0) } else { None };
+    let live = if scope.live { find_nic(domain, false, mac)?.map(|found| found.0) } else { None };
+    let config = if scope.config { find_nic(domain, true, mac)?.map(|found| found.0) } else { None };
+    if live.is_none() && config.is_none() {
+        return Err(not_found(mac));
+    }
+    let scope = Scope { live: live.is_some(), config: config.is_some() };
     let state = if up { "up" } else { "down" };
     let edit =
         DeviceEdit { children: vec![("link", Some(format!("<link state=\"{state}\"/>")))], ..DeviceEdit::default() };
