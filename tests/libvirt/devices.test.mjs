@@ -130,6 +130,15 @@ describe("device changes on tiny real guests", () => {
         const scsi = await ok(b287, off.uuid, "disk-add", { source: { file }, bus: "scsi" });
         assert.equal(scsi.target, "sdb");
         assert.match(await dumpxml(off.name, true), new RegExp(`<driver name='qemu' type='raw'/>\\s*<source file='${file}'/>\\s*<target dev='sdb' bus='scsi'/>`));
+        // Edit it: SCSI → SATA (same sd* name), cache, serial; libvirt's own refusal of a read-only SATA disk.
+        const edited = await ok(b337, off.uuid, "disk-edit", { target: "sdb", bus: "sata", cache: "writeback", serial: "SN-1" });
+        assert.deepEqual([edited.live, edited.config, edited.target], [false, true, "sdb"]);
+        const sdb = (await dumpxml(off.name, true)).match(/<disk[^>]*>(?:(?!<\/disk>)[\s\S])*?<target dev='sdb'[\s\S]*?<\/disk>/)[0];
+        assert.match(sdb, /cache='writeback'/);
+        assert.match(sdb, /<target dev='sdb' bus='sata'\/>/);
+        assert.match(sdb, /<serial>SN-1<\/serial>/);
+        await refused(b287, off.uuid, "disk-edit", { target: "sdb", readonly: true }, "internal-error", /readonly sata disks are not supported/);
+        await refused(b337, off.uuid, "disk-edit", { target: "sdb", serial: "has space" }, "invalid-argument", /serial/);
         const net = await ok(b337, off.uuid, "nic-add", { source: { network: "default" }, model: "e1000e" });
         assert.match(net.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
         assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${net.mac}'/>\\s*<source network='default'/>\\s*<model type='e1000e'/>`));
@@ -233,6 +242,11 @@ describe("device changes on tiny real guests", () => {
         await refused(b337, running.uuid, "disk-resize", { target: "vda", size: 8 << 20 }, "invalid-argument", /Shrinking/);
         assert.equal((await ok(b337, running.uuid, "disk-sizes", {})).sizes.vda.capacity, 24 << 20);
         await refused(b287, running.uuid, "media-insert", { target: "vda", source: { file: iso } }, "invalid-argument", /not a CD\/DVD drive/);
+        // An edit of a running VM's disk is for its next boot.
+        const cached = await ok(b287, running.uuid, "disk-edit", { target: "vda", cache: "none" });
+        assert.deepEqual([cached.live, cached.config], [false, true]);
+        assert.match(await dumpxml(running.name, true), /<driver name='qemu' type='qcow2' cache='none'\/>/);
+        assert.doesNotMatch(await dumpxml(running.name), /cache='none'/);
 
         // NICs: a given MAC (a taken one and a malformed one are refused), link down and up, then unplug.
         const mac = "52:54:00:cf:00:01";

@@ -15,6 +15,7 @@ use crate::model::VmDisk;
 use crate::ops::create::storage::{Rollback, create_volume, probe_format};
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::device::{DiskDevice, DiskSource, disk_xml};
+use crate::xml::edit::device::{DeviceEdit, edit_device};
 use crate::xml::parse_domain;
 
 /// Where a new disk's data comes from.
@@ -318,5 +319,71 @@ pub fn sizes(domain: &Domain) -> Result<Map<String, Value>, Problem> {
     let mut answer = Map::new();
     answer.insert("ok".into(), json!(true));
     answer.insert("sizes".into(), Value::Object(sizes));
+    Ok(answer)
+}
+
+/// What `disk-edit` changes; `None` leaves it as it is. A cache of `default` and an empty serial remove them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskChange {
+    pub bus: Option<&'static str>,
+    pub cache: Option<&'static str>,
+    pub readonly: Option<bool>,
+    pub shareable: Option<bool>,
+    pub serial: Option<String>,
+}
+
+/// Edits a disk in the saved definition (libvirt changes none of these on a running VM): they apply at
+/// the next boot. A new bus may need a new target name (`vd*` ↔ `sd*`), and its old address goes.
+pub fn edit(domain: &Domain, target: &str, change: &DiskChange) -> Result<Map<String, Value>, Problem> {
+    if !domain.is_persistent()? {
+        return Err(invalid("This VM is transient: it has no saved definition to edit"));
+    }
+    let Some((xml, disk)) = find_disk(domain, true, target)? else {
+        return Err(Problem::new(ProblemCode::NotFound, format!("The VM has no disk \"{target}\" at its next boot")));
+    };
+    let mut edit = DeviceEdit::default();
+    let mut new_target = target.to_string();
+    if let Some(bus) = change.bus.filter(|bus| disk.bus.as_deref() != Some(*bus)) {
+        if disk.device == "cdrom" && bus == "virtio" {
+            return Err(invalid("CD/DVD drives cannot use the virtio bus; choose SATA, SCSI or USB"));
+        }
+        let prefix = if bus == "virtio" { "vd" } else { "sd" };
+        if !target.starts_with(prefix) {
+            new_target = free_target(domain, bus)?;
+        }
+        edit.children.push(("address", None));
+    }
+    if let Some(bus) = change.bus {
+        edit.child_attributes.push(("target", "bus", Some(bus)));
+    }
+    edit.child_attributes.push(("target", "dev", Some(new_target.as_str())));
+    if let Some(cache) = change.cache {
+        edit.child_attributes.push(("driver", "cache", (cache != "default").then_some(cache)));
+    }
+    if let Some(readonly) = change.readonly {
+        edit.children.push(("readonly", readonly.then(|| "<readonly/>".to_string())));
+    }
+    if let Some(shareable) = change.shareable {
+        edit.children.push(("shareable", shareable.then(|| "<shareable/>".to_string())));
+    }
+    if let Some(serial) = &change.serial {
+        // Letters, digits and `-_.` only (validate.rs): nothing to escape.
+        edit.children.push(("serial", (!serial.is_empty()).then(|| format!("<serial>{serial}</serial>"))));
+    }
+    let edited = edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the disk: {err:#}")))?;
+    if new_target == target {
+        domain.update_device_flags(&edited, CONFIG)?;
+    } else {
+        // libvirt finds the disk to update by its target: a renamed one is detached and attached again.
+        domain.detach_device_flags(&xml, CONFIG)?;
+        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
+            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
+                log::warn!("device: putting disk {target} back failed too: {undo}");
+            }
+            return Err(err.into());
+        }
+    }
+    let mut answer = Scope { live: false, config: true }.answer();
+    answer.insert("target".into(), json!(new_target));
     Ok(answer)
 }

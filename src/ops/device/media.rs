@@ -34,6 +34,7 @@ pub fn change(
         Some(source) => DeviceEdit {
             attributes: vec![("type", Some(source.disk_type()))],
             children: vec![("source", Some(source_xml(source).map_err(|e| Problem::internal(format!("{e:#}")))?))],
+            ..DeviceEdit::default()
         },
         None => DeviceEdit { children: vec![("source", None)], ..DeviceEdit::default() },
     };

@@ -18,7 +18,7 @@ use super::{Context, OpBody, parse_options};
 use crate::hub::{Hub, VmEntry};
 use crate::problem::Problem;
 use crate::xml::device::{DiskSource, NicDevice, NicSource};
-use disk::{NewDisk, NewSource};
+use disk::{DiskChange, NewDisk, NewSource};
 use scope::Scope;
 use validate::{BUSES, CACHES, FORMATS, MODELS, invalid, word};
 
@@ -48,6 +48,8 @@ struct DeviceOptions {
     size: Option<f64>,
     mac: Option<String>,
     up: Option<bool>,
+    readonly: Option<bool>,
+    shareable: Option<bool>,
     model: Option<String>,
 }
 
@@ -80,6 +82,7 @@ enum Request {
     NicLink { mac: String, up: bool },
     NicAddresses,
     DiskSizes,
+    DiskEdit { target: String, change: DiskChange },
 }
 
 fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'a T, Problem> {
@@ -130,18 +133,13 @@ impl Request {
                     })?),
                 };
                 let cache = word("cache", o.cache.as_deref().unwrap_or("default"), CACHES)?;
-                let serial = o.serial.as_deref().map(str::trim).filter(|s| !s.is_empty());
-                if let Some(serial) = serial
-                    && (serial.len() > 20 || !serial.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
-                {
-                    return Err(invalid("A disk serial is at most 20 letters, digits, '-', '_' or '.'"));
-                }
+                let serial = o.serial.as_deref().map(validate::serial).transpose()?.filter(|s| !s.is_empty());
                 Request::DiskAdd(NewDisk {
                     cdrom,
                     source,
                     bus: word("bus", o.bus.as_deref().unwrap_or(if cdrom { "sata" } else { "virtio" }), BUSES)?,
                     cache: (cache != "default").then_some(cache),
-                    serial: serial.map(String::from),
+                    serial,
                 })
             }
             "disk-remove" => Request::DiskRemove { target: target()?, delete_storage: o.delete_storage },
@@ -167,6 +165,16 @@ impl Request {
             "nic-link" => Request::NicLink { mac: mac()?, up: *required(&o.up, "up", action)? },
             "nic-addresses" => Request::NicAddresses,
             "disk-sizes" => Request::DiskSizes,
+            "disk-edit" => Request::DiskEdit {
+                target: target()?,
+                change: DiskChange {
+                    bus: o.bus.as_deref().map(|b| word("bus", b, BUSES)).transpose()?,
+                    cache: o.cache.as_deref().map(|c| word("cache", c, CACHES)).transpose()?,
+                    readonly: o.readonly,
+                    shareable: o.shareable,
+                    serial: o.serial.as_deref().map(validate::serial).transpose()?,
+                },
+            },
             other => return Err(Problem::not_supported(format!("unknown device action \"{other}\""))),
         })
     }
@@ -196,6 +204,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                 Request::NicLink { mac, up } => nic::link(domain, scope()?, mac, *up)?,
                 Request::NicAddresses => nic::addresses(domain)?,
                 Request::DiskSizes => disk::sizes(domain)?,
+                Request::DiskEdit { target, change } => disk::edit(domain, target, change)?,
             };
             Ok(Value::Object(answer))
         }))
@@ -284,5 +293,13 @@ mod tests {
             ProblemCode::ProtocolError
         );
         assert_eq!(code(serde_json::json!({"action": "explode"})), ProblemCode::NotSupported);
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-edit", "target": "vda", "bus": "ide"})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-edit", "target": "vda", "serial": "a\"b"})),
+            ProblemCode::InvalidArgument
+        );
     }
 }

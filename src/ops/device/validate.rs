@@ -64,6 +64,15 @@ pub fn qemu_can_open(conn: &virt::connect::Connect, path: &str, readonly: bool) 
     Ok(())
 }
 
+/// A disk serial: up to 20 letters, digits, `-`, `_` or `.` (QEMU's limit for most buses); empty clears it.
+pub fn serial(value: &str) -> Result<String, Problem> {
+    let value = value.trim();
+    if value.len() > 20 || !value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(invalid("A disk serial is at most 20 letters, digits, '-', '_' or '.'"));
+    }
+    Ok(value.to_string())
+}
+
 /// A pool, volume, network or bridge name: not empty, no control characters or `/`; spaces, quotes
 /// and unicode are fine (XML escaping carries them).
 pub fn name(what: &str, value: &str) -> Result<String, Problem> {

@@ -54,6 +54,8 @@ pub fn find_device(domain_xml: &str, element: &str, pick: impl Fn(&str) -> bool)
 pub struct DeviceEdit<'a> {
     pub attributes: Vec<(&'a str, Option<&'a str>)>,
     pub children: Vec<(&'a str, Option<String>)>,
+    /// Attributes of direct children that stay (`<driver cache=…>`, `<target bus=…>`): child, attribute, value.
+    pub child_attributes: Vec<(&'a str, &'a str, Option<&'a str>)>,
 }
 
 pub fn edit_device(device_xml: &str, edit: &DeviceEdit) -> Result<String> {
@@ -104,6 +106,22 @@ pub fn edit_device(device_xml: &str, edit: &DeviceEdit) -> Result<String> {
                     if matches!(event, Event::Start(_)) {
                         depth += 1;
                         skipping = Some(1);
+                    }
+                    continue;
+                }
+                let changes: Vec<(&str, Option<&str>)> = edit
+                    .child_attributes
+                    .iter()
+                    .filter(|(child, _, _)| *child == name)
+                    .map(|(_, key, value)| (*key, *value))
+                    .collect();
+                if !changes.is_empty() {
+                    let child = with_attributes(e, &changes)?;
+                    if matches!(event, Event::Start(_)) {
+                        writer.write_event(Event::Start(child))?;
+                        depth += 1;
+                    } else {
+                        writer.write_event(Event::Empty(child))?;
                     }
                     continue;
                 }
@@ -185,6 +203,7 @@ mod tests {
             &DeviceEdit {
                 attributes: vec![("type", Some("volume"))],
                 children: vec![("source", Some("<source pool=\"p\" volume=\"v\"/>".into()))],
+                ..Default::default()
             },
         )
         .unwrap();
@@ -202,6 +221,29 @@ mod tests {
         )
         .unwrap();
         assert!(swapped.contains("<readonly/><x:y xmlns:x='urn:x'/><source file=\"/b\"/></disk>"), "{swapped}");
+    }
+
+    #[test]
+    fn edit_device_changes_attributes_of_children() {
+        let disk = "<disk type='file'><driver name='qemu' type='qcow2'/><target dev='vda' bus='virtio'/>\
+                    <address type='pci' slot='0x07'/></disk>";
+        let edited = edit_device(
+            disk,
+            &DeviceEdit {
+                children: vec![("address", None), ("readonly", Some("<readonly/>".into()))],
+                child_attributes: vec![
+                    ("driver", "cache", Some("none")),
+                    ("target", "bus", Some("sata")),
+                    ("target", "dev", Some("sda")),
+                ],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            edited,
+            "<disk type=\"file\"><driver name=\"qemu\" type=\"qcow2\" cache=\"none\"/><target bus=\"sata\" dev=\"sda\"/><readonly/></disk>"
+        );
     }
 
     #[test]
