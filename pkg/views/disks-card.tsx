@@ -8,7 +8,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/es
 import { useEffect, useState } from "react";
 
 import { type DiskSize, runDevice } from "../client/device.ts";
-import { showAddDisk, showInsertMedia, showRemoveDisk, showResizeDisk } from "../dialogs/devices/disk-dialogs.tsx";
+import { showAddDisk, showEditDisk, showInsertMedia, showRemoveDisk, showResizeDisk } from "../dialogs/devices/disk-dialogs.tsx";
 import { formatBytes } from "../format.ts";
 import { useDeviceChanges } from "../store/device-changes.ts";
 import type { Vm, VmDisk } from "../types.ts";
@@ -57,6 +57,8 @@ function rowActions(vm: Vm, row: Row<VmDisk>): IAction[] {
     }
     if (disk.device === "disk" && row.presence !== "next-boot")
         actions.push({ title: _("Grow…"), onClick: () => { void showResizeDisk(vm, disk) } });
+    if (vm.persistent && row.presence !== "now")
+        actions.push({ title: _("Edit…"), description: _("Bus, cache, access, serial"), onClick: () => { void showEditDisk(vm, row.next ?? disk) } });
     if (actions.length > 0)
         actions.push({ isSeparator: true });
     actions.push({ title: _("Remove…"), onClick: () => { void showRemoveDisk(vm, disk) } });

@@ -122,6 +122,18 @@ describe("device cards and dialogs (real libvirt)", () => {
         await page.getByText("vda grown from 8 MiB to 16 MiB").waitFor();
         await diskRow("vda").locator(".virt-disk-size").getByText("16 MiB").waitFor();
 
+        // Edit: for the next boot only, so the row says "Changes at next boot".
+        await rowMenu(diskRow("vda"), "Edit");
+        const e = dialog(page, "Edit vda");
+        await e.waitFor();
+        await e.locator("#virt-edit-disk-cache").selectOption("writeback");
+        await e.locator("#virt-edit-disk-serial").fill("UI-1");
+        await shot(page, "devices-edit-disk-light");
+        await e.locator("#virt-edit-disk-submit").click();
+        await e.waitFor({ state: "hidden" });
+        await diskRow("vda").getByText("Changes at next boot").waitFor();
+        assert.match(await virsh("dumpxml", "--inactive", g.name), /cache='writeback'[\s\S]*<serial>UI-1<\/serial>/);
+
         // Eject only now, through the dialog-less menu item with the VM's saved definition keeping the ISO.
         await virsh("change-media", g.name, "sda", "--eject", "--live");
         await waitFor(async () => await diskRow("sda").getAttribute("data-presence") === "changed", 10000, { what: "sda to be marked changed" });

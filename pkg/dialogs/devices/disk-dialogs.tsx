@@ -9,7 +9,7 @@ import { useState } from "react";
 
 import type { DeviceParams, DeviceResult } from "../../client/device.ts";
 import { formatBytes } from "../../format.ts";
-import type { Vm, VmDisk } from "../../types.ts";
+import { type Vm, type VmDisk, isActive } from "../../types.ts";
 import { PathInput } from "../create-vm/path-input.tsx";
 
 import { DeviceDialog, openDeviceDialog, whereText } from "./device-dialog.tsx";
@@ -152,6 +152,45 @@ function ResizeDiskDialog({ vm, disk, onDone }: { vm: Vm; disk: VmDisk; onDone: 
     );
 }
 
+type Access = "readonly" | "writable" | "shareable";
+
+function EditDiskDialog({ vm, disk, onDone }: { vm: Vm; disk: VmDisk; onDone: Done }) {
+    const removable = disk.device === "cdrom" || disk.device === "floppy";
+    const [bus, setBus] = useState(disk.bus ?? (removable ? "sata" : "virtio"));
+    const [cache, setCache] = useState(disk.cache ?? "default");
+    const [access, setAccess] = useState<Access>(disk.shareable ? "shareable" : disk.readonly ? "readonly" : "writable");
+    const [serial, setSerial] = useState(disk.serial ?? "");
+    const accessRadio = (value: Access, label: string) =>
+        <Radio id={`virt-edit-disk-access-${value}`} name="virt-edit-disk-access" label={label}
+               isChecked={access === value} onChange={() => setAccess(value)} />;
+    return (
+        <DeviceDialog vm={vm} id="virt-edit-disk" title={cockpit.format(_("Edit $0"), disk.target)}
+                      submitLabel={_("Save")} action="disk-edit" chooseScope={false} onDone={onDone}
+                      params={() => ({
+                          target: disk.target, bus, cache, serial,
+                          readonly: access === "readonly", shareable: access === "shareable",
+                      })}
+                      successTitle={r => cockpit.format(_("$0 changed: $1"), r.target ?? disk.target, whereText(r))}>
+            <SelectField id="virt-edit-disk-bus" label={_("Bus")} value={bus} onChange={setBus}
+                         choices={removable ? BUSES.filter(b => b.value !== "virtio") : BUSES} />
+            <SelectField id="virt-edit-disk-cache" label={_("Cache")} value={cache} onChange={setCache} choices={CACHES} />
+            <FormGroup label={_("Access")} role="radiogroup" isInline fieldId="virt-edit-disk-access-writable">
+                {accessRadio("writable", _("Writable"))}
+                {accessRadio("readonly", _("Read-only"))}
+                {accessRadio("shareable", _("Shareable"))}
+            </FormGroup>
+            <FormGroup label={_("Serial")} fieldId="virt-edit-disk-serial">
+                <TextInput id="virt-edit-disk-serial" value={serial} onChange={(_ev, v) => setSerial(v)} />
+            </FormGroup>
+            <Content component="p" className="virt-device-note">
+                {isActive(vm.state)
+                    ? _("These settings apply at the next boot; the running VM keeps its current ones.")
+                    : _("These settings apply at the next boot.")}
+            </Content>
+        </DeviceDialog>
+    );
+}
+
 function RemoveDiskDialog({ vm, disk, onDone }: { vm: Vm; disk: VmDisk; onDone: Done }) {
     const [deleteStorage, setDeleteStorage] = useState(false);
     const storage = disk.pool && disk.volume ? cockpit.format(_("$0 (pool $1)"), disk.volume, disk.pool) : disk.source;
@@ -178,5 +217,7 @@ export const showInsertMedia = (vm: Vm, disk: VmDisk) =>
     openDeviceDialog(done => <InsertMediaDialog vm={vm} disk={disk} onDone={done} />);
 export const showResizeDisk = (vm: Vm, disk: VmDisk) =>
     openDeviceDialog(done => <ResizeDiskDialog vm={vm} disk={disk} onDone={done} />);
+export const showEditDisk = (vm: Vm, disk: VmDisk) =>
+    openDeviceDialog(done => <EditDiskDialog vm={vm} disk={disk} onDone={done} />);
 export const showRemoveDisk = (vm: Vm, disk: VmDisk) =>
     openDeviceDialog(done => <RemoveDiskDialog vm={vm} disk={disk} onDone={done} />);
