@@ -4,7 +4,7 @@ import { openOneShot } from "./one-shot.ts";
 
 export type DeviceAction =
     "media-insert" | "media-eject" | "disk-add" | "disk-remove" | "disk-resize" | "disk-edit" |
-    "nic-add" | "nic-remove" | "nic-link" | "nic-addresses" | "disk-sizes";
+    "nic-add" | "nic-edit" | "nic-remove" | "nic-link" | "nic-addresses" | "disk-sizes";
 
 export interface GuestAddress {
     address: string;

@@ -10,7 +10,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/es
 import { useEffect, useState } from "react";
 
 import { type GuestAddress, runDevice } from "../client/device.ts";
-import { showAddNic, showRemoveNic } from "../dialogs/devices/nic-dialogs.tsx";
+import { showAddNic, showEditNic, showRemoveNic } from "../dialogs/devices/nic-dialogs.tsx";
 import { type Vm, type VmInterface, isActive } from "../types.ts";
 
 import { DeviceCard, PresenceLabel, quickChange } from "./device-parts.tsx";
@@ -63,10 +63,14 @@ function rowActions(vm: Vm, row: Row<VmInterface>): IAction[] {
                                        cockpit.format(up ? _("Cable of $0 plugged in") : _("Cable of $0 unplugged"), mac),
                                        cockpit.format(_("Could not change the link of $0"), mac)),
         });
-        actions.push({ isSeparator: true });
     }
-    if (nic.mac)
+    if (nic.mac && vm.persistent && row.presence !== "now")
+        actions.push({ title: _("Edit…"), description: _("Source, model, MAC address"), onClick: () => { void showEditNic(vm, row.next ?? nic) } });
+    if (nic.mac) {
+        if (actions.length > 0)
+            actions.push({ isSeparator: true });
         actions.push({ title: _("Remove…"), onClick: () => { void showRemoveNic(vm, nic) } });
+    }
     return actions;
 }
 

@@ -103,13 +103,35 @@ pub struct NicDevice {
     pub mac: Option<String>,
 }
 
+impl NicSource {
+    /// The interface's `type` attribute for this source.
+    pub fn interface_type(&self) -> &'static str {
+        match self {
+            NicSource::Network(_) => "network",
+            NicSource::Bridge(_) => "bridge",
+            NicSource::User => "user",
+        }
+    }
+}
+
+/// `<source …/>` for an interface; user-mode has none.
+pub fn nic_source_xml(source: &NicSource) -> Result<Option<String>> {
+    let mut writer = Writer::new(Vec::new());
+    match source {
+        NicSource::Network(name) => {
+            writer.create_element("source").with_attribute(("network", name.as_str())).write_empty()?
+        }
+        NicSource::Bridge(name) => {
+            writer.create_element("source").with_attribute(("bridge", name.as_str())).write_empty()?
+        }
+        NicSource::User => return Ok(None),
+    };
+    Ok(Some(String::from_utf8(writer.into_inner()).context("source XML")?))
+}
+
 pub fn interface_xml(nic: &NicDevice) -> Result<String> {
     let mut writer = Writer::new(Vec::new());
-    let kind = match nic.source {
-        NicSource::Network(_) => "network",
-        NicSource::Bridge(_) => "bridge",
-        NicSource::User => "user",
-    };
+    let kind = nic.source.interface_type();
     writer.create_element("interface").with_attribute(("type", kind)).write_inner_content(|w| {
         if let Some(mac) = &nic.mac {
             w.create_element("mac").with_attribute(("address", mac.as_str())).write_empty()?;

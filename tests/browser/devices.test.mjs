@@ -167,6 +167,13 @@ describe("device cards and dialogs (real libvirt)", () => {
         await page.locator(".virt-card-interfaces .virt-nic-addresses").getByText("10.0.2.15/24").waitFor({ timeout: 40000 });
         await shot(page, "devices-disks-light", ".virt-card-disks");
         await shot(page, "devices-interfaces-light", ".virt-card-interfaces");
+        await rowMenu(nicRow(mac), "Edit");
+        const e = dialog(page, `Edit interface ${mac}`);
+        await e.locator("#virt-edit-nic-model").selectOption("e1000e");
+        await e.locator("#virt-edit-nic-submit").click();
+        await e.waitFor({ state: "hidden" });
+        await nicRow(mac).getByText("Changes at next boot").waitFor();
+        assert.match(await virsh("dumpxml", "--inactive", g.name), new RegExp(`<mac address='${mac}'/>[\\s\\S]*?<model type='e1000e'/>`));
         await rowMenu(nicRow(mac), "Remove");
         const r = dialog(page, `Remove interface ${mac}?`);
         await r.locator("#virt-remove-nic-submit").click();

@@ -142,8 +142,14 @@ describe("device changes on tiny real guests", () => {
         const net = await ok(b337, off.uuid, "nic-add", { source: { network: "default" }, model: "e1000e" });
         assert.match(net.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
         assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${net.mac}'/>\\s*<source network='default'/>\\s*<model type='e1000e'/>`));
-        await ok(b287, off.uuid, "nic-remove", { mac: net.mac.toUpperCase() });
-        assert.ok(!(await dumpxml(off.name, true)).includes(net.mac));
+        // Edit it: user-mode, virtio, a new MAC.
+        const moved = await ok(b287, off.uuid, "nic-edit", { mac: net.mac, source: { user: true }, model: "virtio", newMac: "52:54:00:cf:00:99" });
+        assert.deepEqual([moved.live, moved.config, moved.mac], [false, true, "52:54:00:cf:00:99"]);
+        const inactive = await dumpxml(off.name, true);
+        assert.ok(!inactive.includes(net.mac), "the old MAC is gone");
+        assert.match(inactive, /<interface type='user'>\s*<mac address='52:54:00:cf:00:99'\/>\s*<model type='virtio'\/>/);
+        await ok(b287, off.uuid, "nic-remove", { mac: "52:54:00:CF:00:99" });
+        assert.ok(!(await dumpxml(off.name, true)).includes("52:54:00:cf:00:99"));
 
         const name = "new \"disk\" ü 1.qcow2";
         const added = await ok(b287, off.uuid, "disk-add", { source: { pool: POOL, name, size: 16 << 20 }, bus: "virtio", cache: "none" });

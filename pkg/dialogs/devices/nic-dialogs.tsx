@@ -76,6 +76,57 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     );
 }
 
+function EditNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
+    const options = useHostOptions(vm.uri);
+    const initialKind: Kind = nic.type === "bridge" || nic.type === "user" ? nic.type : "network";
+    const [kind, setKind] = useState<Kind>(initialKind);
+    const [network, setNetwork] = useState(nic.type === "network" ? nic.source ?? "" : "");
+    const [bridge, setBridge] = useState(nic.type === "bridge" ? nic.source ?? "" : "");
+    const [model, setModel] = useState(nic.model ?? "virtio");
+    const [mac, setMac] = useState(nic.mac ?? "");
+    const networks = options?.networks.map(n => n.name) ?? [];
+    const bridges = options?.bridges ?? [];
+    const chosenNetwork = network || networks[0] || "";
+    const chosenBridge = bridge || bridges[0] || "";
+    const radio = (value: Kind, label: string) =>
+        <Radio id={`virt-edit-nic-${value}`} name="virt-edit-nic-kind" label={label}
+               isChecked={kind === value} onChange={() => setKind(value)} />;
+    const choices = (names: string[], current: string) => {
+        const all = current && !names.includes(current) ? [current, ...names] : names;
+        return all.length > 0 ? all.map(n => ({ value: n, label: n })) : [{ value: "", label: _("None on this host") }];
+    };
+    const params = (): DeviceParams => ({
+        mac: nic.mac ?? "",
+        source: kind === "network" ? { network: chosenNetwork } : kind === "bridge" ? { bridge: chosenBridge } : { user: true },
+        model,
+        newMac: mac,
+    });
+    return (
+        <DeviceDialog vm={vm} id="virt-edit-nic" title={cockpit.format(_("Edit interface $0"), nic.mac ?? "")}
+                      submitLabel={_("Save")} action="nic-edit" chooseScope={false} params={params} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Interface $0 changed: $1"), r.mac ?? "", whereText(r))}>
+            <FormGroup label={_("Connect to")} role="radiogroup" isStack fieldId="virt-edit-nic-network">
+                {radio("network", _("Virtual network"))}
+                {radio("bridge", _("Host bridge"))}
+                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+            </FormGroup>
+            {kind === "network" &&
+                <SelectField id="virt-edit-nic-network-name" label={_("Network")} value={chosenNetwork}
+                             onChange={setNetwork} choices={choices(networks, network)} />}
+            {kind === "bridge" &&
+                <SelectField id="virt-edit-nic-bridge-name" label={_("Bridge")} value={chosenBridge}
+                             onChange={setBridge} choices={choices(bridges, bridge)} />}
+            <SelectField id="virt-edit-nic-model" label={_("Model")} value={model} onChange={setModel} choices={MODELS} />
+            <FormGroup label={_("MAC address")} fieldId="virt-edit-nic-mac">
+                <TextInput id="virt-edit-nic-mac" value={mac} onChange={(_ev, v) => setMac(v)} />
+            </FormGroup>
+            <Content component="p" className="virt-device-note">
+                {_("These settings apply at the next boot. To connect or disconnect the running VM, plug or unplug the cable.")}
+            </Content>
+        </DeviceDialog>
+    );
+}
+
 function RemoveNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
     const mac = nic.mac ?? "";
     return (
@@ -90,5 +141,7 @@ function RemoveNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone
 }
 
 export const showAddNic = (vm: Vm) => openDeviceDialog(done => <AddNicDialog vm={vm} onDone={done} />);
+export const showEditNic = (vm: Vm, nic: VmInterface) =>
+    openDeviceDialog(done => <EditNicDialog vm={vm} nic={nic} onDone={done} />);
 export const showRemoveNic = (vm: Vm, nic: VmInterface) =>
     openDeviceDialog(done => <RemoveNicDialog vm={vm} nic={nic} onDone={done} />);

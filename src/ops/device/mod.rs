@@ -19,6 +19,7 @@ use crate::hub::{Hub, VmEntry};
 use crate::problem::Problem;
 use crate::xml::device::{DiskSource, NicDevice, NicSource};
 use disk::{DiskChange, NewDisk, NewSource};
+use nic::NicChange;
 use scope::Scope;
 use validate::{BUSES, CACHES, FORMATS, MODELS, invalid, word};
 
@@ -50,6 +51,8 @@ struct DeviceOptions {
     up: Option<bool>,
     readonly: Option<bool>,
     shareable: Option<bool>,
+    /// nic-edit: the interface's new MAC.
+    new_mac: Option<String>,
     model: Option<String>,
 }
 
@@ -83,6 +86,7 @@ enum Request {
     NicAddresses,
     DiskSizes,
     DiskEdit { target: String, change: DiskChange },
+    NicEdit { mac: String, change: NicChange },
 }
 
 fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'a T, Problem> {
@@ -97,6 +101,15 @@ fn disk_source(source: &SourceOptions) -> Result<Option<DiskSource>, Problem> {
             Some(DiskSource::Volume { pool: validate::name("pool", pool)?, volume: validate::name("volume", volume)? })
         }
         _ => None,
+    })
+}
+
+fn nic_source(s: &SourceOptions) -> Result<NicSource, Problem> {
+    Ok(match (&s.network, &s.bridge, s.user) {
+        (Some(network), None, false) => NicSource::Network(validate::name("network", network)?),
+        (None, Some(bridge), false) => NicSource::Bridge(validate::name("bridge", bridge)?),
+        (None, None, true) => NicSource::User,
+        _ => return Err(invalid("Give the interface one source: a network, a bridge or user-mode")),
     })
 }
 
@@ -147,13 +160,7 @@ impl Request {
                 Request::DiskResize { target: target()?, size: validate::size(*required(&o.size, "size", action)?)? }
             }
             "nic-add" => {
-                let s = required(&o.source, "source", action)?;
-                let source = match (&s.network, &s.bridge, s.user) {
-                    (Some(network), None, false) => NicSource::Network(validate::name("network", network)?),
-                    (None, Some(bridge), false) => NicSource::Bridge(validate::name("bridge", bridge)?),
-                    (None, None, true) => NicSource::User,
-                    _ => return Err(invalid("Give the interface one source: a network, a bridge or user-mode")),
-                };
+                let source = nic_source(required(&o.source, "source", action)?)?;
                 let mac = o.mac.as_deref().map(validate::mac).transpose()?;
                 Request::NicAdd(NicDevice {
                     source,
@@ -161,6 +168,14 @@ impl Request {
                     mac,
                 })
             }
+            "nic-edit" => Request::NicEdit {
+                mac: mac()?,
+                change: NicChange {
+                    source: o.source.as_ref().map(nic_source).transpose()?,
+                    model: o.model.as_deref().map(|m| word("model", m, MODELS)).transpose()?,
+                    mac: o.new_mac.as_deref().map(validate::mac).transpose()?,
+                },
+            },
             "nic-remove" => Request::NicRemove { mac: mac()? },
             "nic-link" => Request::NicLink { mac: mac()?, up: *required(&o.up, "up", action)? },
             "nic-addresses" => Request::NicAddresses,
@@ -205,6 +220,9 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                 Request::NicAddresses => nic::addresses(domain)?,
                 Request::DiskSizes => disk::sizes(domain)?,
                 Request::DiskEdit { target, change } => disk::edit(domain, target, change)?,
+                Request::NicEdit { mac, change } => {
+                    nic::edit(domain, mac, change, &nic::macs_in_use(&listed_vms(&table)))?
+                }
             };
             Ok(Value::Object(answer))
         }))

@@ -12,7 +12,7 @@ use super::scope::{CONFIG, LIVE, Scope, find_nic, two_step};
 use super::validate::invalid;
 use crate::hub::VmEntry;
 use crate::problem::{Problem, ProblemCode};
-use crate::xml::device::{NicDevice, interface_xml};
+use crate::xml::device::{NicDevice, NicSource, interface_xml, nic_source_xml};
 use crate::xml::edit::device::{DeviceEdit, edit_device};
 
 /// Every MAC address the connection's VMs use, now or at their next boot.
@@ -145,5 +145,58 @@ pub fn addresses(domain: &Domain) -> Result<Map<String, Value>, Problem> {
     let mut answer = Map::new();
     answer.insert("ok".into(), json!(true));
     answer.insert("addresses".into(), json!(by_mac));
+    Ok(answer)
+}
+
+/// What `nic-edit` changes; `None` leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NicChange {
+    pub source: Option<NicSource>,
+    pub model: Option<&'static str>,
+    pub mac: Option<String>,
+}
+
+/// Edits an interface in the saved definition (its next boot): source, model, MAC. libvirt finds the
+/// interface to update by its MAC, so a new MAC is a detach and an attach of the edited element.
+pub fn edit(domain: &Domain, mac: &str, change: &NicChange, in_use: &[String]) -> Result<Map<String, Value>, Problem> {
+    if !domain.is_persistent()? {
+        return Err(invalid("This VM is transient: it has no saved definition to edit"));
+    }
+    let Some((xml, _)) = find_nic(domain, true, mac)? else {
+        return Err(not_found(mac));
+    };
+    let new_mac = change.mac.clone().filter(|m| m != mac);
+    if let Some(new_mac) = &new_mac
+        && in_use.contains(new_mac)
+    {
+        return Err(invalid(format!("The MAC address {new_mac} is already used by a VM on this connection")));
+    }
+    let mut edit = DeviceEdit::default();
+    if let Some(source) = &change.source {
+        edit.attributes.push(("type", Some(source.interface_type())));
+        let source_xml = nic_source_xml(source).map_err(|err| Problem::internal(format!("{err:#}")))?;
+        edit.children.push(("source", source_xml));
+    }
+    if let Some(model) = change.model {
+        edit.children.push(("model", Some(format!("<model type=\"{model}\"/>"))));
+    }
+    if let Some(new_mac) = &new_mac {
+        edit.children.push(("mac", Some(format!("<mac address=\"{new_mac}\"/>"))));
+    }
+    let edited =
+        edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the interface: {err:#}")))?;
+    if new_mac.is_none() {
+        domain.update_device_flags(&edited, CONFIG)?;
+    } else {
+        domain.detach_device_flags(&xml, CONFIG)?;
+        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
+            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
+                log::warn!("device: putting interface {mac} back failed too: {undo}");
+            }
+            return Err(err.into());
+        }
+    }
+    let mut answer = Scope { live: false, config: true }.answer();
+    answer.insert("mac".into(), json!(new_mac.as_deref().unwrap_or(mac)));
     Ok(answer)
 }
