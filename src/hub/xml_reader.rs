@@ -30,7 +30,8 @@ pub struct DomainXml {
 }
 
 type Reply = mpsc::Sender<Result<DomainXml, Error>>;
-type Request = (Domain, Reply);
+/// A domain, whether to read its saved definition too, and where to answer.
+type Request = (Domain, bool, Reply);
 
 pub struct XmlReader {
     tx: mpsc::Sender<Request>,
@@ -58,8 +59,8 @@ impl XmlReader {
                 loop {
                     // The lock is held only while waiting for the next request, not while reading.
                     let next = rx.lock().unwrap().recv();
-                    let Ok((domain, reply)) = next else { break };
-                    let _ = reply.send(read_xml(&domain));
+                    let Ok((domain, saved, reply)) = next else { break };
+                    let _ = reply.send(read_xml(&domain, saved));
                 }
                 workers.fetch_sub(1, Ordering::SeqCst);
             })
@@ -68,12 +69,14 @@ impl XmlReader {
 
     /// The XML of each domain, in order; `Ok(None)` where it did not come in time (both reads of a
     /// VM share one deadline).
-    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<DomainXml>, Error>> {
+    /// `saved[i]`: also read domain i's saved definition (it runs and is persistent).
+    pub fn read_all(&self, domains: &[Domain], saved: &[bool]) -> Vec<Result<Option<DomainXml>, Error>> {
         let pending: Vec<mpsc::Receiver<Result<DomainXml, Error>>> = domains
             .iter()
-            .map(|domain| {
+            .zip(saved)
+            .map(|(domain, saved)| {
                 let (reply_tx, reply_rx) = mpsc::channel();
-                self.tx.send((domain.clone(), reply_tx)).expect("the reader owns its queue");
+                self.tx.send((domain.clone(), *saved, reply_tx)).expect("the reader owns its queue");
                 reply_rx
             })
             .collect();
@@ -93,19 +96,16 @@ impl XmlReader {
             .collect()
     }
 
-    pub fn read(&self, domain: &Domain) -> Result<Option<DomainXml>, Error> {
-        self.read_all(std::slice::from_ref(domain)).pop().expect("one answer per domain")
+    pub fn read(&self, domain: &Domain, saved: bool) -> Result<Option<DomainXml>, Error> {
+        self.read_all(std::slice::from_ref(domain), &[saved]).pop().expect("one answer per domain")
     }
 }
 
 /// Both XMLs of one VM. The saved one is only asked for while the VM runs (a shut-off VM's live XML
-/// is its saved one); a VM that lost its definition or ended between the calls simply has none.
-fn read_xml(domain: &Domain) -> Result<DomainXml, Error> {
+/// is its saved one; the caller knows from its listing); a VM that lost its definition or ended
+/// between the calls simply has none.
+fn read_xml(domain: &Domain, saved: bool) -> Result<DomainXml, Error> {
     let live = domain.xml_desc(0)?;
-    let saved = if domain.is_active().unwrap_or(false) && domain.is_persistent().unwrap_or(false) {
-        domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok()
-    } else {
-        None
-    };
+    let saved = if saved { domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok() } else { None };
     Ok(DomainXml { live, saved })
 }
