@@ -91,6 +91,11 @@ pub fn disk_xml(disk: &DiskDevice) -> Result<String> {
 pub enum NicSource {
     Network(String),
     Bridge(String),
+    /// macvtap on a host interface; `mode` is `bridge`, `vepa`, `private` or `passthrough`.
+    Direct {
+        dev: String,
+        mode: &'static str,
+    },
     /// User-mode networking (slirp or passt) inside QEMU: no host setup, no inbound connections.
     User,
 }
@@ -109,6 +114,7 @@ impl NicSource {
         match self {
             NicSource::Network(_) => "network",
             NicSource::Bridge(_) => "bridge",
+            NicSource::Direct { .. } => "direct",
             NicSource::User => "user",
         }
     }
@@ -124,6 +130,11 @@ pub fn nic_source_xml(source: &NicSource) -> Result<Option<String>> {
         NicSource::Bridge(name) => {
             writer.create_element("source").with_attribute(("bridge", name.as_str())).write_empty()?
         }
+        NicSource::Direct { dev, mode } => writer
+            .create_element("source")
+            .with_attribute(("dev", dev.as_str()))
+            .with_attribute(("mode", *mode))
+            .write_empty()?,
         NicSource::User => return Ok(None),
     };
     Ok(Some(String::from_utf8(writer.into_inner()).context("source XML")?))
@@ -136,14 +147,8 @@ pub fn interface_xml(nic: &NicDevice) -> Result<String> {
         if let Some(mac) = &nic.mac {
             w.create_element("mac").with_attribute(("address", mac.as_str())).write_empty()?;
         }
-        match &nic.source {
-            NicSource::Network(name) => {
-                w.create_element("source").with_attribute(("network", name.as_str())).write_empty()?;
-            }
-            NicSource::Bridge(name) => {
-                w.create_element("source").with_attribute(("bridge", name.as_str())).write_empty()?;
-            }
-            NicSource::User => {}
+        if let Some(source) = nic_source_xml(&nic.source).map_err(|e| std::io::Error::other(e.to_string()))? {
+            w.get_mut().extend_from_slice(source.as_bytes());
         }
         w.create_element("model").with_attribute(("type", nic.model)).write_empty()?;
         Ok(())
@@ -209,6 +214,9 @@ mod tests {
         assert_eq!((parsed.kind.as_str(), parsed.source.as_deref()), ("network", Some("n & 'm'")));
         assert_eq!(parsed.mac.as_deref(), Some("52:54:00:ab:cd:ef"));
         assert_eq!(in_domain(&nic(NicSource::Bridge("br0".into())).unwrap()).interfaces[0].kind, "bridge");
+        let direct = nic(NicSource::Direct { dev: "eth0".into(), mode: "vepa" }).unwrap();
+        assert!(direct.contains("<source dev=\"eth0\" mode=\"vepa\"/>"), "{direct}");
+        assert_eq!(in_domain(&direct).interfaces[0].source.as_deref(), Some("eth0"));
         let user = in_domain(&nic(NicSource::User).unwrap());
         assert_eq!((user.interfaces[0].kind.as_str(), user.interfaces[0].source.as_deref()), ("user", None));
     }

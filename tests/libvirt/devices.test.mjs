@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -142,6 +142,13 @@ describe("device changes on tiny real guests", () => {
         const net = await ok(b337, off.uuid, "nic-add", { source: { network: "default" }, model: "e1000e" });
         assert.match(net.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
         assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${net.mac}'/>\\s*<source network='default'/>\\s*<model type='e1000e'/>`));
+        // macvtap on a host interface, in VEPA mode (the saved definition only: nothing is opened until a boot).
+        const hostIf = readdirSync("/sys/class/net").find(n => n !== "lo" && existsSync(`/sys/class/net/${n}/device`)) ?? "lo";
+        const direct = await ok(b337, off.uuid, "nic-add", { source: { direct: hostIf, mode: "vepa" } });
+        assert.match(await dumpxml(off.name, true), new RegExp(`<interface type='direct'>\\s*<mac address='${direct.mac}'/>\\s*<source dev='${hostIf}' mode='vepa'/>`));
+        await ok(b337, off.uuid, "nic-remove", { mac: direct.mac });
+        await refused(b337, off.uuid, "nic-add", { source: { direct: hostIf, mode: "weird" } }, "invalid-argument", /Unknown mode/);
+
         // Edit it: user-mode, virtio, a new MAC.
         const moved = await ok(b287, off.uuid, "nic-edit", { mac: net.mac, source: { user: true }, model: "virtio", newMac: "52:54:00:cf:00:99" });
         assert.deepEqual([moved.live, moved.config, moved.mac], [false, true, "52:54:00:cf:00:99"]);

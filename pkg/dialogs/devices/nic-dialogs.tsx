@@ -16,7 +16,9 @@ import { SelectField, useHostOptions } from "./fields.tsx";
 const _ = cockpit.gettext;
 
 type Done = (result: DeviceResult | null) => void;
-type Kind = "network" | "bridge" | "user";
+type Kind = "network" | "bridge" | "direct" | "user";
+
+const DIRECT_MODES = ["bridge", "vepa", "private", "passthrough"].map(m => ({ value: m, label: m }));
 
 const MODELS = [
     { value: "virtio", label: _("virtio (paravirtualized)") }, { value: "e1000e", label: "e1000e" },
@@ -28,6 +30,10 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     const [kind, setKind] = useState<Kind>("network");
     const [network, setNetwork] = useState("");
     const [bridge, setBridge] = useState("");
+    const [hostIf, setHostIf] = useState("");
+    const [mode, setMode] = useState("bridge");
+    const hostIfs = options?.interfaces ?? [];
+    const chosenHostIf = hostIf || hostIfs[0] || "";
     const [model, setModel] = useState("virtio");
     const [macKind, setMacKind] = useState<"auto" | "given">("auto");
     const [mac, setMac] = useState("");
@@ -37,8 +43,13 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     const chosenBridge = bridge || bridges[0] || "";
 
     const params = (): DeviceParams => {
-        const source = kind === "network" ? { network: chosenNetwork } : kind === "bridge" ? { bridge: chosenBridge } : { user: true };
-        return { source, model, ...macKind === "given" ? { mac } : {} };
+        const sources: Record<Kind, DeviceParams> = {
+            network: { network: chosenNetwork },
+            bridge: { bridge: chosenBridge },
+            direct: { direct: chosenHostIf, mode },
+            user: { user: true },
+        };
+        return { source: sources[kind], model, ...macKind === "given" ? { mac } : {} };
     };
     const radio = (value: Kind, label: string) =>
         <Radio id={`virt-add-nic-${value}`} name="virt-add-nic-kind" label={label}
@@ -54,8 +65,15 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
             <FormGroup label={_("Connect to")} role="radiogroup" isStack fieldId="virt-add-nic-network">
                 {radio("network", _("Virtual network"))}
                 {radio("bridge", _("Host bridge"))}
+                {radio("direct", _("Direct attachment to a host interface (macvtap)"))}
                 {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
             </FormGroup>
+            {kind === "direct" && <>
+                <SelectField id="virt-add-nic-direct-dev" label={_("Host interface")} value={chosenHostIf}
+                             onChange={setHostIf} choices={choices(hostIfs)} />
+                <SelectField id="virt-add-nic-direct-mode" label={_("Mode")} value={mode} onChange={setMode}
+                             choices={DIRECT_MODES} />
+            </>}
             {kind === "network" &&
                 <SelectField id="virt-add-nic-network-name" label={_("Network")} value={chosenNetwork}
                              onChange={setNetwork} choices={choices(networks)} />}
@@ -78,8 +96,9 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
 
 function EditNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
     const options = useHostOptions(vm.uri);
-    const initialKind: Kind = nic.type === "bridge" || nic.type === "user" ? nic.type : "network";
-    const [kind, setKind] = useState<Kind>(initialKind);
+    // A direct (macvtap) interface is edited as a network one: changing its host interface is not offered here.
+    const initialKind: Exclude<Kind, "direct"> = nic.type === "bridge" || nic.type === "user" ? nic.type : "network";
+    const [kind, setKind] = useState<Exclude<Kind, "direct">>(initialKind);
     const [network, setNetwork] = useState(nic.type === "network" ? nic.source ?? "" : "");
     const [bridge, setBridge] = useState(nic.type === "bridge" ? nic.source ?? "" : "");
     const [model, setModel] = useState(nic.model ?? "virtio");
@@ -88,7 +107,7 @@ function EditNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: 
     const bridges = options?.bridges ?? [];
     const chosenNetwork = network || networks[0] || "";
     const chosenBridge = bridge || bridges[0] || "";
-    const radio = (value: Kind, label: string) =>
+    const radio = (value: Exclude<Kind, "direct">, label: string) =>
         <Radio id={`virt-edit-nic-${value}`} name="virt-edit-nic-kind" label={label}
                isChecked={kind === value} onChange={() => setKind(value)} />;
     const choices = (names: string[], current: string) => {

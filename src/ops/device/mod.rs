@@ -21,7 +21,7 @@ use crate::xml::device::{DiskSource, NicDevice, NicSource};
 use disk::{DiskChange, NewDisk, NewSource};
 use nic::NicChange;
 use scope::Scope;
-use validate::{BUSES, CACHES, FORMATS, MODELS, invalid, word};
+use validate::{BUSES, CACHES, DIRECT_MODES, FORMATS, MODELS, invalid, word};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,6 +70,9 @@ struct SourceOptions {
     format: Option<String>,
     network: Option<String>,
     bridge: Option<String>,
+    /// A host interface for macvtap, with `mode`.
+    direct: Option<String>,
+    mode: Option<String>,
     #[serde(default)]
     user: bool,
 }
@@ -105,11 +108,15 @@ fn disk_source(source: &SourceOptions) -> Result<Option<DiskSource>, Problem> {
 }
 
 fn nic_source(s: &SourceOptions) -> Result<NicSource, Problem> {
-    Ok(match (&s.network, &s.bridge, s.user) {
-        (Some(network), None, false) => NicSource::Network(validate::name("network", network)?),
-        (None, Some(bridge), false) => NicSource::Bridge(validate::name("bridge", bridge)?),
-        (None, None, true) => NicSource::User,
-        _ => return Err(invalid("Give the interface one source: a network, a bridge or user-mode")),
+    Ok(match (&s.network, &s.bridge, &s.direct, s.user) {
+        (Some(network), None, None, false) => NicSource::Network(validate::name("network", network)?),
+        (None, Some(bridge), None, false) => NicSource::Bridge(validate::name("bridge", bridge)?),
+        (None, None, Some(dev), false) => NicSource::Direct {
+            dev: validate::name("host interface", dev)?,
+            mode: word("mode", s.mode.as_deref().unwrap_or("bridge"), DIRECT_MODES)?,
+        },
+        (None, None, None, true) => NicSource::User,
+        _ => return Err(invalid("Give the interface one source: a network, a bridge, a host interface or user-mode")),
     })
 }
 

@@ -116,6 +116,7 @@ pub const BUSES: &[&str] = &["virtio", "scsi", "sata", "usb"];
 pub const CACHES: &[&str] = &["default", "none", "writeback", "writethrough", "directsync", "unsafe"];
 pub const FORMATS: &[&str] = &["qcow2", "raw"];
 pub const MODELS: &[&str] = &["virtio", "e1000e", "e1000", "rtl8139"];
+pub const DIRECT_MODES: &[&str] = &["bridge", "vepa", "private", "passthrough"];
 
 #[cfg(test)]
 mod tests {
