@@ -1,9 +1,8 @@
-// The cards of the VM page: overview, disks, network interfaces.
+// The VM page's overview card (disks: disks-card.tsx; network interfaces: interfaces-card.tsx).
 
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type React from "react";
 
 import { ACTIONS, performAction } from "../actions.ts";
@@ -58,7 +57,7 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                 <CardTitle component="h2">{_("Overview")}</CardTitle>
             </CardHeader>
             <CardBody>
-                <DescriptionList isHorizontal isCompact>
+                <DescriptionList isHorizontal isCompact columnModifier={{ lg: "2Col" }}>
                     <Field term={_("State")}><VmStateLabel state={vm.state} isCompact /></Field>
                     <Field term={_("Connection")}>{connectionLabel(vm.uri)}</Field>
                     <Field term={_("Name")}>{vm.name} <EditSettingButton vm={vm} kind="name" /></Field>
@@ -82,90 +81,6 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
                     {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>
-            </CardBody>
-        </Card>
-    );
-}
-
-function deviceLabel(device: string): string {
-    switch (device) {
-    case "disk": return _("Disk");
-    case "cdrom": return _("CD/DVD");
-    case "floppy": return _("Floppy");
-    case "lun": return _("LUN");
-    default: return device;
-    }
-}
-
-export function DisksCard({ vm }: { vm: Vm }) {
-    return (
-        <Card className="virt-card-disks">
-            <CardTitle component="h2">{_("Disks")}</CardTitle>
-            <CardBody>
-                {vm.disks.length === 0
-                    ? _("No disks")
-                    : (
-                        <Table aria-label={_("Disks")} variant="compact" role="table">
-                            <Thead>
-                                <Tr>
-                                    <Th modifier="fitContent">{_("Target")}</Th>
-                                    <Th modifier="fitContent">{_("Device")}</Th>
-                                    <Th modifier="fitContent">{_("Bus")}</Th>
-                                    <Th>{_("Source")}</Th>
-                                    <Th modifier="fitContent">{_("Format")}</Th>
-                                    <Th modifier="fitContent">{_("Access")}</Th>
-                                </Tr>
-                            </Thead>
-                            <Tbody>
-                                {vm.disks.map(disk =>
-                                    <Tr key={disk.target}>
-                                        <Td dataLabel={_("Target")}>{disk.target}</Td>
-                                        <Td dataLabel={_("Device")}>{deviceLabel(disk.device)}</Td>
-                                        <Td dataLabel={_("Bus")}>{disk.bus ?? "–"}</Td>
-                                        <Td dataLabel={_("Source")} className="virt-wrap">
-                                            {disk.pool && disk.volume
-                                                ? cockpit.format(_("$0 (pool $1)"), disk.volume, disk.pool)
-                                                : disk.source ?? _("Empty")}
-                                        </Td>
-                                        <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
-                                        <Td dataLabel={_("Access")}>{disk.readonly ? _("Read-only") : _("Read-write")}</Td>
-                                    </Tr>)}
-                            </Tbody>
-                        </Table>
-                    )}
-            </CardBody>
-        </Card>
-    );
-}
-
-export function InterfacesCard({ vm }: { vm: Vm }) {
-    return (
-        <Card className="virt-card-interfaces">
-            <CardTitle component="h2">{_("Network interfaces")}</CardTitle>
-            <CardBody>
-                {vm.interfaces.length === 0
-                    ? _("No network interfaces")
-                    : (
-                        <Table aria-label={_("Network interfaces")} variant="compact" role="table">
-                            <Thead>
-                                <Tr>
-                                    <Th>{_("Type")}</Th>
-                                    <Th>{_("Source")}</Th>
-                                    <Th>{_("Model")}</Th>
-                                    <Th>{_("MAC address")}</Th>
-                                </Tr>
-                            </Thead>
-                            <Tbody>
-                                {vm.interfaces.map((nic, i) =>
-                                    <Tr key={nic.mac ?? i}>
-                                        <Td dataLabel={_("Type")}>{nic.type}</Td>
-                                        <Td dataLabel={_("Source")}>{nic.source ?? "–"}</Td>
-                                        <Td dataLabel={_("Model")}>{nic.model ?? "–"}</Td>
-                                        <Td dataLabel={_("MAC address")} className="virt-mono">{nic.mac ?? "–"}</Td>
-                                    </Tr>)}
-                            </Tbody>
-                        </Table>
-                    )}
             </CardBody>
         </Card>
     );

@@ -7,7 +7,6 @@ import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from 
 import { PageBreadcrumb, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
-import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
 import { useEffect } from "react";
@@ -25,7 +24,9 @@ import { VmStateLabel } from "./state-label.tsx";
 import { UsageCard } from "./usage-card.tsx";
 import { VmNotResponding } from "./usage-cells.tsx";
 import { VmActions } from "./vm-actions.tsx";
-import { DisksCard, InterfacesCard, OverviewCard } from "./vm-cards.tsx";
+import { DisksCard } from "./disks-card.tsx";
+import { InterfacesCard } from "./interfaces-card.tsx";
+import { OverviewCard } from "./vm-cards.tsx";
 
 const _ = cockpit.gettext;
 
@@ -90,11 +91,12 @@ function VmDetails({ vmKey }: { vmKey: string }) {
             </PageSection>
             <PageSection isFilled>
                 <UsageCard vm={vm} />
-                <Gallery hasGutter minWidths={{ default: "100%", xl: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
+                {/* Full width each: the device tables have many columns. */}
+                <Stack hasGutter className="virt-vm-cards">
                     <OverviewCard vm={vm} busy={pending !== null} />
                     <DisksCard vm={vm} />
                     <InterfacesCard vm={vm} />
-                </Gallery>
+                </Stack>
                 <ConsoleCard vm={vm} />
             </PageSection>
         </>

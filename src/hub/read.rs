@@ -55,7 +55,16 @@ pub fn list_all(
         .iter()
         .map(|record| (record.uuid.clone(), state_from(record)))
         .collect();
-    let xmls = reader.read_all(&domains);
+    // A running persistent VM's saved definition may differ from its live one: read both.
+    let want_saved: Vec<bool> = domains
+        .iter()
+        .map(|domain| {
+            let uuid = domain.uuid_string().unwrap_or_default();
+            let running = states.get(&uuid).is_some_and(|(state, _)| has_process(*state));
+            running && !flags.transient.contains(&uuid)
+        })
+        .collect();
+    let xmls = reader.read_all(&domains, &want_saved);
     let mut listing = Listing { vms: Vec::with_capacity(domains.len()), late: Vec::new() };
     for (domain, xml) in domains.iter().zip(xmls) {
         let uuid = domain.uuid_string()?;
@@ -119,7 +128,8 @@ pub fn read_one(
         let autostart = if persistent { domain.autostart()? } else { false };
         let managed_save = persistent && domain.has_managed_save(0)?;
         let facts = Facts { state: state_of(&domain)?, persistent, autostart, managed_save };
-        build_vm(&domain, uri, uuid.to_string(), reader.read(&domain)?, previous, facts)
+        let xml = reader.read(&domain, persistent && has_process(facts.state.0))?;
+        build_vm(&domain, uri, uuid.to_string(), xml, previous, facts)
     })();
     match result {
         Ok(vm) => Ok(Some(vm)),
@@ -186,6 +196,11 @@ fn config_without_job(domain: &Domain) -> Result<DomainConfig, Error> {
         max_memory: info.max_mem.saturating_mul(1024),
         ..DomainConfig::default()
     })
+}
+
+/// States in which the VM has a QEMU process, and so a live definition of its own.
+fn has_process(state: i32) -> bool {
+    !matches!(state as u32, sys::VIR_DOMAIN_SHUTOFF | sys::VIR_DOMAIN_NOSTATE)
 }
 
 /// `virDomainGetState` with its error checked (the `virt` wrapper ignores it).

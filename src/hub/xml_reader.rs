@@ -31,8 +31,9 @@ pub struct DomainXml {
 }
 
 type Reply = mpsc::Sender<Result<DomainXml, Error>>;
-/// A domain to read, where to answer, and whether the caller still waits for it.
-type Request = (Domain, Reply, Arc<AtomicBool>);
+/// A domain, whether to read its saved definition too, where to answer, and whether the caller
+/// still waits for it.
+type Request = (Domain, bool, Reply, Arc<AtomicBool>);
 
 pub struct XmlReader {
     tx: mpsc::Sender<Request>,
@@ -59,9 +60,9 @@ impl XmlReader {
             loop {
                 // The lock is held only while waiting for the next request, not while reading.
                 let next = rx.lock().unwrap().recv();
-                let Ok((domain, reply, abandoned)) = next else { break };
+                let Ok((domain, saved, reply, abandoned)) = next else { break };
                 if !abandoned.load(Ordering::SeqCst) {
-                    let _ = reply.send(read_xml(&domain));
+                    let _ = reply.send(read_xml(&domain, saved));
                 }
             }
             workers.fetch_sub(1, Ordering::SeqCst);
@@ -73,16 +74,18 @@ impl XmlReader {
     }
 
     /// The XML of each domain, in order; `Ok(None)` where it did not come in time (one deadline for
-    /// the batch, both reads of a VM included).
-    pub fn read_all(&self, domains: &[Domain]) -> Vec<Result<Option<DomainXml>, Error>> {
+    /// the batch, both reads of a VM included). `saved[i]`: also read domain i's saved definition (it
+    /// runs and is persistent).
+    pub fn read_all(&self, domains: &[Domain], saved: &[bool]) -> Vec<Result<Option<DomainXml>, Error>> {
         let deadline = Instant::now() + XML_DEADLINE;
         let abandoned = Arc::new(AtomicBool::new(false));
         let pending: Vec<mpsc::Receiver<Result<DomainXml, Error>>> = domains
             .iter()
-            .map(|domain| {
+            .zip(saved)
+            .map(|(domain, saved)| {
                 let (reply_tx, reply_rx) = mpsc::channel();
                 // The receiving end lives as long as the reader, so this cannot fail.
-                let _ = self.tx.send((domain.clone(), reply_tx, abandoned.clone()));
+                let _ = self.tx.send((domain.clone(), *saved, reply_tx, abandoned.clone()));
                 reply_rx
             })
             .collect();
@@ -109,19 +112,16 @@ impl XmlReader {
         results
     }
 
-    pub fn read(&self, domain: &Domain) -> Result<Option<DomainXml>, Error> {
-        self.read_all(std::slice::from_ref(domain)).pop().expect("one answer per domain")
+    pub fn read(&self, domain: &Domain, saved: bool) -> Result<Option<DomainXml>, Error> {
+        self.read_all(std::slice::from_ref(domain), &[saved]).pop().expect("one answer per domain")
     }
 }
 
 /// Both XMLs of one VM. The saved one is only asked for while the VM runs (a shut-off VM's live XML
-/// is its saved one); a VM that lost its definition or ended between the calls simply has none.
-fn read_xml(domain: &Domain) -> Result<DomainXml, Error> {
+/// is its saved one; the caller knows from its listing); a VM that lost its definition or ended
+/// between the calls simply has none.
+fn read_xml(domain: &Domain, saved: bool) -> Result<DomainXml, Error> {
     let live = domain.xml_desc(0)?;
-    let saved = if domain.is_active().unwrap_or(false) && domain.is_persistent().unwrap_or(false) {
-        domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok()
-    } else {
-        None
-    };
+    let saved = if saved { domain.xml_desc(virt_sys::VIR_DOMAIN_XML_INACTIVE).ok() } else { None };
     Ok(DomainXml { live, saved })
 }

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod console;
 pub mod create;
+pub mod device;
 pub mod history;
 pub mod info;
 pub mod osinfo;
@@ -50,6 +51,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("info", info::open),
     ("settings", settings::open),
     ("domain-xml", settings::xml::open),
+    ("device", device::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

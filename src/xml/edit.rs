@@ -2,6 +2,8 @@
 //! written, so elements and attributes this code does not know (passwords in `--security-info` XML,
 //! metadata of other tools) survive the round trip.
 
+pub mod device;
+
 use anyhow::{Context, Result, bail};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 use quick_xml::{Reader, Writer};

@@ -2,6 +2,7 @@
 
 pub mod boot;
 pub mod build;
+pub mod device;
 pub mod domain;
 pub mod edit;
 pub mod set;

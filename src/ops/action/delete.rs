@@ -149,7 +149,7 @@ fn undefine(domain: &Domain) -> Result<(), Problem> {
 
 /// Deletes one disk's storage: a volume through its pool, a plain file by removing it (never a
 /// device node or a directory). Returns a message for the user when it cannot.
-fn delete_storage(conn: &Connect, storage: &DiskStorage) -> Result<(), String> {
+pub(crate) fn delete_storage(conn: &Connect, storage: &DiskStorage) -> Result<(), String> {
     let libvirt = |err: virt::error::Error| err.message().to_string();
     match &storage.removal {
         Removal::Volume { pool, name } => {

@@ -3,8 +3,8 @@
 //! Also op `delete-plan`, which tells the delete dialog what action `delete` would do.
 
 mod add_vnc;
-mod delete;
-mod storage;
+pub(crate) mod delete;
+pub(crate) mod storage;
 
 use std::sync::Arc;
 

@@ -130,6 +130,19 @@ pub fn read(conn: &Connect, uri: &str) -> Result<HostOptions, Problem> {
     })
 }
 
+/// Who QEMU runs as on this connection, and whether libvirt chowns images to it when it uses them
+/// (`None` on a remote connection: its files are not ours to look at).
+pub fn qemu_access(conn: &Connect, uri: &str) -> Option<(QemuUser, bool)> {
+    if is_remote(uri) {
+        return None;
+    }
+    let caps = conn.capabilities().ok().and_then(|xml| parse_capabilities(&xml).ok()).unwrap_or_default();
+    let session = is_session(uri);
+    let qemu_conf = std::fs::read_to_string("/etc/libvirt/qemu.conf").unwrap_or_default();
+    let dynamic_ownership = !session && conf_value(&qemu_conf, "dynamic_ownership").is_none_or(|v| v != "0");
+    qemu_user(session, &caps, &qemu_conf).map(|user| (user, dynamic_ownership))
+}
+
 fn is_session(uri: &str) -> bool {
     uri.trim_end_matches('/').ends_with("/session")
 }

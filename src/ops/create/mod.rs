@@ -7,7 +7,7 @@
 //! when the browser closes the channel the router drops the op, which drops the progress
 //! receiver; the worker notices between steps and between copied chunks, and rolls back.
 
-mod access;
+pub(crate) mod access;
 pub(crate) mod host;
 mod inflight;
 mod journal;
@@ -17,7 +17,7 @@ mod plan;
 mod progress;
 mod remote;
 mod spec;
-mod storage;
+pub(crate) mod storage;
 mod tree;
 mod validate;
 

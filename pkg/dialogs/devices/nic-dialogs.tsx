@@ -1,0 +1,166 @@
+// Network interface dialogs: add one (virtual network, host bridge or user-mode; model; MAC automatic or given),
+// remove one.
+
+import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
+import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { useState } from "react";
+
+import type { DeviceParams, DeviceResult } from "../../client/device.ts";
+import type { Vm, VmInterface } from "../../types.ts";
+
+import { DeviceDialog, openDeviceDialog, whereText } from "./device-dialog.tsx";
+import { SelectField, useHostOptions } from "./fields.tsx";
+
+const _ = cockpit.gettext;
+
+type Done = (result: DeviceResult | null) => void;
+type Kind = "network" | "bridge" | "direct" | "user";
+
+const DIRECT_MODES = ["bridge", "vepa", "private", "passthrough"].map(m => ({ value: m, label: m }));
+
+const MODELS = [
+    { value: "virtio", label: _("virtio (paravirtualized)") }, { value: "e1000e", label: "e1000e" },
+    { value: "e1000", label: "e1000" }, { value: "rtl8139", label: "rtl8139" },
+];
+
+function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
+    const options = useHostOptions(vm.uri);
+    const [kind, setKind] = useState<Kind>("network");
+    const [network, setNetwork] = useState("");
+    const [bridge, setBridge] = useState("");
+    const [hostIf, setHostIf] = useState("");
+    const [mode, setMode] = useState("bridge");
+    const hostIfs = options?.interfaces ?? [];
+    const chosenHostIf = hostIf || hostIfs[0] || "";
+    const [model, setModel] = useState("virtio");
+    const [macKind, setMacKind] = useState<"auto" | "given">("auto");
+    const [mac, setMac] = useState("");
+    const networks = options?.networks.map(n => n.name) ?? [];
+    const bridges = options?.bridges ?? [];
+    const chosenNetwork = network || networks[0] || "";
+    const chosenBridge = bridge || bridges[0] || "";
+
+    const params = (): DeviceParams => {
+        const sources: Record<Kind, DeviceParams> = {
+            network: { network: chosenNetwork },
+            bridge: { bridge: chosenBridge },
+            direct: { direct: chosenHostIf, mode },
+            user: { user: true },
+        };
+        return { source: sources[kind], model, ...macKind === "given" ? { mac } : {} };
+    };
+    const radio = (value: Kind, label: string) =>
+        <Radio id={`virt-add-nic-${value}`} name="virt-add-nic-kind" label={label}
+               isChecked={kind === value} onChange={() => setKind(value)} />;
+    const choices = (names: string[]) => names.length > 0
+        ? names.map(n => ({ value: n, label: n }))
+        : [{ value: "", label: options ? _("None on this host") : _("Loading…") }];
+
+    return (
+        <DeviceDialog vm={vm} id="virt-add-nic" title={_("Add network interface")} submitLabel={_("Add")}
+                      action="nic-add" params={params} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Added interface $0: $1"), r.mac ?? "", whereText(r))}>
+            <FormGroup label={_("Connect to")} role="radiogroup" isStack fieldId="virt-add-nic-network">
+                {radio("network", _("Virtual network"))}
+                {radio("bridge", _("Host bridge"))}
+                {radio("direct", _("Direct attachment to a host interface (macvtap)"))}
+                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+            </FormGroup>
+            {kind === "direct" && <>
+                <SelectField id="virt-add-nic-direct-dev" label={_("Host interface")} value={chosenHostIf}
+                             onChange={setHostIf} choices={choices(hostIfs)} />
+                <SelectField id="virt-add-nic-direct-mode" label={_("Mode")} value={mode} onChange={setMode}
+                             choices={DIRECT_MODES} />
+            </>}
+            {kind === "network" &&
+                <SelectField id="virt-add-nic-network-name" label={_("Network")} value={chosenNetwork}
+                             onChange={setNetwork} choices={choices(networks)} />}
+            {kind === "bridge" &&
+                <SelectField id="virt-add-nic-bridge-name" label={_("Bridge")} value={chosenBridge}
+                             onChange={setBridge} choices={choices(bridges)} />}
+            <SelectField id="virt-add-nic-model" label={_("Model")} value={model} onChange={setModel} choices={MODELS} />
+            <FormGroup label={_("MAC address")} role="radiogroup" isStack fieldId="virt-add-nic-mac-auto">
+                <Radio id="virt-add-nic-mac-auto" name="virt-add-nic-mac" label={_("Automatic")}
+                       isChecked={macKind === "auto"} onChange={() => setMacKind("auto")} />
+                <Radio id="virt-add-nic-mac-given" name="virt-add-nic-mac" label={_("Given")}
+                       isChecked={macKind === "given"} onChange={() => setMacKind("given")} />
+                {macKind === "given" &&
+                    <TextInput id="virt-add-nic-mac" aria-label={_("MAC address")} value={mac}
+                               placeholder="52:54:00:12:34:56" onChange={(_ev, v) => setMac(v)} />}
+            </FormGroup>
+        </DeviceDialog>
+    );
+}
+
+function EditNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
+    const options = useHostOptions(vm.uri);
+    // A direct (macvtap) interface is edited as a network one: changing its host interface is not offered here.
+    const initialKind: Exclude<Kind, "direct"> = nic.type === "bridge" || nic.type === "user" ? nic.type : "network";
+    const [kind, setKind] = useState<Exclude<Kind, "direct">>(initialKind);
+    const [network, setNetwork] = useState(nic.type === "network" ? nic.source ?? "" : "");
+    const [bridge, setBridge] = useState(nic.type === "bridge" ? nic.source ?? "" : "");
+    const [model, setModel] = useState(nic.model ?? "virtio");
+    const [mac, setMac] = useState(nic.mac ?? "");
+    const networks = options?.networks.map(n => n.name) ?? [];
+    const bridges = options?.bridges ?? [];
+    const chosenNetwork = network || networks[0] || "";
+    const chosenBridge = bridge || bridges[0] || "";
+    const radio = (value: Exclude<Kind, "direct">, label: string) =>
+        <Radio id={`virt-edit-nic-${value}`} name="virt-edit-nic-kind" label={label}
+               isChecked={kind === value} onChange={() => setKind(value)} />;
+    const choices = (names: string[], current: string) => {
+        const all = current && !names.includes(current) ? [current, ...names] : names;
+        return all.length > 0 ? all.map(n => ({ value: n, label: n })) : [{ value: "", label: _("None on this host") }];
+    };
+    const params = (): DeviceParams => ({
+        mac: nic.mac ?? "",
+        source: kind === "network" ? { network: chosenNetwork } : kind === "bridge" ? { bridge: chosenBridge } : { user: true },
+        model,
+        newMac: mac,
+    });
+    return (
+        <DeviceDialog vm={vm} id="virt-edit-nic" title={cockpit.format(_("Edit interface $0"), nic.mac ?? "")}
+                      submitLabel={_("Save")} action="nic-edit" chooseScope={false} params={params} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Interface $0 changed: $1"), r.mac ?? "", whereText(r))}>
+            <FormGroup label={_("Connect to")} role="radiogroup" isStack fieldId="virt-edit-nic-network">
+                {radio("network", _("Virtual network"))}
+                {radio("bridge", _("Host bridge"))}
+                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+            </FormGroup>
+            {kind === "network" &&
+                <SelectField id="virt-edit-nic-network-name" label={_("Network")} value={chosenNetwork}
+                             onChange={setNetwork} choices={choices(networks, network)} />}
+            {kind === "bridge" &&
+                <SelectField id="virt-edit-nic-bridge-name" label={_("Bridge")} value={chosenBridge}
+                             onChange={setBridge} choices={choices(bridges, bridge)} />}
+            <SelectField id="virt-edit-nic-model" label={_("Model")} value={model} onChange={setModel} choices={MODELS} />
+            <FormGroup label={_("MAC address")} fieldId="virt-edit-nic-mac">
+                <TextInput id="virt-edit-nic-mac" value={mac} onChange={(_ev, v) => setMac(v)} />
+            </FormGroup>
+            <Content component="p" className="virt-device-note">
+                {_("These settings apply at the next boot. To connect or disconnect the running VM, plug or unplug the cable.")}
+            </Content>
+        </DeviceDialog>
+    );
+}
+
+function RemoveNicDialog({ vm, nic, onDone }: { vm: Vm; nic: VmInterface; onDone: Done }) {
+    const mac = nic.mac ?? "";
+    return (
+        <DeviceDialog vm={vm} id="virt-remove-nic" title={cockpit.format(_("Remove interface $0?"), mac)} danger
+                      submitLabel={_("Remove")} action="nic-remove" params={() => ({ mac })} onDone={onDone}
+                      successTitle={r => cockpit.format(_("Removed interface $0: $1"), mac, whereText(r))}>
+            <Content component="p">
+                {_("A running guest loses this network connection at once.")}
+            </Content>
+        </DeviceDialog>
+    );
+}
+
+export const showAddNic = (vm: Vm) => openDeviceDialog(done => <AddNicDialog vm={vm} onDone={done} />);
+export const showEditNic = (vm: Vm, nic: VmInterface) =>
+    openDeviceDialog(done => <EditNicDialog vm={vm} nic={nic} onDone={done} />);
+export const showRemoveNic = (vm: Vm, nic: VmInterface) =>
+    openDeviceDialog(done => <RemoveNicDialog vm={vm} nic={nic} onDone={done} />);

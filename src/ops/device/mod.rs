@@ -1,0 +1,331 @@
+//! op `device`: one change to one VM's disks, removable media or network interfaces, answered with
+//! one result saying where it applied (`docs/api.md`). Everything the user typed is checked here
+//! (`validate.rs`) before libvirt is asked; libvirt's own message is passed on when it refuses.
+
+mod disk;
+mod media;
+mod nic;
+mod scope;
+mod validate;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::target::{VmTarget, reply_once};
+use super::{Context, OpBody, parse_options};
+use crate::hub::{Hub, VmEntry};
+use crate::model::uri::Uri;
+use crate::problem::Problem;
+use crate::xml::device::{DiskSource, NicDevice, NicSource};
+use disk::{DiskChange, NewDisk, NewSource};
+use nic::NicChange;
+use scope::Scope;
+use validate::{BUSES, CACHES, DIRECT_MODES, FORMATS, MODELS, invalid, word};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceOptions {
+    uri: Uri,
+    vm: String,
+    action: String,
+    /// Apply to the running VM; default: when it runs.
+    live: Option<bool>,
+    /// Apply to the saved definition (next boot); default: when the VM is persistent.
+    config: Option<bool>,
+    /// A disk's target (`vda`, `sdb`).
+    target: Option<String>,
+    source: Option<SourceOptions>,
+    #[serde(default)]
+    force: bool,
+    bus: Option<String>,
+    cache: Option<String>,
+    serial: Option<String>,
+    /// `disk` (default) or `cdrom`.
+    device: Option<String>,
+    #[serde(default)]
+    delete_storage: bool,
+    /// Bytes; a number so that 0, negative and fractional sizes get a clear answer.
+    size: Option<f64>,
+    mac: Option<String>,
+    up: Option<bool>,
+    readonly: Option<bool>,
+    shareable: Option<bool>,
+    /// nic-edit: the interface's new MAC.
+    new_mac: Option<String>,
+    model: Option<String>,
+}
+
+/// Exactly one group of these is set: `file`, `block`, `pool`+`volume`, `pool`+`name`+`size`
+/// (+`format`), `network`, `bridge`, or `user`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SourceOptions {
+    file: Option<String>,
+    block: Option<String>,
+    pool: Option<String>,
+    volume: Option<String>,
+    name: Option<String>,
+    size: Option<f64>,
+    format: Option<String>,
+    network: Option<String>,
+    bridge: Option<String>,
+    /// A host interface for macvtap, with `mode`.
+    direct: Option<String>,
+    mode: Option<String>,
+    #[serde(default)]
+    user: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Request {
+    Media { target: String, source: Option<DiskSource>, force: bool },
+    DiskAdd(NewDisk),
+    DiskRemove { target: String, delete_storage: bool },
+    DiskResize { target: String, size: u64 },
+    NicAdd(NicDevice),
+    NicRemove { mac: String },
+    NicLink { mac: String, up: bool },
+    NicAddresses,
+    DiskSizes,
+    DiskEdit { target: String, change: DiskChange },
+    NicEdit { mac: String, change: NicChange },
+}
+
+fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'a T, Problem> {
+    value.as_ref().ok_or_else(|| Problem::protocol(format!("action \"{action}\" needs \"{field}\"")))
+}
+
+fn disk_source(source: &SourceOptions) -> Result<Option<DiskSource>, Problem> {
+    Ok(match (&source.file, &source.block, &source.pool, &source.volume) {
+        (Some(file), None, None, None) => Some(DiskSource::File(validate::path(file)?)),
+        (None, Some(block), None, None) => Some(DiskSource::Block(validate::path(block)?)),
+        (None, None, Some(pool), Some(volume)) => {
+            Some(DiskSource::Volume { pool: validate::name("pool", pool)?, volume: validate::name("volume", volume)? })
+        }
+        _ => None,
+    })
+}
+
+fn nic_source(s: &SourceOptions) -> Result<NicSource, Problem> {
+    Ok(match (&s.network, &s.bridge, &s.direct, s.user) {
+        (Some(network), None, None, false) => NicSource::Network(validate::name("network", network)?),
+        (None, Some(bridge), None, false) => NicSource::Bridge(validate::name("bridge", bridge)?),
+        (None, None, Some(dev), false) => NicSource::Direct {
+            dev: validate::name("host interface", dev)?,
+            mode: word("mode", s.mode.as_deref().unwrap_or("bridge"), DIRECT_MODES)?,
+        },
+        (None, None, None, true) => NicSource::User,
+        _ => return Err(invalid("Give the interface one source: a network, a bridge, a host interface or user-mode")),
+    })
+}
+
+impl Request {
+    fn from_options(o: &DeviceOptions) -> Result<Request, Problem> {
+        let action = o.action.as_str();
+        let target = || required(&o.target, "target", action).cloned();
+        let mac = || validate::mac(required(&o.mac, "mac", action)?);
+        Ok(match action {
+            "media-insert" => {
+                let source = required(&o.source, "source", action)?;
+                let source = disk_source(source)?
+                    .filter(|s| !matches!(s, DiskSource::Block(_)))
+                    .ok_or_else(|| invalid("Media come from a file or a pool volume"))?;
+                Request::Media { target: target()?, source: Some(source), force: o.force }
+            }
+            "media-eject" => Request::Media { target: target()?, source: None, force: o.force },
+            "disk-add" => {
+                let cdrom = match o.device.as_deref().unwrap_or("disk") {
+                    "disk" => false,
+                    "cdrom" => true,
+                    other => return Err(invalid(format!("Unknown device \"{other}\"; expected disk or cdrom"))),
+                };
+                let source = match &o.source {
+                    None => NewSource::Empty,
+                    Some(s) if s.name.is_some() || s.size.is_some() => NewSource::Volume {
+                        pool: validate::name("pool", required(&s.pool, "source.pool", action)?)?,
+                        name: validate::name("volume", required(&s.name, "source.name", action)?)?,
+                        size: validate::size(*required(&s.size, "source.size", action)?)?,
+                        format: word("format", s.format.as_deref().unwrap_or("qcow2"), FORMATS)?,
+                    },
+                    Some(s) => NewSource::Existing(disk_source(s)?.ok_or_else(|| {
+                        invalid("Give the disk one source: a file, a block device, a pool volume or a new volume")
+                    })?),
+                };
+                let cache = word("cache", o.cache.as_deref().unwrap_or("default"), CACHES)?;
+                let serial = o.serial.as_deref().map(validate::serial).transpose()?.filter(|s| !s.is_empty());
+                Request::DiskAdd(NewDisk {
+                    cdrom,
+                    source,
+                    bus: word("bus", o.bus.as_deref().unwrap_or(if cdrom { "sata" } else { "virtio" }), BUSES)?,
+                    cache: (cache != "default").then_some(cache),
+                    serial,
+                })
+            }
+            "disk-remove" => Request::DiskRemove { target: target()?, delete_storage: o.delete_storage },
+            "disk-resize" => {
+                Request::DiskResize { target: target()?, size: validate::size(*required(&o.size, "size", action)?)? }
+            }
+            "nic-add" => {
+                let source = nic_source(required(&o.source, "source", action)?)?;
+                let mac = o.mac.as_deref().map(validate::mac).transpose()?;
+                Request::NicAdd(NicDevice {
+                    source,
+                    model: word("model", o.model.as_deref().unwrap_or("virtio"), MODELS)?,
+                    mac,
+                })
+            }
+            "nic-edit" => Request::NicEdit {
+                mac: mac()?,
+                change: NicChange {
+                    source: o.source.as_ref().map(nic_source).transpose()?,
+                    model: o.model.as_deref().map(|m| word("model", m, MODELS)).transpose()?,
+                    mac: o.new_mac.as_deref().map(validate::mac).transpose()?,
+                },
+            },
+            "nic-remove" => Request::NicRemove { mac: mac()? },
+            "nic-link" => Request::NicLink { mac: mac()?, up: *required(&o.up, "up", action)? },
+            "nic-addresses" => Request::NicAddresses,
+            "disk-sizes" => Request::DiskSizes,
+            "disk-edit" => Request::DiskEdit {
+                target: target()?,
+                change: DiskChange {
+                    bus: o.bus.as_deref().map(|b| word("bus", b, BUSES)).transpose()?,
+                    cache: o.cache.as_deref().map(|c| word("cache", c, CACHES)).transpose()?,
+                    readonly: o.readonly,
+                    shareable: o.shareable,
+                    serial: o.serial.as_deref().map(validate::serial).transpose()?,
+                },
+            },
+            other => return Err(Problem::not_supported(format!("unknown device action \"{other}\""))),
+        })
+    }
+}
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: DeviceOptions = parse_options(options)?;
+    let target = VmTarget::new(options.uri.clone(), options.vm.clone())?;
+    let request = Request::from_options(&options)?;
+    let hub = target.hub(ctx)?;
+    let (live, config) = (options.live, options.config);
+    let table = hub.clone();
+    Ok(Box::new(move |io| {
+        Box::pin(reply_once(io, hub, target, move |conn, domain| {
+            let scope = || Scope::resolve(domain, live, config);
+            let answer = match &request {
+                Request::Media { target, source, force } => {
+                    media::change(domain, scope()?, target, source.as_ref(), *force)?
+                }
+                Request::DiskAdd(disk) => disk::add(conn, domain, scope()?, disk)?,
+                Request::DiskRemove { target, delete_storage } => {
+                    disk::remove(conn, domain, scope()?, target, *delete_storage)?
+                }
+                Request::DiskResize { target, size } => disk::resize(conn, domain, target, *size)?,
+                Request::NicAdd(nic) => nic::add(domain, scope()?, nic, &nic::macs_in_use(&listed_vms(&table)))?,
+                Request::NicRemove { mac } => nic::remove(domain, scope()?, mac)?,
+                Request::NicLink { mac, up } => nic::link(domain, scope()?, mac, *up)?,
+                Request::NicAddresses => nic::addresses(domain)?,
+                Request::DiskSizes => disk::sizes(domain)?,
+                Request::DiskEdit { target, change } => disk::edit(domain, target, change)?,
+                Request::NicEdit { mac, change } => {
+                    nic::edit(domain, mac, change, &nic::macs_in_use(&listed_vms(&table)))?
+                }
+            };
+            Ok(Value::Object(answer))
+        }))
+    }))
+}
+
+/// The connection's VMs as the hub lists them (for MACs and images in use), once it has listed
+/// them: a hub made for this very op has just connected and may still be reading.
+fn listed_vms(hub: &Hub) -> Vec<Arc<VmEntry>> {
+    for _ in 0..100 {
+        let (epoch, vms) = hub.snapshot();
+        if epoch > 0 {
+            return vms;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    hub.snapshot().1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::ProblemCode;
+
+    fn request(value: Value) -> Result<Request, Problem> {
+        let mut options = serde_json::json!({"uri": "test:///default", "vm": "test"});
+        options.as_object_mut().unwrap().extend(value.as_object().unwrap().clone());
+        let options: DeviceOptions = parse_options(options.as_object().unwrap())?;
+        Request::from_options(&options)
+    }
+
+    #[test]
+    fn device_requests_parse_into_types() {
+        let r =
+            request(serde_json::json!({"action": "media-insert", "target": "sda", "source": {"file": "/x y ü.iso"}}));
+        assert_eq!(
+            r.unwrap(),
+            Request::Media { target: "sda".into(), source: Some(DiskSource::File("/x y ü.iso".into())), force: false }
+        );
+        let r = request(
+            serde_json::json!({"action": "disk-add", "source": {"pool": "default", "name": "n \"q\"", "size": 1048576}}),
+        );
+        let Request::DiskAdd(disk) = r.unwrap() else { panic!() };
+        assert_eq!(disk.bus, "virtio");
+        assert_eq!(
+            disk.source,
+            NewSource::Volume { pool: "default".into(), name: "n \"q\"".into(), size: 1 << 20, format: "qcow2" }
+        );
+        let r = request(serde_json::json!({"action": "disk-add", "device": "cdrom"})).unwrap();
+        assert!(matches!(r, Request::DiskAdd(NewDisk { cdrom: true, bus: "sata", source: NewSource::Empty, .. })));
+    }
+
+    #[test]
+    fn device_bad_input_is_refused_with_a_reason() {
+        let code = |v: Value| request(v).unwrap_err().code;
+        for size in [0, -5] {
+            assert_eq!(
+                code(serde_json::json!({"action": "disk-resize", "target": "vda", "size": size})),
+                ProblemCode::InvalidArgument
+            );
+        }
+        assert_eq!(code(serde_json::json!({"action": "disk-resize", "target": "vda"})), ProblemCode::ProtocolError);
+        assert_eq!(code(serde_json::json!({"action": "nic-remove", "mac": "52:54:00"})), ProblemCode::InvalidArgument);
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-add", "bus": "ide", "source": {"file": "/a"}})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-add", "source": {"file": "rel"}})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-add", "source": {"file": "/a"}, "serial": "has space"})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "nic-add", "source": {"network": "a", "bridge": "b"}})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "media-insert", "target": "sda", "source": {"block": "/dev/sr0"}})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "media-insert", "target": "sda", "source": {"fil": "/a"}})),
+            ProblemCode::ProtocolError
+        );
+        assert_eq!(code(serde_json::json!({"action": "explode"})), ProblemCode::NotSupported);
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-edit", "target": "vda", "bus": "ide"})),
+            ProblemCode::InvalidArgument
+        );
+        assert_eq!(
+            code(serde_json::json!({"action": "disk-edit", "target": "vda", "serial": "a\"b"})),
+            ProblemCode::InvalidArgument
+        );
+    }
+}

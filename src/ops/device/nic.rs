@@ -1,0 +1,202 @@
+//! Network interfaces: add, remove (hot-unplug), link up/down, and the guest's IP addresses.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use virt::domain::Domain;
+use virt_sys as sys;
+
+use super::scope::{CONFIG, LIVE, Scope, find_nic, two_step};
+use super::validate::invalid;
+use crate::hub::VmEntry;
+use crate::problem::{Problem, ProblemCode};
+use crate::xml::device::{NicDevice, NicSource, interface_xml, nic_source_xml};
+use crate::xml::edit::device::{DeviceEdit, edit_device};
+
+/// Every MAC address the connection's VMs use, now or at their next boot.
+pub fn macs_in_use(vms: &[Arc<VmEntry>]) -> Vec<String> {
+    let mut macs = Vec::new();
+    for entry in vms {
+        let config = &entry.vm.config;
+        let saved = config.saved.iter().flat_map(|s| s.interfaces.iter());
+        for nic in config.interfaces.iter().chain(saved) {
+            if let Some(mac) = &nic.mac {
+                macs.push(mac.to_ascii_lowercase());
+            }
+        }
+    }
+    macs
+}
+
+/// Adds an interface. Without a MAC the helper picks one (in QEMU's 52:54:00 range, unused), so the
+/// running VM and its saved definition get the same one.
+pub fn add(domain: &Domain, scope: Scope, nic: &NicDevice, in_use: &[String]) -> Result<Map<String, Value>, Problem> {
+    let mac = match &nic.mac {
+        Some(mac) if in_use.contains(mac) => {
+            return Err(invalid(format!("The MAC address {mac} is already used by a VM on this connection")));
+        }
+        Some(mac) => mac.clone(),
+        None => fresh_mac(in_use)?,
+    };
+    let xml = interface_xml(&NicDevice { mac: Some(mac.clone()), ..nic.clone() })
+        .map_err(|err| Problem::internal(format!("{err:#}")))?;
+    two_step(domain, scope, || domain.attach_device_flags(&xml, CONFIG), || domain.attach_device_flags(&xml, LIVE))?;
+    let mut answer = scope.answer();
+    answer.insert("mac".into(), json!(mac));
+    Ok(answer)
+}
+
+fn fresh_mac(in_use: &[String]) -> Result<String, Problem> {
+    let mut random = [0u8; 3];
+    for _ in 0..16 {
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut random))
+            .map_err(|err| Problem::internal(format!("Cannot pick a MAC address: {err}")))?;
+        let mac = format!("52:54:00:{:02x}:{:02x}:{:02x}", random[0], random[1], random[2]);
+        if !in_use.contains(&mac) {
+            return Ok(mac);
+        }
+    }
+    Err(Problem::internal("Cannot pick an unused MAC address"))
+}
+
+pub fn remove(domain: &Domain, scope: Scope, mac: &str) -> Result<Map<String, Value>, Problem> {
+    let live = if scope.live { find_nic(domain, false, mac)? } else { None };
+    let config = if scope.config { find_nic(domain, true, mac)? } else { None };
+    let scope = Scope { live: live.is_some(), config: config.is_some() };
+    if !scope.live && !scope.config {
+        return Err(not_found(mac));
+    }
+    let (live_xml, config_xml) = (live.map(|l| l.0).unwrap_or_default(), config.map(|c| c.0).unwrap_or_default());
+    two_step(
+        domain,
+        scope,
+        || domain.detach_device_flags(&config_xml, CONFIG),
+        || domain.detach_device_flags(&live_xml, LIVE),
+    )?;
+    let mut answer = scope.answer();
+    let pending = scope.live && domain.is_active()? && find_nic(domain, false, mac)?.is_some();
+    answer.insert("pending".into(), json!(pending));
+    Ok(answer)
+}
+
+/// Plugs the virtual cable in (`up`) or pulls it out.
+pub fn link(domain: &Domain, scope: Scope, mac: &str, up: bool) -> Result<Map<String, Value>, Problem> {
+    let live = if scope.live { find_nic(domain, false, mac)?.map(|found| found.0) } else { None };
+    let config = if scope.config { find_nic(domain, true, mac)?.map(|found| found.0) } else { None };
+    if live.is_none() && config.is_none() {
+        return Err(not_found(mac));
+    }
+    let scope = Scope { live: live.is_some(), config: config.is_some() };
+    let state = if up { "up" } else { "down" };
+    let edit =
+        DeviceEdit { children: vec![("link", Some(format!("<link state=\"{state}\"/>")))], ..DeviceEdit::default() };
+    let edited = |old: &Option<String>| {
+        edit_device(old.as_deref().unwrap_or_default(), &edit)
+            .map_err(|err| Problem::internal(format!("Cannot edit the interface: {err:#}")))
+    };
+    let (live_new, config_new) = (edited(&live)?, edited(&config)?);
+    two_step(
+        domain,
+        scope,
+        || domain.update_device_flags(&config_new, CONFIG),
+        || domain.update_device_flags(&live_new, LIVE),
+    )?;
+    let mut answer = scope.answer();
+    answer.insert("up".into(), json!(up));
+    Ok(answer)
+}
+
+fn not_found(mac: &str) -> Problem {
+    Problem::new(ProblemCode::NotFound, format!("The VM has no network interface with MAC address {mac}"))
+}
+
+/// The guest's addresses by MAC: from libvirt's DHCP leases, else the guest agent, else the host's ARP
+/// table, per interface whichever answers first.
+pub fn addresses(domain: &Domain) -> Result<Map<String, Value>, Problem> {
+    if !domain.is_active()? {
+        return Err(Problem::not_supported("The VM is not running"));
+    }
+    let sources = [
+        (sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, "lease"),
+        (sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, "agent"),
+        (sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, "arp"),
+    ];
+    let mut by_mac: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (source, name) in sources {
+        let Ok(interfaces) = domain.interface_addresses(source, 0) else { continue };
+        let mut found: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for interface in interfaces {
+            let Some(mac) = interface.hwaddr.map(|m| m.to_ascii_lowercase()) else { continue };
+            for addr in interface.addrs {
+                let family = if addr.typed == sys::VIR_IP_ADDR_TYPE_IPV6 as i64 { "ipv6" } else { "ipv4" };
+                found
+                    .entry(mac.clone())
+                    .or_default()
+                    .push(json!({"address": addr.addr, "prefix": addr.prefix, "family": family, "source": name}));
+            }
+        }
+        for (mac, addrs) in found {
+            by_mac.entry(mac).or_insert(addrs);
+        }
+    }
+    let mut answer = Map::new();
+    answer.insert("ok".into(), json!(true));
+    answer.insert("addresses".into(), json!(by_mac));
+    Ok(answer)
+}
+
+/// What `nic-edit` changes; `None` leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NicChange {
+    pub source: Option<NicSource>,
+    pub model: Option<&'static str>,
+    pub mac: Option<String>,
+}
+
+/// Edits an interface in the saved definition (its next boot): source, model, MAC. libvirt finds the
+/// interface to update by its MAC, so a new MAC is a detach and an attach of the edited element.
+pub fn edit(domain: &Domain, mac: &str, change: &NicChange, in_use: &[String]) -> Result<Map<String, Value>, Problem> {
+    if !domain.is_persistent()? {
+        return Err(invalid("This VM is transient: it has no saved definition to edit"));
+    }
+    let Some((xml, _)) = find_nic(domain, true, mac)? else {
+        return Err(not_found(mac));
+    };
+    let new_mac = change.mac.clone().filter(|m| m != mac);
+    if let Some(new_mac) = &new_mac
+        && in_use.contains(new_mac)
+    {
+        return Err(invalid(format!("The MAC address {new_mac} is already used by a VM on this connection")));
+    }
+    let mut edit = DeviceEdit::default();
+    if let Some(source) = &change.source {
+        edit.attributes.push(("type", Some(source.interface_type())));
+        let source_xml = nic_source_xml(source).map_err(|err| Problem::internal(format!("{err:#}")))?;
+        edit.children.push(("source", source_xml));
+    }
+    if let Some(model) = change.model {
+        edit.children.push(("model", Some(format!("<model type=\"{model}\"/>"))));
+    }
+    if let Some(new_mac) = &new_mac {
+        edit.children.push(("mac", Some(format!("<mac address=\"{new_mac}\"/>"))));
+    }
+    let edited =
+        edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the interface: {err:#}")))?;
+    if new_mac.is_none() {
+        domain.update_device_flags(&edited, CONFIG)?;
+    } else {
+        domain.detach_device_flags(&xml, CONFIG)?;
+        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
+            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
+                log::warn!("device: putting interface {mac} back failed too: {undo}");
+            }
+            return Err(err.into());
+        }
+    }
+    let mut answer = Scope { live: false, config: true }.answer();
+    answer.insert("mac".into(), json!(new_mac.as_deref().unwrap_or(mac)));
+    Ok(answer)
+}

@@ -1,0 +1,168 @@
+//! The device op's input, checked once into values that cannot be wrong: sizes, paths, names, MACs,
+//! and the few words (bus, cache, model, format) libvirt would otherwise reject later or not at all.
+
+use crate::problem::{Problem, ProblemCode};
+
+/// Largest size accepted for a disk (1 PiB): above it, a typo rather than a wish.
+pub const MAX_SIZE: u64 = 1 << 50;
+
+pub fn invalid(message: impl Into<String>) -> Problem {
+    Problem::new(ProblemCode::InvalidArgument, message)
+}
+
+/// A size in bytes from JSON: a whole number above 0 and at most [`MAX_SIZE`].
+pub fn size(value: f64) -> Result<u64, Problem> {
+    if !value.is_finite() || value.fract() != 0.0 {
+        return Err(invalid("The size must be a whole number of bytes"));
+    }
+    if value <= 0.0 {
+        return Err(invalid("The size must be larger than 0"));
+    }
+    if value > MAX_SIZE as f64 {
+        return Err(invalid(format!("The size must be at most {}", human(MAX_SIZE))));
+    }
+    Ok(value as u64)
+}
+
+/// Binary units, as the page shows them.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// An absolute path without control characters.
+pub fn path(value: &str) -> Result<String, Problem> {
+    if !value.starts_with('/') {
+        return Err(invalid(format!("\"{value}\" is not an absolute path")));
+    }
+    if value.len() > 4096 || value.chars().any(char::is_control) {
+        return Err(invalid("The path contains characters a file name cannot have"));
+    }
+    Ok(value.to_string())
+}
+
+/// Refuses a file QEMU could not open, with the create dialog's advice (which directory blocks it and
+/// how to allow it). `readonly`: media and read-only drives need only reading.
+pub fn qemu_can_open(conn: &virt::connect::Connect, path: &str, readonly: bool) -> Result<(), Problem> {
+    use crate::ops::create::access::{Need, check};
+    let meta = std::fs::metadata(path).map_err(|err| invalid(format!("{path}: {err}")))?;
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.is_file() && !meta.file_type().is_block_device() {
+        return Err(invalid(format!("{path} is not a file or block device")));
+    }
+    let uri = conn.uri().unwrap_or_default();
+    if let Some((user, dynamic_ownership)) = crate::ops::create::host::qemu_access(conn, &uri) {
+        let need = if readonly { Need::Read } else { Need::ReadWrite };
+        check(std::path::Path::new(path), &user, need, dynamic_ownership).map_err(invalid)?;
+    }
+    Ok(())
+}
+
+/// A disk serial: up to 20 letters, digits, `-`, `_` or `.` (QEMU's limit for most buses); empty clears it.
+pub fn serial(value: &str) -> Result<String, Problem> {
+    let value = value.trim();
+    if value.len() > 20 || !value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(invalid("A disk serial is at most 20 letters, digits, '-', '_' or '.'"));
+    }
+    Ok(value.to_string())
+}
+
+/// A pool, volume, network or bridge name: not empty, no control characters or `/`; spaces, quotes
+/// and unicode are fine (XML escaping carries them).
+pub fn name(what: &str, value: &str) -> Result<String, Problem> {
+    if value.trim().is_empty() {
+        return Err(invalid(format!("The {what} name must not be empty")));
+    }
+    if value.len() > 255 || value.contains('/') || value.chars().any(char::is_control) {
+        return Err(invalid(format!("\"{value}\" is not a valid {what} name")));
+    }
+    Ok(value.to_string())
+}
+
+/// A unicast MAC address, written `52:54:00:ab:cd:ef` (any case; answered in lower case).
+pub fn mac(value: &str) -> Result<String, Problem> {
+    let octets: Vec<Option<u8>> =
+        value.split(':').map(|o| (o.len() == 2).then(|| u8::from_str_radix(o, 16).ok()).flatten()).collect();
+    let Some(octets) = (octets.len() == 6).then(|| octets.into_iter().collect::<Option<Vec<u8>>>()).flatten() else {
+        return Err(invalid(format!(
+            "\"{value}\" is not a MAC address (six pairs of hex digits, like 52:54:00:12:34:56)"
+        )));
+    };
+    if octets[0] & 1 == 1 {
+        return Err(invalid(format!("{value} is a multicast address; a network interface needs a unicast one")));
+    }
+    if octets.iter().all(|&o| o == 0) {
+        return Err(invalid("00:00:00:00:00:00 is not a usable MAC address"));
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+/// One of `allowed`, by its exact spelling.
+pub fn word(what: &str, value: &str, allowed: &[&'static str]) -> Result<&'static str, Problem> {
+    allowed
+        .iter()
+        .find(|w| **w == value)
+        .copied()
+        .ok_or_else(|| invalid(format!("Unknown {what} \"{value}\"; expected one of: {}", allowed.join(", "))))
+}
+
+pub const BUSES: &[&str] = &["virtio", "scsi", "sata", "usb"];
+pub const CACHES: &[&str] = &["default", "none", "writeback", "writethrough", "directsync", "unsafe"];
+pub const FORMATS: &[&str] = &["qcow2", "raw"];
+pub const MODELS: &[&str] = &["virtio", "e1000e", "e1000", "rtl8139"];
+pub const DIRECT_MODES: &[&str] = &["bridge", "vepa", "private", "passthrough"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(1024.0).unwrap(), 1024);
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, (MAX_SIZE as f64) * 2.0] {
+            assert_eq!(size(bad).unwrap_err().code, ProblemCode::InvalidArgument, "{bad}");
+        }
+        assert!(size(-1.0).unwrap_err().message.contains("larger than 0"));
+    }
+
+    #[test]
+    fn macs() {
+        assert_eq!(mac("52:54:00:AB:cd:EF").unwrap(), "52:54:00:ab:cd:ef");
+        for bad in [
+            "",
+            "52:54:00:ab:cd",
+            "52:54:00:ab:cd:ef:01",
+            "52-54-00-ab-cd-ef",
+            "5:54:00:ab:cd:ef0",
+            "zz:54:00:ab:cd:ef",
+        ] {
+            assert!(mac(bad).unwrap_err().message.contains("not a MAC"), "{bad}");
+        }
+        assert!(mac("01:00:5e:00:00:01").unwrap_err().message.contains("multicast"));
+        assert!(mac("00:00:00:00:00:00").is_err());
+    }
+
+    #[test]
+    fn names_and_paths() {
+        assert_eq!(name("volume", "my \"disk\" ü.qcow2").unwrap(), "my \"disk\" ü.qcow2");
+        assert!(name("volume", " ").is_err());
+        assert!(name("volume", "a/b").is_err());
+        assert!(name("volume", "a\nb").is_err());
+        assert!(path("relative.iso").is_err());
+        assert!(path("/tmp/a\u{7}.iso").is_err());
+        assert_eq!(path("/tmp/with space ü.iso").unwrap(), "/tmp/with space ü.iso");
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(word("bus", "sata", BUSES).unwrap(), "sata");
+        assert!(word("bus", "ide", BUSES).unwrap_err().message.contains("virtio, scsi"));
+        assert_eq!(human(3 << 30), "3.0 GiB");
+    }
+}
