@@ -6,7 +6,10 @@ pub mod action;
 pub mod console;
 pub mod create;
 pub mod history;
+pub mod network;
 pub mod osinfo;
+pub mod resources;
+pub mod storage;
 pub mod target;
 pub mod watch;
 
@@ -44,6 +47,10 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("create-options", create::open_options),
     ("create", create::open),
     ("osinfo", osinfo::open),
+    // Storage pools and virtual networks (issue #15).
+    ("resources", resources::open),
+    ("pool", storage::open),
+    ("network", network::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

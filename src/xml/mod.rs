@@ -3,5 +3,7 @@
 pub mod build;
 pub mod domain;
 pub mod edit;
+pub mod network;
+pub mod pool;
 
 pub use domain::parse_domain;

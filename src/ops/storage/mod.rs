@@ -1,0 +1,233 @@
+//! op `pool`: one action on a storage pool (or a new one), answered with one message (`docs/api.md`).
+//! The hub re-reads the pool afterwards, so watchers see the change also on drivers without events.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use virt::connect::Connect;
+use virt::storage_pool::StoragePool;
+
+use super::target::CONNECT_TIMEOUT;
+use super::{Context, OpBody, parse_options};
+use crate::hub::Hub;
+use crate::hub::resources::ResourceKind;
+use crate::problem::{Problem, ProblemCode};
+use crate::router::channel::ChannelIo;
+use crate::xml::pool::dir_pool_xml;
+
+#[derive(Debug, Clone, PartialEq)]
+enum PoolAction {
+    /// `virStoragePoolCreate`.
+    Start,
+    /// `virStoragePoolDestroy`.
+    Stop,
+    /// `virStoragePoolRefresh`.
+    Refresh,
+    /// `virStoragePoolSetAutostart`.
+    Autostart { enable: bool },
+    /// Stop, optionally delete every volume and the pool's directory, undefine.
+    Delete { volumes: bool },
+    /// Define a `dir` pool at an existing directory, start it, optionally autostart it.
+    CreateDir { name: String, path: String, autostart: bool },
+}
+
+#[derive(Deserialize)]
+struct PoolOptions {
+    uri: String,
+    action: String,
+    /// Name or UUID of the pool; for `create`, the new pool's name.
+    pool: String,
+    enable: Option<bool>,
+    #[serde(default)]
+    volumes: bool,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    path: Option<String>,
+    #[serde(default)]
+    autostart: bool,
+}
+
+fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
+    Ok(match options.action.as_str() {
+        "start" => PoolAction::Start,
+        "stop" => PoolAction::Stop,
+        "refresh" => PoolAction::Refresh,
+        "autostart" => PoolAction::Autostart {
+            enable: options.enable.ok_or_else(|| Problem::protocol("action \"autostart\" needs \"enable\""))?,
+        },
+        "delete" => PoolAction::Delete { volumes: options.volumes },
+        "create" => match options.kind.as_deref() {
+            Some("dir") => PoolAction::CreateDir {
+                name: options.pool.clone(),
+                path: options.path.clone().ok_or_else(|| Problem::protocol("a dir pool needs \"path\""))?,
+                autostart: options.autostart,
+            },
+            Some(other) => {
+                return Err(Problem::not_supported(format!("creating \"{other}\" pools is not supported yet")));
+            }
+            None => return Err(Problem::protocol("action \"create\" needs \"type\"")),
+        },
+        other => return Err(Problem::not_supported(format!("unknown pool action \"{other}\""))),
+    })
+}
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let parsed: PoolOptions = parse_options(options)?;
+    if parsed.uri.is_empty() || parsed.pool.is_empty() {
+        return Err(Problem::protocol("\"uri\" and \"pool\" must not be empty"));
+    }
+    let action = parse(&parsed)?;
+    let hub = ctx.hubs.get(&parsed.uri);
+    let (uri, pool) = (parsed.uri, parsed.pool);
+    Ok(Box::new(move |io| Box::pin(run(io, hub, uri, pool, action))))
+}
+
+async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action: PoolAction) -> super::OpResult {
+    io.ready();
+    let users = users_of_pool(&hub, &pool);
+    let local = is_local(&uri);
+    let (uuid, answer) = hub
+        .call(CONNECT_TIMEOUT, move |conn| {
+            if let PoolAction::CreateDir { name, path, autostart } = &action {
+                return create_dir(conn, name, path, *autostart, local);
+            }
+            let p = lookup(conn, &pool)?;
+            let uuid = p.uuid_string()?;
+            perform(&p, &action, &users)?;
+            Ok((uuid, json!({"ok": true})))
+        })
+        .await?;
+    hub.refresh_resource(ResourceKind::Pool, &uuid);
+    io.send_json(&answer);
+    Ok(Map::new())
+}
+
+fn is_local(uri: &str) -> bool {
+    // `qemu:///system`, `test:///default`: no host part, no transport.
+    uri.split_once(":///").is_some_and(|(scheme, _)| !scheme.contains('+'))
+}
+
+/// By UUID when it looks like one, otherwise by name; a missing pool is `not-found`.
+pub fn lookup(conn: &Connect, pool: &str) -> Result<StoragePool, Problem> {
+    let looks_like_uuid = pool.len() == 36 && pool.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let found = if looks_like_uuid {
+        conn.lookup_storage_pool_by_uuid_string(pool)
+    } else {
+        conn.lookup_storage_pool_by_name(pool)
+    };
+    found.map_err(Problem::from)
+}
+
+/// VMs (by name) with a disk in this pool: `pool` names it, or the disk's file lies in its directory.
+fn users_of_pool(hub: &Hub, pool: &str) -> Vec<(String, String)> {
+    let snapshot = hub.resources.snapshot();
+    let Some(info) = snapshot.pool_values.values().find(|p| p.name == pool || p.id == pool) else {
+        return Vec::new();
+    };
+    let prefix = info.path.as_ref().map(|p| format!("{}/", p.trim_end_matches('/')));
+    let (_, vms) = hub.snapshot();
+    let mut users = Vec::new();
+    for entry in vms {
+        for disk in &entry.vm.config.disks {
+            let in_pool = disk.pool.as_deref() == Some(info.name.as_str())
+                || matches!((&prefix, &disk.source), (Some(prefix), Some(source)) if source.starts_with(prefix.as_str()));
+            if in_pool {
+                users.push((entry.vm.name.clone(), disk.source.clone().or(disk.volume.clone()).unwrap_or_default()));
+            }
+        }
+    }
+    users.sort();
+    users
+}
+
+fn in_use(users: &[(String, String)]) -> Problem {
+    let mut names: Vec<&str> = users.iter().map(|(vm, _)| vm.as_str()).collect();
+    names.dedup();
+    Problem::new(ProblemCode::InvalidArgument, format!("Volumes of this pool are in use by {}", names.join(", ")))
+}
+
+fn perform(pool: &StoragePool, action: &PoolAction, users: &[(String, String)]) -> Result<(), Problem> {
+    match action {
+        PoolAction::Start => pool.create(0)?,
+        PoolAction::Stop => pool.destroy()?,
+        PoolAction::Refresh => pool.refresh(0)?,
+        PoolAction::Autostart { enable } => pool.set_autostart(*enable)?,
+        PoolAction::Delete { volumes } => {
+            if *volumes {
+                if !users.is_empty() {
+                    return Err(in_use(users));
+                }
+                if !pool.is_active()? {
+                    pool.create(0)?;
+                }
+                for volume in pool.list_all_volumes(0)? {
+                    volume.delete(0)?;
+                }
+            }
+            if pool.is_active()? {
+                pool.destroy()?;
+            }
+            if *volumes {
+                // Removes the now empty directory (dir), the volume group (logical), …
+                pool.delete(0)?;
+            }
+            if pool.is_persistent()? {
+                pool.undefine()?;
+            }
+        }
+        PoolAction::CreateDir { .. } => unreachable!("handled by create_dir"),
+    }
+    Ok(())
+}
+
+/// Validates the name and path, defines, starts and (optionally) autostarts; a failure after the
+/// define undefines again, so nothing half-made stays.
+fn create_dir(
+    conn: &Connect,
+    name: &str,
+    path: &str,
+    autostart: bool,
+    local: bool,
+) -> Result<(String, Value), Problem> {
+    let invalid = |message: String| Problem::new(ProblemCode::InvalidArgument, message);
+    if name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
+        return Err(invalid("A pool name may not contain \"/\" or control characters".into()));
+    }
+    if conn.lookup_storage_pool_by_name(name).is_ok() {
+        return Err(invalid(format!("A storage pool named \"{name}\" already exists")));
+    }
+    if !path.starts_with('/') || path.chars().any(char::is_control) {
+        return Err(invalid("The path must be absolute".into()));
+    }
+    if local {
+        match std::fs::metadata(Path::new(path)) {
+            Err(_) => return Err(invalid(format!("{path} does not exist"))),
+            Ok(meta) if !meta.is_dir() => return Err(invalid(format!("{path} is not a directory"))),
+            Ok(_) => {}
+        }
+    }
+    let pool = conn.define_storage_pool_xml(&dir_pool_xml(name, path), 0)?;
+    let started = pool.create(0).and_then(|_| if autostart { pool.set_autostart(true) } else { Ok(()) });
+    if let Err(err) = started {
+        let _ = pool.destroy();
+        let _ = pool.undefine();
+        return Err(err.into());
+    }
+    let uuid = pool.uuid_string()?;
+    Ok((uuid.clone(), json!({"ok": true, "pool": {"id": uuid, "name": name}})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_local_uris() {
+        assert!(is_local("qemu:///system"));
+        assert!(is_local("test:///default"));
+        assert!(!is_local("qemu+ssh://host/system"));
+        assert!(!is_local("qemu://host/system"));
+    }
+}

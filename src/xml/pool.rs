@@ -1,0 +1,98 @@
+//! Storage pool XML (`virStoragePoolGetXMLDesc`): the type, target path and source, nothing else.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct PoolXml {
+    pub kind: String,
+    pub path: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PoolDoc {
+    #[serde(rename = "@type")]
+    kind: String,
+    source: Option<SourceDoc>,
+    target: Option<TargetDoc>,
+}
+
+#[derive(Deserialize, Default)]
+struct SourceDoc {
+    host: Option<NamedDoc>,
+    dir: Option<PathDoc>,
+    device: Option<PathDoc>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NamedDoc {
+    #[serde(rename = "@name")]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct PathDoc {
+    #[serde(rename = "@path")]
+    path: String,
+}
+
+#[derive(Deserialize)]
+struct TargetDoc {
+    path: Option<String>,
+}
+
+pub fn parse_pool(xml: &str) -> Result<PoolXml> {
+    let doc: PoolDoc = quick_xml::de::from_str(xml).context("parsing storage pool XML")?;
+    let source = doc.source.unwrap_or_default();
+    let source = match (source.host, source.dir, source.device, source.name) {
+        (Some(host), Some(dir), _, _) => Some(format!("{}:{}", host.name, dir.path)),
+        (Some(host), None, _, _) => Some(host.name),
+        (None, _, Some(device), _) => Some(device.path),
+        (None, Some(dir), None, _) => Some(dir.path),
+        (None, None, None, name) => name,
+    };
+    Ok(PoolXml { kind: doc.kind, path: doc.target.and_then(|t| t.path).filter(|p| !p.is_empty()), source })
+}
+
+/// A `dir` pool's definition. Values go through quick-xml's escaping.
+pub fn dir_pool_xml(name: &str, path: &str) -> String {
+    use quick_xml::escape::escape;
+    format!("<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>", escape(name), escape(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_dir_and_netfs() {
+        let dir = parse_pool(
+            "<pool type='dir'><name>default</name><uuid>x</uuid><capacity unit='bytes'>1</capacity>\
+             <source></source><target><path>/var/lib/libvirt/images</path><permissions><mode>0711</mode></permissions></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(dir, PoolXml { kind: "dir".into(), path: Some("/var/lib/libvirt/images".into()), source: None });
+        let netfs = parse_pool(
+            "<pool type='netfs'><name>n</name><source><host name='nfs.example'/><dir path='/export'/>\
+             <format type='auto'/></source><target><path>/mnt/n</path></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(netfs.source.as_deref(), Some("nfs.example:/export"));
+        let logical = parse_pool(
+            "<pool type='logical'><name>vg</name><source><device path='/dev/loop0'/><name>vg</name></source>\
+             <target><path>/dev/vg</path></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(logical.source.as_deref(), Some("/dev/loop0"));
+    }
+
+    #[test]
+    fn pool_xml_escapes() {
+        assert_eq!(
+            dir_pool_xml("a<b", "/tmp/x&y"),
+            "<pool type='dir'><name>a&lt;b</name><target><path>/tmp/x&amp;y</path></target></pool>"
+        );
+    }
+}
