@@ -96,3 +96,54 @@ mod tests {
         );
     }
 }
+
+/// A volume's `<target><format type>` (`qcow2`, `raw`, `iso`, …), if it has one.
+pub fn parse_volume_format(xml: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct VolumeDoc {
+        target: Option<VolumeTarget>,
+    }
+    #[derive(Deserialize)]
+    struct VolumeTarget {
+        format: Option<FormatDoc>,
+    }
+    #[derive(Deserialize)]
+    struct FormatDoc {
+        #[serde(rename = "@type")]
+        kind: String,
+    }
+    let doc: VolumeDoc = quick_xml::de::from_str(xml).ok()?;
+    doc.target?.format.map(|f| f.kind)
+}
+
+/// A new volume's definition: name, capacity in bytes, format (`qcow2` or `raw`).
+pub fn volume_xml(name: &str, capacity: u64, format: &str) -> String {
+    use quick_xml::escape::escape;
+    format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
+         <target><format type='{}'/></target></volume>",
+        escape(name),
+        escape(format)
+    )
+}
+
+#[cfg(test)]
+mod volume_tests {
+    use super::*;
+
+    #[test]
+    fn volume_format_and_xml() {
+        assert_eq!(
+            parse_volume_format(
+                "<volume type='file'><name>a</name><target><path>/x/a</path><format type='qcow2'/></target></volume>"
+            )
+            .as_deref(),
+            Some("qcow2")
+        );
+        assert_eq!(parse_volume_format("<volume><name>a</name></volume>"), None);
+        assert_eq!(
+            volume_xml("a&b", 1024, "raw"),
+            "<volume><name>a&amp;b</name><capacity unit='bytes'>1024</capacity><target><format type='raw'/></target></volume>"
+        );
+    }
+}

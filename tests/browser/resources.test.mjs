@@ -110,6 +110,7 @@ describe("storage pools and networks pages", () => {
         const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/networks" });
         await dark.locator(`tr[data-network="${name}"][data-active="false"]`).waitFor();
         assert.ok(await dark.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")));
+        assert.ok(await dark.getByRole("button", { name: "Create network" }).isEnabled());
         await screenshot(dark, "resources-networks-dark", { path: "/tmp/cvtest-networks-dark.png" });
         await dark.goto(ws.pageUrl + "#/storage");
         await dark.locator('[data-page="storage"][data-loaded="true"]').waitFor();

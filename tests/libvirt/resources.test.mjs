@@ -112,6 +112,27 @@ describe("pools and networks on qemu:///system", () => {
         assert.match(await virsh("pool-info", name), /Autostart:\s+no/);
         await own(w => byName(w.pools, name)?.autostart === false, "after autostart off");
 
+        // Volumes: listed with their users, created, too big refused, resized, deleted (not while in use).
+        r = await op("pool", { action: "volumes", pool: name });
+        const disk0 = r.results[0].volumes.find(v => v.name === "disk0.qcow2");
+        assert.deepEqual([disk0.format, disk0.usedBy], ["qcow2", [g.name]]);
+        r = await op("pool", { action: "create-volume", pool: name, name: "cvtest-v1", capacity: 1 << 20, format: "qcow2" });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.match(await virsh("vol-dumpxml", "--pool", name, "cvtest-v1"), /<format type='qcow2'\/>/);
+        r = await op("pool", { action: "create-volume", pool: name, name: "cvtest-big", capacity: 2 ** 60 });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /more than the pool has available/);
+        r = await op("pool", { action: "resize-volume", pool: name, name: "cvtest-v1", capacity: 2 << 20 });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.match(await virsh("vol-info", "--pool", name, "cvtest-v1"), /Capacity:\s+2\.00 MiB/);
+        r = await op("pool", { action: "delete-volumes", pool: name, names: ["cvtest-v1", "disk0.qcow2"] });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.ok(r.close.message.includes(`disk0.qcow2 (by ${g.name})`), r.close.message);
+        assert.match(await virsh("vol-list", name), /cvtest-v1/, "nothing was deleted");
+        r = await op("pool", { action: "delete-volumes", pool: name, names: ["cvtest-v1"] });
+        assert.deepEqual(r.results[0], { ok: true, deleted: ["cvtest-v1"], errors: [] });
+        assert.doesNotMatch(await virsh("vol-list", name), /cvtest-v1/);
+
         r = await op("pool", { action: "delete", pool: name, volumes: true });
         assert.equal(r.close.problem, "invalid-argument");
         assert.ok(r.close.message.includes(g.name), r.close.message);

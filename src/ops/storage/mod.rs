@@ -1,6 +1,8 @@
 //! op `pool`: one action on a storage pool (or a new one), answered with one message (`docs/api.md`).
 //! The hub re-reads the pool afterwards, so watchers see the change also on drivers without events.
 
+mod volumes;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,11 +28,33 @@ enum PoolAction {
     /// `virStoragePoolRefresh`.
     Refresh,
     /// `virStoragePoolSetAutostart`.
-    Autostart { enable: bool },
+    Autostart {
+        enable: bool,
+    },
     /// Stop, optionally delete every volume and the pool's directory, undefine.
-    Delete { volumes: bool },
+    Delete {
+        volumes: bool,
+    },
     /// Define a `dir` pool at an existing directory, start it, optionally autostart it.
-    CreateDir { name: String, path: String, autostart: bool },
+    CreateDir {
+        name: String,
+        path: String,
+        autostart: bool,
+    },
+    /// List the pool's volumes with the VMs using each.
+    Volumes,
+    CreateVolume {
+        name: String,
+        capacity: u64,
+        format: String,
+    },
+    ResizeVolume {
+        name: String,
+        capacity: u64,
+    },
+    DeleteVolumes {
+        names: Vec<String>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -47,6 +71,14 @@ struct PoolOptions {
     path: Option<String>,
     #[serde(default)]
     autostart: bool,
+    /// A volume's name (create-volume, resize-volume).
+    name: Option<String>,
+    /// Bytes.
+    capacity: Option<u64>,
+    format: Option<String>,
+    /// Volumes to delete (delete-volumes).
+    #[serde(default)]
+    names: Vec<String>,
 }
 
 fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
@@ -69,8 +101,29 @@ fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
             }
             None => return Err(Problem::protocol("action \"create\" needs \"type\"")),
         },
+        "volumes" => PoolAction::Volumes,
+        "create-volume" => PoolAction::CreateVolume {
+            name: required(&options.name, "name")?,
+            capacity: options.capacity.ok_or_else(|| Problem::protocol("action needs \"capacity\""))?,
+            format: options.format.clone().unwrap_or_else(|| "qcow2".into()),
+        },
+        "resize-volume" => PoolAction::ResizeVolume {
+            name: required(&options.name, "name")?,
+            capacity: options.capacity.ok_or_else(|| Problem::protocol("action needs \"capacity\""))?,
+        },
+        "delete-volumes" => PoolAction::DeleteVolumes { names: options.names.clone() },
         other => return Err(Problem::not_supported(format!("unknown pool action \"{other}\""))),
     })
+}
+
+fn required(value: &Option<String>, field: &str) -> Result<String, Problem> {
+    value.clone().ok_or_else(|| Problem::protocol(format!("action needs \"{field}\"")))
+}
+
+/// Every VM's name, whether it runs, and its disks.
+fn vm_disks(hub: &Hub) -> volumes::VmDisks {
+    let (_, vms) = hub.snapshot();
+    vms.iter().map(|e| (e.vm.name.clone(), e.vm.state != "shutoff", e.vm.config.disks.clone())).collect()
 }
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
@@ -87,6 +140,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
 async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action: PoolAction) -> super::OpResult {
     io.ready();
     let users = users_of_pool(&hub, &pool);
+    let disks = vm_disks(&hub);
     let local = is_local(&uri);
     let (uuid, answer) = hub
         .call(CONNECT_TIMEOUT, move |conn| {
@@ -95,8 +149,17 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action
             }
             let p = lookup(conn, &pool)?;
             let uuid = p.uuid_string()?;
-            perform(&p, &action, &users)?;
-            Ok((uuid, json!({"ok": true})))
+            let answer = match &action {
+                PoolAction::Volumes => volumes::list(&p, &disks)?,
+                PoolAction::CreateVolume { name, capacity, format } => volumes::create(&p, name, *capacity, format)?,
+                PoolAction::ResizeVolume { name, capacity } => volumes::resize(&p, name, *capacity, &disks)?,
+                PoolAction::DeleteVolumes { names } => volumes::delete(&p, names, &disks)?,
+                _ => {
+                    perform(&p, &action, &users)?;
+                    json!({"ok": true})
+                }
+            };
+            Ok((uuid, answer))
         })
         .await?;
     hub.refresh_resource(ResourceKind::Pool, &uuid);
@@ -177,7 +240,7 @@ fn perform(pool: &StoragePool, action: &PoolAction, users: &[(String, String)]) 
                 pool.undefine()?;
             }
         }
-        PoolAction::CreateDir { .. } => unreachable!("handled by create_dir"),
+        _ => unreachable!("handled by run"),
     }
     Ok(())
 }
