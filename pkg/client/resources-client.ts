@@ -16,6 +16,8 @@ export interface Pool {
     available: number;
     path: string | null;
     source: string | null;
+    /** bumped on each re-read of the pool (an event or an operation): its volumes may have changed */
+    refreshed: number;
 }
 
 export interface DhcpRange { start: string; end: string }

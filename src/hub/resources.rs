@@ -100,13 +100,15 @@ impl ResourceTable {
         self.bump();
     }
 
+    /// Stores a re-read pool. Always a change: `refreshed` counts re-reads (see `Pool`).
     pub fn update_pool(&self, id: &str, pool: Option<Pool>) {
         let mut inner = self.inner.lock().unwrap();
-        if inner.pool_values.get(id) == pool.as_ref() {
+        if pool.is_none() && !inner.pool_values.contains_key(id) {
             return;
         }
         match pool {
-            Some(pool) => {
+            Some(mut pool) => {
+                pool.refreshed = inner.pool_values.get(id).map_or(0, |old| old.refreshed + 1);
                 inner.pools.insert(id.to_string(), raw(&pool));
                 inner.pool_values.insert(id.to_string(), pool);
             }
@@ -180,6 +182,7 @@ pub fn read_pool(pool: &StoragePool) -> Result<Pool, Error> {
         available: info.available,
         path: parsed.path,
         source: parsed.source,
+        refreshed: 0,
     })
 }
 

@@ -23,6 +23,9 @@ pub struct Pool {
     pub path: Option<String>,
     /// `<source>`: device, host, directory or VG name, when the type has one.
     pub source: Option<String>,
+    /// Counts the helper's re-reads of this pool (after an event or its own operation), so a page that shows
+    /// the pool's volumes knows to list them again (libvirt has no volume events).
+    pub refreshed: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

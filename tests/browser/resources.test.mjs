@@ -66,6 +66,28 @@ describe("storage pools and networks pages", () => {
                       10000, { what: "the card counting the new pool" });
         await page.goto(ws.pageUrl + "#/storage");
 
+        // Volumes: created in the dialog; one made with virsh shows after virsh pool-refresh (its event);
+        // both deleted at once.
+        await poolRow(name).getByRole("button", { name: "Details" }).click();
+        const volumes = page.locator(`[data-volumes="${name}"][data-loaded="true"]`);
+        await volumes.getByRole("button", { name: "Create volume" }).click();
+        const vd = dialog(page, "Create volume");
+        await vd.getByLabel("Name").fill("cvtest-vol-a");
+        await vd.getByLabel("Size (MiB)").fill("8");
+        await vd.getByRole("button", { name: "Create" }).click();
+        await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor();
+        assert.match(await virsh("vol-list", name), /cvtest-vol-a/);
+        await virsh("vol-create-as", name, "cvtest-vol-b", "4M", "--format", "raw");
+        await virsh("pool-refresh", name);
+        await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor();
+        await screenshot(page, "resources-volumes-light", { path: "/tmp/cvtest-volumes-light.png" });
+        for (const v of ["cvtest-vol-a", "cvtest-vol-b"])
+            await volumes.locator(`tr[data-volume="${v}"]`).getByRole("checkbox").check();
+        await volumes.getByRole("button", { name: "Delete selected (2)" }).click();
+        await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor({ state: "detached" });
+        await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor({ state: "detached" });
+        assert.doesNotMatch(await virsh("vol-list", name), /cvtest-vol/);
+
         await virsh("pool-destroy", name);
         await poolRow(name).and(page.locator('[data-state="inactive"]')).waitFor();
         await screenshot(page, "resources-storage-light", { path: "/tmp/cvtest-storage-light.png" });

@@ -8,7 +8,8 @@ import { PageSection } from "@patternfly/react-core/dist/esm/components/Page/ind
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { useState } from "react";
 
 import type { Pool } from "../../client/resources-client.ts";
 import { runPoolAction } from "../../client/resource-ops.ts";
@@ -18,6 +19,8 @@ import { showDeletePoolDialog } from "../../dialogs/delete-pool.tsx";
 import { formatBytes } from "../../format.ts";
 import { ActiveLabel, DriverMissing, ResourceBreadcrumb, RowFailure, useResources, useRowActions } from "../resource-parts.tsx";
 import { vmsUsingPool } from "../resource-use.ts";
+
+import { PoolVolumes } from "./pool-volumes.tsx";
 
 const _ = cockpit.gettext;
 
@@ -40,7 +43,15 @@ function CapacityBar({ pool }: { pool: Pool }) {
 export function StoragePage() {
     const resources = useResources();
     const { busy, failures, run, dismiss } = useRowActions();
+    const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+    const toggle = (id: string) => setExpanded(old => {
+        const next = new Set(old);
+        if (!next.delete(id))
+            next.add(id);
+        return next;
+    });
     const many = resources.length > 1;
+    const columns = many ? 9 : 8;
     const rows = resources.flatMap(r => Object.values(r.pools).map(pool => ({ uri: r.uri, pool })))
             .sort((a, b) => a.pool.name.localeCompare(b.pool.name) || a.uri.localeCompare(b.uri));
     const synced = resources.length > 0 && resources.every(r => r.synced || r.failure);
@@ -74,6 +85,7 @@ export function StoragePage() {
                     <Table aria-label={_("Storage pools")} variant="compact" className="virt-resource-table">
                         <Thead>
                             <Tr>
+                                <Th screenReaderText={_("Volumes")} />
                                 <Th modifier="nowrap">{_("Name")}</Th>
                                 {many && <Th modifier="nowrap">{_("Connection")}</Th>}
                                 <Th modifier="nowrap">{_("Type")}</Th>
@@ -84,9 +96,10 @@ export function StoragePage() {
                                 <Th screenReaderText={_("Actions")} />
                             </Tr>
                         </Thead>
-                        {rows.map(({ uri, pool }) => (
-                            <Tbody key={uri + " " + pool.id}>
-                                <Tr data-pool={pool.name} data-state={pool.state} isStriped={false}>
+                        {rows.map(({ uri, pool }, index) => (
+                            <Tbody key={uri + " " + pool.id} isExpanded={expanded.has(pool.id)}>
+                                <Tr data-pool={pool.name} data-state={pool.state}>
+                                    <Td expand={{ rowIndex: index, isExpanded: expanded.has(pool.id), onToggle: () => toggle(pool.id) }} />
                                     <Td dataLabel={_("Name")}>{pool.name}</Td>
                                     {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
                                     <Td dataLabel={_("Type")}>{pool.type}</Td>
@@ -125,8 +138,14 @@ export function StoragePage() {
                                 </Tr>
                                 {failures[pool.id] !== undefined &&
                                     <Tr className="virt-row-failure-row">
-                                        <Td colSpan={many ? 8 : 7}>
+                                        <Td colSpan={columns}>
                                             <RowFailure failure={failures[pool.id] ?? { title: "", message: "" }} onClose={() => dismiss(pool.id)} />
+                                        </Td>
+                                    </Tr>}
+                                {expanded.has(pool.id) &&
+                                    <Tr isExpanded>
+                                        <Td colSpan={columns}>
+                                            <ExpandableRowContent><PoolVolumes uri={uri} pool={pool} /></ExpandableRowContent>
                                         </Td>
                                     </Tr>}
                             </Tbody>
