@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
-import { PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh }
+import { PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor }
     from "../harness/libvirt.mjs";
 
 const PATCH_MS = 20000;
@@ -198,6 +198,24 @@ describe("pools and networks on qemu:///system", () => {
 
         r = await op("network", { action: "leases", network: nat });
         assert.deepEqual(r.results, [{ leases: [] }]);
+
+        // A tiny guest on the NAT network: a static host entry for its MAC, so its lease is that address.
+        const mac = `52:54:00:${octet.toString(16)}:7e:01`;
+        r = await op("network", { action: "add-host", network: nat, mac, ip: `10.213.${octet}.60` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        const g = await defineTinyGuest("netlease");
+        await virsh("detach-interface", g.name, "user", "--config");
+        await virsh("attach-interface", g.name, "network", nat, "--model", "virtio", "--mac", mac, "--config");
+        await virsh("start", g.name);
+        const lease = await waitFor(async () => {
+            const got = await op("network", { action: "leases", network: nat });
+            return got.results[0]?.leases.find(l => l.mac === mac);
+        }, 90000, { interval: 1000, what: `a DHCP lease for ${mac}` });
+        assert.deepEqual([lease.ip, lease.prefix, lease.family], [`10.213.${octet}.60`, 24, "ipv4"]);
+        assert.match(await virsh("net-dhcp-leases", nat), new RegExp(`${mac}.*10\\.213\\.${octet}\\.60/24`));
+        await virsh("destroy", g.name);
+        r = await op("network", { action: "remove-host", network: nat, mac, ip: `10.213.${octet}.60` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
 
         // Behind the helper's back.
         await virsh("net-destroy", isolated);
