@@ -42,7 +42,8 @@ export interface Network {
     ips: NetworkIp[];
 }
 
-export type DriverStatus = { state: "available" } | { state: "unavailable"; message: string };
+/** `poolTypes` (storage): each pool type and whether this libvirtd has its backend. */
+export type DriverStatus = { state: "available"; poolTypes?: Record<string, boolean> } | { state: "unavailable"; message: string };
 
 export interface ConnectionResources {
     uri: string;

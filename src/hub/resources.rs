@@ -2,7 +2,7 @@
 //! only the object an event names) and kept as JSON, serialized once per change. Watchers follow a
 //! version number and diff against what they sent, so a slow one gets the latest state, not a backlog.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -28,8 +28,14 @@ pub enum ResourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum DriverStatus {
-    Available,
-    Unavailable { message: String },
+    Available {
+        /// Storage only: each pool type and whether this libvirtd has its backend.
+        #[serde(rename = "poolTypes", skip_serializing_if = "Option::is_none")]
+        pool_types: Option<BTreeMap<String, bool>>,
+    },
+    Unavailable {
+        message: String,
+    },
 }
 
 #[derive(Clone)]
@@ -151,14 +157,33 @@ pub struct Listing {
 /// Lists every pool and network. A driver that is missing is reported, not fatal.
 pub fn list_all(conn: &Connect) -> Listing {
     let (pools, pool_driver) = match conn.list_all_storage_pools(0) {
-        Ok(list) => (list.iter().filter_map(|p| read_pool(p).ok()).collect(), DriverStatus::Available),
+        Ok(list) => (
+            list.iter().filter_map(|p| read_pool(p).ok()).collect(),
+            DriverStatus::Available { pool_types: pool_types(conn) },
+        ),
         Err(err) => (Vec::new(), DriverStatus::Unavailable { message: err.message().to_string() }),
     };
     let (networks, network_driver) = match conn.list_all_networks(0) {
-        Ok(list) => (list.iter().filter_map(|n| read_network(n).ok()).collect(), DriverStatus::Available),
+        Ok(list) => {
+            (list.iter().filter_map(|n| read_network(n).ok()).collect(), DriverStatus::Available { pool_types: None })
+        }
         Err(err) => (Vec::new(), DriverStatus::Unavailable { message: err.message().to_string() }),
     };
     Listing { pools, networks, pool_driver, network_driver }
+}
+
+/// `virConnectGetStoragePoolCapabilities` through `virt-sys` (no wrapper in `virt`); `None` if it fails.
+fn pool_types(conn: &Connect) -> Option<BTreeMap<String, bool>> {
+    // SAFETY: a valid connection; libvirt returns a malloc'd string (or NULL), freed below.
+    let ptr = unsafe { virt_sys::virConnectGetStoragePoolCapabilities(conn.as_ptr(), 0) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: NUL-terminated by libvirt.
+    let xml = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_string_lossy().into_owned();
+    // SAFETY: the string libvirt allocated.
+    unsafe { libc::free(ptr as *mut libc::c_void) };
+    crate::xml::pool::parse_pool_capabilities(&xml).ok()
 }
 
 pub fn read_pool(pool: &StoragePool) -> Result<Pool, Error> {

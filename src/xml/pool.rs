@@ -56,12 +56,6 @@ pub fn parse_pool(xml: &str) -> Result<PoolXml> {
     Ok(PoolXml { kind: doc.kind, path: doc.target.and_then(|t| t.path).filter(|p| !p.is_empty()), source })
 }
 
-/// A `dir` pool's definition. Values go through quick-xml's escaping.
-pub fn dir_pool_xml(name: &str, path: &str) -> String {
-    use quick_xml::escape::escape;
-    format!("<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>", escape(name), escape(path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,7 +85,7 @@ mod tests {
     #[test]
     fn pool_xml_escapes() {
         assert_eq!(
-            dir_pool_xml("a<b", "/tmp/x&y"),
+            pool_xml("a<b", &PoolSpec::Dir { path: "/tmp/x&y".into() }),
             "<pool type='dir'><name>a&lt;b</name><target><path>/tmp/x&amp;y</path></target></pool>"
         );
     }
@@ -145,5 +139,95 @@ mod volume_tests {
             volume_xml("a&b", 1024, "raw"),
             "<volume><name>a&amp;b</name><capacity unit='bytes'>1024</capacity><target><format type='raw'/></target></volume>"
         );
+    }
+}
+
+/// `virConnectGetStoragePoolCapabilities`: each pool type and whether this libvirtd has its backend.
+pub fn parse_pool_capabilities(xml: &str) -> Result<std::collections::BTreeMap<String, bool>> {
+    #[derive(Deserialize)]
+    struct CapsDoc {
+        #[serde(default)]
+        pool: Vec<CapPool>,
+    }
+    #[derive(Deserialize)]
+    struct CapPool {
+        #[serde(rename = "@type")]
+        kind: String,
+        #[serde(rename = "@supported")]
+        supported: Option<String>,
+    }
+    let doc: CapsDoc = quick_xml::de::from_str(xml).context("parsing storage pool capabilities")?;
+    Ok(doc.pool.into_iter().map(|p| (p.kind, p.supported.as_deref() == Some("yes"))).collect())
+}
+
+/// Where a new pool's storage is, by type; each value reaches the XML escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolSpec {
+    /// A directory.
+    Dir { path: String },
+    /// A block device holding a file system, mounted at `path`.
+    Fs { device: String, path: String },
+    /// An NFS export `host:dir`, mounted at `path`.
+    Netfs { host: String, dir: String, path: String },
+    /// An LVM volume group named like the pool; with `device`, built on it (pvcreate, vgcreate).
+    Logical { device: Option<String> },
+}
+
+impl PoolSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PoolSpec::Dir { .. } => "dir",
+            PoolSpec::Fs { .. } => "fs",
+            PoolSpec::Netfs { .. } => "netfs",
+            PoolSpec::Logical { .. } => "logical",
+        }
+    }
+}
+
+pub fn pool_xml(name: &str, spec: &PoolSpec) -> String {
+    use quick_xml::escape::escape;
+    let name = escape(name);
+    match spec {
+        PoolSpec::Dir { path } => {
+            format!("<pool type='dir'><name>{name}</name><target><path>{}</path></target></pool>", escape(path))
+        }
+        PoolSpec::Fs { device, path } => format!(
+            "<pool type='fs'><name>{name}</name><source><device path='{}'/><format type='auto'/></source>\
+             <target><path>{}</path></target></pool>",
+            escape(device),
+            escape(path)
+        ),
+        PoolSpec::Netfs { host, dir, path } => format!(
+            "<pool type='netfs'><name>{name}</name><source><host name='{}'/><dir path='{}'/><format type='auto'/>\
+             </source><target><path>{}</path></target></pool>",
+            escape(host),
+            escape(dir),
+            escape(path)
+        ),
+        PoolSpec::Logical { device } => format!(
+            "<pool type='logical'><name>{name}</name><source>{}<name>{name}</name><format type='lvm2'/></source>\
+             <target><path>/dev/{name}</path></target></pool>",
+            device.as_ref().map(|d| format!("<device path='{}'/>", escape(d.as_str()))).unwrap_or_default()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn pool_capabilities_and_specs() {
+        let caps = parse_pool_capabilities(
+            "<storagepoolCapabilities><pool type='dir' supported='yes'><volOptions/></pool>\
+             <pool type='rbd' supported='no'/></storagepoolCapabilities>",
+        )
+        .unwrap();
+        assert_eq!(caps.get("dir"), Some(&true));
+        assert_eq!(caps.get("rbd"), Some(&false));
+        let xml = pool_xml("vg1", &PoolSpec::Logical { device: Some("/dev/loop3".into()) });
+        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("/dev/loop3"));
+        let xml = pool_xml("n", &PoolSpec::Netfs { host: "h".into(), dir: "/e".into(), path: "/mnt/n".into() });
+        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("h:/e"));
     }
 }

@@ -56,7 +56,7 @@ export function StoragePage() {
             .sort((a, b) => a.pool.name.localeCompare(b.pool.name) || a.uri.localeCompare(b.uri));
     const synced = resources.length > 0 && resources.every(r => r.synced || r.failure);
     const missing = resources.filter(r => r.drivers?.storage.state === "unavailable");
-    const uris = resources.filter(r => r.drivers?.storage.state === "available").map(r => r.uri);
+    const usable = resources.filter(r => r.drivers?.storage.state === "available");
 
     const act = (uri: string, pool: Pool, action: string, title: string, params = {}) =>
         run(pool.id, title, () => runPoolAction(uri, pool.id, action, params));
@@ -68,8 +68,8 @@ export function StoragePage() {
                 <Flex justifyContent={{ default: "justifyContentSpaceBetween" }}>
                     <FlexItem><Title headingLevel="h1" size="2xl">{_("Storage pools")}</Title></FlexItem>
                     <FlexItem>
-                        <Button variant="primary" isDisabled={uris.length === 0}
-                                onClick={() => void showCreatePoolDialog(uris)}>
+                        <Button variant="primary" isDisabled={usable.length === 0}
+                                onClick={() => void showCreatePoolDialog(usable)}>
                             {_("Create storage pool")}
                         </Button>
                     </FlexItem>

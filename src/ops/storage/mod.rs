@@ -17,7 +17,7 @@ use crate::hub::Hub;
 use crate::hub::resources::ResourceKind;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
-use crate::xml::pool::dir_pool_xml;
+use crate::xml::pool::{PoolSpec, pool_xml};
 
 #[derive(Debug, Clone, PartialEq)]
 enum PoolAction {
@@ -35,10 +35,10 @@ enum PoolAction {
     Delete {
         volumes: bool,
     },
-    /// Define a `dir` pool at an existing directory, start it, optionally autostart it.
-    CreateDir {
+    /// Define a pool (building its storage where the type needs it), start it, optionally autostart it.
+    Create {
         name: String,
-        path: String,
+        spec: PoolSpec,
         autostart: bool,
     },
     /// List the pool's volumes with the VMs using each.
@@ -68,7 +68,13 @@ struct PoolOptions {
     volumes: bool,
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// Target path: the directory (dir) or mount point (fs, netfs).
     path: Option<String>,
+    /// Source block device (fs, logical).
+    device: Option<String>,
+    /// NFS server and export (netfs).
+    host: Option<String>,
+    dir: Option<String>,
     #[serde(default)]
     autostart: bool,
     /// A volume's name (create-volume, resize-volume).
@@ -90,17 +96,26 @@ fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
             enable: options.enable.ok_or_else(|| Problem::protocol("action \"autostart\" needs \"enable\""))?,
         },
         "delete" => PoolAction::Delete { volumes: options.volumes },
-        "create" => match options.kind.as_deref() {
-            Some("dir") => PoolAction::CreateDir {
-                name: options.pool.clone(),
-                path: options.path.clone().ok_or_else(|| Problem::protocol("a dir pool needs \"path\""))?,
-                autostart: options.autostart,
-            },
-            Some(other) => {
-                return Err(Problem::not_supported(format!("creating \"{other}\" pools is not supported yet")));
-            }
-            None => return Err(Problem::protocol("action \"create\" needs \"type\"")),
-        },
+        "create" => {
+            let spec = match options.kind.as_deref() {
+                Some("dir") => PoolSpec::Dir { path: required(&options.path, "path")? },
+                Some("fs") => PoolSpec::Fs {
+                    device: required(&options.device, "device")?,
+                    path: required(&options.path, "path")?,
+                },
+                Some("netfs") => PoolSpec::Netfs {
+                    host: required(&options.host, "host")?,
+                    dir: required(&options.dir, "dir")?,
+                    path: required(&options.path, "path")?,
+                },
+                Some("logical") => PoolSpec::Logical { device: options.device.clone() },
+                Some(other) => {
+                    return Err(Problem::not_supported(format!("creating \"{other}\" pools is not supported here")));
+                }
+                None => return Err(Problem::protocol("action \"create\" needs \"type\"")),
+            };
+            PoolAction::Create { name: options.pool.clone(), spec, autostart: options.autostart }
+        }
         "volumes" => PoolAction::Volumes,
         "create-volume" => PoolAction::CreateVolume {
             name: required(&options.name, "name")?,
@@ -144,8 +159,8 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action
     let local = is_local(&uri);
     let (uuid, answer) = hub
         .call(CONNECT_TIMEOUT, move |conn| {
-            if let PoolAction::CreateDir { name, path, autostart } = &action {
-                return create_dir(conn, name, path, *autostart, local);
+            if let PoolAction::Create { name, spec, autostart } = &action {
+                return create(conn, name, spec, *autostart, local);
             }
             let p = lookup(conn, &pool)?;
             let uuid = p.uuid_string()?;
@@ -245,41 +260,112 @@ fn perform(pool: &StoragePool, action: &PoolAction, users: &[(String, String)]) 
     Ok(())
 }
 
-/// Validates the name and path, defines, starts and (optionally) autostarts; a failure after the
-/// define undefines again, so nothing half-made stays.
-fn create_dir(
-    conn: &Connect,
-    name: &str,
-    path: &str,
-    autostart: bool,
-    local: bool,
-) -> Result<(String, Value), Problem> {
-    let invalid = |message: String| Problem::new(ProblemCode::InvalidArgument, message);
-    if name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
-        return Err(invalid("A pool name may not contain \"/\" or control characters".into()));
+fn invalid(message: String) -> Problem {
+    Problem::new(ProblemCode::InvalidArgument, message)
+}
+
+fn check_absolute(what: &str, path: &str) -> Result<(), Problem> {
+    if !path.starts_with('/') || path.chars().any(char::is_control) {
+        return Err(invalid(format!("The {what} must be an absolute path")));
+    }
+    Ok(())
+}
+
+/// On local URIs: the path exists and is a directory (`want_dir`) or a block device.
+fn check_local(path: &str, want_dir: bool) -> Result<(), Problem> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(Path::new(path)) {
+        Err(_) => Err(invalid(format!("{path} does not exist"))),
+        Ok(meta) if want_dir && !meta.is_dir() => Err(invalid(format!("{path} is not a directory"))),
+        Ok(meta) if !want_dir && !meta.file_type().is_block_device() => {
+            Err(invalid(format!("{path} is not a block device")))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The host's and the new pool's own rules, before libvirt sees anything.
+fn validate(conn: &Connect, name: &str, spec: &PoolSpec, local: bool) -> Result<(), Problem> {
+    if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
+        return Err(invalid("A pool name may not be empty or contain \"/\" or control characters".into()));
     }
     if conn.lookup_storage_pool_by_name(name).is_ok() {
         return Err(invalid(format!("A storage pool named \"{name}\" already exists")));
     }
-    if !path.starts_with('/') || path.chars().any(char::is_control) {
-        return Err(invalid("The path must be absolute".into()));
-    }
-    if local {
-        match std::fs::metadata(Path::new(path)) {
-            Err(_) => return Err(invalid(format!("{path} does not exist"))),
-            Ok(meta) if !meta.is_dir() => return Err(invalid(format!("{path} is not a directory"))),
-            Ok(_) => {}
+    match spec {
+        PoolSpec::Dir { path } => {
+            check_absolute("path", path)?;
+            if local {
+                check_local(path, true)?;
+            }
+        }
+        PoolSpec::Fs { device, path } => {
+            check_absolute("device", device)?;
+            check_absolute("mount point", path)?;
+            if local {
+                check_local(device, false)?;
+            }
+        }
+        PoolSpec::Netfs { host, dir, path } => {
+            if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') {
+                return Err(invalid(format!("\"{host}\" is not a host name or address")));
+            }
+            check_absolute("export", dir)?;
+            check_absolute("mount point", path)?;
+        }
+        PoolSpec::Logical { device } => {
+            // LVM's own rule for volume group names (the pool's name is the group's).
+            let lvm_name = !name.starts_with('-')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '_' | '.' | '-'));
+            if !lvm_name {
+                return Err(invalid(
+                    "An LVM pool's name is its volume group's: letters, digits and + _ . - only".into(),
+                ));
+            }
+            if let Some(device) = device {
+                check_absolute("device", device)?;
+                if local {
+                    check_local(device, false)?;
+                }
+            }
         }
     }
-    let pool = conn.define_storage_pool_xml(&dir_pool_xml(name, path), 0)?;
+    Ok(())
+}
+
+/// Validates, defines, builds the storage where the type needs it (a mount point; a volume group on a
+/// device), starts and (optionally) autostarts. A failure after the define undoes what was done, so
+/// nothing half-made stays.
+fn create(
+    conn: &Connect,
+    name: &str,
+    spec: &PoolSpec,
+    autostart: bool,
+    local: bool,
+) -> Result<(String, Value), Problem> {
+    validate(conn, name, spec, local)?;
+    let pool = conn.define_storage_pool_xml(&pool_xml(name, spec), 0)?;
+    let build = match spec {
+        PoolSpec::Dir { .. } => false,
+        PoolSpec::Fs { .. } | PoolSpec::Netfs { .. } => true,
+        PoolSpec::Logical { device } => device.is_some(),
+    };
+    if build && let Err(err) = pool.build(0) {
+        let _ = pool.undefine();
+        return Err(err.into());
+    }
     let started = pool.create(0).and_then(|_| if autostart { pool.set_autostart(true) } else { Ok(()) });
     if let Err(err) = started {
         let _ = pool.destroy();
+        if build && matches!(spec, PoolSpec::Logical { .. }) {
+            // Removes the volume group the build made.
+            let _ = pool.delete(0);
+        }
         let _ = pool.undefine();
         return Err(err.into());
     }
     let uuid = pool.uuid_string()?;
-    Ok((uuid.clone(), json!({"ok": true, "pool": {"id": uuid, "name": name}})))
+    Ok((uuid.clone(), json!({"ok": true, "pool": {"id": uuid, "name": name, "type": spec.kind()}})))
 }
 
 #[cfg(test)]
