@@ -56,8 +56,10 @@ pub enum HubCommand {
     DomainChanged(String),
     /// The connection of this generation was lost.
     ConnectionLost(u64),
-    /// A pool or network event named this object (UUID): re-read it.
-    ResourceChanged(resources::ResourceKind, String),
+    /// A pool or network event named this object (UUID): re-read it. The number counts earlier failed
+    /// re-reads of it (a re-read that fails is tried again a few times, so a transient error leaves no
+    /// stale row).
+    ResourceChanged(resources::ResourceKind, String, u8),
 }
 
 pub struct Hub {
@@ -133,7 +135,7 @@ impl Hub {
 
     /// Asks the hub thread to re-read one pool or network (after our own changes).
     pub fn refresh_resource(&self, kind: resources::ResourceKind, uuid: &str) {
-        let _ = self.commands.lock().unwrap().send(HubCommand::ResourceChanged(kind, uuid.to_string()));
+        let _ = self.commands.lock().unwrap().send(HubCommand::ResourceChanged(kind, uuid.to_string(), 0));
     }
 
     /// Runs a blocking libvirt call on a worker thread with the hub's connection, waiting up

@@ -26,7 +26,7 @@ fn send(opaque: *mut c_void, kind: ResourceKind, buf: &[c_char]) {
     // SAFETY: libvirt NUL-terminated the UUID string; opaque is a live `ResourceSink` (see above).
     let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
     let sink = unsafe { &*(opaque as *const ResourceSink) };
-    let _ = sink.tx.send(HubCommand::ResourceChanged(kind, uuid));
+    let _ = sink.tx.send(HubCommand::ResourceChanged(kind, uuid, 0));
 }
 
 unsafe extern "C" fn on_pool(_conn: sys::virConnectPtr, pool: sys::virStoragePoolPtr, opaque: *mut c_void) {

@@ -244,6 +244,22 @@ pub fn read_one(conn: &Connect, kind: ResourceKind, uuid: &str) -> Result<ReadOn
     }
 }
 
+/// Failed re-reads of one object are tried again after [`RETRY_DELAY`], at most [`MAX_RETRIES`] times.
+const RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+const MAX_RETRIES: u8 = 3;
+
+pub fn retry_later(tx: &std::sync::mpsc::Sender<super::HubCommand>, kind: ResourceKind, uuid: String, failures: u8) {
+    if failures >= MAX_RETRIES {
+        return;
+    }
+    let tx = tx.clone();
+    // A short-lived sleeper keeps the hub thread free; a dropped hub makes the send fail harmlessly.
+    let _ = std::thread::Builder::new().name("resource-retry".into()).spawn(move || {
+        std::thread::sleep(RETRY_DELAY);
+        let _ = tx.send(super::HubCommand::ResourceChanged(kind, uuid, failures + 1));
+    });
+}
+
 pub enum ReadOne {
     Pool(Option<Pool>),
     Network(Option<Network>),

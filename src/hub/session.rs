@@ -131,25 +131,29 @@ impl Session {
                 changed.insert(id);
             }
             let mut lost = false;
-            let mut resources_changed = BTreeSet::new();
+            let mut resources_changed = std::collections::BTreeMap::new();
             for command in first.into_iter().chain(self.rx.try_iter()) {
                 match command {
                     HubCommand::DomainChanged(uuid) => {
                         changed.insert(uuid);
                     }
                     HubCommand::ConnectionLost(generation) => lost |= generation == self.generation,
-                    HubCommand::ResourceChanged(kind, uuid) => {
-                        resources_changed.insert((kind, uuid));
+                    HubCommand::ResourceChanged(kind, uuid, failures) => {
+                        let seen = resources_changed.entry((kind, uuid)).or_insert(failures);
+                        *seen = (*seen).max(failures);
                     }
                 }
             }
             if lost {
                 return;
             }
-            for (kind, uuid) in resources_changed {
+            for ((kind, uuid), failures) in resources_changed {
                 match resources::read_one(conn, kind, &uuid) {
                     Ok(read) => self.hub.resources.apply(&uuid, read),
-                    Err(err) => warn!("{}: re-reading {kind:?} {uuid} failed: {err}", self.hub.uri),
+                    Err(err) => {
+                        warn!("{}: re-reading {kind:?} {uuid} failed: {err}", self.hub.uri);
+                        resources::retry_later(&self.tx, kind, uuid, failures);
+                    }
                 }
             }
             for uuid in changed {
