@@ -58,6 +58,7 @@ describe("storage pools and networks pages", () => {
         await d.getByLabel("Directory").fill(path.join(scratch, "missing"));
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-pool-error"]').filter({ hasText: "does not exist" }).waitFor();
+        await screenshot(page, "resources-create-pool-light", { path: "/tmp/cvtest-create-pool-light.png" });
         await d.getByLabel("Directory").fill(scratch);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
@@ -113,6 +114,7 @@ describe("storage pools and networks pages", () => {
         await d.locator("#create-network-dhcp-end").fill(`10.217.${octet}.10`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
+        await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
         await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
