@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure, waitLoaded } from "../harness/browser.mjs";
+import { dialog, filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, waitLoaded } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { PREFIX, URI, cleanupTestResources, ensureLibvirtd, virsh, waitFor } from "../harness/libvirt.mjs";
+import { PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor }
+    from "../harness/libvirt.mjs";
 
 const suffix = Math.random().toString(16).slice(2, 8);
 const octet = 100 + Math.floor(Math.random() * 100);
@@ -21,6 +22,7 @@ describe("storage pools and networks pages", () => {
 
     before(async () => {
         await ensureLibvirtd();
+        await guestDir();
         await cleanupTestResources();
         scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
         chmodSync(scratch, 0o755);
@@ -34,6 +36,7 @@ describe("storage pools and networks pages", () => {
         await browser?.close();
         await ws?.stop();
         await cleanupTestResources();
+        await cleanupTestObjects();
         rmSync(scratch, { recursive: true, force: true });
     });
 
@@ -147,8 +150,18 @@ describe("storage pools and networks pages", () => {
         await screenshot(dark, "resources-cards-dark", { path: "/tmp/cvtest-cards-dark.png" });
         await dark.close();
 
+        // A VM with an interface on it is named in the delete dialog (the VM itself is only defined).
+        const g = await defineTinyGuest("netuser");
+        await virsh("attach-interface", g.name, "network", name, "--config");
+        // Seen by the page's VM list first (the dialog names VMs from it), then back to the networks.
+        await page.goto(ws.pageUrl);
+        await filterList(page, g.name);
+        await page.locator(`tr[data-vm-name="${g.name}"]`).waitFor();
+        await page.evaluate(() => { window.location.hash = "#/networks" });
         await networkRow(name).getByRole("button", { name: "Delete" }).click();
-        await dialog(page, `Delete network ${name}?`).getByRole("button", { name: "Delete" }).click();
+        const del = dialog(page, `Delete network ${name}?`);
+        await del.filter({ hasText: `In use by ${g.name}` }).waitFor();
+        await del.getByRole("button", { name: "Delete" }).click();
         await networkRow(name).waitFor({ state: "detached" });
         await assert.rejects(virsh("net-info", name));
     }));
