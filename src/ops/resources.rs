@@ -12,7 +12,6 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
-use crate::hub::resources::ResourceSnapshot;
 use crate::hub::{ConnectionStatus, Hub};
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
@@ -68,7 +67,6 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
                 sent_epoch = snapshot.epoch;
             }
         }
-        drop::<ResourceSnapshot>(snapshot);
         tokio::select! {
             _ = version.changed() => {}
             _ = status_rx.changed() => {}
