@@ -7,7 +7,9 @@ import { useSyncExternalStore } from "react";
 import { ConsolePage } from "./console/console-page.tsx";
 import { CreateVmDialog } from "./dialogs/create-vm/create-vm-dialog.tsx";
 import { DialogHost } from "./dialogs/dialog-host.tsx";
+import { NetworksPage } from "./views/networks/networks-page.tsx";
 import { parseRoute } from "./views/routes.ts";
+import { StoragePage } from "./views/storage/storage-page.tsx";
 import { VmList } from "./views/vm-list.tsx";
 import { VmPage } from "./views/vm-page.tsx";
 
@@ -29,6 +31,8 @@ export function App() {
             {route.page === "console" &&
                 <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
                              uri={route.uri} name={route.name} kind={route.kind} />}
+            {route.page === "storage" && <StoragePage />}
+            {route.page === "networks" && <NetworksPage />}
             {(route.page === "list" || route.page === "create") && <VmList />}
             {route.page === "create" &&
                 <CreateVmDialog key={cockpit.location.href} prefill={route} onClose={() => cockpit.location.go([])} />}

@@ -9,6 +9,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./app.tsx";
 import { connectionUris } from "./connections.ts";
 import { watchConnections } from "./store/feed.ts";
+import { watchResources } from "./store/resource-store.ts";
 import { vmStore } from "./store/vm-store.ts";
 import { followShellTheme } from "./theme.ts";
 
@@ -18,10 +19,14 @@ import "./page.css";
 followShellTheme();
 
 connectionUris()
-    .then(uris => watchConnections(vmStore, uris))
+    .then(uris => {
+        watchConnections(vmStore, uris);
+        watchResources(uris);
+    })
     .catch((ex: unknown) => {
         console.error("virt: cannot tell which libvirt connections to watch", ex);
         watchConnections(vmStore, ["qemu:///system", "qemu:///session"]);
+        watchResources(["qemu:///system", "qemu:///session"]);
     });
 
 const container = document.getElementById("app");

@@ -119,7 +119,10 @@ impl From<virt::error::Error> for Problem {
             ProblemCode::AccessDenied
         } else {
             match raw {
-                virt_sys::VIR_ERR_NO_DOMAIN | virt_sys::VIR_ERR_NO_STORAGE_VOL => ProblemCode::NotFound,
+                virt_sys::VIR_ERR_NO_DOMAIN
+                | virt_sys::VIR_ERR_NO_STORAGE_VOL
+                | virt_sys::VIR_ERR_NO_STORAGE_POOL
+                | virt_sys::VIR_ERR_NO_NETWORK => ProblemCode::NotFound,
                 virt_sys::VIR_ERR_NO_SUPPORT
                 | virt_sys::VIR_ERR_ARGUMENT_UNSUPPORTED
                 | virt_sys::VIR_ERR_OPERATION_UNSUPPORTED => ProblemCode::NotSupported,

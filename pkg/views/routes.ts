@@ -10,6 +10,8 @@ export type Route =
     | { page: "list" }
     | { page: "vm"; uri: string; name: string }
     | { page: "console"; uri: string; name: string; kind: ConsoleKind }
+    | { page: "storage" }
+    | { page: "networks" }
     | { page: "create"; mode: "create" | "import"; source: string | null; os: string | null; name: string | null };
 
 export function vmPath(vm: Pick<Vm, "uri" | "name">): string[] {
@@ -35,6 +37,8 @@ export function parseRoute(path: readonly string[], options: Readonly<Record<str
         return { page: "vm", uri: connectionFromSegment(path[1]), name: path[2] };
     if (path.length === 4 && path[0] === "console" && path[1] && path[2] && (path[3] === "graphics" || path[3] === "serial"))
         return { page: "console", uri: connectionFromSegment(path[1]), name: path[2], kind: path[3] };
+    if (path.length === 1 && (path[0] === "storage" || path[0] === "networks"))
+        return { page: path[0] };
     if (path.length === 1 && (path[0] === "create" || path[0] === "import")) {
         return {
             page: "create", mode: path[0],

@@ -19,6 +19,7 @@ import { HostSummary } from "./host-summary.tsx";
 import { ListToolbar } from "./list-toolbar.tsx";
 import { type SortSpec, type StateFilter, isUsageColumn, visibleKeys } from "./list-order.ts";
 import { Notices } from "./notices.tsx";
+import { ResourceCards } from "./resource-cards.tsx";
 import { VmTable } from "./vm-table.tsx";
 
 const _ = cockpit.gettext;
@@ -69,6 +70,7 @@ export function VmList() {
             <PageSection className="virt-list-header">
                 <Title headingLevel="h1" size="2xl">{_("Virtual machines")}</Title>
                 <HostSummary total={total} />
+                <ResourceCards />
                 <ConnectionAlerts connections={connections} />
                 <Notices />
                 {total > 0 &&

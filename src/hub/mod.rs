@@ -6,6 +6,8 @@ mod bulk_stats;
 mod events;
 mod poller;
 mod read;
+mod resource_events;
+pub mod resources;
 mod session;
 mod table;
 mod usage_table;
@@ -64,11 +66,17 @@ pub enum HubCommand {
     DomainChanged(String),
     /// The connection of this generation was lost.
     ConnectionLost(u64),
+    /// A pool or network event named this object (UUID): re-read it. The number counts earlier failed
+    /// re-reads of it (a re-read that fails is tried again a few times, so a transient error leaves no
+    /// stale row).
+    ResourceChanged(resources::ResourceKind, String, u8),
 }
 
 pub struct Hub {
     uri: Uri,
     table: table::Table,
+    /// Storage pools and virtual networks.
+    pub resources: resources::ResourceTable,
     /// The live connection, for ops' calls; `None` while disconnected.
     conn: RwLock<Option<Connect>>,
     status: watch::Sender<ConnectionStatus>,
@@ -121,6 +129,11 @@ impl Hub {
         UsageSubscription(self.clone())
     }
 
+    /// Fires when the connection state changes.
+    pub fn status_receiver(&self) -> watch::Receiver<ConnectionStatus> {
+        self.status.subscribe()
+    }
+
     pub fn status(&self) -> ConnectionStatus {
         self.status.borrow().clone()
     }
@@ -142,6 +155,11 @@ impl Hub {
     /// Asks the hub thread to re-read one VM (after our own actions, for drivers without events).
     pub fn refresh(&self, uuid: &str) {
         let _ = self.commands.lock().unwrap().send(HubCommand::DomainChanged(uuid.to_string()));
+    }
+
+    /// Asks the hub thread to re-read one pool or network (after our own changes).
+    pub fn refresh_resource(&self, kind: resources::ResourceKind, uuid: &str) {
+        let _ = self.commands.lock().unwrap().send(HubCommand::ResourceChanged(kind, uuid.to_string(), 0));
     }
 
     /// Runs a blocking libvirt call on a worker thread with the hub's connection, waiting up
@@ -304,6 +322,7 @@ impl Hubs {
         let hub = Arc::new(Hub {
             uri: uri.clone(),
             table: table::Table::default(),
+            resources: resources::ResourceTable::default(),
             conn: RwLock::new(None),
             status,
             commands: Mutex::new(tx.clone()),

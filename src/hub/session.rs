@@ -12,6 +12,8 @@ use virt::error::Error;
 
 use super::events::Registration;
 use super::read;
+use super::resource_events::ResourceRegistration;
+use super::resources;
 use super::xml_reader::XmlReader;
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
 use crate::problem::is_access_error;
@@ -76,12 +78,13 @@ impl Session {
         let mut was_connected = false;
         loop {
             match self.connect_and_list() {
-                Ok((conn, registration)) => {
+                Ok((conn, registration, resource_registration)) => {
                     attempt = 0;
                     was_connected = true;
                     let served = self.serve(&conn);
                     *self.hub.conn.write().unwrap() = None;
                     drop(registration);
+                    drop(resource_registration);
                     drop(conn);
                     if let Served::Closed = served {
                         break;
@@ -122,10 +125,11 @@ impl Session {
         (since.elapsed() >= self.idle && self.hub.close_if_unused()) || self.hub.is_closed()
     }
 
-    fn connect_and_list(&mut self) -> Result<(Connect, Registration), Error> {
+    fn connect_and_list(&mut self) -> Result<(Connect, Registration, ResourceRegistration), Error> {
         let conn = Connect::open(Some(self.hub.uri.as_str()))?;
         self.generation += 1;
         let registration = Registration::register(&conn, &self.tx, self.generation);
+        let resource_registration = ResourceRegistration::register(&conn, &self.tx);
         // Drivers without a network link (test:///) refuse keepalive; that is fine.
         let _ = conn.set_keep_alive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
         let table = &self.hub.table;
@@ -139,7 +143,8 @@ impl Session {
         // Status first, then the table: watchers send `connected` before the snapshot.
         self.set_status(ConnState::Connected, None);
         self.hub.table.replace_all(vms);
-        Ok((conn, registration))
+        self.hub.resources.replace_all(resources::list_all(&conn));
+        Ok((conn, registration, resource_registration))
     }
 
     /// Follows events until the connection is lost or the hub closes.
@@ -165,16 +170,30 @@ impl Session {
                 changed.insert(id);
             }
             let mut lost = false;
+            let mut resources_changed = std::collections::BTreeMap::new();
             for command in first.into_iter().chain(self.rx.try_iter()) {
                 match command {
                     HubCommand::DomainChanged(uuid) => {
                         changed.insert(uuid);
                     }
                     HubCommand::ConnectionLost(generation) => lost |= generation == self.generation,
+                    HubCommand::ResourceChanged(kind, uuid, failures) => {
+                        let seen = resources_changed.entry((kind, uuid)).or_insert(failures);
+                        *seen = (*seen).max(failures);
+                    }
                 }
             }
             if lost {
                 return Served::Lost;
+            }
+            for ((kind, uuid), failures) in resources_changed {
+                match resources::read_one(conn, kind, &uuid) {
+                    Ok(read) => self.hub.resources.apply(&uuid, read),
+                    Err(err) => {
+                        warn!("{}: re-reading {kind:?} {uuid} failed: {err}", self.hub.uri);
+                        resources::retry_later(&self.tx, kind, uuid, failures);
+                    }
+                }
             }
             for uuid in changed {
                 let previous = self.hub.table.get(&uuid).map(|e| e.vm.config.clone());

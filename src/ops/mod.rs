@@ -8,8 +8,11 @@ pub mod create;
 pub mod device;
 pub mod history;
 pub mod info;
+pub mod network;
 pub mod osinfo;
+pub mod resources;
 pub mod settings;
+pub mod storage;
 pub mod target;
 pub mod watch;
 
@@ -52,6 +55,10 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("settings", settings::open),
     ("domain-xml", settings::xml::open),
     ("device", device::open),
+    // Storage pools and virtual networks (issue #15).
+    ("resources", resources::open),
+    ("pool", storage::open),
+    ("network", network::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -5,6 +5,8 @@ pub mod build;
 pub mod device;
 pub mod domain;
 pub mod edit;
+pub mod network;
+pub mod pool;
 pub mod set;
 pub mod vcpu;
 

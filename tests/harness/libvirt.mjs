@@ -296,3 +296,18 @@ export async function guestRun(guest, script, timeoutMs = 60000) {
     }, timeoutMs, { interval: 500, what: `the guest agent of ${guest.name}` });
     return JSON.parse(out).return.pid;
 }
+
+/** Stops and undefines every cvtest-* storage pool and network (never another one). Volumes stay as files. */
+export async function cleanupTestResources() {
+    await ensureLibvirtd();
+    const names = async (...args) => (await virsh(...args).catch(() => "")).split("\n").map(s => s.trim())
+            .filter(s => s.startsWith(PREFIX));
+    for (const pool of await names("pool-list", "--all", "--name")) {
+        await virsh("pool-destroy", pool).catch(() => {});
+        await virsh("pool-undefine", pool).catch(() => {});
+    }
+    for (const net of await names("net-list", "--all", "--name")) {
+        await virsh("net-destroy", net).catch(() => {});
+        await virsh("net-undefine", net).catch(() => {});
+    }
+}

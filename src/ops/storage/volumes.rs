@@ -1,0 +1,161 @@
+//! The volumes of one pool, for op `pool`: listed on demand (libvirt has no volume events), created,
+//! resized and deleted several at once, refused while a VM uses them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use virt::storage_pool::StoragePool;
+use virt::storage_vol::StorageVol;
+
+use crate::model::VmDisk;
+use crate::problem::{Problem, ProblemCode};
+use crate::xml::pool::{parse_volume_format, volume_xml};
+
+/// Disks of every VM on the connection, by VM name, for "used by".
+pub type VmDisks = Vec<(String, bool, Vec<VmDisk>)>;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VolumeInfo {
+    name: String,
+    path: String,
+    /// `file`, `block`, `dir`, `network`, …
+    #[serde(rename = "type")]
+    kind: &'static str,
+    format: Option<String>,
+    capacity: u64,
+    allocation: u64,
+    used_by: Vec<String>,
+}
+
+fn volume_type(kind: u32) -> &'static str {
+    match kind {
+        0 => "file",
+        1 => "block",
+        2 => "dir",
+        3 => "network",
+        4 => "netdir",
+        5 => "ploop",
+        _ => "unknown",
+    }
+}
+
+/// VMs with a disk on this volume (by path, or by pool and volume name); with `running_only`, running VMs only.
+fn users(vms: &VmDisks, pool: &str, name: &str, path: &str, running_only: bool) -> Vec<String> {
+    let mut found: Vec<String> = vms
+        .iter()
+        .filter(|(_, running, _)| *running || !running_only)
+        .filter(|(_, _, disks)| {
+            disks.iter().any(|d| {
+                d.source.as_deref() == Some(path)
+                    || (d.pool.as_deref() == Some(pool) && d.volume.as_deref() == Some(name))
+            })
+        })
+        .map(|(vm, _, _)| vm.clone())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn invalid(message: impl Into<String>) -> Problem {
+    Problem::new(ProblemCode::InvalidArgument, message)
+}
+
+fn check_name(name: &str) -> Result<(), Problem> {
+    if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
+        return Err(invalid("A volume name must not be empty or contain \"/\" or control characters"));
+    }
+    Ok(())
+}
+
+pub fn list(pool: &StoragePool, vms: &VmDisks) -> Result<Value, Problem> {
+    let pool_name = pool.name()?;
+    let mut volumes = Vec::new();
+    for vol in pool.list_all_volumes(0)? {
+        let (name, path, info) = (vol.name()?, vol.path()?, vol.info()?);
+        let format = vol.xml_desc(0).ok().and_then(|xml| parse_volume_format(&xml));
+        let used_by = users(vms, &pool_name, &name, &path, false);
+        volumes.push(VolumeInfo {
+            name,
+            path,
+            kind: volume_type(info.kind),
+            format,
+            capacity: info.capacity,
+            allocation: info.allocation,
+            used_by,
+        });
+    }
+    volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(json!({ "volumes": volumes }))
+}
+
+pub fn create(pool: &StoragePool, name: &str, capacity: u64, format: &str) -> Result<Value, Problem> {
+    check_name(name)?;
+    if !matches!(format, "qcow2" | "raw") {
+        return Err(invalid(format!("Unknown volume format \"{format}\" (qcow2 or raw)")));
+    }
+    if capacity == 0 {
+        return Err(invalid("The size must be above 0"));
+    }
+    if pool.lookup_storage_vol_by_name(name).is_ok() {
+        return Err(invalid(format!("A volume named \"{name}\" already exists in this pool")));
+    }
+    let available = pool.info()?.available;
+    // Refused even for sparse qcow2: a guest filling its disk on a full pool is paused mid-write.
+    if capacity > available {
+        return Err(invalid(format!("{capacity} bytes is more than the pool has available ({available} bytes)")));
+    }
+    let vol = StorageVol::create_xml(pool, &volume_xml(name, capacity, format), 0)?;
+    Ok(json!({"ok": true, "volume": {"name": name, "path": vol.path()?}}))
+}
+
+pub fn resize(pool: &StoragePool, name: &str, capacity: u64, vms: &VmDisks) -> Result<Value, Problem> {
+    let vol = pool.lookup_storage_vol_by_name(name)?;
+    let running = users(vms, &pool.name()?, name, &vol.path()?, true);
+    if !running.is_empty() {
+        return Err(invalid(format!("The volume is in use by the running VM {}", running.join(", "))));
+    }
+    let info = vol.info()?;
+    if capacity < info.capacity {
+        return Err(invalid("Volumes can only grow; shrinking would destroy data at their end"));
+    }
+    let grow = capacity - info.capacity;
+    if grow > pool.info()?.available {
+        return Err(invalid("The pool does not have that much space available"));
+    }
+    vol.resize(capacity, 0)?;
+    Ok(json!({"ok": true}))
+}
+
+/// Deletes every named volume, or none if one of them is used by a VM (naming them all).
+pub fn delete(pool: &StoragePool, names: &[String], vms: &VmDisks) -> Result<Value, Problem> {
+    if names.is_empty() {
+        return Err(Problem::protocol("\"volumes\" must name at least one volume"));
+    }
+    let pool_name = pool.name()?;
+    let mut found = Vec::new();
+    let mut in_use = BTreeMap::new();
+    for name in names {
+        let vol = pool.lookup_storage_vol_by_name(name)?;
+        let used = users(vms, &pool_name, name, &vol.path()?, false);
+        if !used.is_empty() {
+            in_use.insert(name.clone(), used);
+        }
+        found.push((name.clone(), vol));
+    }
+    if !in_use.is_empty() {
+        let list: Vec<String> = in_use.iter().map(|(vol, vms)| format!("{vol} (by {})", vms.join(", "))).collect();
+        return Err(invalid(format!("Volumes in use: {}", list.join("; "))));
+    }
+    let mut deleted = Vec::new();
+    let mut errors = Vec::new();
+    for (name, vol) in found {
+        match vol.delete(0) {
+            Ok(()) => deleted.push(name),
+            Err(err) => errors.push(json!({"name": name, "message": err.message()})),
+        }
+    }
+    Ok(json!({"ok": errors.is_empty(), "deleted": deleted, "errors": errors}))
+}

@@ -1,0 +1,233 @@
+//! Storage pool XML (`virStoragePoolGetXMLDesc`): the type, target path and source, nothing else.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct PoolXml {
+    pub kind: String,
+    pub path: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PoolDoc {
+    #[serde(rename = "@type")]
+    kind: String,
+    source: Option<SourceDoc>,
+    target: Option<TargetDoc>,
+}
+
+#[derive(Deserialize, Default)]
+struct SourceDoc {
+    host: Option<NamedDoc>,
+    dir: Option<PathDoc>,
+    device: Option<PathDoc>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NamedDoc {
+    #[serde(rename = "@name")]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct PathDoc {
+    #[serde(rename = "@path")]
+    path: String,
+}
+
+#[derive(Deserialize)]
+struct TargetDoc {
+    path: Option<String>,
+}
+
+pub fn parse_pool(xml: &str) -> Result<PoolXml> {
+    let doc: PoolDoc = quick_xml::de::from_str(xml).context("parsing storage pool XML")?;
+    let source = doc.source.unwrap_or_default();
+    let source = match (source.host, source.dir, source.device, source.name) {
+        (Some(host), Some(dir), _, _) => Some(format!("{}:{}", host.name, dir.path)),
+        (Some(host), None, _, _) => Some(host.name),
+        (None, _, Some(device), _) => Some(device.path),
+        (None, Some(dir), None, _) => Some(dir.path),
+        (None, None, None, name) => name,
+    };
+    Ok(PoolXml { kind: doc.kind, path: doc.target.and_then(|t| t.path).filter(|p| !p.is_empty()), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_dir_and_netfs() {
+        let dir = parse_pool(
+            "<pool type='dir'><name>default</name><uuid>x</uuid><capacity unit='bytes'>1</capacity>\
+             <source></source><target><path>/var/lib/libvirt/images</path><permissions><mode>0711</mode></permissions></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(dir, PoolXml { kind: "dir".into(), path: Some("/var/lib/libvirt/images".into()), source: None });
+        let netfs = parse_pool(
+            "<pool type='netfs'><name>n</name><source><host name='nfs.example'/><dir path='/export'/>\
+             <format type='auto'/></source><target><path>/mnt/n</path></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(netfs.source.as_deref(), Some("nfs.example:/export"));
+        let logical = parse_pool(
+            "<pool type='logical'><name>vg</name><source><device path='/dev/loop0'/><name>vg</name></source>\
+             <target><path>/dev/vg</path></target></pool>",
+        )
+        .unwrap();
+        assert_eq!(logical.source.as_deref(), Some("/dev/loop0"));
+    }
+
+    #[test]
+    fn pool_xml_escapes() {
+        assert_eq!(
+            pool_xml("a<b", &PoolSpec::Dir { path: "/tmp/x&y".into() }),
+            "<pool type='dir'><name>a&lt;b</name><target><path>/tmp/x&amp;y</path></target></pool>"
+        );
+    }
+}
+
+/// A volume's `<target><format type>` (`qcow2`, `raw`, `iso`, …), if it has one.
+pub fn parse_volume_format(xml: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct VolumeDoc {
+        target: Option<VolumeTarget>,
+    }
+    #[derive(Deserialize)]
+    struct VolumeTarget {
+        format: Option<FormatDoc>,
+    }
+    #[derive(Deserialize)]
+    struct FormatDoc {
+        #[serde(rename = "@type")]
+        kind: String,
+    }
+    let doc: VolumeDoc = quick_xml::de::from_str(xml).ok()?;
+    doc.target?.format.map(|f| f.kind)
+}
+
+/// A new volume's definition: name, capacity in bytes, format (`qcow2` or `raw`).
+pub fn volume_xml(name: &str, capacity: u64, format: &str) -> String {
+    use quick_xml::escape::escape;
+    format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
+         <target><format type='{}'/></target></volume>",
+        escape(name),
+        escape(format)
+    )
+}
+
+#[cfg(test)]
+mod volume_tests {
+    use super::*;
+
+    #[test]
+    fn volume_format_and_xml() {
+        assert_eq!(
+            parse_volume_format(
+                "<volume type='file'><name>a</name><target><path>/x/a</path><format type='qcow2'/></target></volume>"
+            )
+            .as_deref(),
+            Some("qcow2")
+        );
+        assert_eq!(parse_volume_format("<volume><name>a</name></volume>"), None);
+        assert_eq!(
+            volume_xml("a&b", 1024, "raw"),
+            "<volume><name>a&amp;b</name><capacity unit='bytes'>1024</capacity><target><format type='raw'/></target></volume>"
+        );
+    }
+}
+
+/// `virConnectGetStoragePoolCapabilities`: each pool type and whether this libvirtd has its backend.
+pub fn parse_pool_capabilities(xml: &str) -> Result<std::collections::BTreeMap<String, bool>> {
+    #[derive(Deserialize)]
+    struct CapsDoc {
+        #[serde(default)]
+        pool: Vec<CapPool>,
+    }
+    #[derive(Deserialize)]
+    struct CapPool {
+        #[serde(rename = "@type")]
+        kind: String,
+        #[serde(rename = "@supported")]
+        supported: Option<String>,
+    }
+    let doc: CapsDoc = quick_xml::de::from_str(xml).context("parsing storage pool capabilities")?;
+    Ok(doc.pool.into_iter().map(|p| (p.kind, p.supported.as_deref() == Some("yes"))).collect())
+}
+
+/// Where a new pool's storage is, by type; each value reaches the XML escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolSpec {
+    /// A directory.
+    Dir { path: String },
+    /// A block device holding a file system, mounted at `path`.
+    Fs { device: String, path: String },
+    /// An NFS export `host:dir`, mounted at `path`.
+    Netfs { host: String, dir: String, path: String },
+    /// An LVM volume group named like the pool; with `device`, built on it (pvcreate, vgcreate).
+    Logical { device: Option<String> },
+}
+
+impl PoolSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PoolSpec::Dir { .. } => "dir",
+            PoolSpec::Fs { .. } => "fs",
+            PoolSpec::Netfs { .. } => "netfs",
+            PoolSpec::Logical { .. } => "logical",
+        }
+    }
+}
+
+pub fn pool_xml(name: &str, spec: &PoolSpec) -> String {
+    use quick_xml::escape::escape;
+    let name = escape(name);
+    match spec {
+        PoolSpec::Dir { path } => {
+            format!("<pool type='dir'><name>{name}</name><target><path>{}</path></target></pool>", escape(path))
+        }
+        PoolSpec::Fs { device, path } => format!(
+            "<pool type='fs'><name>{name}</name><source><device path='{}'/><format type='auto'/></source>\
+             <target><path>{}</path></target></pool>",
+            escape(device),
+            escape(path)
+        ),
+        PoolSpec::Netfs { host, dir, path } => format!(
+            "<pool type='netfs'><name>{name}</name><source><host name='{}'/><dir path='{}'/><format type='auto'/>\
+             </source><target><path>{}</path></target></pool>",
+            escape(host),
+            escape(dir),
+            escape(path)
+        ),
+        PoolSpec::Logical { device } => format!(
+            "<pool type='logical'><name>{name}</name><source>{}<name>{name}</name><format type='lvm2'/></source>\
+             <target><path>/dev/{name}</path></target></pool>",
+            device.as_ref().map(|d| format!("<device path='{}'/>", escape(d.as_str()))).unwrap_or_default()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn pool_capabilities_and_specs() {
+        let caps = parse_pool_capabilities(
+            "<storagepoolCapabilities><pool type='dir' supported='yes'><volOptions/></pool>\
+             <pool type='rbd' supported='no'/></storagepoolCapabilities>",
+        )
+        .unwrap();
+        assert_eq!(caps.get("dir"), Some(&true));
+        assert_eq!(caps.get("rbd"), Some(&false));
+        let xml = pool_xml("vg1", &PoolSpec::Logical { device: Some("/dev/loop3".into()) });
+        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("/dev/loop3"));
+        let xml = pool_xml("n", &PoolSpec::Netfs { host: "h".into(), dir: "/e".into(), path: "/mnt/n".into() });
+        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("h:/e"));
+    }
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Storage pools and networks pages against the real libvirtd: the status cards, creating a dir pool and a NAT
+// network through their dialogs (the helper's refusal shown as given), changes made with virsh seen live, a
+// static DHCP host, delete; effects checked with virsh. Screenshots light and dark. Only cvtest-* objects.
+
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { dialog, filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, waitLoaded } from "../harness/browser.mjs";
+import { startCockpitWs } from "../harness/cockpit-ws.mjs";
+import { PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor }
+    from "../harness/libvirt.mjs";
+
+const suffix = Math.random().toString(16).slice(2, 8);
+const octet = 100 + Math.floor(Math.random() * 100);
+
+describe("storage pools and networks pages", () => {
+    let ws, browser, page, scratch;
+
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        await cleanupTestResources();
+        scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
+        chmodSync(scratch, 0o755);
+        ws = await startCockpitWs();
+        browser = await launchBrowser();
+        page = await openVirtPage(browser, ws, { connections: [URI] });
+        await waitLoaded(page, 30000);
+    });
+
+    after(async () => {
+        await browser?.close();
+        await ws?.stop();
+        await cleanupTestResources();
+        await cleanupTestObjects();
+        rmSync(scratch, { recursive: true, force: true });
+    });
+
+    const poolRow = name => page.locator(`tr[data-pool="${name}"]`);
+    const networkRow = name => page.locator(`tr[data-network="${name}"]`);
+
+    test("pools: card, create (refused, then made), virsh stop seen live, delete", () => snapOnFailure(page, "resources-pools", async () => {
+        const card = page.locator('[data-card="storage"]');
+        await card.waitFor();
+        const active = Number(await card.locator('[data-count="active"]').innerText());
+        assert.ok(active >= 0);
+        await card.getByRole("link", { name: "Storage pools" }).click();
+        await page.locator('[data-page="storage"][data-loaded="true"]').waitFor();
+
+        const name = `${PREFIX}bpool-${suffix}`;
+        await page.getByRole("button", { name: "Create storage pool" }).click();
+        const d = dialog(page, "Create storage pool");
+        // Types without a backend name their package (this host has no rbd backend installed).
+        await d.locator('[data-test="other-pool-types"]')
+                .filter({ hasText: "rbd (needs libvirt-daemon-driver-storage-rbd)" }).waitFor();
+        await d.getByLabel("Name").fill(name);
+        await d.getByLabel("Directory").fill(path.join(scratch, "missing"));
+        await d.getByRole("button", { name: "Create" }).click();
+        await d.locator('[data-test="create-pool-error"]').filter({ hasText: "does not exist" }).waitFor();
+        await screenshot(page, "resources-create-pool-light", { path: "/tmp/cvtest-create-pool-light.png" });
+        await d.getByLabel("Directory").fill(scratch);
+        await d.getByRole("button", { name: "Create" }).click();
+        await d.waitFor({ state: "detached" });
+        await poolRow(name).and(page.locator('[data-state="running"]')).waitFor();
+        assert.match(await virsh("pool-dumpxml", name), new RegExp(`<path>${scratch}</path>`));
+        // The status card follows.
+        await page.goto(ws.pageUrl);
+        await waitFor(async () => Number(await card.locator('[data-count="active"]').innerText()) === active + 1,
+                      10000, { what: "the card counting the new pool" });
+        await page.goto(ws.pageUrl + "#/storage");
+
+        // Volumes: created in the dialog; one made with virsh shows after virsh pool-refresh (its event);
+        // both deleted at once.
+        await poolRow(name).getByRole("button", { name: "Details" }).click();
+        const volumes = page.locator(`[data-volumes="${name}"][data-loaded="true"]`);
+        await volumes.getByRole("button", { name: "Create volume" }).click();
+        const vd = dialog(page, "Create volume");
+        await vd.getByLabel("Name").fill("cvtest-vol-a");
+        await vd.getByLabel("Size (MiB)").fill("8");
+        await vd.getByRole("button", { name: "Create" }).click();
+        await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor();
+        assert.match(await virsh("vol-list", name), /cvtest-vol-a/);
+        await virsh("vol-create-as", name, "cvtest-vol-b", "4M", "--format", "raw");
+        await virsh("pool-refresh", name);
+        await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor();
+        await screenshot(page, "resources-volumes-light", { path: "/tmp/cvtest-volumes-light.png" });
+        for (const v of ["cvtest-vol-a", "cvtest-vol-b"])
+            await volumes.locator(`tr[data-volume="${v}"]`).getByRole("checkbox").check();
+        await volumes.getByRole("button", { name: "Delete selected (2)" }).click();
+        await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor({ state: "detached" });
+        await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor({ state: "detached" });
+        assert.doesNotMatch(await virsh("vol-list", name), /cvtest-vol/);
+
+        await virsh("pool-destroy", name);
+        await poolRow(name).and(page.locator('[data-state="inactive"]')).waitFor();
+        await screenshot(page, "resources-storage-light", { path: "/tmp/cvtest-storage-light.png" });
+
+        await poolRow(name).getByRole("button", { name: "Delete" }).click();
+        await dialog(page, `Delete storage pool ${name}?`).getByRole("button", { name: "Delete" }).click();
+        await poolRow(name).waitFor({ state: "detached" });
+        await assert.rejects(virsh("pool-info", name));
+    }));
+
+    test("networks: create NAT with DHCP, virsh stop seen live, static host, delete", () => snapOnFailure(page, "resources-networks", async () => {
+        await page.goto(ws.pageUrl + "#/networks");
+        await page.locator('[data-page="networks"][data-loaded="true"]').waitFor();
+        const name = `${PREFIX}bnet-${suffix}`;
+        await page.getByRole("button", { name: "Create network" }).click();
+        const d = dialog(page, "Create network");
+        await d.getByLabel("Name").fill(name);
+        await d.locator("#create-network-address").fill(`10.216.${octet}.1`);
+        await d.locator("#create-network-dhcp-start").fill(`10.216.${octet}.10`);
+        await d.locator("#create-network-dhcp-end").fill(`10.217.${octet}.10`);
+        await d.getByRole("button", { name: "Create" }).click();
+        await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
+        await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
+        await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
+        await d.getByRole("button", { name: "Create" }).click();
+        await d.waitFor({ state: "detached" });
+        await networkRow(name).and(page.locator('[data-active="true"]')).waitFor();
+        assert.match(await virsh("net-dumpxml", name), new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
+
+        await networkRow(name).getByRole("button", { name: "Details" }).click();
+        const details = page.locator(`[data-details="${name}"]`);
+        await details.locator('[data-test="no-leases"]').waitFor();
+        await details.locator(`#host-mac-${name}`).fill("52:54:00:12:34:56");
+        await details.locator(`#host-ip-${name}`).fill(`10.216.${octet}.20`);
+        await details.getByRole("button", { name: "Add" }).click();
+        await details.locator(`tr[data-host="10.216.${octet}.20"]`).waitFor();
+        assert.match(await virsh("net-dumpxml", name), /<host mac='52:54:00:12:34:56' ip='10\.216\.\d+\.20'\/>/);
+        await screenshot(page, "resources-networks-light", { path: "/tmp/cvtest-networks-light.png" });
+
+        await virsh("net-destroy", name);
+        await networkRow(name).and(page.locator('[data-active="false"]')).waitFor();
+
+        const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/networks" });
+        await dark.locator(`tr[data-network="${name}"][data-active="false"]`).waitFor();
+        assert.ok(await dark.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")));
+        assert.ok(await dark.getByRole("button", { name: "Create network" }).isEnabled());
+        await screenshot(dark, "resources-networks-dark", { path: "/tmp/cvtest-networks-dark.png" });
+        await dark.goto(ws.pageUrl + "#/storage");
+        await dark.locator('[data-page="storage"][data-loaded="true"]').waitFor();
+        await screenshot(dark, "resources-storage-dark", { path: "/tmp/cvtest-storage-dark.png" });
+        await dark.goto(ws.pageUrl);
+        await dark.locator('[data-card="networks"]').waitFor();
+        await screenshot(dark, "resources-cards-dark", { path: "/tmp/cvtest-cards-dark.png" });
+        await dark.close();
+
+        // A VM with an interface on it is named in the delete dialog (the VM itself is only defined).
+        const g = await defineTinyGuest("netuser");
+        await virsh("attach-interface", g.name, "network", name, "--config");
+        // Seen by the page's VM list first (the dialog names VMs from it), then back to the networks.
+        await page.goto(ws.pageUrl);
+        await filterList(page, g.name);
+        await page.locator(`tr[data-vm-name="${g.name}"]`).waitFor();
+        await page.evaluate(() => { window.location.hash = "#/networks" });
+        await networkRow(name).getByRole("button", { name: "Delete" }).click();
+        const del = dialog(page, `Delete network ${name}?`);
+        await del.filter({ hasText: `In use by ${g.name}` }).waitFor();
+        await del.getByRole("button", { name: "Delete" }).click();
+        await networkRow(name).waitFor({ state: "detached" });
+        await assert.rejects(virsh("net-info", name));
+    }));
+});

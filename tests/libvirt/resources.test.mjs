@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Storage pools and virtual networks on qemu:///system, through both bridges at once: the `resources` watch
+// follows the helper's own ops and virsh behind its back (events, no rescans); `pool` and `network` ops act,
+// checked with virsh; bad input is refused with the helper's verdict. Only cvtest-* objects, removed afterwards.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge } from "../harness/bridge.mjs";
+import { PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor }
+    from "../harness/libvirt.mjs";
+
+const PATCH_MS = 20000;
+
+/** Whether the kernel's device-mapper answers (`dmsetup version` fails in a container without it). */
+function deviceMapperWorks() {
+    try {
+        execFileSync("dmsetup", ["version"], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+}
+const suffix = Math.random().toString(16).slice(2, 8);
+const octet = 100 + Math.floor(Math.random() * 100);
+
+describe("pools and networks on qemu:///system", () => {
+    const watchers = [];
+    let scratch;
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        await cleanupTestResources();
+        scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
+        chmodSync(scratch, 0o755);
+        for (const name of ["337", "287"]) {
+            const b = await Bridge.start(name);
+            const channel = b.open({ payload: "virt1", op: "resources", uri: URI });
+            const w = { name, b, channel, pools: {}, networks: {} };
+            await expectOn(w, m => m.data?.synced, "the first snapshot");
+            watchers.push(w);
+        }
+    });
+    after(async () => {
+        for (const w of watchers)
+            await w.b.closeBridge();
+        await cleanupTestResources();
+        await cleanupTestObjects();
+        rmSync(scratch, { recursive: true, force: true });
+    });
+
+    /** Applies messages to w's tables until one satisfies `check` (seen after applying). */
+    async function expectOn(w, check, what) {
+        await w.b.next(w.channel, m => {
+            if (m.command === "close")
+                throw new Error(`resources closed: ${JSON.stringify(m)}`);
+            if (m.data?.reset) {
+                w.pools = {};
+                w.networks = {};
+            }
+            for (const [kind, table] of [["pools", w.pools], ["networks", w.networks]])
+                for (const [id, v] of Object.entries(m.data?.[kind] ?? {}))
+                    if (v === null) delete table[id]; else table[id] = v;
+            return check(m, w);
+        }, PATCH_MS).catch(e => { throw new Error(`bridge ${w.name}: nothing ${what}\n${e.message}`) });
+    }
+    const all = (check, what) => Promise.all(watchers.map(w => expectOn(w, (_, w) => check(w), what)));
+    // libvirt has no event for autostart or DHCP host changes: only the helper that made them (the first
+    // bridge's, which every tab of that session shares) knows at once.
+    const own = (check, what) => expectOn(watchers[0], (_, w) => check(w), what);
+    const byName = (table, name) => Object.values(table).find(o => o.name === name);
+
+    async function op(kind, fields) {
+        const b = watchers[0].b;
+        const channel = b.open({ payload: "virt1", op: kind, uri: URI, ...fields });
+        const messages = await b.untilClose(channel, 60000);
+        return { results: messages.filter(m => !m.command).map(m => m.data), close: messages.at(-1).control };
+    }
+
+    test("resources_snapshot: drivers, and the host's own pools and networks listed", () => {
+        for (const w of watchers) {
+            const drivers = w.b.history(w.channel).find(m => m.data?.drivers).data.drivers;
+            assert.equal(drivers.storage.state, "available");
+            assert.equal(drivers.storage.poolTypes.dir, true);
+            assert.deepEqual(drivers.network, { state: "available" });
+            for (const pool of Object.values(w.pools))
+                assert.ok(pool.id && pool.name && pool.type && pool.state, JSON.stringify(pool));
+        }
+    });
+
+    test("pool_dir_lifecycle: create, virsh stop/start seen live, autostart, delete refused in use, delete", async () => {
+        const name = `${PREFIX}pool-${suffix}`;
+        // Bad input first: a path that does not exist, then a file.
+        let r = await op("pool", { action: "create", pool: name, type: "dir", path: path.join(scratch, "missing") });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /does not exist/);
+        const file = path.join(scratch, "file");
+        writeFileSync(file, "x");
+        r = await op("pool", { action: "create", pool: name, type: "dir", path: file });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /not a directory/);
+        await assert.rejects(virsh("pool-info", name), "no pool was left behind");
+
+        // A guest whose disk lies in the directory the pool will use.
+        const g = await defineTinyGuest("pooluser", { disks: ["16M"] });
+        r = await op("pool", { action: "create", pool: name, type: "dir", path: g.dir, autostart: true });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.equal(r.results[0].pool.name, name);
+        const xml = await virsh("pool-dumpxml", name);
+        assert.match(xml, new RegExp(`<path>${g.dir}</path>`));
+        await all(w => byName(w.pools, name)?.state === "running" && byName(w.pools, name).autostart === true &&
+                  byName(w.pools, name).path === g.dir && byName(w.pools, name).capacity > 0, "for the new pool");
+
+        await virsh("pool-destroy", name);
+        await all(w => byName(w.pools, name)?.state === "inactive", "after virsh pool-destroy");
+        await virsh("pool-start", name);
+        await all(w => byName(w.pools, name)?.active === true, "after virsh pool-start");
+
+        r = await op("pool", { action: "autostart", pool: name, enable: false });
+        assert.equal(r.close.problem, undefined);
+        assert.match(await virsh("pool-info", name), /Autostart:\s+no/);
+        await own(w => byName(w.pools, name)?.autostart === false, "after autostart off");
+
+        // Volumes: listed with their users, created, too big refused, resized, deleted (not while in use).
+        r = await op("pool", { action: "volumes", pool: name });
+        const disk0 = r.results[0].volumes.find(v => v.name === "disk0.qcow2");
+        assert.deepEqual([disk0.format, disk0.usedBy], ["qcow2", [g.name]]);
+        r = await op("pool", { action: "create-volume", pool: name, name: "cvtest-v1", capacity: 1 << 20, format: "qcow2" });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.match(await virsh("vol-dumpxml", "--pool", name, "cvtest-v1"), /<format type='qcow2'\/>/);
+        r = await op("pool", { action: "create-volume", pool: name, name: "cvtest-big", capacity: 2 ** 60 });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /more than the pool has available/);
+        r = await op("pool", { action: "resize-volume", pool: name, name: "cvtest-v1", capacity: 2 << 20 });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.match(await virsh("vol-info", "--pool", name, "cvtest-v1"), /Capacity:\s+2\.00 MiB/);
+        r = await op("pool", { action: "delete-volumes", pool: name, names: ["cvtest-v1", "disk0.qcow2"] });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.ok(r.close.message.includes(`disk0.qcow2 (by ${g.name})`), r.close.message);
+        assert.match(await virsh("vol-list", name), /cvtest-v1/, "nothing was deleted");
+        r = await op("pool", { action: "delete-volumes", pool: name, names: ["cvtest-v1"] });
+        assert.deepEqual(r.results[0], { ok: true, deleted: ["cvtest-v1"], errors: [] });
+        assert.doesNotMatch(await virsh("vol-list", name), /cvtest-v1/);
+
+        r = await op("pool", { action: "delete", pool: name, volumes: true });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.ok(r.close.message.includes(g.name), r.close.message);
+        assert.match(await virsh("vol-list", name), /disk0\.qcow2/, "the volume is still there");
+
+        r = await op("pool", { action: "stop", pool: name });
+        assert.equal(r.close.problem, undefined);
+        await all(w => byName(w.pools, name)?.active === false, "after stop");
+        r = await op("pool", { action: "delete", pool: name });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        await all(w => byName(w.pools, name) === undefined, "after delete");
+        await assert.rejects(virsh("pool-info", name));
+
+        r = await op("pool", { action: "start", pool: name });
+        assert.equal(r.close.problem, "not-found");
+    });
+
+    test("pool_logical: a volume group built on a loop device, a volume in it, all removed with the pool", async t => {
+        const image = path.join(scratch, "vg.img");
+        execFileSync("truncate", ["-s", "64M", image]);
+        let loop;
+        try {
+            loop = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
+        } catch (e) {
+            t.skip(`no loop device: ${e.message}`);
+            return;
+        }
+        const name = `${PREFIX}vg-${suffix}`;
+        try {
+            let r = await op("pool", { action: "create", pool: "cvtest bad", type: "logical", device: loop });
+            assert.equal(r.close.problem, "invalid-argument");
+            r = await op("pool", { action: "create", pool: name, type: "logical", device: image });
+            assert.equal(r.close.problem, "invalid-argument");
+            assert.match(r.close.message, /not a block device/);
+            r = await op("pool", { action: "create", pool: name, type: "logical", device: loop });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            assert.match(execFileSync("vgs", ["--noheadings", "-o", "vg_name"], { encoding: "utf8" }), new RegExp(name));
+            await all(w => byName(w.pools, name)?.type === "logical" && byName(w.pools, name).source === loop &&
+                      byName(w.pools, name).active, "for the logical pool");
+            r = await op("pool", { action: "create-volume", pool: name, name: "lv1", capacity: 8 << 20, format: "raw" });
+            if (deviceMapperWorks()) {
+                assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+                assert.match(execFileSync("lvs", ["--noheadings", "-o", "lv_name", name], { encoding: "utf8" }), /lv1/);
+            } else {
+                // No device-mapper in this kernel (a container): lvcreate fails, and libvirt's message says why.
+                t.diagnostic("no device-mapper in this kernel: logical volumes cannot be made here");
+                assert.equal(r.close.problem, "internal-error");
+                assert.match(r.close.message, /lvcreate.*device-mapper/s);
+            }
+            r = await op("pool", { action: "delete", pool: name, volumes: true });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            assert.doesNotMatch(execFileSync("vgs", ["--noheadings", "-o", "vg_name"], { encoding: "utf8" }), new RegExp(name));
+            await assert.rejects(virsh("pool-info", name));
+        } finally {
+            await virsh("pool-destroy", name).catch(() => {});
+            await virsh("pool-undefine", name).catch(() => {});
+            try { execFileSync("vgremove", ["-f", name], { stdio: "ignore" }) } catch { /* not there */ }
+            execFileSync("losetup", ["-d", loop]);
+        }
+    });
+
+    test("network_nat_and_isolated: create with DHCP, hosts, overlap and range refused, virsh seen live", async () => {
+        const nat = `${PREFIX}nat-${suffix}`;
+        const isolated = `${PREFIX}iso-${suffix}`;
+        let r = await op("network", {
+            action: "create", network: nat, forward: "nat",
+            ipv4: { address: `10.213.${octet}.1`, prefix: 24, dhcp: { start: `10.213.${octet}.100`, end: `10.213.${octet}.200` } },
+        });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        let xml = await virsh("net-dumpxml", nat);
+        assert.match(xml, /<forward mode='nat'/);
+        assert.match(xml, new RegExp(`<range start='10.213.${octet}.100' end='10.213.${octet}.200'`));
+        await all(w => byName(w.networks, nat)?.active === true && byName(w.networks, nat).forward === "nat" &&
+                  byName(w.networks, nat).ips[0]?.dhcpRanges[0]?.end === `10.213.${octet}.200`, "for the NAT network");
+
+        // Overlapping subnet: named. Range outside: refused. Nothing defined.
+        r = await op("network", { action: "create", network: isolated, ipv4: { address: `10.213.${octet}.129`, prefix: 25 } });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.ok(r.close.message.includes(nat), r.close.message);
+        r = await op("network", {
+            action: "create", network: isolated,
+            ipv4: { address: `10.214.${octet}.1`, prefix: 24, dhcp: { start: `10.214.${octet}.10`, end: `10.215.${octet}.10` } },
+        });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /outside/);
+        r = await op("network", { action: "create", network: isolated, ipv4: { address: "127.0.0.2", prefix: 8 } });
+        assert.equal(r.close.problem, "invalid-argument");
+        assert.match(r.close.message, /host's address 127\.0\.0\.1\/8 on lo/);
+        await assert.rejects(virsh("net-info", isolated));
+
+        r = await op("network", {
+            action: "create", network: isolated, forward: "isolated",
+            ipv4: { address: `10.214.${octet}.1`, prefix: 24, dhcp: { start: `10.214.${octet}.10`, end: `10.214.${octet}.20` } },
+        });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.doesNotMatch(await virsh("net-dumpxml", isolated), /<forward/);
+        await all(w => byName(w.networks, isolated)?.forward === null, "for the isolated network");
+
+        // Static host, live and in the definition.
+        r = await op("network", { action: "add-host", network: nat, mac: "52:54:00:aa:bb:cc", name: "cvhost", ip: `10.213.${octet}.50` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.match(await virsh("net-dumpxml", "--inactive", nat), /<host mac='52:54:00:aa:bb:cc' name='cvhost' ip='10\.213\.\d+\.50'\/>/);
+        await own(w => byName(w.networks, nat)?.ips[0]?.hosts.length === 1, "with the static host");
+        r = await op("network", { action: "remove-host", network: nat, mac: "52:54:00:aa:bb:cc", name: "cvhost", ip: `10.213.${octet}.50` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        assert.doesNotMatch(await virsh("net-dumpxml", nat), /cvhost/);
+
+        r = await op("network", { action: "leases", network: nat });
+        assert.deepEqual(r.results, [{ leases: [] }]);
+
+        // A tiny guest on the NAT network: a static host entry for its MAC, so its lease is that address.
+        const mac = `52:54:00:${octet.toString(16)}:7e:01`;
+        r = await op("network", { action: "add-host", network: nat, mac, ip: `10.213.${octet}.60` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        const g = await defineTinyGuest("netlease");
+        await virsh("detach-interface", g.name, "user", "--config");
+        await virsh("attach-interface", g.name, "network", nat, "--model", "virtio", "--mac", mac, "--config");
+        await virsh("start", g.name);
+        const lease = await waitFor(async () => {
+            const got = await op("network", { action: "leases", network: nat });
+            return got.results[0]?.leases.find(l => l.mac === mac);
+        }, 90000, { interval: 1000, what: `a DHCP lease for ${mac}` });
+        assert.deepEqual([lease.ip, lease.prefix, lease.family], [`10.213.${octet}.60`, 24, "ipv4"]);
+        assert.match(await virsh("net-dhcp-leases", nat), new RegExp(`${mac}.*10\\.213\\.${octet}\\.60/24`));
+        await virsh("destroy", g.name);
+        r = await op("network", { action: "remove-host", network: nat, mac, ip: `10.213.${octet}.60` });
+        assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+
+        // Behind the helper's back.
+        await virsh("net-destroy", isolated);
+        await all(w => byName(w.networks, isolated)?.active === false, "after virsh net-destroy");
+        await virsh("net-undefine", isolated);
+        await all(w => byName(w.networks, isolated) === undefined, "after virsh net-undefine");
+
+        r = await op("network", { action: "delete", network: nat });
+        assert.equal(r.close.problem, undefined);
+        await all(w => byName(w.networks, nat) === undefined, "after delete");
+        await assert.rejects(virsh("net-info", nat));
+    });
+});

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ops resources, pool and network through the real bridges on test:///default (docs/api.md): the snapshot,
+// patches after our own operations (test:/// has no cross-process events), and the refusals with their codes.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge, abbreviate, bridgeNames } from "../harness/bridge.mjs";
+
+const URI = "test:///default";
+
+for (const name of bridgeNames()) {
+    describe(`pools and networks via bridge ${name}`, () => {
+        let b, channel;
+        const tables = { pools: {}, networks: {} };
+
+        before(async () => {
+            b = await Bridge.start(name);
+            channel = b.open({ payload: "virt1", op: "resources", uri: URI });
+            await until(m => m.data?.synced, "the snapshot");
+        });
+        after(() => b.closeBridge());
+
+        function until(check, what) {
+            return b.next(channel, m => {
+                assert.notEqual(m.command, "close", `resources closed: ${abbreviate(m)}`);
+                for (const kind of ["pools", "networks"])
+                    for (const [id, v] of Object.entries(m.data?.[kind] ?? {}))
+                        if (v === null) delete tables[kind][id]; else tables[kind][id] = v;
+                return check(m);
+            }, 10000).catch(e => { throw new Error(`nothing ${what}: ${e.message}`) });
+        }
+
+        async function op(kind, fields) {
+            const id = b.open({ payload: "virt1", op: kind, uri: URI, ...fields });
+            const messages = await b.untilClose(id);
+            return { results: messages.filter(m => !m.command).map(m => m.data), close: messages.at(-1).control };
+        }
+        const byName = (kind, n) => Object.values(tables[kind]).find(o => o.name === n);
+
+        test("resources_snapshot_and_patches: the test driver's pool and network, then our stop and start", async () => {
+            const pool = byName("pools", "default-pool");
+            assert.equal(pool.type, "dir");
+            assert.equal(pool.state, "running");
+            const net = byName("networks", "default");
+            assert.deepEqual([net.forward, net.bridge, net.ips[0].address, net.ips[0].prefix],
+                             ["nat", "virbr0", "192.168.122.1", 24]);
+            let r = await op("network", { action: "stop", network: "default" });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            await until(() => byName("networks", "default")?.active === false, "for the stopped network");
+            r = await op("network", { action: "start", network: net.id });
+            assert.equal(r.close.problem, undefined);
+            await until(() => byName("networks", "default")?.active === true, "for the started network");
+            r = await op("pool", { action: "refresh", pool: "default-pool" });
+            assert.equal(r.close.problem, undefined);
+            await until(m => m.data?.pools?.[pool.id]?.refreshed > pool.refreshed, "for the refreshed pool");
+        });
+
+        test("resources_refusals: malformed opens, unknown actions, missing objects, bad networks", async () => {
+            let r = await op("pool", { action: "start" });
+            assert.equal(r.close.problem, "protocol-error");
+            assert.match(r.close.message, /pool/);
+            r = await op("pool", { action: "explode", pool: "default-pool" });
+            assert.equal(r.close.problem, "not-supported");
+            r = await op("pool", { action: "create", pool: "x", type: "iscsi" });
+            assert.equal(r.close.problem, "not-supported");
+            r = await op("pool", { action: "start", pool: "cvtest-none" });
+            assert.equal(r.close.problem, "not-found");
+            r = await op("network", { action: "stop", network: "cvtest-none" });
+            assert.equal(r.close.problem, "not-found");
+            r = await op("network", { action: "create", network: "cvtest-x", forward: "bridge" });
+            assert.equal(r.close.problem, "protocol-error");
+            r = await op("network", { action: "create", network: "cvtest-x", forward: "nat", ipv4: { address: "192.168.122.77", prefix: 16 } });
+            assert.equal(r.close.problem, "invalid-argument");
+            assert.match(r.close.message, /overlaps network "default"/);
+            r = await op("network", { action: "create", network: "cvtest-x", ipv4: { address: "10.9.0.0", prefix: 24 } });
+            assert.equal(r.close.problem, "invalid-argument");
+            r = await op("network", { action: "add-host", network: "default", mac: "zz", ip: "192.168.122.9" });
+            assert.equal(r.close.problem, "invalid-argument");
+            r = await op("resources", { uri: "" });
+            assert.equal(r.close.problem, "protocol-error");
+        });
+    });
+}
