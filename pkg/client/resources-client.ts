@@ -108,6 +108,17 @@ export class ResourcesClient {
         void channel?.close();
     }
 
+    /** Starts over on another transport (Administrative access changed): what the old one showed is dropped. */
+    restart(): void {
+        const wasRunning = this.#channel !== null || this.#retry !== null;
+        this.stop();
+        this.#failures = 0;
+        this.#pending = null;
+        this.#set(emptyResources(this.uri));
+        if (wasRunning)
+            this.start();
+    }
+
     #closed(failure: string | null): void {
         if (!this.#channel)
             return; // closed by stop()

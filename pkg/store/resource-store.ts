@@ -2,6 +2,7 @@
 // the page is hidden). Subscribers get the whole (small) map; objects that did not change keep their identity.
 
 import { type ConnectionResources, ResourcesClient, emptyResources } from "../client/resources-client.ts";
+import { transport } from "../client/transport/channels.ts";
 
 import { Listeners } from "./listeners.ts";
 
@@ -36,9 +37,24 @@ export function watchResources(uris: readonly string[]): () => void {
                 client.start();
         }
     };
-    cockpit.addEventListener("visibilitychange", follow);
-    follow();
+    let stopped = false;
+    let stopFollowingRoute: () => void = () => undefined;
+    // As the VM watch does (store/feed.ts): open on the right transport, start over when access changes.
+    void transport.ready().finally(() => {
+        if (stopped)
+            return;
+        stopFollowingRoute = transport.on("route", () => {
+            for (const client of clients) {
+                if (transport.followsPrivilege(client.uri))
+                    client.restart();
+            }
+        });
+        cockpit.addEventListener("visibilitychange", follow);
+        follow();
+    });
     return () => {
+        stopped = true;
+        stopFollowingRoute();
         cockpit.removeEventListener("visibilitychange", follow);
         for (const client of clients)
             client.stop();
