@@ -3,9 +3,9 @@
 // helper polls usage only while some channel asks for it. When Administrative access is turned on or off, the
 // system connection's watch starts over on the other transport (client/transport/channels.ts).
 
-import { transport } from "../client/transport/channels.ts";
 import { VirtWatchClient } from "../client/watch-client.ts";
 
+import { followClients } from "./follow.ts";
 import { usageStore } from "./usage-store.ts";
 import type { VmStore } from "./vm-store.ts";
 
@@ -24,35 +24,5 @@ export function watchConnections(store: VmStore, uris: readonly string[]): () =>
         return client;
     });
 
-    const follow = () => {
-        for (const client of clients) {
-            if (cockpit.hidden)
-                client.stop();
-            else
-                client.start();
-        }
-    };
-    let stopped = false;
-    let stopFollowingRoute: () => void = () => undefined;
-    // The first channels wait for the user and the shell's privilege state, so they open on the right transport.
-    void transport.ready().finally(() => {
-        if (stopped)
-            return;
-        stopFollowingRoute = transport.on("route", () => {
-            for (const client of clients) {
-                if (transport.followsPrivilege(client.uri))
-                    client.restart();
-            }
-        });
-        cockpit.addEventListener("visibilitychange", follow);
-        follow();
-    });
-
-    return () => {
-        stopped = true;
-        stopFollowingRoute();
-        cockpit.removeEventListener("visibilitychange", follow);
-        for (const client of clients)
-            client.stop();
-    };
+    return followClients(clients);
 }

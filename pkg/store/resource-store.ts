@@ -2,8 +2,8 @@
 // the page is hidden). Subscribers get the whole (small) map; objects that did not change keep their identity.
 
 import { type ConnectionResources, ResourcesClient, emptyResources } from "../client/resources-client.ts";
-import { transport } from "../client/transport/channels.ts";
 
+import { followClients } from "./follow.ts";
 import { Listeners } from "./listeners.ts";
 
 class ResourceStore {
@@ -29,34 +29,5 @@ export const resourceStore = new ResourceStore();
 export function watchResources(uris: readonly string[]): () => void {
     resourceStore.setUris(uris);
     const clients = uris.map(uri => new ResourcesClient(uri, state => resourceStore.update(state)));
-    const follow = () => {
-        for (const client of clients) {
-            if (cockpit.hidden)
-                client.stop();
-            else
-                client.start();
-        }
-    };
-    let stopped = false;
-    let stopFollowingRoute: () => void = () => undefined;
-    // As the VM watch does (store/feed.ts): open on the right transport, start over when access changes.
-    void transport.ready().finally(() => {
-        if (stopped)
-            return;
-        stopFollowingRoute = transport.on("route", () => {
-            for (const client of clients) {
-                if (transport.followsPrivilege(client.uri))
-                    client.restart();
-            }
-        });
-        cockpit.addEventListener("visibilitychange", follow);
-        follow();
-    });
-    return () => {
-        stopped = true;
-        stopFollowingRoute();
-        cockpit.removeEventListener("visibilitychange", follow);
-        for (const client of clients)
-            client.stop();
-    };
+    return followClients(clients);
 }

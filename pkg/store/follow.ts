@@ -1,0 +1,46 @@
+// The life of the page's per-connection clients (VM watch, pools and networks): opened once the transport knows
+// the user and the shell's privilege state, closed while the page is hidden, started over on the other transport
+// when Administrative access changes the route of their connection.
+
+import { transport } from "../client/transport/channels.ts";
+
+export interface ConnectionClient {
+    readonly uri: string;
+    start(): void;
+    stop(): void;
+    /** Drops what it showed and starts again (on the route now in force). */
+    restart(): void;
+}
+
+/** Follows visibility and privilege for `clients`; returns the function that stops them. */
+export function followClients(clients: readonly ConnectionClient[]): () => void {
+    const follow = () => {
+        for (const client of clients) {
+            if (cockpit.hidden)
+                client.stop();
+            else
+                client.start();
+        }
+    };
+    let stopped = false;
+    let stopFollowingRoute: () => void = () => undefined;
+    void transport.ready().finally(() => {
+        if (stopped)
+            return;
+        stopFollowingRoute = transport.on("route", () => {
+            for (const client of clients) {
+                if (transport.followsPrivilege(client.uri))
+                    client.restart();
+            }
+        });
+        cockpit.addEventListener("visibilitychange", follow);
+        follow();
+    });
+    return () => {
+        stopped = true;
+        stopFollowingRoute();
+        cockpit.removeEventListener("visibilitychange", follow);
+        for (const client of clients)
+            client.stop();
+    };
+}
