@@ -36,6 +36,10 @@ trap cleanup EXIT
 
 rm -rf --one-file-system "$root"
 mmdebstrap --variant=minbase --include=ca-certificates,git,make,procps "$suite" "$root"
+# The root must be a mount point of its own, as on a real machine: libvirt's QEMU namespaces and `unshare
+# --propagation` change the propagation of "/", which fails on a directory that is not one.
+mount --bind "$root" "$root"
+mounts+=("$root")
 for m in proc sys dev dev/pts; do
     mount --bind "/$m" "$root/$m"
     mounts+=("$root/$m")
