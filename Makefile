@@ -152,7 +152,11 @@ rpm: $(TARFILE)
 check-install:
 	tests/install/run.sh
 
+# The README's commands on a machine that never saw this project (a fresh Debian 12 chroot); not run by CI.
+check-new-machine:
+	scripts/check-new-machine.sh bookworm
+
 clean:
 	rm -rf target dist .cache/run
 
-.PHONY: all helper page stage run check lint install uninstall clean dist deb rpm check-install
+.PHONY: all helper page stage run check lint install uninstall clean dist deb rpm check-install check-new-machine
