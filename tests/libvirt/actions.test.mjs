@@ -122,7 +122,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         const b = await Bridge.start("337");
         t.after(() => b.closeBridge());
         const g = await defineTinyGuest("delone", { disks: ["16M", "16M"] });
-        const res = await ok(b, g.uuid, "delete", { storage: ["vdb"] });
+        const res = await ok(b, g.uuid, "delete", { storage: [{ target: "vdb", source: g.disks[1] }] });
         assert.equal(await domExists(g.name), false);
         assert.deepEqual(res.deleted, [g.disks[1]]);
         assert.deepEqual(res.storageErrors, []);
@@ -136,7 +136,7 @@ describe("actions on tiny real guests", { concurrency: true }, () => {
         const g = await defineTinyGuest("delrun", { disks: ["16M"], running: true });
         assert.equal(await domState(g.name), "running");
         assert.notDeepEqual(qemuPids(g.name), []);
-        const res = await ok(b, g.uuid, "delete", { storage: ["vda"] });
+        const res = await ok(b, g.uuid, "delete", { storage: [{ target: "vda", source: g.disks[0] }] });
         assert.equal(await domExists(g.name), false);
         assert.deepEqual(qemuPids(g.name), [], "QEMU must be gone");
         assert.deepEqual(res.deleted, [g.disks[0]]);
