@@ -88,9 +88,6 @@ impl ResourceRegistration {
     /// without events (test:///, or the driver missing) is logged; ops refresh after their own changes.
     pub fn register(conn: &Connect, tx: &Sender<HubCommand>) -> ResourceRegistration {
         let conn_ptr = unsafe { conn.as_ptr() };
-        let mut registration =
-            ResourceRegistration { conn: conn.clone(), pool_ids: Vec::new(), network_ids: Vec::new() };
-        let opaque = || Box::into_raw(Box::new(ResourceSink { tx: tx.clone() })) as *mut c_void;
         // SAFETY: each callback is cast to the generic type and registered for the event id whose C
         // signature it has; libvirt calls it with that signature.
         let pools: [(u32, PoolGeneric); 2] = unsafe {
@@ -102,26 +99,19 @@ impl ResourceRegistration {
                 (sys::VIR_STORAGE_POOL_EVENT_ID_REFRESH, on_pool as PoolGeneric),
             ]
         };
-        for (event_id, callback) in pools {
-            let opaque = opaque();
+        let pool_ids = register_each("storage pool", &pools, tx, |event_id, callback, opaque| {
             // SAFETY: valid connection; libvirt frees opaque through `free_resource_sink`.
-            let id = unsafe {
+            unsafe {
                 sys::virConnectStoragePoolEventRegisterAny(
                     conn_ptr,
                     std::ptr::null_mut(),
-                    event_id as c_int,
+                    event_id,
                     Some(callback),
                     opaque,
                     Some(free_resource_sink),
                 )
-            };
-            if id < 0 {
-                unsafe { free_resource_sink(opaque) };
-                warn!("cannot register storage pool event {event_id}: {}", virt::error::Error::last_error().message());
-            } else {
-                registration.pool_ids.push(id);
             }
-        }
+        });
         let networks: [(u32, NetworkGeneric); 2] = unsafe {
             [
                 (
@@ -134,28 +124,44 @@ impl ResourceRegistration {
                 ),
             ]
         };
-        for (event_id, callback) in networks {
-            let opaque = opaque();
+        let network_ids = register_each("network", &networks, tx, |event_id, callback, opaque| {
             // SAFETY: as above.
-            let id = unsafe {
+            unsafe {
                 sys::virConnectNetworkEventRegisterAny(
                     conn_ptr,
                     std::ptr::null_mut(),
-                    event_id as c_int,
+                    event_id,
                     Some(callback),
                     opaque,
                     Some(free_resource_sink),
                 )
-            };
-            if id < 0 {
-                unsafe { free_resource_sink(opaque) };
-                warn!("cannot register network event {event_id}: {}", virt::error::Error::last_error().message());
-            } else {
-                registration.network_ids.push(id);
             }
-        }
-        registration
+        });
+        ResourceRegistration { conn: conn.clone(), pool_ids, network_ids }
     }
+}
+
+/// Registers each (event id, callback) through `register`, each with a sink of its own; returns the ids
+/// libvirt gave, and logs the events it refused.
+fn register_each<F: Copy>(
+    what: &str,
+    events: &[(u32, F)],
+    tx: &Sender<HubCommand>,
+    register: impl Fn(c_int, F, *mut c_void) -> c_int,
+) -> Vec<c_int> {
+    let mut ids = Vec::new();
+    for &(event_id, callback) in events {
+        let opaque = Box::into_raw(Box::new(ResourceSink { tx: tx.clone() })) as *mut c_void;
+        let id = register(event_id as c_int, callback, opaque);
+        if id < 0 {
+            // SAFETY: libvirt refused the registration, so the sink is still ours to free.
+            unsafe { free_resource_sink(opaque) };
+            warn!("cannot register {what} event {event_id}: {}", virt::error::Error::last_error().message());
+        } else {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 impl Drop for ResourceRegistration {
