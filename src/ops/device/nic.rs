@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use virt::domain::Domain;
 use virt_sys as sys;
 
-use super::scope::{CONFIG, LIVE, Scope, find_nic, two_step};
+use super::scope::{CONFIG, LIVE, Scope, edit_saved, find_nic, two_step};
 use super::validate::invalid;
 use crate::hub::VmEntry;
 use crate::problem::{Problem, ProblemCode};
@@ -185,17 +185,7 @@ pub fn edit(domain: &Domain, mac: &str, change: &NicChange, in_use: &[String]) -
     }
     let edited =
         edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the interface: {err:#}")))?;
-    if new_mac.is_none() {
-        domain.update_device_flags(&edited, CONFIG)?;
-    } else {
-        domain.detach_device_flags(&xml, CONFIG)?;
-        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
-            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
-                log::warn!("device: putting interface {mac} back failed too: {undo}");
-            }
-            return Err(err.into());
-        }
-    }
+    edit_saved(domain, &xml, &edited, new_mac.is_some(), &format!("interface {mac}"))?;
     let mut answer = Scope { live: false, config: true }.answer();
     answer.insert("mac".into(), json!(new_mac.as_deref().unwrap_or(mac)));
     Ok(answer)
