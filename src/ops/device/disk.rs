@@ -9,7 +9,7 @@ use virt::domain::Domain;
 use virt::storage_vol::StorageVol;
 use virt_sys as sys;
 
-use super::scope::{CONFIG, LIVE, Scope, domain_xml, edit_saved, find_disk, two_step};
+use super::scope::{CONFIG, LIVE, Scope, detach, domain_xml, edit_saved, find_disk, two_step};
 use super::validate::{human, invalid, qemu_can_open};
 use crate::model::VmDisk;
 use crate::ops::create::storage::{Rollback, create_volume, open_image};
@@ -158,16 +158,7 @@ pub fn remove(
         check_unused(conn, domain, &disk, scope)?;
     }
     let (live_xml, config_xml) = (live.map(|l| l.0).unwrap_or_default(), config.map(|c| c.0).unwrap_or_default());
-    two_step(
-        domain,
-        scope,
-        || domain.detach_device_flags(&config_xml, CONFIG),
-        || domain.detach_device_flags(&live_xml, LIVE),
-    )?;
-    let mut answer = scope.answer();
-    // A hot-unplug finishes when the guest lets go (libvirt waits a few seconds, then answers).
-    let pending = scope.live && domain.is_active()? && find_disk(domain, false, target)?.is_some();
-    answer.insert("pending".into(), json!(pending));
+    let mut answer = detach(domain, scope, &live_xml, &config_xml, || Ok(find_disk(domain, false, target)?.is_some()))?;
     // Deleted the way deleting a VM deletes: a volume through its pool, a regular file, never a device.
     if delete_storage && let Some(storage) = crate::ops::action::storage::resolve(conn, &disk) {
         match crate::ops::action::delete::delete_storage(conn, &storage) {
