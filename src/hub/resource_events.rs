@@ -22,7 +22,12 @@ unsafe extern "C" fn free_resource_sink(opaque: *mut c_void) {
     drop(unsafe { Box::from_raw(opaque as *mut ResourceSink) });
 }
 
-fn send(opaque: *mut c_void, kind: ResourceKind, buf: &[c_char]) {
+/// Reads the object's UUID with `uuid_into` (libvirt's `*GetUUIDString`) and hands it to the hub thread.
+fn send_uuid(opaque: *mut c_void, kind: ResourceKind, uuid_into: impl FnOnce(*mut c_char) -> c_int) {
+    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
+    if uuid_into(buf.as_mut_ptr()) != 0 {
+        return;
+    }
     // SAFETY: libvirt NUL-terminated the UUID string; opaque is a live `ResourceSink` (see above).
     let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
     let sink = unsafe { &*(opaque as *const ResourceSink) };
@@ -30,11 +35,8 @@ fn send(opaque: *mut c_void, kind: ResourceKind, buf: &[c_char]) {
 }
 
 unsafe extern "C" fn on_pool(_conn: sys::virConnectPtr, pool: sys::virStoragePoolPtr, opaque: *mut c_void) {
-    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
     // SAFETY: `pool` is valid during the callback; the buffer has libvirt's size.
-    if unsafe { sys::virStoragePoolGetUUIDString(pool, buf.as_mut_ptr()) } == 0 {
-        send(opaque, ResourceKind::Pool, &buf);
-    }
+    send_uuid(opaque, ResourceKind::Pool, |buf| unsafe { sys::virStoragePoolGetUUIDString(pool, buf) });
 }
 
 unsafe extern "C" fn on_pool_lifecycle(
@@ -55,11 +57,8 @@ unsafe extern "C" fn on_network_lifecycle(
     _detail: c_int,
     opaque: *mut c_void,
 ) {
-    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
     // SAFETY: `network` is valid during the callback; the buffer has libvirt's size.
-    if unsafe { sys::virNetworkGetUUIDString(network, buf.as_mut_ptr()) } == 0 {
-        send(opaque, ResourceKind::Network, &buf);
-    }
+    send_uuid(opaque, ResourceKind::Network, |buf| unsafe { sys::virNetworkGetUUIDString(network, buf) });
 }
 
 unsafe extern "C" fn on_network_metadata(
