@@ -1,19 +1,16 @@
 // "Create network": NAT, routed, open or isolated, with an IPv4 subnet and an optional DHCP range. The helper
 // checks overlaps (naming the other network or host interface) and the range; its verdict is shown as given.
 
-import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { useState } from "react";
 
 import { runNetworkAction } from "../client/resource-ops.ts";
-import { connectionLabel } from "../connections.ts";
 
+import { CreateResourceDialog } from "./create-resource.tsx";
 import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
@@ -28,90 +25,57 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
     const [start, setStart] = useState("192.168.100.2");
     const [end, setEnd] = useState("192.168.100.254");
     const [autostart, setAutostart] = useState(true);
-    const [error, setError] = useState<string | null>(null);
-    const [busy, setBusy] = useState(false);
 
-    const submit = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            await runNetworkAction(uri, name, "create", {
-                forward, autostart,
-                ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null },
-            });
-            onDone();
-        } catch (ex) {
-            setError(ex instanceof Error ? ex.message : String(ex));
-        } finally {
-            setBusy(false);
-        }
-    };
+    const create = () => runNetworkAction(uri, name, "create", {
+        forward, autostart,
+        ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null },
+    });
 
     return (
-        <Modal isOpen variant="small" onClose={onDone} aria-labelledby="virt-create-network-title"
-               data-test="create-network-dialog">
-            <ModalHeader title={_("Create network")} labelId="virt-create-network-title" />
-            <ModalBody>
-                <Form id="virt-create-network-form" onSubmit={ev => { ev.preventDefault(); void submit() }}>
-                    {error && <Alert variant="danger" isInline title={_("The network was not created")}
-                                     data-test="create-network-error">{error}</Alert>}
-                    {uris.length > 1 &&
-                        <FormGroup label={_("Connection")} fieldId="create-network-connection">
-                            <FormSelect id="create-network-connection" value={uri} onChange={(_ev, v) => setUri(v)}>
-                                {uris.map(u => <FormSelectOption key={u} value={u} label={connectionLabel(u)} />)}
-                            </FormSelect>
-                        </FormGroup>}
-                    <FormGroup label={_("Name")} isRequired fieldId="create-network-name">
-                        <TextInput id="create-network-name" value={name} onChange={(_ev, v) => setName(v)} isRequired />
-                    </FormGroup>
-                    <FormGroup label={_("Forwarding")} fieldId="create-network-forward">
-                        <FormSelect id="create-network-forward" value={forward} onChange={(_ev, v) => setForward(v)}>
-                            <FormSelectOption value="nat" label={_("NAT: VMs reach outside through the host's address")} />
-                            <FormSelectOption value="route" label={_("Routed: the host routes, no address translation")} />
-                            <FormSelectOption value="open" label={_("Open: routed, no firewall rules")} />
-                            <FormSelectOption value="isolated" label={_("Isolated: VMs and the host only")} />
-                        </FormSelect>
-                    </FormGroup>
-                    <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
-                        <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
-                            <FlexItem grow={{ default: "grow" }}>
-                                <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
-                            </FlexItem>
-                            <FlexItem>/</FlexItem>
-                            <FlexItem>
-                                <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
-                                           value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
-                            </FlexItem>
-                        </Flex>
-                    </FormGroup>
-                    <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
-                              onChange={(_ev, v) => setDhcp(v)} />
-                    {dhcp &&
-                        <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
-                            <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
-                                <FlexItem grow={{ default: "grow" }}>
-                                    <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
-                                               value={start} onChange={(_ev, v) => setStart(v)} />
-                                </FlexItem>
-                                <FlexItem>–</FlexItem>
-                                <FlexItem grow={{ default: "grow" }}>
-                                    <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
-                                               value={end} onChange={(_ev, v) => setEnd(v)} />
-                                </FlexItem>
-                            </Flex>
-                        </FormGroup>}
-                    <Checkbox id="create-network-autostart" label={_("Start at boot")} isChecked={autostart}
-                              onChange={(_ev, v) => setAutostart(v)} />
-                </Form>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant="primary" type="submit" form="virt-create-network-form" isLoading={busy}
-                        isDisabled={busy || !name} id="create-network-submit">
-                    {_("Create")}
-                </Button>
-                <Button variant="link" onClick={onDone}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
+        <CreateResourceDialog kind="network" title={_("Create network")} errorTitle={_("The network was not created")}
+                              uris={uris} uri={uri} onUri={setUri} ready={!!name} create={create} onDone={onDone}>
+            <FormGroup label={_("Name")} isRequired fieldId="create-network-name">
+                <TextInput id="create-network-name" value={name} onChange={(_ev, v) => setName(v)} isRequired />
+            </FormGroup>
+            <FormGroup label={_("Forwarding")} fieldId="create-network-forward">
+                <FormSelect id="create-network-forward" value={forward} onChange={(_ev, v) => setForward(v)}>
+                    <FormSelectOption value="nat" label={_("NAT: VMs reach outside through the host's address")} />
+                    <FormSelectOption value="route" label={_("Routed: the host routes, no address translation")} />
+                    <FormSelectOption value="open" label={_("Open: routed, no firewall rules")} />
+                    <FormSelectOption value="isolated" label={_("Isolated: VMs and the host only")} />
+                </FormSelect>
+            </FormGroup>
+            <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
+                <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                    <FlexItem grow={{ default: "grow" }}>
+                        <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
+                    </FlexItem>
+                    <FlexItem>/</FlexItem>
+                    <FlexItem>
+                        <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
+                                   value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
+                    </FlexItem>
+                </Flex>
+            </FormGroup>
+            <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
+                      onChange={(_ev, v) => setDhcp(v)} />
+            {dhcp &&
+                <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
+                    <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                        <FlexItem grow={{ default: "grow" }}>
+                            <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
+                                       value={start} onChange={(_ev, v) => setStart(v)} />
+                        </FlexItem>
+                        <FlexItem>–</FlexItem>
+                        <FlexItem grow={{ default: "grow" }}>
+                            <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
+                                       value={end} onChange={(_ev, v) => setEnd(v)} />
+                        </FlexItem>
+                    </Flex>
+                </FormGroup>}
+            <Checkbox id="create-network-autostart" label={_("Start at boot")} isChecked={autostart}
+                      onChange={(_ev, v) => setAutostart(v)} />
+        </CreateResourceDialog>
     );
 }
 

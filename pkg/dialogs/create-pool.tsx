@@ -2,20 +2,17 @@
 // libvirtd has no backend for are listed disabled with the package that provides them. The helper validates
 // (name in use, path missing or not a directory, device not a block device) and its verdict is shown as given.
 
-import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { useState } from "react";
 
 import { runPoolAction } from "../client/resource-ops.ts";
 import type { ConnectionResources } from "../client/resources-client.ts";
-import { connectionLabel } from "../connections.ts";
 
+import { CreateResourceDialog } from "./create-resource.tsx";
 import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
@@ -50,8 +47,6 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
     const [host, setHost] = useState("");
     const [dir, setDir] = useState("");
     const [autostart, setAutostart] = useState(true);
-    const [error, setError] = useState<string | null>(null);
-    const [busy, setBusy] = useState(false);
 
     const driver = resources.find(r => r.uri === uri)?.drivers?.storage;
     const supported = driver?.state === "available" ? driver.poolTypes ?? {} : {};
@@ -59,92 +54,64 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
         ? t
         : cockpit.format(_("$0 (needs $1)"), t, OTHER_PACKAGES[t] ?? ""));
 
-    const submit = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            const fields: Record<string, cockpit.JsonValue> = { type, autostart };
-            if (type !== "logical")
-                fields.path = path;
-            if (type === "fs" || (type === "logical" && device))
-                fields.device = device;
-            if (type === "netfs") {
-                fields.host = host;
-                fields.dir = dir;
-            }
-            await runPoolAction(uri, name, "create", fields);
-            onDone();
-        } catch (ex) {
-            setError(ex instanceof Error ? ex.message : String(ex));
-        } finally {
-            setBusy(false);
+    const create = () => {
+        const fields: Record<string, cockpit.JsonValue> = { type, autostart };
+        if (type !== "logical")
+            fields.path = path;
+        if (type === "fs" || (type === "logical" && device))
+            fields.device = device;
+        if (type === "netfs") {
+            fields.host = host;
+            fields.dir = dir;
         }
+        return runPoolAction(uri, name, "create", fields);
     };
 
     return (
-        <Modal isOpen variant="small" onClose={onDone} aria-labelledby="virt-create-pool-title"
-               data-test="create-pool-dialog">
-            <ModalHeader title={_("Create storage pool")} labelId="virt-create-pool-title" />
-            <ModalBody>
-                <Form id="virt-create-pool-form" onSubmit={ev => { ev.preventDefault(); void submit() }}>
-                    {error && <Alert variant="danger" isInline title={_("The pool was not created")}
-                                     data-test="create-pool-error">{error}</Alert>}
-                    {uris.length > 1 &&
-                        <FormGroup label={_("Connection")} fieldId="create-pool-connection">
-                            <FormSelect id="create-pool-connection" value={uri} onChange={(_ev, v) => setUri(v)}>
-                                {uris.map(u => <FormSelectOption key={u} value={u} label={connectionLabel(u)} />)}
-                            </FormSelect>
-                        </FormGroup>}
-                    <FormGroup label={_("Name")} isRequired fieldId="create-pool-name">
-                        <TextInput id="create-pool-name" value={name} onChange={(_ev, v) => setName(v)} isRequired />
-                    </FormGroup>
-                    <FormGroup label={_("Type")} fieldId="create-pool-type">
-                        <FormSelect id="create-pool-type" value={type} onChange={(_ev, v) => setType(v)}>
-                            {CREATABLE.map(t => (
-                                <FormSelectOption key={t.type} value={t.type} isDisabled={supported[t.type] === false}
-                                                  label={supported[t.type] === false
-                                                      ? cockpit.format(_("$0 (needs $1)"), t.label, t.pkg)
-                                                      : t.label} />))}
-                        </FormSelect>
-                        {others.length > 0 &&
-                            <FormHelperText>
-                                <HelperText>
-                                    <HelperTextItem data-test="other-pool-types">
-                                        {cockpit.format(_("Other types, defined with virsh, show here once defined: $0."), others.join(", "))}
-                                    </HelperTextItem>
-                                </HelperText>
-                            </FormHelperText>}
-                    </FormGroup>
-                    {type === "netfs" && <>
-                        <FormGroup label={_("NFS server")} isRequired fieldId="create-pool-host">
-                            <TextInput id="create-pool-host" value={host} onChange={(_ev, v) => setHost(v)} />
-                        </FormGroup>
-                        <FormGroup label={_("Export")} isRequired fieldId="create-pool-dir">
-                            <TextInput id="create-pool-dir" value={dir} onChange={(_ev, v) => setDir(v)} placeholder="/srv/images" />
-                        </FormGroup>
-                    </>}
-                    {(type === "fs" || type === "logical") &&
-                        <FormGroup label={type === "fs" ? _("Block device") : _("Block device for a new volume group (empty: an existing group of this name)")}
-                                   isRequired={type === "fs"} fieldId="create-pool-device">
-                            <TextInput id="create-pool-device" value={device} onChange={(_ev, v) => setDevice(v)} placeholder="/dev/sdb" />
-                        </FormGroup>}
-                    {type !== "logical" &&
-                        <FormGroup label={type === "dir" ? _("Directory") : _("Mount point")} isRequired fieldId="create-pool-path">
-                            <TextInput id="create-pool-path" value={path} onChange={(_ev, v) => setPath(v)}
-                                       placeholder={type === "dir" ? "/var/lib/libvirt/images" : "/mnt/images"} isRequired />
-                        </FormGroup>}
-                    <Checkbox id="create-pool-autostart" label={_("Start at boot")} isChecked={autostart}
-                              onChange={(_ev, v) => setAutostart(v)} />
-                </Form>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant="primary" type="submit" form="virt-create-pool-form" isLoading={busy}
-                        isDisabled={busy || !name || (type !== "logical" && !path)} id="create-pool-submit">
-                    {_("Create")}
-                </Button>
-                <Button variant="link" onClick={onDone}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
+        <CreateResourceDialog kind="pool" title={_("Create storage pool")} errorTitle={_("The pool was not created")}
+                              uris={uris} uri={uri} onUri={setUri} ready={!!name && (type === "logical" || !!path)}
+                              create={create} onDone={onDone}>
+            <FormGroup label={_("Name")} isRequired fieldId="create-pool-name">
+                <TextInput id="create-pool-name" value={name} onChange={(_ev, v) => setName(v)} isRequired />
+            </FormGroup>
+            <FormGroup label={_("Type")} fieldId="create-pool-type">
+                <FormSelect id="create-pool-type" value={type} onChange={(_ev, v) => setType(v)}>
+                    {CREATABLE.map(t => (
+                        <FormSelectOption key={t.type} value={t.type} isDisabled={supported[t.type] === false}
+                                          label={supported[t.type] === false
+                                              ? cockpit.format(_("$0 (needs $1)"), t.label, t.pkg)
+                                              : t.label} />))}
+                </FormSelect>
+                {others.length > 0 &&
+                    <FormHelperText>
+                        <HelperText>
+                            <HelperTextItem data-test="other-pool-types">
+                                {cockpit.format(_("Other types, defined with virsh, show here once defined: $0."), others.join(", "))}
+                            </HelperTextItem>
+                        </HelperText>
+                    </FormHelperText>}
+            </FormGroup>
+            {type === "netfs" && <>
+                <FormGroup label={_("NFS server")} isRequired fieldId="create-pool-host">
+                    <TextInput id="create-pool-host" value={host} onChange={(_ev, v) => setHost(v)} />
+                </FormGroup>
+                <FormGroup label={_("Export")} isRequired fieldId="create-pool-dir">
+                    <TextInput id="create-pool-dir" value={dir} onChange={(_ev, v) => setDir(v)} placeholder="/srv/images" />
+                </FormGroup>
+            </>}
+            {(type === "fs" || type === "logical") &&
+                <FormGroup label={type === "fs" ? _("Block device") : _("Block device for a new volume group (empty: an existing group of this name)")}
+                           isRequired={type === "fs"} fieldId="create-pool-device">
+                    <TextInput id="create-pool-device" value={device} onChange={(_ev, v) => setDevice(v)} placeholder="/dev/sdb" />
+                </FormGroup>}
+            {type !== "logical" &&
+                <FormGroup label={type === "dir" ? _("Directory") : _("Mount point")} isRequired fieldId="create-pool-path">
+                    <TextInput id="create-pool-path" value={path} onChange={(_ev, v) => setPath(v)}
+                               placeholder={type === "dir" ? "/var/lib/libvirt/images" : "/mnt/images"} isRequired />
+                </FormGroup>}
+            <Checkbox id="create-pool-autostart" label={_("Start at boot")} isChecked={autostart}
+                      onChange={(_ev, v) => setAutostart(v)} />
+        </CreateResourceDialog>
     );
 }
 

@@ -1,14 +1,13 @@
 // Deleting a storage pool: the definition only, or also its volumes and directory. Deleting the volumes is
 // offered only while no VM uses one (the helper refuses it too, naming the VMs).
 
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { useState } from "react";
 
 import type { Pool } from "../client/resources-client.ts";
 
+import { DeleteResourceDialog } from "./delete-resource.tsx";
 import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
@@ -18,28 +17,20 @@ function DeletePoolDialog({ pool, users, onDone }: {
 }) {
     const [volumes, setVolumes] = useState(false);
     return (
-        <Modal isOpen variant="small" onClose={() => onDone(null)} aria-labelledby="virt-delete-pool-title"
-               data-test="delete-pool-dialog">
-            <ModalHeader title={cockpit.format(_("Delete storage pool $0?"), pool.name)} labelId="virt-delete-pool-title"
-                         titleIconVariant="warning" />
-            <ModalBody>
-                <Stack hasGutter>
-                    <StackItem>{_("The pool is stopped and its definition removed.")}</StackItem>
-                    <StackItem>
-                        <Checkbox id="delete-pool-volumes" isChecked={volumes} isDisabled={users.length > 0}
-                                  onChange={(_ev, v) => setVolumes(v)}
-                                  label={_("Also delete every volume in it and its storage")}
-                                  description={users.length > 0
-                                      ? cockpit.format(_("Not possible: volumes are in use by $0."), users.join(", "))
-                                      : pool.path ?? undefined} />
-                    </StackItem>
-                </Stack>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant="danger" onClick={() => onDone({ volumes })} id="delete-pool-confirm">{_("Delete")}</Button>
-                <Button variant="link" onClick={() => onDone(null)}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
+        <DeleteResourceDialog kind="pool" title={cockpit.format(_("Delete storage pool $0?"), pool.name)}
+                              onDelete={() => onDone({ volumes })} onCancel={() => onDone(null)}>
+            <Stack hasGutter>
+                <StackItem>{_("The pool is stopped and its definition removed.")}</StackItem>
+                <StackItem>
+                    <Checkbox id="delete-pool-volumes" isChecked={volumes} isDisabled={users.length > 0}
+                              onChange={(_ev, v) => setVolumes(v)}
+                              label={_("Also delete every volume in it and its storage")}
+                              description={users.length > 0
+                                  ? cockpit.format(_("Not possible: volumes are in use by $0."), users.join(", "))
+                                  : pool.path ?? undefined} />
+                </StackItem>
+            </Stack>
+        </DeleteResourceDialog>
     );
 }
 

@@ -1,9 +1,10 @@
 // Pieces the Disks and Network interfaces cards share: the "which configuration" label, a card with a title and
-// one action button, and running a device op straight from a row (its failure becomes a notice).
+// one action button and a table of the devices, and running a device op straight from a row (its failure becomes a notice).
 
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Tooltip } from "@patternfly/react-core/dist/esm/components/Tooltip/index.js";
+import { Table, Tbody, Thead } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type React from "react";
 
 import { type DeviceAction, type DeviceParams, runDevice } from "../client/device.ts";
@@ -32,15 +33,27 @@ export function PresenceLabel({ presence, next }: { presence: Presence; next?: s
     }
 }
 
-export function DeviceCard({ className, title, action, children }: {
-    className: string; title: string; action: React.ReactNode; children: React.ReactNode;
+/** A card with a title and one action button, holding a table of the devices (`header`, then one row each), or
+ * `empty` when there are none. */
+export function DeviceCard({ className, title, action, empty, rowCount, header, children }: {
+    className: string; title: string; action: React.ReactNode;
+    empty: string; rowCount: number; header: React.ReactNode; children: React.ReactNode;
 }) {
     return (
         <Card className={className}>
             <CardHeader actions={{ actions: action, hasNoOffset: true }}>
                 <CardTitle component="h2">{title}</CardTitle>
             </CardHeader>
-            <CardBody>{children}</CardBody>
+            <CardBody>
+                {rowCount === 0
+                    ? empty
+                    : (
+                        <Table aria-label={title} variant="compact" role="table">
+                            <Thead>{header}</Thead>
+                            <Tbody>{children}</Tbody>
+                        </Table>
+                    )}
+            </CardBody>
         </Card>
     );
 }

@@ -4,7 +4,7 @@
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Td, Th, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { useEffect, useState } from "react";
 
 import { type DiskSize, runDevice } from "../client/device.ts";
@@ -85,54 +85,47 @@ export function DisksCard({ vm }: { vm: Vm }) {
     const sizes = useDiskSizes(vm);
     const add = <Button variant="secondary" id="virt-add-disk-button" onClick={() => { void showAddDisk(vm) }}>{_("Add disk")}</Button>;
     return (
-        <DeviceCard className="virt-card-disks" title={_("Disks")} action={add}>
-            {rows.length === 0
-                ? _("No disks")
-                : (
-                    <Table aria-label={_("Disks")} variant="compact" role="table">
-                        <Thead>
-                            <Tr>
-                                <Th modifier="fitContent">{_("Target")}</Th>
-                                <Th modifier="fitContent">{_("Device")}</Th>
-                                <Th modifier="fitContent">{_("Bus")}</Th>
-                                <Th>{_("Source")}</Th>
-                                <Th modifier="fitContent">{_("Size")}</Th>
-                                <Th modifier="fitContent">{_("Used on host")}</Th>
-                                <Th modifier="fitContent">{_("Format")}</Th>
-                                <Th modifier="fitContent">{_("Access")}</Th>
-                                <Th modifier="fitContent">{_("Cache")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
-                        <Tbody>
-                            {rows.map(row => {
-                                const disk = row.device;
-                                return (
-                                    <Tr key={row.key} data-target={disk.target} data-presence={row.presence}>
-                                        <Td dataLabel={_("Target")}>
-                                            {disk.target} <PresenceLabel presence={row.presence} {...row.next ? { next: sourceText(row.next) } : {}} />
-                                        </Td>
-                                        <Td dataLabel={_("Device")}>{deviceLabel(disk.device)}</Td>
-                                        <Td dataLabel={_("Bus")}>{disk.bus ?? "–"}</Td>
-                                        <Td dataLabel={_("Source")} className="virt-wrap virt-disk-source">{sourceText(disk)}</Td>
-                                        <Td dataLabel={_("Size")} modifier="nowrap" className="virt-disk-size">
-                                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.capacity ?? -1)}
-                                        </Td>
-                                        <Td dataLabel={_("Used on host")} modifier="nowrap">
-                                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.allocation ?? -1)}
-                                        </Td>
-                                        <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
-                                        <Td dataLabel={_("Access")} modifier="nowrap">{accessText(disk)}</Td>
-                                        <Td dataLabel={_("Cache")}>{disk.cache ?? _("default")}</Td>
-                                        <Td isActionCell>
-                                            <ActionsColumn items={rowActions(vm, row)} />
-                                        </Td>
-                                    </Tr>
-                                );
-                            })}
-                        </Tbody>
-                    </Table>
-                )}
+        <DeviceCard className="virt-card-disks" title={_("Disks")} action={add} empty={_("No disks")}
+                    rowCount={rows.length}
+                    header={
+                        <Tr>
+                            <Th modifier="fitContent">{_("Target")}</Th>
+                            <Th modifier="fitContent">{_("Device")}</Th>
+                            <Th modifier="fitContent">{_("Bus")}</Th>
+                            <Th>{_("Source")}</Th>
+                            <Th modifier="fitContent">{_("Size")}</Th>
+                            <Th modifier="fitContent">{_("Used on host")}</Th>
+                            <Th modifier="fitContent">{_("Format")}</Th>
+                            <Th modifier="fitContent">{_("Access")}</Th>
+                            <Th modifier="fitContent">{_("Cache")}</Th>
+                            <Th screenReaderText={_("Actions")} />
+                        </Tr>
+                    }>
+            {rows.map(row => {
+                const disk = row.device;
+                return (
+                    <Tr key={row.key} data-target={disk.target} data-presence={row.presence}>
+                        <Td dataLabel={_("Target")}>
+                            {disk.target} <PresenceLabel presence={row.presence} {...row.next ? { next: sourceText(row.next) } : {}} />
+                        </Td>
+                        <Td dataLabel={_("Device")}>{deviceLabel(disk.device)}</Td>
+                        <Td dataLabel={_("Bus")}>{disk.bus ?? "–"}</Td>
+                        <Td dataLabel={_("Source")} className="virt-wrap virt-disk-source">{sourceText(disk)}</Td>
+                        <Td dataLabel={_("Size")} modifier="nowrap" className="virt-disk-size">
+                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.capacity ?? -1)}
+                        </Td>
+                        <Td dataLabel={_("Used on host")} modifier="nowrap">
+                            {row.presence === "next-boot" ? "–" : formatBytes(sizes[disk.target]?.allocation ?? -1)}
+                        </Td>
+                        <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
+                        <Td dataLabel={_("Access")} modifier="nowrap">{accessText(disk)}</Td>
+                        <Td dataLabel={_("Cache")}>{disk.cache ?? _("default")}</Td>
+                        <Td isActionCell>
+                            <ActionsColumn items={rowActions(vm, row)} />
+                        </Td>
+                    </Tr>
+                );
+            })}
         </DeviceCard>
     );
 }

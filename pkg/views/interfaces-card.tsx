@@ -6,7 +6,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Td, Th, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { useEffect, useState } from "react";
 
 import { type GuestAddress, runDevice } from "../client/device.ts";
@@ -79,52 +79,45 @@ export function InterfacesCard({ vm }: { vm: Vm }) {
     const addresses = useGuestAddresses(vm);
     const add = <Button variant="secondary" id="virt-add-nic-button" onClick={() => { void showAddNic(vm) }}>{_("Add network interface")}</Button>;
     return (
-        <DeviceCard className="virt-card-interfaces" title={_("Network interfaces")} action={add}>
-            {rows.length === 0
-                ? _("No network interfaces")
-                : (
-                    <Table aria-label={_("Network interfaces")} variant="compact" role="table">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Type")}</Th>
-                                <Th>{_("Source")}</Th>
-                                <Th>{_("Model")}</Th>
-                                <Th>{_("MAC address")}</Th>
-                                <Th>{_("IP addresses")}</Th>
-                                <Th modifier="fitContent">{_("Link")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
-                        <Tbody>
-                            {rows.map(row => {
-                                const nic = row.device;
-                                const ips = nic.mac ? addresses[nic.mac.toLowerCase()] ?? [] : [];
-                                return (
-                                    <Tr key={row.key} data-mac={nic.mac ?? ""} data-presence={row.presence}>
-                                        <Td dataLabel={_("Type")}>
-                                            {typeLabel(nic.type)} <PresenceLabel presence={row.presence} />
-                                            {nic.tap && <div className="virt-secondary">{nic.tap}</div>}
-                                        </Td>
-                                        <Td dataLabel={_("Source")}>{nic.source ?? "–"}</Td>
-                                        <Td dataLabel={_("Model")}>{nic.model ?? "–"}</Td>
-                                        <Td dataLabel={_("MAC address")} className="virt-mono">{nic.mac ?? "–"}</Td>
-                                        <Td dataLabel={_("IP addresses")} className="virt-nic-addresses">
-                                            {ips.length === 0
-                                                ? "–"
-                                                : ips.map(a => <div key={a.address} className="virt-mono">{a.address}/{a.prefix}</div>)}
-                                        </Td>
-                                        <Td dataLabel={_("Link")} className="virt-nic-link">
-                                            {nic.linkUp
-                                                ? <Label isCompact color="green">{_("Up")}</Label>
-                                                : <Label isCompact color="grey">{_("Down")}</Label>}
-                                        </Td>
-                                        <Td isActionCell><ActionsColumn items={rowActions(vm, row)} /></Td>
-                                    </Tr>
-                                );
-                            })}
-                        </Tbody>
-                    </Table>
-                )}
+        <DeviceCard className="virt-card-interfaces" title={_("Network interfaces")} action={add} empty={_("No network interfaces")}
+                    rowCount={rows.length}
+                    header={
+                        <Tr>
+                            <Th>{_("Type")}</Th>
+                            <Th>{_("Source")}</Th>
+                            <Th>{_("Model")}</Th>
+                            <Th>{_("MAC address")}</Th>
+                            <Th>{_("IP addresses")}</Th>
+                            <Th modifier="fitContent">{_("Link")}</Th>
+                            <Th screenReaderText={_("Actions")} />
+                        </Tr>
+                    }>
+            {rows.map(row => {
+                const nic = row.device;
+                const ips = nic.mac ? addresses[nic.mac.toLowerCase()] ?? [] : [];
+                return (
+                    <Tr key={row.key} data-mac={nic.mac ?? ""} data-presence={row.presence}>
+                        <Td dataLabel={_("Type")}>
+                            {typeLabel(nic.type)} <PresenceLabel presence={row.presence} />
+                            {nic.tap && <div className="virt-secondary">{nic.tap}</div>}
+                        </Td>
+                        <Td dataLabel={_("Source")}>{nic.source ?? "–"}</Td>
+                        <Td dataLabel={_("Model")}>{nic.model ?? "–"}</Td>
+                        <Td dataLabel={_("MAC address")} className="virt-mono">{nic.mac ?? "–"}</Td>
+                        <Td dataLabel={_("IP addresses")} className="virt-nic-addresses">
+                            {ips.length === 0
+                                ? "–"
+                                : ips.map(a => <div key={a.address} className="virt-mono">{a.address}/{a.prefix}</div>)}
+                        </Td>
+                        <Td dataLabel={_("Link")} className="virt-nic-link">
+                            {nic.linkUp
+                                ? <Label isCompact color="green">{_("Up")}</Label>
+                                : <Label isCompact color="grey">{_("Down")}</Label>}
+                        </Td>
+                        <Td isActionCell><ActionsColumn items={rowActions(vm, row)} /></Td>
+                    </Tr>
+                );
+            })}
         </DeviceCard>
     );
 }

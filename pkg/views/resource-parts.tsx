@@ -1,4 +1,4 @@
-// What the storage pools page and the networks page share: the hook on the resource store, the breadcrumb,
+// Parts of the storage pools page and the networks page: the hook on the resource store, the breadcrumb,
 // the active/inactive label, the "driver missing" state and the per-row busy/failure state.
 
 import { Alert, AlertActionCloseButton } from "@patternfly/react-core/dist/esm/components/Alert/index.js";

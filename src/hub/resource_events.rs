@@ -22,7 +22,12 @@ unsafe extern "C" fn free_resource_sink(opaque: *mut c_void) {
     drop(unsafe { Box::from_raw(opaque as *mut ResourceSink) });
 }
 
-fn send(opaque: *mut c_void, kind: ResourceKind, buf: &[c_char]) {
+/// Reads the object's UUID with `uuid_into` (libvirt's `*GetUUIDString`) and hands it to the hub thread.
+fn send_uuid(opaque: *mut c_void, kind: ResourceKind, uuid_into: impl FnOnce(*mut c_char) -> c_int) {
+    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
+    if uuid_into(buf.as_mut_ptr()) != 0 {
+        return;
+    }
     // SAFETY: libvirt NUL-terminated the UUID string; opaque is a live `ResourceSink` (see above).
     let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
     let sink = unsafe { &*(opaque as *const ResourceSink) };
@@ -30,11 +35,8 @@ fn send(opaque: *mut c_void, kind: ResourceKind, buf: &[c_char]) {
 }
 
 unsafe extern "C" fn on_pool(_conn: sys::virConnectPtr, pool: sys::virStoragePoolPtr, opaque: *mut c_void) {
-    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
     // SAFETY: `pool` is valid during the callback; the buffer has libvirt's size.
-    if unsafe { sys::virStoragePoolGetUUIDString(pool, buf.as_mut_ptr()) } == 0 {
-        send(opaque, ResourceKind::Pool, &buf);
-    }
+    send_uuid(opaque, ResourceKind::Pool, |buf| unsafe { sys::virStoragePoolGetUUIDString(pool, buf) });
 }
 
 unsafe extern "C" fn on_pool_lifecycle(
@@ -55,11 +57,8 @@ unsafe extern "C" fn on_network_lifecycle(
     _detail: c_int,
     opaque: *mut c_void,
 ) {
-    let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
     // SAFETY: `network` is valid during the callback; the buffer has libvirt's size.
-    if unsafe { sys::virNetworkGetUUIDString(network, buf.as_mut_ptr()) } == 0 {
-        send(opaque, ResourceKind::Network, &buf);
-    }
+    send_uuid(opaque, ResourceKind::Network, |buf| unsafe { sys::virNetworkGetUUIDString(network, buf) });
 }
 
 unsafe extern "C" fn on_network_metadata(
@@ -88,9 +87,6 @@ impl ResourceRegistration {
     /// without events (test:///, or the driver missing) is logged; ops refresh after their own changes.
     pub fn register(conn: &Connect, tx: &Sender<HubCommand>) -> ResourceRegistration {
         let conn_ptr = unsafe { conn.as_ptr() };
-        let mut registration =
-            ResourceRegistration { conn: conn.clone(), pool_ids: Vec::new(), network_ids: Vec::new() };
-        let opaque = || Box::into_raw(Box::new(ResourceSink { tx: tx.clone() })) as *mut c_void;
         // SAFETY: each callback is cast to the generic type and registered for the event id whose C
         // signature it has; libvirt calls it with that signature.
         let pools: [(u32, PoolGeneric); 2] = unsafe {
@@ -102,26 +98,19 @@ impl ResourceRegistration {
                 (sys::VIR_STORAGE_POOL_EVENT_ID_REFRESH, on_pool as PoolGeneric),
             ]
         };
-        for (event_id, callback) in pools {
-            let opaque = opaque();
+        let pool_ids = register_each("storage pool", &pools, tx, |event_id, callback, opaque| {
             // SAFETY: valid connection; libvirt frees opaque through `free_resource_sink`.
-            let id = unsafe {
+            unsafe {
                 sys::virConnectStoragePoolEventRegisterAny(
                     conn_ptr,
                     std::ptr::null_mut(),
-                    event_id as c_int,
+                    event_id,
                     Some(callback),
                     opaque,
                     Some(free_resource_sink),
                 )
-            };
-            if id < 0 {
-                unsafe { free_resource_sink(opaque) };
-                warn!("cannot register storage pool event {event_id}: {}", virt::error::Error::last_error().message());
-            } else {
-                registration.pool_ids.push(id);
             }
-        }
+        });
         let networks: [(u32, NetworkGeneric); 2] = unsafe {
             [
                 (
@@ -134,28 +123,44 @@ impl ResourceRegistration {
                 ),
             ]
         };
-        for (event_id, callback) in networks {
-            let opaque = opaque();
+        let network_ids = register_each("network", &networks, tx, |event_id, callback, opaque| {
             // SAFETY: as above.
-            let id = unsafe {
+            unsafe {
                 sys::virConnectNetworkEventRegisterAny(
                     conn_ptr,
                     std::ptr::null_mut(),
-                    event_id as c_int,
+                    event_id,
                     Some(callback),
                     opaque,
                     Some(free_resource_sink),
                 )
-            };
-            if id < 0 {
-                unsafe { free_resource_sink(opaque) };
-                warn!("cannot register network event {event_id}: {}", virt::error::Error::last_error().message());
-            } else {
-                registration.network_ids.push(id);
             }
-        }
-        registration
+        });
+        ResourceRegistration { conn: conn.clone(), pool_ids, network_ids }
     }
+}
+
+/// Registers each (event id, callback) through `register`, each with a sink of its own; returns the ids
+/// libvirt gave, and logs the events it refused.
+fn register_each<F: Copy>(
+    what: &str,
+    events: &[(u32, F)],
+    tx: &Sender<HubCommand>,
+    register: impl Fn(c_int, F, *mut c_void) -> c_int,
+) -> Vec<c_int> {
+    let mut ids = Vec::new();
+    for &(event_id, callback) in events {
+        let opaque = Box::into_raw(Box::new(ResourceSink { tx: tx.clone() })) as *mut c_void;
+        let id = register(event_id as c_int, callback, opaque);
+        if id < 0 {
+            // SAFETY: libvirt refused the registration, so the sink is still ours to free.
+            unsafe { free_resource_sink(opaque) };
+            warn!("cannot register {what} event {event_id}: {}", virt::error::Error::last_error().message());
+        } else {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 impl Drop for ResourceRegistration {

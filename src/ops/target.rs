@@ -1,5 +1,6 @@
 //! What every op that acts on one VM shares: the VM it names (connection URI plus UUID or name, from
 //! the open), the wait for a hub that is still connecting, the domain lookup, and the one-result reply.
+//! The lookup by UUID or name serves the `storage` and `network` ops too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,10 +47,20 @@ impl VmTarget {
 
 /// By UUID when it looks like one, otherwise by name.
 pub fn lookup_domain(conn: &Connect, vm: &str) -> Result<Domain, Problem> {
-    let looks_like_uuid = vm.len() == 36 && vm.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let result = if looks_like_uuid { conn.lookup_domain_by_uuid_string(vm) } else { conn.lookup_domain_by_name(vm) };
     // `Problem::from` maps VIR_ERR_NO_DOMAIN to not-found.
-    result.map_err(Problem::from)
+    by_uuid_or_name(vm, |uuid| conn.lookup_domain_by_uuid_string(uuid), |name| conn.lookup_domain_by_name(name))
+}
+
+/// A VM, pool or network named by `key`: by UUID when it looks like one (36 hex digits and dashes),
+/// otherwise by name; libvirt's error becomes a `Problem` (a missing object: not-found).
+pub fn by_uuid_or_name<T>(
+    key: &str,
+    by_uuid: impl FnOnce(&str) -> Result<T, virt::error::Error>,
+    by_name: impl FnOnce(&str) -> Result<T, virt::error::Error>,
+) -> Result<T, Problem> {
+    let looks_like_uuid = key.len() == 36 && key.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let found = if looks_like_uuid { by_uuid(key) } else { by_name(key) };
+    found.map_err(Problem::from)
 }
 
 /// The shape of most one-VM ops: `ready`, one blocking libvirt call with the VM's domain on a worker,

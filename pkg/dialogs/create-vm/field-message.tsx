@@ -1,11 +1,12 @@
-// A field's error or warning under it: the error in `<field-id>-error`, the warning in `<field-id>-warning`
-// (the test hooks of the create contract).
+// The create dialog's field message: the shared one, with the element id of the field from the create contract.
 
-import { FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
-import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import type React from "react";
 
+import { FieldMessage as Shown } from "../field-message.tsx";
+
 import { FIELD_IDS, type Field, type Messages } from "./form.ts";
+
+export { validated } from "../field-message.tsx";
 
 interface Props {
     field: Field;
@@ -15,26 +16,6 @@ interface Props {
     hint?: React.ReactNode;
 }
 
-export function FieldMessage({ field, errors, warnings, hint }: Props) {
-    const id = FIELD_IDS[field];
-    const error = errors[field];
-    const warning = warnings[field];
-    if (!error && !warning && hint === undefined)
-        return null;
-    return (
-        <FormHelperText>
-            <HelperText>
-                {error
-                    ? <HelperTextItem id={`${id}-error`} variant="error">{error}</HelperTextItem>
-                    : warning
-                        ? <HelperTextItem id={`${id}-warning`} variant="warning">{warning}</HelperTextItem>
-                        : <HelperTextItem>{hint}</HelperTextItem>}
-            </HelperText>
-        </FormHelperText>
-    );
-}
-
-/** The `validated` of a PF input for the field. */
-export function validated(field: Field, errors: Messages, warnings: Messages): "error" | "warning" | "default" {
-    return errors[field] ? "error" : warnings[field] ? "warning" : "default";
+export function FieldMessage({ field, ...rest }: Props) {
+    return <Shown id={FIELD_IDS[field]} field={field} {...rest} />;
 }

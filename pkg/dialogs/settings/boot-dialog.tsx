@@ -5,8 +5,9 @@ import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 
 import type { SettingsChange, SettingsCheck } from "../../client/settings.ts";
+import { FieldMessage } from "../field-message.tsx";
 
-import { type FieldsProps, Message, type Request } from "./settings-dialog.tsx";
+import { type FieldsProps, type Request } from "./settings-dialog.tsx";
 
 const _ = cockpit.gettext;
 
@@ -42,7 +43,7 @@ export function BootFields({ form, setForm, check, errors, warnings }: FieldsPro
                        isChecked={form.firmware === "efi"} isDisabled={running || (noEfi && form.firmware !== "efi")}
                        description={noEfi ? _("libvirt offers no UEFI firmware for this machine type.") : undefined}
                        onChange={() => setForm({ ...form, firmware: "efi" })} />
-                <Message id="virt-settings-firmware" field="firmware" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-firmware" field="firmware" errors={errors} warnings={warnings}
                          hint={running
                              ? _("Shut the VM down to change its firmware.")
                              : _("The guest's operating system must be able to boot with it: an OS installed for BIOS does not boot with UEFI, and the other way round.")} />
@@ -51,7 +52,7 @@ export function BootFields({ form, setForm, check, errors, warnings }: FieldsPro
                 <Switch id="virt-settings-boot-menu" isChecked={form.bootMenu}
                         label={_("Offer a boot menu at start")}
                         onChange={(_ev, bootMenu) => setForm({ ...form, bootMenu })} />
-                <Message id="virt-settings-boot-menu" field="bootMenu" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-boot-menu" field="bootMenu" errors={errors} warnings={warnings}
                          hint={running ? _("Takes effect after the VM shuts down.") : undefined} />
             </FormGroup>
         </>

@@ -6,8 +6,9 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 
 import type { SettingsChange, SettingsCheck } from "../../client/settings.ts";
 import { formatBytes } from "../../format.ts";
+import { FieldMessage, validated } from "../field-message.tsx";
 
-import { type FieldsProps, Message, type Request, validated, wholeNumber } from "./settings-dialog.tsx";
+import { type FieldsProps, type Request, wholeNumber } from "./settings-dialog.tsx";
 
 const _ = cockpit.gettext;
 const MIB = 1024 * 1024;
@@ -69,7 +70,7 @@ export function MemoryFields({ form, setForm, check, errors, warnings }: FieldsP
             <FormGroup label={_("Memory")} fieldId="virt-settings-memory">
                 <MiBInput id="virt-settings-memory" value={form.memory} state={validated("memory", errors, warnings)}
                           onChange={memory => setForm({ ...form, memory })} />
-                <Message id="virt-settings-memory" field="memory" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-memory" field="memory" errors={errors} warnings={warnings}
                          hint={running
                              ? cockpit.format(_("Changed at once through the memory balloon, up to $0."), formatBytes(check.current.live?.maxMemory ?? 0))
                              : cockpit.format(_("Up to the maximum memory. The host has $0."), host)} />
@@ -77,7 +78,7 @@ export function MemoryFields({ form, setForm, check, errors, warnings }: FieldsP
             <FormGroup label={_("Maximum memory")} fieldId="virt-settings-max-memory">
                 <MiBInput id="virt-settings-max-memory" value={form.maxMemory} state={validated("maxMemory", errors, warnings)}
                           onChange={maxMemory => setForm({ ...form, maxMemory })} />
-                <Message id="virt-settings-max-memory" field="maxMemory" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-max-memory" field="maxMemory" errors={errors} warnings={warnings}
                          hint={running
                              ? cockpit.format(_("Takes effect after the VM shuts down. The host has $0."), host)
                              : cockpit.format(_("The host has $0."), host)} />

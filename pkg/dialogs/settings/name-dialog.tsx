@@ -5,8 +5,9 @@ import { TextArea } from "@patternfly/react-core/dist/esm/components/TextArea/in
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 
 import type { SettingsChange, SettingsCheck } from "../../client/settings.ts";
+import { FieldMessage, validated } from "../field-message.tsx";
 
-import { type FieldsProps, Message, type Request, validated } from "./settings-dialog.tsx";
+import { type FieldsProps, type Request } from "./settings-dialog.tsx";
 
 const _ = cockpit.gettext;
 
@@ -41,19 +42,19 @@ export function NameFields({ form, setForm, check, errors, warnings }: FieldsPro
                 <TextInput id="virt-settings-name" value={form.name} isDisabled={running || !persistent}
                            validated={validated("name", errors, warnings)}
                            onChange={(_ev, name) => setForm({ ...form, name })} />
-                <Message id="virt-settings-name" field="name" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-name" field="name" errors={errors} warnings={warnings}
                          hint={running ? _("Shut the VM down to rename it.") : undefined} />
             </FormGroup>
             <FormGroup label={_("Title")} fieldId="virt-settings-title">
                 <TextInput id="virt-settings-title" value={form.title} validated={validated("title", errors, warnings)}
                            onChange={(_ev, title) => setForm({ ...form, title })} />
-                <Message id="virt-settings-title" field="title" errors={errors} warnings={warnings} />
+                <FieldMessage id="virt-settings-title" field="title" errors={errors} warnings={warnings} />
             </FormGroup>
             <FormGroup label={_("Description")} fieldId="virt-settings-description">
                 <TextArea id="virt-settings-description" value={form.description} resizeOrientation="vertical"
                           validated={validated("description", errors, warnings)}
                           onChange={(_ev, description) => setForm({ ...form, description })} />
-                <Message id="virt-settings-description" field="description" errors={errors} warnings={warnings} />
+                <FieldMessage id="virt-settings-description" field="description" errors={errors} warnings={warnings} />
             </FormGroup>
         </>
     );

@@ -4,8 +4,7 @@
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Form, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
-import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { Form } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import type React from "react";
@@ -111,31 +110,6 @@ export function SettingsDialog<F>({ vm, id, title, init, request, Fields, onDone
             </ModalFooter>
         </Modal>
     );
-}
-
-/** A field's error, else its warning, else `hint`, under it (ids `<field-id>-error` / `-warning` for tests). */
-export function Message({ id, field, errors, warnings, hint }: {
-    id: string; field: string; errors: Messages; warnings: Messages; hint?: React.ReactNode;
-}) {
-    const error = errors[field];
-    const warning = warnings[field];
-    if (!error && !warning && hint === undefined)
-        return null;
-    return (
-        <FormHelperText>
-            <HelperText>
-                {error
-                    ? <HelperTextItem id={`${id}-error`} variant="error">{error}</HelperTextItem>
-                    : warning
-                        ? <HelperTextItem id={`${id}-warning`} variant="warning">{warning}</HelperTextItem>
-                        : <HelperTextItem>{hint}</HelperTextItem>}
-            </HelperText>
-        </FormHelperText>
-    );
-}
-
-export function validated(field: string, errors: Messages, warnings: Messages): "error" | "warning" | "default" {
-    return errors[field] ? "error" : warnings[field] ? "warning" : "default";
 }
 
 /** A whole number typed into a field, or null. */

@@ -6,8 +6,9 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
 
 import type { SettingsChange, SettingsCheck, Topology } from "../../client/settings.ts";
+import { FieldMessage, validated } from "../field-message.tsx";
 
-import { type FieldsProps, Message, type Request, validated, wholeNumber } from "./settings-dialog.tsx";
+import { type FieldsProps, type Request, wholeNumber } from "./settings-dialog.tsx";
 
 const _ = cockpit.gettext;
 
@@ -96,7 +97,7 @@ export function VcpusFields({ form, setForm, check, errors, warnings }: FieldsPr
                 <TextInput id="virt-settings-vcpus" value={form.vcpus} inputMode="numeric"
                            validated={validated("vcpus", errors, warnings)}
                            onChange={(_ev, vcpus) => setForm({ ...form, vcpus })} />
-                <Message id="virt-settings-vcpus" field="vcpus" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-vcpus" field="vcpus" errors={errors} warnings={warnings}
                          hint={running && live
                              ? cockpit.format(_("Added or removed at once where the guest supports it, up to $0."), live.maxVcpus)
                              : _("Up to the maximum.")} />
@@ -105,7 +106,7 @@ export function VcpusFields({ form, setForm, check, errors, warnings }: FieldsPr
                 <TextInput id="virt-settings-max-vcpus" value={form.maxVcpus} inputMode="numeric"
                            validated={validated("maxVcpus", errors, warnings)}
                            onChange={(_ev, v) => setForm(withMax(form, v))} />
-                <Message id="virt-settings-max-vcpus" field="maxVcpus" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-max-vcpus" field="maxVcpus" errors={errors} warnings={warnings}
                          hint={[running ? _("Takes effect after the VM shuts down.") : "",
                              hostMax ? cockpit.format(_("This host allows up to $0."), hostMax) : ""].join(" ").trim() || undefined} />
             </FormGroup>
@@ -120,7 +121,7 @@ export function VcpusFields({ form, setForm, check, errors, warnings }: FieldsPr
                             </FormGroup>
                         </GridItem>)}
                 </Grid>
-                <Message id="virt-settings-topology" field="topology" errors={errors} warnings={warnings}
+                <FieldMessage id="virt-settings-topology" field="topology" errors={errors} warnings={warnings}
                          hint={_("Dies per socket, cores per die, threads per core. Sockets × dies × cores × threads must equal the maximum vCPUs.")} />
             </FormGroup>
         </>

@@ -3,13 +3,8 @@
 // "Create storage pool".
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
-import { PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
-import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
-import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { useState } from "react";
+import { Tbody, Td, Th, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 
 import type { Pool } from "../../client/resources-client.ts";
 import { runPoolAction } from "../../client/resource-ops.ts";
@@ -17,7 +12,8 @@ import { connectionLabel } from "../../connections.ts";
 import { showCreatePoolDialog } from "../../dialogs/create-pool.tsx";
 import { showDeletePoolDialog } from "../../dialogs/delete-pool.tsx";
 import { formatBytes } from "../../format.ts";
-import { ActiveLabel, DriverMissing, ResourceBreadcrumb, RowFailure, useResources, useRowActions } from "../resource-parts.tsx";
+import { RowExtras, ResourcePage, resourceRows, useExpanded } from "../resource-page.tsx";
+import { ActiveLabel, useResources, useRowActions } from "../resource-parts.tsx";
 import { vmsUsingPool } from "../resource-use.ts";
 
 import { PoolVolumes } from "./pool-volumes.tsx";
@@ -43,115 +39,79 @@ function CapacityBar({ pool }: { pool: Pool }) {
 export function StoragePage() {
     const resources = useResources();
     const { busy, failures, run, dismiss } = useRowActions();
-    const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-    const toggle = (id: string) => setExpanded(old => {
-        const next = new Set(old);
-        if (!next.delete(id))
-            next.add(id);
-        return next;
-    });
+    const { expanded, toggle } = useExpanded();
     const many = resources.length > 1;
     const columns = many ? 9 : 8;
-    const rows = resources.flatMap(r => Object.values(r.pools).map(pool => ({ uri: r.uri, pool })))
-            .sort((a, b) => a.pool.name.localeCompare(b.pool.name) || a.uri.localeCompare(b.uri));
-    const synced = resources.length > 0 && resources.every(r => r.synced || r.failure);
-    const missing = resources.filter(r => r.drivers?.storage.state === "unavailable");
-    const usable = resources.filter(r => r.drivers?.storage.state === "available");
+    const rows = resourceRows(resources, r => r.pools);
 
     const act = (uri: string, pool: Pool, action: string, title: string, params = {}) =>
         run(pool.id, title, () => runPoolAction(uri, pool.id, action, params));
 
     return (
-        <>
-            <ResourceBreadcrumb title={_("Storage pools")} />
-            <PageSection className="virt-resource-page" data-page="storage" data-loaded={synced ? "true" : "false"}>
-                <Flex justifyContent={{ default: "justifyContentSpaceBetween" }}>
-                    <FlexItem><Title headingLevel="h1" size="2xl">{_("Storage pools")}</Title></FlexItem>
-                    <FlexItem>
-                        <Button variant="primary" isDisabled={usable.length === 0}
-                                onClick={() => void showCreatePoolDialog(usable)}>
-                            {_("Create storage pool")}
-                        </Button>
-                    </FlexItem>
-                </Flex>
-                {missing.map(r => r.drivers?.storage.state === "unavailable" &&
-                    <DriverMissing key={r.uri} title={_("The storage driver is not available")}
-                                   message={r.drivers.storage.message} pkg="libvirt-daemon-driver-storage" />)}
-                {synced && rows.length === 0 && missing.length === 0 &&
-                    <EmptyState titleText={_("No storage pools")} headingLevel="h2">
-                        <EmptyStateBody>{_("Create a storage pool to keep disk images in.")}</EmptyStateBody>
-                    </EmptyState>}
-                {rows.length > 0 &&
-                    <Table aria-label={_("Storage pools")} variant="compact" className="virt-resource-table">
-                        <Thead>
-                            <Tr>
-                                <Th screenReaderText={_("Volumes")} />
-                                <Th modifier="nowrap">{_("Name")}</Th>
-                                {many && <Th modifier="nowrap">{_("Connection")}</Th>}
-                                <Th modifier="nowrap">{_("Type")}</Th>
-                                <Th modifier="nowrap">{_("Location")}</Th>
-                                <Th modifier="nowrap">{_("Size")}</Th>
-                                <Th modifier="nowrap">{_("State")}</Th>
-                                <Th modifier="nowrap">{_("Autostart")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
-                        {rows.map(({ uri, pool }, index) => (
-                            <Tbody key={uri + " " + pool.id} isExpanded={expanded.has(pool.id)}>
-                                <Tr data-pool={pool.name} data-state={pool.state}>
-                                    <Td expand={{ rowIndex: index, isExpanded: expanded.has(pool.id), onToggle: () => toggle(pool.id) }} />
-                                    <Td dataLabel={_("Name")}>{pool.name}</Td>
-                                    {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
-                                    <Td dataLabel={_("Type")}>{pool.type}</Td>
-                                    <Td dataLabel={_("Location")} className="virt-path">{pool.path ?? pool.source ?? "—"}</Td>
-                                    <Td dataLabel={_("Size")}><CapacityBar pool={pool} /></Td>
-                                    <Td dataLabel={_("State")}><ActiveLabel active={pool.active} state={pool.state} /></Td>
-                                    <Td dataLabel={_("Autostart")}>
-                                        <Switch aria-label={cockpit.format(_("Start $0 at boot"), pool.name)}
-                                                isChecked={pool.autostart} isDisabled={!pool.persistent || busy.has(pool.id)}
-                                                onChange={(_ev, on) => void act(uri, pool, "autostart", _("Failed to change autostart"), { enable: on })} />
-                                    </Td>
-                                    <Td className="virt-resource-actions">
-                                        {pool.active
-                                            ? <>
-                                                <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
-                                                        onClick={() => void act(uri, pool, "refresh", _("Failed to refresh"))}>
-                                                    {_("Refresh")}
-                                                </Button>
-                                                <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
-                                                        onClick={() => void act(uri, pool, "stop", _("Failed to stop"))}>
-                                                    {_("Stop")}
-                                                </Button>
-                                            </>
-                                            : <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
-                                                      onClick={() => void act(uri, pool, "start", _("Failed to start"))}>
-                                                {_("Start")}
-                                            </Button>}
-                                        <Button variant="link" isDanger size="sm" isDisabled={busy.has(pool.id)}
-                                                onClick={() => void showDeletePoolDialog(pool, vmsUsingPool(uri, pool)).then(choice => {
-                                                    if (choice)
-                                                        return act(uri, pool, "delete", _("Failed to delete"), { volumes: choice.volumes });
-                                                })}>
-                                            {_("Delete")}
-                                        </Button>
-                                    </Td>
-                                </Tr>
-                                {failures[pool.id] !== undefined &&
-                                    <Tr className="virt-row-failure-row">
-                                        <Td colSpan={columns}>
-                                            <RowFailure failure={failures[pool.id] ?? { title: "", message: "" }} onClose={() => dismiss(pool.id)} />
-                                        </Td>
-                                    </Tr>}
-                                {expanded.has(pool.id) &&
-                                    <Tr isExpanded>
-                                        <Td colSpan={columns}>
-                                            <ExpandableRowContent><PoolVolumes uri={uri} pool={pool} /></ExpandableRowContent>
-                                        </Td>
-                                    </Tr>}
-                            </Tbody>
-                        ))}
-                    </Table>}
-            </PageSection>
-        </>
+        <ResourcePage resources={resources} page="storage" title={_("Storage pools")} driver="storage"
+                      driverMissingTitle={_("The storage driver is not available")} driverPackage="libvirt-daemon-driver-storage"
+                      createLabel={_("Create storage pool")} onCreate={usable => void showCreatePoolDialog(usable)}
+                      emptyTitle={_("No storage pools")} emptyBody={_("Create a storage pool to keep disk images in.")}
+                      rowCount={rows.length}
+                      header={
+                          <Tr>
+                              <Th screenReaderText={_("Volumes")} />
+                              <Th modifier="nowrap">{_("Name")}</Th>
+                              {many && <Th modifier="nowrap">{_("Connection")}</Th>}
+                              <Th modifier="nowrap">{_("Type")}</Th>
+                              <Th modifier="nowrap">{_("Location")}</Th>
+                              <Th modifier="nowrap">{_("Size")}</Th>
+                              <Th modifier="nowrap">{_("State")}</Th>
+                              <Th modifier="nowrap">{_("Autostart")}</Th>
+                              <Th screenReaderText={_("Actions")} />
+                          </Tr>
+                      }>
+            {rows.map(({ uri, item: pool }, index) => (
+                <Tbody key={uri + " " + pool.id} isExpanded={expanded.has(pool.id)}>
+                    <Tr data-pool={pool.name} data-state={pool.state}>
+                        <Td expand={{ rowIndex: index, isExpanded: expanded.has(pool.id), onToggle: () => toggle(pool.id) }} />
+                        <Td dataLabel={_("Name")}>{pool.name}</Td>
+                        {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
+                        <Td dataLabel={_("Type")}>{pool.type}</Td>
+                        <Td dataLabel={_("Location")} className="virt-path">{pool.path ?? pool.source ?? "—"}</Td>
+                        <Td dataLabel={_("Size")}><CapacityBar pool={pool} /></Td>
+                        <Td dataLabel={_("State")}><ActiveLabel active={pool.active} state={pool.state} /></Td>
+                        <Td dataLabel={_("Autostart")}>
+                            <Switch aria-label={cockpit.format(_("Start $0 at boot"), pool.name)}
+                                    isChecked={pool.autostart} isDisabled={!pool.persistent || busy.has(pool.id)}
+                                    onChange={(_ev, on) => void act(uri, pool, "autostart", _("Failed to change autostart"), { enable: on })} />
+                        </Td>
+                        <Td className="virt-resource-actions">
+                            {pool.active
+                                ? <>
+                                    <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
+                                            onClick={() => void act(uri, pool, "refresh", _("Failed to refresh"))}>
+                                        {_("Refresh")}
+                                    </Button>
+                                    <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
+                                            onClick={() => void act(uri, pool, "stop", _("Failed to stop"))}>
+                                        {_("Stop")}
+                                    </Button>
+                                </>
+                                : <Button variant="secondary" size="sm" isDisabled={busy.has(pool.id)}
+                                          onClick={() => void act(uri, pool, "start", _("Failed to start"))}>
+                                    {_("Start")}
+                                </Button>}
+                            <Button variant="link" isDanger size="sm" isDisabled={busy.has(pool.id)}
+                                    onClick={() => void showDeletePoolDialog(pool, vmsUsingPool(uri, pool)).then(choice => {
+                                        if (choice)
+                                            return act(uri, pool, "delete", _("Failed to delete"), { volumes: choice.volumes });
+                                    })}>
+                                {_("Delete")}
+                            </Button>
+                        </Td>
+                    </Tr>
+                    <RowExtras columns={columns} failure={failures[pool.id]} onDismiss={() => dismiss(pool.id)}
+                               open={expanded.has(pool.id)}>
+                        <PoolVolumes uri={uri} pool={pool} />
+                    </RowExtras>
+                </Tbody>
+            ))}
+        </ResourcePage>
     );
 }

@@ -9,7 +9,7 @@ use virt::domain::Domain;
 use virt::storage_vol::StorageVol;
 use virt_sys as sys;
 
-use super::scope::{CONFIG, LIVE, Scope, domain_xml, find_disk, two_step};
+use super::scope::{CONFIG, LIVE, Scope, detach, domain_xml, edit_saved, find_disk, two_step};
 use super::validate::{human, invalid, qemu_can_open};
 use crate::model::VmDisk;
 use crate::ops::create::storage::{Rollback, create_volume, open_image};
@@ -158,16 +158,7 @@ pub fn remove(
         check_unused(conn, domain, &disk, scope)?;
     }
     let (live_xml, config_xml) = (live.map(|l| l.0).unwrap_or_default(), config.map(|c| c.0).unwrap_or_default());
-    two_step(
-        domain,
-        scope,
-        || domain.detach_device_flags(&config_xml, CONFIG),
-        || domain.detach_device_flags(&live_xml, LIVE),
-    )?;
-    let mut answer = scope.answer();
-    // A hot-unplug finishes when the guest lets go (libvirt waits a few seconds, then answers).
-    let pending = scope.live && domain.is_active()? && find_disk(domain, false, target)?.is_some();
-    answer.insert("pending".into(), json!(pending));
+    let mut answer = detach(domain, scope, &live_xml, &config_xml, || Ok(find_disk(domain, false, target)?.is_some()))?;
     // Deleted the way deleting a VM deletes: a volume through its pool, a regular file, never a device.
     if delete_storage && let Some(storage) = crate::ops::action::storage::resolve(conn, &disk) {
         match crate::ops::action::delete::delete_storage(conn, &storage) {
@@ -377,18 +368,8 @@ pub fn edit(domain: &Domain, target: &str, change: &DiskChange) -> Result<Map<St
         edit.children.push(("serial", (!serial.is_empty()).then(|| format!("<serial>{serial}</serial>"))));
     }
     let edited = edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the disk: {err:#}")))?;
-    if new_target == target {
-        domain.update_device_flags(&edited, CONFIG)?;
-    } else {
-        // libvirt finds the disk to update by its target: a renamed one is detached and attached again.
-        domain.detach_device_flags(&xml, CONFIG)?;
-        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
-            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
-                log::warn!("device: putting disk {target} back failed too: {undo}");
-            }
-            return Err(err.into());
-        }
-    }
+    // libvirt finds the disk to update by its target: a renamed one is detached and attached again.
+    edit_saved(domain, &xml, &edited, new_target != target, &format!("disk {target}"))?;
     let mut answer = Scope { live: false, config: true }.answer();
     answer.insert("target".into(), json!(new_target));
     Ok(answer)

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use virt::domain::Domain;
 use virt_sys as sys;
 
-use super::scope::{CONFIG, LIVE, Scope, find_nic, two_step};
+use super::scope::{CONFIG, LIVE, Scope, detach, edit_saved, find_nic, two_step};
 use super::validate::invalid;
 use crate::hub::VmEntry;
 use crate::problem::{Problem, ProblemCode};
@@ -70,16 +70,7 @@ pub fn remove(domain: &Domain, scope: Scope, mac: &str) -> Result<Map<String, Va
         return Err(not_found(mac));
     }
     let (live_xml, config_xml) = (live.map(|l| l.0).unwrap_or_default(), config.map(|c| c.0).unwrap_or_default());
-    two_step(
-        domain,
-        scope,
-        || domain.detach_device_flags(&config_xml, CONFIG),
-        || domain.detach_device_flags(&live_xml, LIVE),
-    )?;
-    let mut answer = scope.answer();
-    let pending = scope.live && domain.is_active()? && find_nic(domain, false, mac)?.is_some();
-    answer.insert("pending".into(), json!(pending));
-    Ok(answer)
+    detach(domain, scope, &live_xml, &config_xml, || Ok(find_nic(domain, false, mac)?.is_some()))
 }
 
 /// Plugs the virtual cable in (`up`) or pulls it out.
@@ -185,17 +176,7 @@ pub fn edit(domain: &Domain, mac: &str, change: &NicChange, in_use: &[String]) -
     }
     let edited =
         edit_device(&xml, &edit).map_err(|err| Problem::internal(format!("Cannot edit the interface: {err:#}")))?;
-    if new_mac.is_none() {
-        domain.update_device_flags(&edited, CONFIG)?;
-    } else {
-        domain.detach_device_flags(&xml, CONFIG)?;
-        if let Err(err) = domain.attach_device_flags(&edited, CONFIG) {
-            if let Err(undo) = domain.attach_device_flags(&xml, CONFIG) {
-                log::warn!("device: putting interface {mac} back failed too: {undo}");
-            }
-            return Err(err.into());
-        }
-    }
+    edit_saved(domain, &xml, &edited, new_mac.is_some(), &format!("interface {mac}"))?;
     let mut answer = Scope { live: false, config: true }.answer();
     answer.insert("mac".into(), json!(new_mac.as_deref().unwrap_or(mac)));
     Ok(answer)

@@ -110,5 +110,45 @@ pub fn two_step(
     Ok(())
 }
 
+/// Detaches a device, in two steps, from where it is (`scope`: its XML in the running VM and in the saved
+/// definition) and answers where that applied, and whether the running VM still has it (`still_there`):
+/// a hot-unplug finishes when the guest lets go (libvirt waits a few seconds, then answers).
+pub fn detach(
+    domain: &Domain,
+    scope: Scope,
+    live_xml: &str,
+    config_xml: &str,
+    still_there: impl FnOnce() -> Result<bool, Problem>,
+) -> Result<Map<String, Value>, Problem> {
+    two_step(
+        domain,
+        scope,
+        || domain.detach_device_flags(config_xml, CONFIG),
+        || domain.detach_device_flags(live_xml, LIVE),
+    )?;
+    let mut answer = scope.answer();
+    let pending = scope.live && domain.is_active()? && still_there()?;
+    answer.insert("pending".into(), json!(pending));
+    Ok(answer)
+}
+
+/// Changes a device in the saved definition: libvirt's update, or (`replace`: when what identifies the
+/// device changes, which an update cannot do) a detach and an attach, attaching the old device again
+/// when the new one is refused so that the device never goes missing. `what` names it in the log.
+pub fn edit_saved(domain: &Domain, old_xml: &str, new_xml: &str, replace: bool, what: &str) -> Result<(), Problem> {
+    if !replace {
+        domain.update_device_flags(new_xml, CONFIG)?;
+        return Ok(());
+    }
+    domain.detach_device_flags(old_xml, CONFIG)?;
+    if let Err(err) = domain.attach_device_flags(new_xml, CONFIG) {
+        if let Err(undo) = domain.attach_device_flags(old_xml, CONFIG) {
+            log::warn!("device: putting {what} back failed too: {undo}");
+        }
+        return Err(err.into());
+    }
+    Ok(())
+}
+
 pub const LIVE: u32 = sys::VIR_DOMAIN_AFFECT_LIVE;
 pub const CONFIG: u32 = sys::VIR_DOMAIN_AFFECT_CONFIG;

@@ -14,7 +14,7 @@ use virt::connect::Connect;
 use virt::network::Network;
 use virt_sys as sys;
 
-use super::target::CONNECT_TIMEOUT;
+use super::target::{CONNECT_TIMEOUT, by_uuid_or_name};
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::Hub;
 use crate::hub::resources::ResourceKind;
@@ -147,13 +147,7 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, network: String, act
 }
 
 fn lookup(conn: &Connect, network: &str) -> Result<Network, Problem> {
-    let looks_like_uuid = network.len() == 36 && network.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let found = if looks_like_uuid {
-        conn.lookup_network_by_uuid_string(network)
-    } else {
-        conn.lookup_network_by_name(network)
-    };
-    found.map_err(Problem::from)
+    by_uuid_or_name(network, |uuid| conn.lookup_network_by_uuid_string(uuid), |name| conn.lookup_network_by_name(name))
 }
 
 fn perform(net: &Network, action: &NetworkAction) -> Result<Value, Problem> {

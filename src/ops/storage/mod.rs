@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use virt::connect::Connect;
 use virt::storage_pool::StoragePool;
 
-use super::target::CONNECT_TIMEOUT;
+use super::target::{CONNECT_TIMEOUT, by_uuid_or_name};
 use super::{Context, OpBody, parse_options};
 use crate::hub::Hub;
 use crate::hub::resources::ResourceKind;
@@ -190,13 +190,11 @@ fn is_local(uri: &str) -> bool {
 
 /// By UUID when it looks like one, otherwise by name; a missing pool is `not-found`.
 pub fn lookup(conn: &Connect, pool: &str) -> Result<StoragePool, Problem> {
-    let looks_like_uuid = pool.len() == 36 && pool.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    let found = if looks_like_uuid {
-        conn.lookup_storage_pool_by_uuid_string(pool)
-    } else {
-        conn.lookup_storage_pool_by_name(pool)
-    };
-    found.map_err(Problem::from)
+    by_uuid_or_name(
+        pool,
+        |uuid| conn.lookup_storage_pool_by_uuid_string(uuid),
+        |name| conn.lookup_storage_pool_by_name(name),
+    )
 }
 
 /// VMs (by name) with a disk in this pool: `pool` names it, or the disk's file lies in its directory.
