@@ -141,8 +141,17 @@ describe("serial console of a tiny real guest", () => {
                     b.close(ch, "disconnected");
                     await b.next(ch, m => m.command === "close");
                 }
+                // Those streams are released when libvirt's open returns, after the close echo: within moments.
+                let last;
+                await waitFor(async () => {
+                    try {
+                        last = await openSerial(b, guest.uuid);
+                        return true;
+                    } catch {
+                        return false;
+                    }
+                }, 5000, { what: "the console opened before ready to be released" });
                 // The browser closes without waiting for anything: the stream must still be released.
-                const last = await openSerial(b, guest.uuid);
                 b.close(last.ch, "disconnected");
                 await waitFor(async () => {
                     try {
