@@ -5,19 +5,12 @@
 // other VMs, and the list renders only the rows in view: each test first filters the list to its guest.
 
 import assert from "node:assert/strict";
-import { existsSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, unlinkSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { chooseAction, dialog, filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { URI, defineTinyGuest, domExists, domState, ensureLibvirtd, guestDir, virsh, waitFor } from "../harness/libvirt.mjs";
-
-/** Removes one guest made by defineTinyGuest (never anything else). */
-async function removeGuest(g) {
-    await virsh("destroy", g.name).catch(() => {});
-    await virsh("undefine", "--nvram", g.name).catch(() => virsh("undefine", g.name).catch(() => {}));
-    rmSync(g.dir, { recursive: true, force: true });
-}
+import { URI, defineTinyGuest, domExists, domState, ensureLibvirtd, guestDir, removeGuest, virsh, waitFor } from "../harness/libvirt.mjs";
 
 describe(`real libvirt (${URI})`, () => {
     let ws, browser, page;

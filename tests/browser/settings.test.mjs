@@ -7,18 +7,11 @@
 // reload. Screenshots of the dialogs, light and dark, land in test-results/.
 
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import { READY, URI, defineTinyGuest, domExists, ensureLibvirtd, guestDir, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
-
-async function removeGuest(g) {
-    await virsh("destroy", g.name).catch(() => {});
-    await virsh("undefine", "--nvram", g.name).catch(() => virsh("undefine", g.name).catch(() => {}));
-    rmSync(g.dir, { recursive: true, force: true });
-}
+import { READY, URI, defineTinyGuest, domExists, ensureLibvirtd, guestDir, removeGuest, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
 
 const vmUrl = (ws, name) => `${ws.pageUrl}#/vm/system/${encodeURIComponent(name)}`;
 

@@ -14,9 +14,7 @@ import { after, before, describe, test } from "node:test";
 
 import { filterList, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded, waitVmState } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
-import {
-    READY, REPO, URI, defineTinyGuest, ensureLibvirtd, guestDir, guestRun, qemuPid, virsh, waitFor, waitForSerial,
-} from "../harness/libvirt.mjs";
+import { READY, REPO, URI, defineTinyGuest, ensureLibvirtd, guestDir, guestRun, qemuPid, removeGuest, virsh, waitFor, waitForSerial } from "../harness/libvirt.mjs";
 import { removeTestNode, testVmName, writeTestNode } from "../harness/testdriver.mjs";
 
 const HELPER_ENV = { CVIRT_TICK_MS: "1000" };
@@ -30,13 +28,6 @@ const MEMORY_TEXT = /^\d+(\.\d)? [KMG]iB( \/ \d+(\.\d)? [KMG]iB| assigned)$/;
 
 const cell = (frame, name, label) => vmRow(frame, name).locator(`td[data-label="${label}"]`);
 const cellText = async (frame, name, label) => (await cell(frame, name, label).innerText()).replace(/\s+/g, " ").trim();
-
-/** Removes one guest made by defineTinyGuest (never anything else). */
-async function removeGuest(g) {
-    await virsh("destroy", g.name).catch(() => {});
-    await virsh("undefine", g.name).catch(() => {});
-    rmSync(g.dir, { recursive: true, force: true });
-}
 
 /** Waits until the first rows of the list are `names`, in that order. */
 async function waitFirstRows(page, names, timeout) {

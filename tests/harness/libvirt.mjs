@@ -242,6 +242,13 @@ export async function testDomains() {
     return (await virsh("list", "--all", "--name")).split("\n").map(s => s.trim()).filter(s => s.startsWith(PREFIX));
 }
 
+/** Removes one guest made by defineTinyGuest (never anything else): its domain, NVRAM and directory. */
+export async function removeGuest(g) {
+    await virsh("destroy", g.name).catch(() => {});
+    await virsh("undefine", "--nvram", g.name).catch(() => virsh("undefine", g.name).catch(() => {}));
+    rmSync(g.dir, { recursive: true, force: true });
+}
+
 /**
  * Destroys and undefines every cvtest-* domain and removes the files defineTinyGuest created. Never touches other
  * domains or storage: disks are removed as the files of our own guest directories, not with --remove-all-storage.

@@ -4,10 +4,8 @@
 // its guest agent (CPU burners), the QEMU pid of a guest, and UsageWatch, a `watch` channel with `"usage": true`
 // whose messages are folded into a VM table, connection states and per-tick usage.
 
-import { rmSync } from "node:fs";
-
 import { abbreviate, applyPatch } from "../harness/bridge.mjs";
-import { defineTinyGuest, testDomains, virsh } from "../harness/libvirt.mjs";
+import { defineTinyGuest, removeGuest, testDomains, virsh } from "../harness/libvirt.mjs";
 
 /** The helper's environment for these tests: a 1 s tick keeps them short. */
 export const HELPER_ENV = { CVIRT_TICK_MS: "1000" };
@@ -24,11 +22,7 @@ export async function defineOwnedGuest(owned, what, options = {}) {
 
 /** Destroys and undefines `guests` and removes their directories. */
 export async function removeGuests(guests) {
-    await Promise.all(guests.map(async g => {
-        await virsh("destroy", g.name).catch(() => {});
-        await virsh("undefine", g.name).catch(() => {});
-        rmSync(g.dir, { recursive: true, force: true });
-    }));
+    await Promise.all(guests.map(removeGuest));
 }
 
 /** Removes leftovers of an earlier, interrupted run of the same file: cvtest-<prefix>* domains only. */
