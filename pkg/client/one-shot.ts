@@ -8,12 +8,15 @@ export class OpError extends Error {
     readonly problem: string;
     /** create: FIELD → message (docs/api.md op `create`) */
     readonly errors: Readonly<Record<string, string>>;
+    /** the full text behind a one-sentence message (QEMU's output when a VM could not start) */
+    readonly detail: string | undefined;
 
-    constructor(problem: string, message: string, errors: Record<string, string> = {}) {
+    constructor(problem: string, message: string, errors: Record<string, string> = {}, detail?: string) {
         super(message);
         this.name = "OpError";
         this.problem = problem;
         this.errors = errors;
+        this.detail = detail;
     }
 }
 
@@ -79,7 +82,8 @@ export function openOneShot(options: Record<string, cockpit.JsonValue>,
                 return;
             if (close.problem) {
                 reject(new OpError(close.problem, close.message ?? cockpit.message(close.problem),
-                                   stringRecord(close.errors)));
+                                   stringRecord(close.errors),
+                                   typeof close.detail === "string" ? close.detail : undefined));
             } else {
                 resolve({ messages, close });
             }

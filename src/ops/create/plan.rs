@@ -17,6 +17,7 @@ use super::validate::Facts;
 use crate::http::WebUrl;
 use crate::hub::first_boot;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
+use crate::ops::start_failure::start_failed;
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::build::{
     BootDev, DirectKernel, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan,
@@ -85,10 +86,10 @@ pub fn create(
     if let Some(mut live) = first_boot {
         progress.step("start", "Starting the VM…");
         if once.is_empty() {
-            domain.create()?;
+            domain.create().map_err(start_failed)?;
         } else {
             live.uuid = Some(uuid.clone());
-            conn.create_domain_xml(&build(&live)?, 0)?;
+            conn.create_domain_xml(&build(&live)?, 0).map_err(start_failed)?;
             first_boot::delete_volumes(conn, &once);
         }
     }
