@@ -96,6 +96,12 @@ fn fetch(
             Ok(result) => return Some(result),
             Err(_) => {
                 let found = unresponsive.find_stuck(conn);
+                if found == 0 {
+                    // Slow rather than stuck (a busy host), or its QEMU's monitor only just got the call: the
+                    // late call ends on its own, or holds that VM's job so that the next tick's NOWAIT skips it.
+                    warn!("a stats call is late and no QEMU monitor is stuck yet; skipping this tick");
+                    return None;
+                }
                 warn!("a stats call is blocked ({found} more QEMU not answering); asking again without them");
             }
         }
