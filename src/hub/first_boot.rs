@@ -68,3 +68,46 @@ fn used_by_definition(conn: &Connect, marked: &Marked, pool: &str, name: &str) -
             .and_then(|p| p.lookup_storage_vol_by_name(name)?.path())
             .is_ok_and(|path| marked.boot_files.contains(&path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::first_boot::{FirstBoot, write_marker};
+    use virt::storage_vol::StorageVol;
+
+    /// On the test driver's running VM: the marker names the seed it uses and a volume it does not;
+    /// the seed leaves the definition and the pool, the other volume stays.
+    #[test]
+    fn first_boot_finish_deletes_only_what_the_definition_uses() {
+        let conn = Connect::open(Some("test:///default")).unwrap();
+        let pool = conn.lookup_storage_pool_by_name("default-pool").unwrap();
+        for name in ["seed.iso", "bystander.img"] {
+            let xml = format!("<volume><name>{name}</name><capacity>1024</capacity></volume>");
+            StorageVol::create_xml(&pool, &xml, 0).unwrap();
+        }
+        let domain = conn.lookup_domain_by_name("test").unwrap();
+        let uuid = domain.uuid_string().unwrap();
+        let marker = FirstBoot {
+            volumes: vec![("default-pool".into(), "seed.iso".into()), ("default-pool".into(), "bystander.img".into())],
+            direct_kernel: false,
+        };
+        let mut w = quick_xml::Writer::new(Vec::new());
+        write_marker(&mut w, &marker).unwrap();
+        let marker = String::from_utf8(w.into_inner()).unwrap();
+        let saved = domain.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE).unwrap();
+        let seed = "<disk type='volume' device='cdrom'><source pool='default-pool' volume='seed.iso'/>\
+                    <target dev='hdc' bus='ide'/><readonly/></disk>";
+        let marked = saved.replacen("</uuid>", &format!("</uuid><metadata>{marker}</metadata>"), 1).replacen(
+            "</devices>",
+            &format!("{seed}</devices>"),
+            1,
+        );
+        conn.define_domain_xml(&marked).unwrap();
+        assert!(finish(&conn, &uuid).unwrap());
+        let after = domain.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE).unwrap();
+        assert!(!after.contains("seed.iso") && !after.contains("first-boot"), "{after}");
+        assert!(pool.lookup_storage_vol_by_name("seed.iso").is_err(), "the seed volume is deleted");
+        assert!(pool.lookup_storage_vol_by_name("bystander.img").is_ok(), "a volume the VM does not use stays");
+        assert!(!finish(&conn, &uuid).unwrap(), "nothing left to do");
+    }
+}
