@@ -32,6 +32,7 @@ struct WatchOptions {
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: WatchOptions = parse_options(options)?;
     let hub = ctx.hubs.get(&options.uri)?;
+    log::debug!(target: crate::STARTUP_LOG, "watch {}: opened", options.uri);
     let usage = options.usage;
     Ok(Box::new(move |io| Box::pin(run(io, hub, usage))))
 }
@@ -126,6 +127,7 @@ async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
     io.send_json(&json!({"reset": true}));
     send_vms(io, entries.into_iter().map(|entry| (entry.vm.id.clone(), Some(entry))).collect()).await;
     io.send_json(&json!({"synced": true}));
+    log::debug!(target: crate::STARTUP_LOG, "watch: snapshot sent, epoch {epoch}");
     epoch
 }
 
