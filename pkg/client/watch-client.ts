@@ -11,9 +11,12 @@
 
 import type { ConnectionState, HostUsage, Vm, VmUsage } from "../types.ts";
 
+import { markOnce } from "../marks.ts";
+
 import { Emitter } from "./emitter.ts";
 import { sameJson } from "./same-json.ts";
 import { openChannel } from "./transport/channels.ts";
+import { watchOptions } from "./transport/early-watch.ts";
 
 export interface WatchChange {
     /** VMs added or changed, whole */
@@ -100,7 +103,8 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         if (this.#channel)
             return;
         this.#clearRetry();
-        const channel = openChannel({ payload: "virt1", op: "watch", uri: this.uri, usage: true });
+        markOnce("virt:watch-open");
+        const channel = openChannel(watchOptions(this.uri));
         this.#channel = channel;
         channel.addEventListener("message", (_ev, data) => {
             if (this.#channel === channel)
@@ -180,6 +184,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
     }
 
     #onMessage(data: string): void {
+        markOnce("virt:watch-first");
         let msg: unknown;
         try {
             msg = JSON.parse(data);
@@ -279,6 +284,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
     }
 
     #onSynced(): void {
+        markOnce("virt:synced");
         const snapshot = this.#snapshot;
         this.#snapshot = null;
         if (snapshot) {
