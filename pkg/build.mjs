@@ -40,8 +40,14 @@ const writeHtml = {
             const preloads = [...staticImports]
                 .map(file => `    <link rel="modulepreload" href="${path.basename(file)}">\n`)
                 .join("");
+            // The upright text and heading fonts, fetched with the scripts: PatternFly's font-display "fallback"
+            // would otherwise show a fallback font first and lay the page out again when they arrive.
+            const fonts = fs.readdirSync(outdir)
+                .filter(name => /^RedHat(Text|Display)VF-[A-Z0-9]+\.woff2$/.test(name))
+                .map(name => `    <link rel="preload" href="${name}" as="font" type="font/woff2" crossorigin>\n`)
+                .join("");
             const html = fs.readFileSync(path.join(here, "index.html"), "utf8")
-                .replace(/^(\s*<script type="module" src="index.js"><\/script>\n)/m, `$1${preloads}`);
+                .replace(/^(\s*<script type="module" src="index.js"><\/script>\n)/m, `$1${preloads}${fonts}`);
             fs.writeFileSync(path.join(outdir, "index.html"), html);
         });
     },
