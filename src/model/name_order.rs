@@ -59,7 +59,7 @@ mod tests {
     fn digits_by_value_and_case_ignored() {
         assert_eq!(
             sorted(&["vm-10", "vm-2", "VM-1", "alpha", "Beta", "vm-02b", "vm-2a"]),
-            ["alpha", "Beta", "VM-1", "vm-2", "vm-02b", "vm-2a", "vm-10"]
+            ["alpha", "Beta", "VM-1", "vm-2", "vm-2a", "vm-02b", "vm-10"]
         );
     }
 
