@@ -31,7 +31,11 @@ class Transport extends Emitter<Events> {
     /** Resolves once the user and the shell's privilege state are known, so the first channels go the right way. */
     ready(): Promise<void> {
         this.#ready ??= (async () => {
-            const [user] = await Promise.all([cockpit.user().catch(() => null), privilege.settled()]);
+            const settled = privilege.settled();
+            const user = await cockpit.user().catch(() => null);
+            // root's channels never change route: no need to wait for the shell's privilege state
+            if (user?.id !== 0)
+                await settled;
             this.#user = user;
             this.#systemRoute = this.#computeRoute();
             privilege.on("changed", () => this.#followPrivilege());

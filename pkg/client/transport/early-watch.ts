@@ -85,6 +85,8 @@ class EarlyChannel implements cockpit.Channel {
     }
 
     #event(item: Buffered, chars: number): void {
+        if (item.type === "message" && this.#bufferedChars === 0 && !this.#taken)
+            performance.mark("virt:early-first"); // the helper's first message, buffered
         if (this.#buffer === null) {
             if (this.#taken)
                 this.#dispatch(item);
