@@ -213,7 +213,8 @@ function medians(runs) {
     return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
 }
 
-const HELPER_ENV = { RUST_LOG: "info,cockpit_virt_helper::startup=debug" };
+// CVIRT_LOG: the manifest's `environ` sets RUST_LOG
+const HELPER_ENV = { CVIRT_LOG: "cockpit_virt_helper::startup=debug" };
 
 async function scenario(label, kind, n, uri) {
     const res = { scenario: label, kind, n, uri, fresh: opts.fresh, load: [os.loadavg()[0]], runs: [] };

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use ops::Context;
 use router::{Router, Stop};
 
-/// The log target of the start-up moments (`RUST_LOG=cockpit_virt_helper::startup=debug`): process start, init
+/// The log target of the start-up moments (`CVIRT_LOG=cockpit_virt_helper::startup=debug`): process start, init
 /// sent, watch opened, snapshot sent; bench/startup.mjs puts them on the page's clock.
 pub const STARTUP_LOG: &str = "cockpit_virt_helper::startup";
 
@@ -35,10 +35,12 @@ It is started by cockpit-bridge from the `virt` package manifest, not by hand.";
 
 fn main() {
     // stderr is the journal (or the terminal with cockpit-ws --local-session); stdout is frames only.
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .target(env_logger::Target::Stderr)
-        .format_timestamp_millis()
-        .init();
+    let mut logger = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    // CVIRT_LOG adds to RUST_LOG, which the manifest's `environ` sets: e.g. the start-up moments for a benchmark.
+    if let Ok(extra) = std::env::var("CVIRT_LOG") {
+        logger.parse_filters(&extra);
+    }
+    logger.target(env_logger::Target::Stderr).format_timestamp_millis().init();
     log::debug!(target: STARTUP_LOG, "started");
     match std::env::args().nth(1).as_deref() {
         None | Some("--cockpit-peer") => {}
