@@ -168,7 +168,7 @@ async function measure(ws, kind, n, uri) {
         const shell = inner.timeOrigin - topOrigin;
         const helper = {};
         if (kind !== "machines") {
-            const lines = helperLog(ws.stderr(), since - 1000);
+            const lines = helperLog(ws.stderr(), since); // this run's lines only
             for (const [key, pattern] of Object.entries(HELPER_MOMENTS)) {
                 const hit = lines.find(([, text]) => pattern.test(text));
                 if (hit)
