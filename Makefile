@@ -58,10 +58,14 @@ lint:
 INSTALL_PAGE = $(if $(and $(wildcard dist/index.html),$(if $(wildcard node_modules),,tarball)),,page)
 
 install: helper $(INSTALL_PAGE)
-	install -d $(DESTDIR)$(PKGDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(METAINFODIR)
-	cp -r dist/. $(DESTDIR)$(PKGDIR)/
-	chmod -R u=rwX,go=rX $(DESTDIR)$(PKGDIR)
-	install -m 644 manifest.json $(DESTDIR)$(PKGDIR)/manifest.json
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(METAINFODIR)
+# The page's directory is replaced as a whole, staged beside it first: no file of an earlier build
+# (chunk-*.js.gz of other hashes) stays behind, and the old page is served until the new one is complete.
+	rm -rf $(DESTDIR)$(PKGDIR).new && install -d $(DESTDIR)$(PKGDIR).new
+	cp -r dist/. $(DESTDIR)$(PKGDIR).new/
+	install -m 644 manifest.json $(DESTDIR)$(PKGDIR).new/manifest.json
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PKGDIR).new
+	rm -rf $(DESTDIR)$(PKGDIR) && mv $(DESTDIR)$(PKGDIR).new $(DESTDIR)$(PKGDIR)
 	rm -rf $(DESTDIR)$(BESIDE_DIR) && install -d $(DESTDIR)$(BESIDE_DIR)
 	for f in $$(cd $(DESTDIR)$(PKGDIR) && ls | grep -vx manifest.json); do ln -s ../virt/$$f $(DESTDIR)$(BESIDE_DIR)/$$f; done
 	install -m 644 manifest-beside-machines.json $(DESTDIR)$(BESIDE_DIR)/manifest.json

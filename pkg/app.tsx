@@ -1,17 +1,14 @@
 // The page: the list, one VM's page or one VM's console alone, chosen by cockpit.location; plus the dialog host.
 // The create dialog has routes of its own (#/create, #/import) over the list, so links can open it prefilled.
+// Everything but the list loads on first use (lazy-views.ts); until its chunk is there, nothing shows in its place.
 
 import { Page } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { useSyncExternalStore } from "react";
+import { Suspense, useSyncExternalStore } from "react";
 
-import { ConsolePage } from "./console/console-page.tsx";
-import { CreateVmDialog } from "./dialogs/create-vm/create-vm-dialog.tsx";
 import { DialogHost } from "./dialogs/dialog-host.tsx";
-import { NetworksPage } from "./views/networks/networks-page.tsx";
+import { ConsolePage, CreateVmDialog, NetworksPage, StoragePage, VmPage } from "./lazy-views.ts";
 import { parseRoute } from "./views/routes.ts";
-import { StoragePage } from "./views/storage/storage-page.tsx";
 import { VmList } from "./views/vm-list.tsx";
-import { VmPage } from "./views/vm-page.tsx";
 
 function subscribeLocation(cb: () => void): () => void {
     cockpit.addEventListener("locationchanged", cb);
@@ -27,15 +24,20 @@ export function App() {
 
     return (
         <Page className="virt-page" isContentFilled>
-            {route.page === "vm" && <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />}
-            {route.page === "console" &&
-                <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
-                             uri={route.uri} name={route.name} kind={route.kind} />}
-            {route.page === "storage" && <StoragePage />}
-            {route.page === "networks" && <NetworksPage />}
+            <Suspense fallback={null}>
+                {route.page === "vm" && <VmPage key={route.uri + " " + route.name} uri={route.uri} name={route.name} />}
+                {route.page === "console" &&
+                    <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
+                                 uri={route.uri} name={route.name} kind={route.kind} />}
+                {route.page === "storage" && <StoragePage />}
+                {route.page === "networks" && <NetworksPage />}
+            </Suspense>
             {(route.page === "list" || route.page === "create") && <VmList />}
-            {route.page === "create" &&
-                <CreateVmDialog key={cockpit.location.href} prefill={route} onClose={() => cockpit.location.go([])} />}
+            {/* a boundary of its own: the list stays while the dialog's chunk loads */}
+            <Suspense fallback={null}>
+                {route.page === "create" &&
+                    <CreateVmDialog key={cockpit.location.href} prefill={route} onClose={() => cockpit.location.go([])} />}
+            </Suspense>
             <DialogHost />
         </Page>
     );

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Bundles the page: pkg/index.tsx (+ its CSS) → dist/index.js, dist/index.css, dist/index.html, the fonts, and
-// chunk-*.js for what loads later (the consoles).
+// Bundles the page: pkg/boot.ts → dist/boot.js (the tiny first script that opens the list's channels), pkg/index.tsx
+// (+ its CSS) → dist/index.js, dist/index.css, dist/index.html, the fonts, and chunk-*.js for what loads later.
 //   node pkg/build.mjs            production build (minified; .js and .css shipped gzipped)
 //   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
 // cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
@@ -16,24 +16,55 @@ const top = path.dirname(here);
 const outdir = path.join(top, "dist");
 const watch = process.argv.includes("--watch");
 
-const copyHtml = {
-    name: "copy-html",
+/**
+ * dist/index.html from pkg/index.html, with a modulepreload link for each chunk index.js imports statically, so the
+ * browser fetches them alongside index.js instead of after parsing it.
+ */
+const writeHtml = {
+    name: "write-html",
     setup(build) {
         build.onEnd(result => {
-            if (result.errors.length === 0)
-                fs.copyFileSync(path.join(here, "index.html"), path.join(outdir, "index.html"));
+            if (result.errors.length > 0)
+                return;
+            const outputs = result.metafile?.outputs ?? {};
+            const staticImports = new Set();
+            const visit = file => {
+                for (const i of outputs[file]?.imports ?? []) {
+                    if (i.kind === "import-statement" && !staticImports.has(i.path)) {
+                        staticImports.add(i.path);
+                        visit(i.path);
+                    }
+                }
+            };
+            visit(path.relative(top, path.join(outdir, "index.js")));
+            const preloads = [...staticImports]
+                .map(file => `    <link rel="modulepreload" href="${path.basename(file)}">\n`)
+                .join("");
+            // The upright text and heading fonts, fetched with the scripts: PatternFly's font-display "fallback"
+            // would otherwise show a fallback font first and lay the page out again when they arrive.
+            const fonts = fs.readdirSync(outdir)
+                .filter(name => /^RedHat(Text|Display)VF-[A-Z0-9]+\.woff2$/.test(name))
+                .map(name => `    <link rel="preload" href="${name}" as="font" type="font/woff2" crossorigin>\n`)
+                .join("");
+            const html = fs.readFileSync(path.join(here, "index.html"), "utf8")
+                .replace(/^(\s*<script type="module" src="index.js"><\/script>\n)/m, `$1${preloads}${fonts}`);
+            fs.writeFileSync(path.join(outdir, "index.html"), html);
         });
     },
 };
 
-const options = {
-    entryPoints: { index: path.join(here, "index.tsx") },
+/** In the JavaScript build, CSS imports are nothing: all CSS comes from the CSS build, into one index.css. */
+const cssElsewhere = {
+    name: "css-elsewhere",
+    setup(build) {
+        build.onResolve({ filter: /\.css$/ }, args => ({ path: args.path, namespace: "css-elsewhere" }));
+        build.onLoad({ filter: /.*/, namespace: "css-elsewhere" }, () => ({ contents: "", loader: "js" }));
+    },
+};
+
+const common = {
     outdir,
     bundle: true,
-    // ES modules so the consoles (noVNC, xterm.js: half the bundle) load only when a console shows.
-    format: "esm",
-    splitting: true,
-    chunkNames: "chunk-[hash]",
     target: ["es2022"],
     minify: !watch,
     sourcemap: watch ? "linked" : false,
@@ -44,16 +75,64 @@ const options = {
     loader: { ".woff2": "file", ".woff": "file", ".ttf": "file", ".svg": "file", ".png": "file", ".jpg": "file" },
     // Flat: scripts/stage-package.sh links each file of dist/, and cockpit-bridge does not serve linked dirs.
     assetNames: "[name]-[hash]",
-    plugins: [copyHtml],
+};
+
+// The CSS of every module, lazy ones included, in import order (page.css last, its overrides win): esbuild does
+// not load the CSS of a chunk loaded later, so the chunks carry none. This build's JavaScript is thrown away.
+const cssOptions = {
+    ...common,
+    entryPoints: { index: path.join(here, "index.tsx") },
+    format: "esm",
+    splitting: false,
+    write: false,
+    plugins: [{
+        name: "keep-css",
+        setup(build) {
+            build.onEnd(result => {
+                for (const file of result.outputFiles ?? []) {
+                    if (!/\.js(\.map|\.LEGAL\.txt)?$/.test(file.path)) {
+                        fs.mkdirSync(path.dirname(file.path), { recursive: true });
+                        fs.writeFileSync(file.path, file.contents);
+                    }
+                }
+            });
+        },
+    }],
+};
+
+const options = {
+    ...common,
+    entryPoints: { index: path.join(here, "index.tsx") },
+    // ES modules so the consoles (noVNC, xterm.js), the VM page, the create dialog … load only when first used.
+    format: "esm",
+    splitting: true,
+    chunkNames: "chunk-[hash]",
+    plugins: [cssElsewhere, writeHtml],
+};
+
+// A classic script of its own, run before index.js is fetched: it shares no chunk with it (they meet on a window
+// property, client/transport/early-watch.ts).
+const bootOptions = {
+    entryPoints: { boot: path.join(here, "boot.ts") },
+    outdir,
+    bundle: true,
+    format: "iife",
+    target: ["es2022"],
+    minify: !watch,
+    sourcemap: watch ? "linked" : false,
+    legalComments: "none",
+    logLevel: "info",
 };
 
 fs.rmSync(outdir, { recursive: true, force: true });
 fs.mkdirSync(outdir, { recursive: true });
 
 if (watch) {
-    const ctx = await esbuild.context(options);
-    await ctx.watch();
+    for (const o of [bootOptions, cssOptions, options])
+        await (await esbuild.context(o)).watch();
 } else {
+    await esbuild.build(bootOptions);
+    await esbuild.build(cssOptions);
     await esbuild.build(options);
     gzipInPlace(fs.readdirSync(outdir).filter(name => /\.(js|css)$/.test(name)));
 }

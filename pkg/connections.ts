@@ -8,7 +8,7 @@ export const SESSION_URI = "qemu:///session";
 /** Tests (and curious admins) may set localStorage["virt:connections"] to a JSON array of URIs. */
 const OVERRIDE_KEY = "virt:connections";
 
-function overrideUris(): string[] | null {
+export function overrideUris(): string[] | null {
     const raw = window.localStorage.getItem(OVERRIDE_KEY);
     if (raw === null)
         return null;
@@ -28,7 +28,10 @@ export async function connectionUris(): Promise<string[]> {
     const override = overrideUris();
     if (override)
         return override;
-    const user = await cockpit.user();
+    return urisFor(await cockpit.user());
+}
+
+export function urisFor(user: cockpit.UserInfo): string[] {
     return user.id === 0 ? [SYSTEM_URI] : [SYSTEM_URI, SESSION_URI];
 }
 

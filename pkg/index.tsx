@@ -11,11 +11,13 @@ import { connectionUris } from "./connections.ts";
 import { watchConnections } from "./store/feed.ts";
 import { watchResources } from "./store/resource-store.ts";
 import { vmStore } from "./store/vm-store.ts";
+import { markOnce } from "./marks.ts";
 import { followShellTheme } from "./theme.ts";
 
 // Last, so that it comes after the components' CSS in the bundle and its overrides win.
 import "./page.css";
 
+markOnce("virt:main"); // every module of the first script is evaluated
 followShellTheme();
 
 connectionUris()

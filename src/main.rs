@@ -24,6 +24,10 @@ use tokio::sync::mpsc;
 use ops::Context;
 use router::{Router, Stop};
 
+/// The log target of the start-up moments (`CVIRT_LOG=cockpit_virt_helper::startup=debug`): process start, init
+/// sent, watch opened, snapshot sent; bench/startup.mjs puts them on the page's clock.
+pub const STARTUP_LOG: &str = "cockpit_virt_helper::startup";
+
 const USAGE: &str = "usage: cockpit-virt-helper [--cockpit-peer]
 
 Serves the `virt1` channel payload to cockpit-bridge on stdin/stdout.
@@ -31,9 +35,13 @@ It is started by cockpit-bridge from the `virt` package manifest, not by hand.";
 
 fn main() {
     // stderr is the journal (or the terminal with cockpit-ws --local-session); stdout is frames only.
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .target(env_logger::Target::Stderr)
-        .init();
+    let mut logger = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    // CVIRT_LOG adds to RUST_LOG, which the manifest's `environ` sets: e.g. the start-up moments for a benchmark.
+    if let Ok(extra) = std::env::var("CVIRT_LOG") {
+        logger.parse_filters(&extra);
+    }
+    logger.target(env_logger::Target::Stderr).format_timestamp_millis().init();
+    log::debug!(target: STARTUP_LOG, "started");
     match std::env::args().nth(1).as_deref() {
         None | Some("--cockpit-peer") => {}
         Some("--version") => return println!("cockpit-virt-helper {}", env!("CARGO_PKG_VERSION")),

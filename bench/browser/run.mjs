@@ -20,7 +20,7 @@
 // Creates only domains named cvbrow-*, on qemu:///system, and removes them on exit (also on error or Ctrl-C).
 // Needs cockpit-machines and libvirt-dbus (apt-get install -t bookworm-backports cockpit-machines libvirt-dbus).
 
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,7 +30,8 @@ import { chromium } from "playwright-core";
 import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
 import { REPO } from "../../tests/harness/bridge.mjs";
 
-const URI = "qemu:///system";
+import { URI, allDomainCount, benchVms, virsh } from "./vms.mjs";
+
 const PREFIX = "cvbrow-";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"];
@@ -48,65 +49,9 @@ const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a
 
 // ---- libvirt -------------------------------------------------------------------------------------------------
 
-/** Runs virsh commands in one virsh process (a batch on stdin). */
-function virshBatch(lines, { check = false } = {}) {
-    if (!lines.length)
-        return "";
-    const r = spawnSync("virsh", ["-q", "-c", URI], { input: lines.join("\n") + "\n", encoding: "utf8",
-        maxBuffer: 64 << 20 });
-    if (check && r.status !== 0)
-        throw new Error(`virsh batch failed: ${r.stderr}`);
-    return r.stdout;
-}
-
-function virsh(...args) {
-    return execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8" });
-}
-
-function ourDomains() {
-    return virsh("list", "--all", "--name").split("\n").map(s => s.trim()).filter(n => n.startsWith(PREFIX));
-}
-
-function allDomainCount() {
-    return virsh("list", "--all", "--name").split("\n").map(s => s.trim()).filter(Boolean).length;
-}
-
-const vmName = i => `${PREFIX}${String(i).padStart(4, "0")}`;
-
-function domainXml(name) {
-    return `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>\n`;
-}
-
-function defineRange(from, to) {
-    const lines = [];
-    for (let i = from; i < to; i++) {
-        const file = path.join(tmp, `${vmName(i)}.xml`);
-        writeFileSync(file, domainXml(vmName(i)));
-        lines.push(`define ${file}`);
-    }
-    const t = Date.now();
-    virshBatch(lines, { check: true });
-    log(`defined ${to - from} domains in ${Date.now() - t} ms`);
-}
-
-function startRange(from, to) {
-    const lines = [];
-    for (let i = from; i < to; i++)
-        lines.push(`start ${vmName(i)}`);
-    virshBatch(lines, { check: true });
-}
-
-function removeAll() {
-    const names = ourDomains();
-    if (!names.length)
-        return;
-    const lines = [];
-    for (const n of names)
-        lines.push(`destroy ${n}`, `undefine ${n}`);
-    virshBatch(lines);
-    log(`removed ${names.length} ${PREFIX} domains`);
-}
+const vms = benchVms(PREFIX, tmp);
+const { vmName, defineRange, startRange, removeAll } = vms;
+const ourDomains = vms.ours;
 
 // ---- measurements --------------------------------------------------------------------------------------------
 

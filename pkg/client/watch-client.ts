@@ -3,6 +3,7 @@
 // It applies the helper's messages to its own copy of the VM table and emits typed changes:
 // - a snapshot (`reset` … `vms` … `synced`) is gathered off to the side and emitted as one change once it is
 //   complete, as a diff against the previous table, so a reconnect neither blinks nor re-renders unchanged rows;
+//   only on the first load (nothing shown yet) its first message is emitted at once, the first screenful;
 // - a later `vms` patch is emitted as it comes, minus entries equal to what we already had;
 // - a channel that closes with a problem is reopened: at once quietly ("reconnecting") the first time, then with
 //   backoff and a visible failure; the table is kept meanwhile (rows stay).
@@ -11,9 +12,12 @@
 
 import type { ConnectionState, HostUsage, Vm, VmUsage } from "../types.ts";
 
+import { markOnce } from "../marks.ts";
+
 import { Emitter } from "./emitter.ts";
 import { sameJson } from "./same-json.ts";
 import { openChannel } from "./transport/channels.ts";
+import { watchOptions } from "./transport/early-watch.ts";
 
 export interface WatchChange {
     /** VMs added or changed, whole */
@@ -100,7 +104,8 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
         if (this.#channel)
             return;
         this.#clearRetry();
-        const channel = openChannel({ payload: "virt1", op: "watch", uri: this.uri, usage: true });
+        markOnce("virt:watch-open");
+        const channel = openChannel(watchOptions(this.uri));
         this.#channel = channel;
         channel.addEventListener("message", (_ev, data) => {
             if (this.#channel === channel)
@@ -180,6 +185,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
     }
 
     #onMessage(data: string): void {
+        markOnce("virt:watch-first");
         let msg: unknown;
         try {
             msg = JSON.parse(data);
@@ -259,6 +265,7 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
                 else
                     this.#snapshot.delete(id);
             }
+            this.#showFirstPart();
             return;
         }
 
@@ -278,7 +285,20 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
             this.emit("change", change);
     }
 
+    /**
+     * With nothing shown yet (the first load), the snapshot's first message is shown at once: the helper sends the
+     * VMs in the list's default order, so that is the first screenful. The rest follows at `synced`, as a diff.
+     */
+    #showFirstPart(): void {
+        const snapshot = this.#snapshot;
+        if (this.#table.size > 0 || !snapshot || snapshot.size === 0)
+            return;
+        this.#table = new Map(snapshot);
+        this.emit("change", { upserts: [...snapshot.values()], removed: [] });
+    }
+
     #onSynced(): void {
+        markOnce("virt:synced");
         const snapshot = this.#snapshot;
         this.#snapshot = null;
         if (snapshot) {

@@ -3,6 +3,7 @@
 // helper polls usage only while some channel asks for it. When Administrative access is turned on or off, the
 // system connection's watch starts over on the other transport (client/transport/channels.ts).
 
+import { releaseEarlyWatches } from "../client/transport/early-watch.ts";
 import { VirtWatchClient } from "../client/watch-client.ts";
 
 import { followClients } from "./follow.ts";
@@ -24,5 +25,6 @@ export function watchConnections(store: VmStore, uris: readonly string[]): () =>
         return client;
     });
 
-    return followClients(clients);
+    // Each client has taken its connection's early channel (pkg/boot.ts) if it could; the others are not needed.
+    return followClients(clients, releaseEarlyWatches);
 }

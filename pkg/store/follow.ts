@@ -12,8 +12,11 @@ export interface ConnectionClient {
     restart(): void;
 }
 
-/** Follows visibility and privilege for `clients`; returns the function that stops them. */
-export function followClients(clients: readonly ConnectionClient[]): () => void {
+/**
+ * Follows visibility and privilege for `clients`; returns the function that stops them. `onStarted` runs once,
+ * after the clients were first started (or left stopped: the page is hidden).
+ */
+export function followClients(clients: readonly ConnectionClient[], onStarted?: () => void): () => void {
     const follow = () => {
         for (const client of clients) {
             if (cockpit.hidden)
@@ -35,6 +38,7 @@ export function followClients(clients: readonly ConnectionClient[]): () => void 
         });
         cockpit.addEventListener("visibilitychange", follow);
         follow();
+        onStarted?.();
     });
     return () => {
         stopped = true;

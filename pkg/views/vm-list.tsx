@@ -7,8 +7,10 @@ import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from 
 import { PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { SearchIcon } from "@patternfly/react-icons/dist/esm/icons/search-icon.js";
-import { useCallback } from "react";
+import { useCallback, useEffect } from "react";
 
+import { prefetchWhenIdle } from "../lazy-views.ts";
+import { markOnce } from "../marks.ts";
 import { useConnections, useConnectionsLoaded, useListSelection, useVmCount } from "../store/hooks.ts";
 import { setListView, useListView } from "../store/list-view.ts";
 import { usageStore } from "../store/usage-store.ts";
@@ -40,6 +42,15 @@ export function VmList() {
 
     const loaded = connectionsLoaded && connections.every(isSettled);
     const allFailing = connections.length > 0 && connections.every(isFailing);
+    const hasRows = keys.length > 0;
+    useEffect(() => {
+        if (hasRows)
+            markOnce("virt:rows"); // the first rows are in the DOM
+        if (loaded) {
+            markOnce("virt:loaded");
+            prefetchWhenIdle(); // the VM page, the create dialog …: ready before the first click
+        }
+    }, [hasRows, loaded]);
 
     let body;
     if (total > 0) {

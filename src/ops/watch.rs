@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::{ConnectionStatus, Hub, VmEntry};
+use crate::model::name_order::compare_names;
 use crate::model::uri::Uri;
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
@@ -32,6 +33,7 @@ struct WatchOptions {
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let options: WatchOptions = parse_options(options)?;
     let hub = ctx.hubs.get(&options.uri)?;
+    log::debug!(target: crate::STARTUP_LOG, "watch {}: opened", options.uri);
     let usage = options.usage;
     Ok(Box::new(move |io| Box::pin(run(io, hub, usage))))
 }
@@ -122,10 +124,13 @@ fn check_request(data: &[u8]) -> Result<(), Problem> {
 }
 
 async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
-    let (epoch, entries) = hub.snapshot();
+    let (epoch, mut entries) = hub.snapshot();
+    // The list's default order: the page can show its first screenful from the first message.
+    entries.sort_by(|a, b| compare_names(&a.vm.name, &b.vm.name));
     io.send_json(&json!({"reset": true}));
     send_vms(io, entries.into_iter().map(|entry| (entry.vm.id.clone(), Some(entry))).collect()).await;
     io.send_json(&json!({"synced": true}));
+    log::debug!(target: crate::STARTUP_LOG, "watch: snapshot sent, epoch {epoch}");
     epoch
 }
 

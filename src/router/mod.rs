@@ -69,6 +69,7 @@ impl Router {
     /// Sends our init (unprompted, first), then routes until stdin ends.
     pub async fn run(mut self, mut incoming: mpsc::Receiver<Incoming>) -> Stop {
         self.out.send_control(&control::init());
+        log::debug!(target: crate::STARTUP_LOG, "init sent");
         loop {
             tokio::select! {
                 // Ops first: finishing what is queued keeps memory flat under load.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The VM list against libvirt's test driver (test:///default: one running VM called "test"), through the real
 // helper, cockpit-bridge and cockpit-ws, in headless Chromium. test:/// state lives in the helper process, so
-// these tests share one cockpit-ws and run in order; each leaves "test" running as it found it.
+// these tests share one cockpit-ws and run in order; each leaves "test" running as it found it. The first one checks
+// that the list uses the watch channel the page's first script opened (pkg/boot.ts), not a second one.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -17,7 +18,8 @@ describe("VM list (test:///default)", () => {
     let ws, browser, page;
 
     before(async () => {
-        ws = await startCockpitWs();
+        // the helper's start-up moments: which watch channels it opened
+        ws = await startCockpitWs({ env: { CVIRT_LOG: "cockpit_virt_helper::startup=debug" } });
         browser = await launchBrowser();
         page = await openVirtPage(browser, ws, { connections: [URI] });
         await waitLoaded(page);
@@ -26,6 +28,12 @@ describe("VM list (test:///default)", () => {
     after(async () => {
         await browser?.close();
         await ws?.stop();
+    });
+
+    test("the list's watch is the one the first script opened: one channel, not two", async () => {
+        assert.equal(await page.evaluate(() => performance.getEntriesByName("virt:boot").length), 1);
+        const opened = ws.stderr().split("\n").filter(line => line.includes(`watch ${URI}: opened`));
+        assert.equal(opened.length, 1, ws.stderr());
     });
 
     test("shows the test VM with its connection, state, vCPUs and memory", () => snapOnFailure(page, "list-row", async () => {

@@ -20,11 +20,14 @@ export function machinesPackageDir() {
     return packageDir;
 }
 
-/** The argv prefix that runs a command with cockpit-machines at /usr/local/share/cockpit/machines. */
-export function besideMachinesPrefix() {
+/**
+ * The argv prefix that runs a command with cockpit-machines at /usr/local/share/cockpit/machines (`packageDir`: the
+ * unpacked package of another version).
+ */
+export function besideMachinesPrefix(packageDir = machinesPackageDir()) {
     const script = 'mount -t tmpfs cvtest-machines /usr/local/share && mkdir -p /usr/local/share/cockpit/machines && ' +
         'mount --bind "$0" /usr/local/share/cockpit/machines && exec "$@"';
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, machinesPackageDir()];
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, packageDir];
 }
 
 /** [file, args] for execFile: `argv` run beside cockpit-machines. */

@@ -6,15 +6,11 @@
 import { Emitter } from "../emitter.ts";
 
 import { PeerStream } from "./peer-stream.ts";
+import { takeEarlyWatch } from "./early-watch.ts";
 import { privilege } from "./privilege.ts";
+import { forcedStream } from "./stream-override.ts";
 
 export type Route = "user" | "admin";
-
-/**
- * Tests set localStorage["virt:transport"] = "stream" to send every `virt1` channel through a PeerStream spawned as
- * the session user (no superuser): the frame router is then exercised by the whole page, on any bridge, as root.
- */
-const TRANSPORT_KEY = "virt:transport";
 
 /** qemu:///system, also spelled with an explicit unix transport or socket */
 const LOCAL_SYSTEM = /^qemu(\+unix)?:\/\/\/system(\?|$)/;
@@ -30,12 +26,16 @@ class Transport extends Emitter<Events> {
     #executable: Promise<string> | null = null;
     #systemRoute: Route = "user";
     #ready: Promise<void> | null = null;
-    readonly #forceStream = window.localStorage.getItem(TRANSPORT_KEY) === "stream";
+    readonly #forceStream = forcedStream();
 
     /** Resolves once the user and the shell's privilege state are known, so the first channels go the right way. */
     ready(): Promise<void> {
         this.#ready ??= (async () => {
-            const [user] = await Promise.all([cockpit.user().catch(() => null), privilege.settled()]);
+            const settled = privilege.settled();
+            const user = await cockpit.user().catch(() => null);
+            // root's channels never change route: no need to wait for the shell's privilege state
+            if (user?.id !== 0)
+                await settled;
             this.#user = user;
             this.#systemRoute = this.#computeRoute();
             privilege.on("changed", () => this.#followPrivilege());
@@ -67,7 +67,7 @@ class Transport extends Emitter<Events> {
         }
         if (this.#forceStream || this.routeFor(options.uri) === "admin")
             return this.#adminPeer().open(options);
-        return cockpit.channel(options);
+        return takeEarlyWatch(options) ?? cockpit.channel(options);
     }
 
     /** The logged-in user, once ready() resolved (null if cockpit could not tell). */

@@ -4,6 +4,8 @@
 
 import { Emitter } from "../emitter.ts";
 
+import { superuserProxy } from "./early-privilege.ts";
+
 export interface PrivilegeState {
     /** null until the shell has told */
     admin: boolean | null;
@@ -30,7 +32,7 @@ class Privilege extends Emitter<Events> {
     /** Starts following the shell (once); resolves when the state is known or after SETTLE_MS. */
     settled(): Promise<void> {
         this.#settled ??= new Promise<void>(resolve => {
-            const proxy = cockpit.dbus(null, { bus: "internal" }).proxy("cockpit.Superuser", "/superuser");
+            const proxy = superuserProxy();
             this.#proxy = proxy;
             const update = () => {
                 this.#update(proxy);

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// cockpit-machines for a side-by-side benchmark, without installing anything: Debian's cockpit-machines,
+// libvirt-dbus and libvirt-glib unpacked into .cache/bench/machines-side (apt-get download), libvirt-dbus run on a
+// private "system" bus of its own (a dbus-daemon allowing everything), and cockpit-ws started with that bus as its
+// system bus and the package shown at /usr/local/share/cockpit/machines (tests/harness/machines.mjs).
+//
+//   const side = await startMachinesSide();   // { ws, stop() }; the page is at `${side.ws.base}/machines`
+
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import { REPO } from "../../tests/harness/bridge.mjs";
+import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
+import { besideMachinesPrefix } from "../../tests/harness/machines.mjs";
+
+const DIR = path.join(REPO, ".cache/bench/machines-side");
+/** The version earlier benchmarks compared with (bookworm-backports); override with CVIRT_BENCH_MACHINES. */
+const MACHINES = process.env.CVIRT_BENCH_MACHINES ?? "cockpit-machines/bookworm-backports";
+const PACKAGES = [MACHINES, "libvirt-dbus", "libvirt-glib-1.0-0"];
+
+function unpack() {
+    const root = path.join(DIR, "root");
+    if (existsSync(path.join(root, "usr/sbin/libvirt-dbus")) &&
+        existsSync(path.join(root, "usr/share/cockpit/machines/manifest.json")))
+        return root;
+    const debs = path.join(DIR, "debs");
+    mkdirSync(debs, { recursive: true });
+    execFileSync("apt-get", ["download", "-q", ...PACKAGES], { cwd: debs, stdio: ["ignore", "ignore", "inherit"] });
+    for (const deb of readdirSync(debs).filter(f => f.endsWith(".deb")))
+        execFileSync("dpkg-deb", ["-x", path.join(debs, deb), root]);
+    return root;
+}
+
+const BUS_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=SOCKET</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+</busconfig>
+`;
+
+async function waitFor(check, what, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+        if (Date.now() > deadline)
+            throw new Error(`timed out waiting for ${what}`);
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+}
+
+export async function startMachinesSide() {
+    const root = unpack();
+    const socket = path.join(DIR, "system_bus_socket");
+    const config = path.join(DIR, "bus.conf");
+    writeFileSync(config, BUS_CONFIG.replace("SOCKET", socket));
+    const bus = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"], { stdio: "ignore" });
+    await waitFor(() => existsSync(socket), "the private system bus");
+    const address = `unix:path=${socket}`;
+    const dbusEnv = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: address };
+    const libvirtDbus = spawn(path.join(root, "usr/sbin/libvirt-dbus"), ["--system"], {
+        env: { ...dbusEnv, LD_LIBRARY_PATH: path.join(root, "usr/lib/x86_64-linux-gnu") }, stdio: "ignore",
+    });
+    const owned = () => {
+        try {
+            return execFileSync("dbus-send", [`--bus=${address}`, "--print-reply", "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.libvirt"],
+            { encoding: "utf8" }).includes("boolean true");
+        } catch {
+            return false;
+        }
+    };
+    await waitFor(owned, "libvirt-dbus on the private bus");
+    const ws = await startCockpitWs({
+        wrap: besideMachinesPrefix(path.join(root, "usr/share/cockpit/machines")),
+        env: { DBUS_SYSTEM_BUS_ADDRESS: address },
+    });
+    return {
+        ws,
+        async stop() {
+            await ws.stop();
+            libvirtDbus.kill();
+            bus.kill();
+        },
+    };
+}

@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Page start-up through the Cockpit shell (issue 17), run as root:
+//
+//   node bench/startup.mjs [--scenarios machines50,ours50,ours200,ours1000,test1000,test10000] [--runs 5]
+//                          [--fresh 0|1] [--out .cache/bench/startup.json]
+//
+// Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
+// shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
+// - total: the top page's navigation start → every row's data shown (ours: the list's data-loaded="true" and the
+//   count says ≥ N; cockpit-machines: N rows `tr[data-row-id^="vm-cvbrow-"]`), polled every animation frame;
+// - shell: the top page's navigation start → the iframe's time origin (the shell's part);
+// - own: the iframe's time origin → every row's data shown (the page's own part, the issue's target);
+// - firstScreen: the iframe's time origin → the rows in view first shown (as many as are in view at the end);
+// - the page's breakdown on the iframe's clock: its scripts' responses (cockpit.js, index.js), DOMContentLoaded,
+//   its `virt:*` performance marks (pkg/boot.ts and the store), and the helper's debug log lines (millisecond wall
+//   clock, mapped onto the iframe's clock).
+// `ours<N>` / `machines<N>`: N tiny VMs defined (not running) on qemu:///system, named cvbrow-NNNN, removed at the
+// end (the browser benchmark's VMs, bench/browser/vms.mjs; running TCG guests would load the 2 CPUs far more than
+// the pages do); `test<N>`: ours on a test:/// node file of N domains. cockpit-machines comes unpacked, with
+// libvirt-dbus on a private system bus (bench/browser/machines-side.mjs): nothing is installed.
+// --fresh 1 starts a new cockpit-ws for every run (a new bridge and helper, a new libvirt connection: the first
+// visit after login); by default one ws per scenario after one unrecorded warm-up run, so the helper is running
+// and keeps its libvirt connection between runs (a later visit, as the issue measured).
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os, { tmpdir } from "node:os";
+import path from "node:path";
+
+import { chromium } from "playwright-core";
+
+import { REPO } from "../tests/harness/bridge.mjs";
+import { BROWSER_ARGS } from "../tests/harness/browser.mjs";
+import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
+
+import { startMachinesSide } from "./browser/machines-side.mjs";
+import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
+
+const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0,
+    out: path.join(REPO, ".cache/bench/startup.json") };
+for (let i = 2; i < process.argv.length; i += 2)
+    opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+opts.runs = Number(opts.runs);
+opts.fresh = Number(opts.fresh) === 1;
+
+const TIMEOUT = 60000;
+const tmp = mkdtempSync(path.join(tmpdir(), "cvbrow-"));
+const vms = benchVms("cvbrow-", tmp);
+const log = (...a) => console.error(new Date().toISOString().slice(11, 23), ...a);
+
+/**
+ * Runs in every frame before its scripts: in the page's iframe, watches every animation frame for the rows and
+ * records when the rows in view first showed and when all rows' data did (performance.now() of the iframe).
+ */
+function probe({ kind, n }) {
+    if (window === window.top || !/\/(virt|machines)\//.test(location.pathname))
+        return;
+    const rowSelector = kind === "machines" ? 'tbody tr[data-row-id^="vm-cvbrow-"]' : "tr[data-vm-name]";
+    const seen = [];
+    const result = { firstRows: null, done: null, seen };
+    window.__startup = result;
+    const inView = () => {
+        let count = 0;
+        for (const row of document.querySelectorAll(rowSelector)) {
+            const rect = row.getBoundingClientRect();
+            if (rect.height > 0 && rect.top < window.innerHeight)
+                count++;
+        }
+        return count;
+    };
+    const finished = () => {
+        if (kind === "machines")
+            return document.querySelectorAll(rowSelector).length >= n;
+        const list = document.querySelector('.virt-vm-list[data-loaded="true"]');
+        const count = document.querySelector(".virt-list-count");
+        const m = count && /^(\d+) VMs?$/.exec(count.textContent.trim().replace(/,/g, ""));
+        return Boolean(list && m && Number(m[1]) >= n);
+    };
+    const tick = () => {
+        const t = performance.now();
+        const rows = inView();
+        if (rows > 0 && (seen.length === 0 || seen[seen.length - 1].rows !== rows))
+            seen.push({ t, rows });
+        if (finished()) {
+            result.done = t;
+            result.rowsInView = rows;
+            // the first frame that showed as many rows in view as the end does
+            result.firstRows = seen.find(s => s.rows >= rows)?.t ?? t;
+            return;
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}
+
+/** What the iframe knows about its own start, on its own clock. */
+function frameBreakdown() {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const resource = name => {
+        const e = performance.getEntriesByType("resource").find(r => new URL(r.name).pathname.endsWith(name));
+        return e ? { start: e.startTime, end: e.responseEnd } : null;
+    };
+    const marks = {};
+    for (const m of performance.getEntriesByType("mark"))
+        marks[m.name] ??= m.startTime;
+    return {
+        timeOrigin: performance.timeOrigin,
+        domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+        cockpitJs: resource("/base1/cockpit.js"),
+        bootJs: resource("/boot.js"),
+        indexJs: resource("/index.js"),
+        indexCss: resource("/index.css"),
+        marks,
+    };
+}
+
+/** The helper's log lines of the last run with a millisecond timestamp, as [epoch ms, text]. */
+function helperLog(stderr, since) {
+    const lines = [];
+    for (const line of stderr.split("\n")) {
+        const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\w+)\s+([\w:]+)\] (.*)$/.exec(line);
+        if (m && m[3].startsWith("cockpit_virt_helper")) {
+            const t = Date.parse(m[1]);
+            if (t >= since)
+                lines.push([t, m[4]]);
+        }
+    }
+    return lines;
+}
+
+/** The helper's start-up moments we look for in its debug log, by a pattern of the line. */
+const HELPER_MOMENTS = {
+    helperStarted: /^started$/,
+    initSent: /^init sent$/,
+    watchOpened: /^watch .*: opened$/,
+    connected: /: connected, \d+ VMs/,
+    snapshotSent: /^watch: snapshot sent/,
+};
+
+let browser;
+
+async function measure(ws, kind, n, uri) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(uri => {
+        localStorage.setItem("virt:connections", JSON.stringify([uri]));
+        localStorage.setItem("shell:style", "light");
+        // cockpit-machines' "Hardware virtualization is disabled" screen (no usable /dev/kvm here) otherwise
+        localStorage.setItem("virtualization-disabled-ignored", "true");
+    }, uri);
+    await context.addInitScript(probe, { kind, n });
+    const page = await context.newPage();
+    const since = Date.now();
+    try {
+        await page.goto(`${ws.base}/${kind === "machines" ? "machines" : "virt"}`, { waitUntil: "commit" });
+        const name = `cockpit1:localhost/${kind === "machines" ? "machines" : "virt"}`;
+        const deadline = Date.now() + TIMEOUT;
+        let frame;
+        while (!(frame = page.frame({ name })) && Date.now() < deadline)
+            await page.waitForTimeout(20);
+        if (!frame)
+            throw new Error("the shell made no iframe for the page");
+        await frame.waitForFunction(() => window.__startup?.done != null, null,
+            { polling: 50, timeout: Math.max(1000, deadline - Date.now()) });
+        const probeResult = await frame.evaluate(() => window.__startup);
+        const inner = await frame.evaluate(frameBreakdown);
+        const topOrigin = await page.evaluate(() => performance.timeOrigin);
+        const shell = inner.timeOrigin - topOrigin;
+        const helper = {};
+        if (kind !== "machines") {
+            const lines = helperLog(ws.stderr(), since); // this run's lines only
+            for (const [key, pattern] of Object.entries(HELPER_MOMENTS)) {
+                const hit = lines.find(([, text]) => pattern.test(text));
+                if (hit)
+                    helper[key] = hit[0] - inner.timeOrigin;
+            }
+        }
+        return {
+            total: round(shell + probeResult.done), shell: round(shell), own: round(probeResult.done),
+            firstScreen: round(probeResult.firstRows), rowsInView: probeResult.rowsInView,
+            breakdown: roundAll({ ...inner, timeOrigin: undefined }), helper: roundAll(helper),
+        };
+    } catch (e) {
+        return { total: null, error: e.message.split("\n")[0] };
+    } finally {
+        await context.close();
+    }
+}
+
+const round = x => x === null || x === undefined ? x : Math.round(x * 10) / 10;
+const roundAll = v => typeof v === "number" ? round(v)
+    : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundAll(x)])) : v;
+
+const median = xs => {
+    const s = xs.filter(x => typeof x === "number").sort((a, b) => a - b);
+    if (!s.length)
+        return null;
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Medians of every numeric leaf of the runs' results. */
+function medians(runs) {
+    const out = {};
+    const walk = (prefix, value) => {
+        if (typeof value === "number")
+            (out[prefix] ??= []).push(value);
+        else if (value && typeof value === "object")
+            for (const [k, v] of Object.entries(value))
+                walk(prefix ? `${prefix}.${k}` : k, v);
+    };
+    for (const r of runs)
+        walk("", r);
+    return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
+}
+
+// CVIRT_LOG: the manifest's `environ` sets RUST_LOG
+const HELPER_ENV = { CVIRT_LOG: "cockpit_virt_helper::startup=debug" };
+
+async function scenario(label, kind, n, uri) {
+    const res = { scenario: label, kind, n, uri, fresh: opts.fresh, load: [os.loadavg()[0]], runs: [] };
+    if (uri === URI)
+        res.domainsOnHost = allDomainCount();
+    // cockpit-machines: its own ws, with libvirt-dbus on a private system bus (bench/browser/machines-side.mjs)
+    const start = async () => {
+        if (kind !== "machines")
+            return startCockpitWs({ env: HELPER_ENV });
+        const side = await startMachinesSide();
+        return { ...side.ws, stop: () => side.stop() };
+    };
+    let ws = await start();
+    try {
+        const warm = await measure(ws, kind, n, uri);
+        log(label, "warm-up:", warm.total ?? warm.error);
+        for (let r = 0; r < opts.runs; r++) {
+            if (opts.fresh) {
+                await ws.stop();
+                ws = await start();
+            }
+            const m = await measure(ws, kind, n, uri);
+            res.runs.push(m);
+            log(label, `run ${r + 1}:`, m.error ?? `total ${m.total} shell ${m.shell} own ${m.own} first ${m.firstScreen}`);
+        }
+    } finally {
+        await ws.stop();
+    }
+    res.load.push(os.loadavg()[0]);
+    res.finished = res.runs.filter(r => r.total !== null).length;
+    res.median = res.finished === res.runs.length ? medians(res.runs) : null;
+    log(label, "median:", res.median ? `total ${res.median.total} own ${res.median.own} first ${res.median.firstScreen}`
+        : `${res.finished} of ${res.runs.length} finished`);
+    return res;
+}
+
+function testNode(n) {
+    const file = path.join(REPO, `.cache/bench/browser-node-${n}.xml`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    return execFileSync("python3", ["-c", "import sys, domains; print(domains.write_test_node(sys.argv[1], int(sys.argv[2])))",
+        file, String(n)], { cwd: path.join(REPO, "bench"), encoding: "utf8" }).trim();
+}
+
+let cleaned = false;
+function cleanup() {
+    if (cleaned)
+        return;
+    cleaned = true;
+    try { vms.removeAll() } catch (e) { log("cleanup:", e.message) }
+    rmSync(tmp, { recursive: true, force: true });
+}
+for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]])
+    process.on(sig, () => { cleanup(); process.exit(code) });
+process.on("exit", cleanup);
+
+async function main() {
+    if (process.getuid() !== 0)
+        throw new Error("run as root");
+    const results = {
+        date: new Date().toISOString(), nproc: os.cpus().length, kernel: os.release(),
+        commit: execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+        runs: opts.runs, fresh: opts.fresh, scenarios: [],
+    };
+    const save = () => {
+        mkdirSync(path.dirname(opts.out), { recursive: true });
+        writeFileSync(opts.out, JSON.stringify(results, null, 2));
+    };
+    vms.removeAll();
+    let defined = 0;
+    browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium",
+        headless: true, args: BROWSER_ARGS });
+    try {
+        for (const s of opts.scenarios.split(",")) {
+            const [, kind, count] = /^(machines|ours|test)(\d+)$/.exec(s) ?? [];
+            if (!kind)
+                throw new Error(`unknown scenario ${s}`);
+            const n = Number(count);
+            if (kind === "test") {
+                results.scenarios.push(await scenario(`ours, ${n} on test:///`, "ours", n, testNode(n)));
+            } else {
+                if (defined > n) {
+                    vms.removeAll();
+                    defined = 0;
+                }
+                if (defined < n) {
+                    vms.defineRange(defined, n);
+                    defined = n;
+                }
+                const who = kind === "machines" ? "cockpit-machines" : "ours";
+                results.scenarios.push(await scenario(`${who}, ${n} defined on ${URI}`, kind, n, URI));
+            }
+            save();
+        }
+    } finally {
+        await browser.close();
+        cleanup();
+        save();
+    }
+    console.log(JSON.stringify(results.scenarios.map(s => ({ scenario: s.scenario, load: s.load, median: s.median })),
+        null, 2));
+}
+
+main().catch(e => { console.error(e); cleanup(); process.exit(1) });

@@ -1,0 +1,25 @@
+// The page's first script (dist/boot.js, a classic script right after cockpit.js): opens the list's watch channels
+// before the main script is fetched and evaluated, so the helper's work overlaps the page's own start-up
+// (client/transport/early-watch.ts). Kept tiny: it runs before anything is on screen.
+
+import { askPrivilegeEarly } from "./client/transport/early-privilege.ts";
+import { openEarlyWatches } from "./client/transport/early-watch.ts";
+import { forcedStream } from "./client/transport/stream-override.ts";
+import { SYSTEM_URI, overrideUris, urisFor } from "./connections.ts";
+
+performance.mark("virt:boot");
+
+// What the store waits for before its first channels: the user and the shell's Administrative access.
+askPrivilegeEarly();
+
+// A hidden page starts no watch (store/follow.ts); the test transport opens them elsewhere.
+if (!cockpit.hidden && !forcedStream()) {
+    const override = overrideUris();
+    if (override) {
+        openEarlyWatches(override);
+    } else {
+        // Every user watches the system connection; the others once the user is known.
+        openEarlyWatches([SYSTEM_URI]);
+        cockpit.user().then(user => openEarlyWatches(urisFor(user)), () => undefined);
+    }
+}

@@ -1,0 +1,166 @@
+// The list's `watch` channels opened by the page's first, tiny script (pkg/boot.ts), before the main script is even
+// fetched: the helper spawns, connects to libvirt and sends its snapshot while React and PatternFly are parsed.
+// Until the store takes a channel over, its messages and its close are buffered here. The store takes a channel
+// only if it would open the very same one on the very same route (channels.ts: the user's own bridge); whatever is
+// not taken is closed once the store has started its watches, or after EARLY_TIMEOUT_MS.
+// boot.js and index.js are separate bundles: they meet on a window property, not on module state.
+
+/** The options the list's watch client opens a connection's channel with (watch-client.ts). */
+export function watchOptions(uri: string): cockpit.ChannelOptions {
+    return { payload: "virt1", op: "watch", uri, usage: true };
+}
+
+/** An early channel not taken over by then is closed (its buffer dropped). */
+const EARLY_TIMEOUT_MS = 30000;
+/** A buffer that grows past this is dropped with its channel; the store then opens its own. */
+const MAX_BUFFERED_CHARS = 64 << 20;
+
+type Listener = (ev: Event, arg: never) => void;
+type Buffered = { type: "message"; ev: Event; data: string } | { type: "close"; ev: Event; options: cockpit.CloseOptions };
+
+/** A cockpit.Channel whose events before the first listeners are kept and replayed to them. */
+class EarlyChannel implements cockpit.Channel {
+    readonly #channel: cockpit.Channel;
+    readonly #options: cockpit.ChannelOptions;
+    #buffer: Buffered[] | null = [];
+    #bufferedChars = 0;
+    #taken = false;
+    readonly #listeners = { message: new Set<Listener>(), close: new Set<Listener>(), ready: new Set<Listener>() };
+
+    constructor(options: cockpit.ChannelOptions) {
+        const channel = cockpit.channel(options);
+        this.#channel = channel;
+        this.#options = options;
+        channel.addEventListener("message", (ev, data) => this.#event({ type: "message", ev, data }, data.length));
+        channel.addEventListener("close", (ev, options) => this.#event({ type: "close", ev, options }, 0));
+        channel.addEventListener("ready", (ev, options) => {
+            for (const listener of [...this.#listeners.ready])
+                listener(ev, options as never);
+        });
+    }
+
+    get valid(): boolean {
+        return this.#channel.valid;
+    }
+
+    get options(): cockpit.ChannelOptions {
+        return this.#options;
+    }
+
+    /** Whether nothing made it unusable: still buffering, not dropped. */
+    get usable(): boolean {
+        return this.#buffer !== null;
+    }
+
+    send(data: string | Uint8Array): void {
+        this.#channel.send(data as string);
+    }
+
+    control(options: { command?: string; [field: string]: cockpit.JsonValue | undefined }): void {
+        this.#channel.control(options);
+    }
+
+    close(problem?: string | cockpit.CloseOptions): void {
+        this.#buffer = null;
+        this.#channel.close(problem);
+    }
+
+    addEventListener(type: "message" | "ready" | "close", listener: Listener): void {
+        this.#listeners[type].add(listener);
+    }
+
+    removeEventListener(type: "message" | "ready" | "close", listener: (...args: never[]) => void): void {
+        this.#listeners[type].delete(listener as Listener);
+    }
+
+    /** Hands the channel over: what was buffered is delivered once the caller has added its listeners. */
+    take(): void {
+        this.#taken = true;
+        queueMicrotask(() => {
+            const buffer = this.#buffer ?? [];
+            this.#buffer = null;
+            for (const item of buffer)
+                this.#dispatch(item);
+        });
+    }
+
+    #event(item: Buffered, chars: number): void {
+        if (item.type === "message" && this.#bufferedChars === 0 && !this.#taken)
+            performance.mark("virt:early-first"); // the helper's first message, buffered
+        if (this.#buffer === null) {
+            if (this.#taken)
+                this.#dispatch(item);
+            return;
+        }
+        this.#buffer.push(item);
+        this.#bufferedChars += chars;
+        if (!this.#taken && this.#bufferedChars > MAX_BUFFERED_CHARS)
+            this.close();
+    }
+
+    #dispatch(item: Buffered): void {
+        if (item.type === "message") {
+            for (const listener of [...this.#listeners.message])
+                listener(item.ev, item.data as never);
+        } else {
+            for (const listener of [...this.#listeners.close])
+                listener(item.ev, item.options as never);
+        }
+    }
+}
+
+interface Registry {
+    channels: Map<string, EarlyChannel>;
+    /** the store has started its watches: no early one opens any more */
+    released: boolean;
+}
+
+declare global {
+    interface Window {
+        virtEarlyWatches?: Registry;
+    }
+}
+
+/** boot.ts: opens the watch of each of `uris` now (through the user's own bridge, as channels.ts would). */
+export function openEarlyWatches(uris: readonly string[]): void {
+    const registry = window.virtEarlyWatches ??= { channels: new Map(), released: false };
+    if (registry.released)
+        return;
+    for (const uri of uris) {
+        if (!registry.channels.has(uri))
+            registry.channels.set(uri, new EarlyChannel(watchOptions(uri)));
+    }
+    window.setTimeout(releaseEarlyWatches, EARLY_TIMEOUT_MS);
+}
+
+function sameOptions(a: cockpit.ChannelOptions, b: cockpit.ChannelOptions): boolean {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every(k => a[k] === b[k]);
+}
+
+/** channels.ts: the early channel for exactly these options, taken over (once), or null. */
+export function takeEarlyWatch(options: cockpit.ChannelOptions): cockpit.Channel | null {
+    const uri = options.uri;
+    const channels = window.virtEarlyWatches?.channels;
+    if (typeof uri !== "string" || !channels)
+        return null;
+    const early = channels.get(uri);
+    if (!early)
+        return null;
+    channels.delete(uri);
+    if (!early.usable || !sameOptions(early.options, options)) {
+        early.close();
+        return null;
+    }
+    early.take();
+    return early;
+}
+
+/** Closes the early channels nobody took (another route, another connection list). */
+export function releaseEarlyWatches(): void {
+    const registry = window.virtEarlyWatches ??= { channels: new Map(), released: true };
+    registry.released = true;
+    for (const early of registry.channels.values())
+        early.close();
+    registry.channels.clear();
+}
