@@ -1,7 +1,9 @@
 //! libvirt XML ↔ typed model. Knows neither channels nor connections.
 
 pub mod boot;
+pub mod boot_order;
 pub mod build;
+pub mod cpu_model;
 pub mod device;
 pub mod domain;
 pub mod edit;

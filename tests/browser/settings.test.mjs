@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The settings dialogs of the VM page against a real libvirtd (qemu:///system) and one tiny guest: the helper's
 // verdicts appear under the fields as you type (a topology whose product is wrong, a name that exists or has a
-// "/"), Save changes libvirt (checked with virsh), a rename follows the VM to its new page, and a change for the
+// "/"), Save changes libvirt (checked with virsh: also a boot order moved with the keyboard and a CPU model), a rename follows the VM to its new page, and a change for the
 // next boot of a running VM shows the pending-changes banner whose "Shut down and restart" brings it back with
 // the new value. Edit XML: an edit typed in the editor, reviewed and saved; a concurrent virsh change refused with a
 // reload. Screenshots of the dialogs, light and dark, land in test-results/.
@@ -86,10 +86,36 @@ describe("settings dialogs (real libvirt)", () => {
             await boot.locator("#virt-settings-firmware-bios").waitFor();
             assert.equal(await boot.locator("#virt-settings-firmware-bios").isChecked(), true);
             await boot.getByText("Offer a boot menu at start").click();
+            // Boot order: the network interface moved above the disk with the keyboard, and checked.
+            const rows = boot.locator(".virt-boot-order-row");
+            assert.equal(await rows.count(), 2);
+            assert.match(await rows.nth(1).getAttribute("data-key"), /^interface:/);
+            await rows.nth(1).locator(".virt-boot-up").focus();
+            await page.keyboard.press("Enter");
+            await rows.nth(0).locator("input[type=checkbox]").focus();
+            await page.keyboard.press("Space");
+            assert.match(await rows.nth(0).getAttribute("data-key"), /^interface:/);
             await screenshot(page, "settings-boot-light");
             await boot.getByRole("button", { name: "Save" }).click();
             await boot.waitFor({ state: "detached" });
-            assert.match(await virsh("dumpxml", "--inactive", g.name), /<bootmenu enable='yes'\/>/);
+            const bootXml = await virsh("dumpxml", "--inactive", g.name);
+            assert.match(bootXml, /<bootmenu enable='yes'\/>/);
+            assert.doesNotMatch(bootXml, /<boot dev=/);
+            assert.match(bootXml, /<interface type='user'>[^]*<boot order='1'\/>[^]*<\/interface>/);
+            assert.match(bootXml, /<target dev='vda' bus='virtio'\/>\s*<boot order='2'\/>/);
+
+            // CPU model: models the host cannot run are offered disabled with the reason; a usable one is saved.
+            await page.locator("#virt-settings-edit-cpu").click();
+            const cpu = dialog(page, "CPU model of");
+            await cpu.locator("#virt-settings-cpu-custom").check();
+            const blocked = cpu.locator("#virt-settings-cpu-model option:disabled", { hasText: "the host lacks" });
+            assert.ok(await blocked.count() > 0, "unusable models are listed disabled with their blockers");
+            await cpu.locator("#virt-settings-cpu-model").selectOption("qemu64");
+            await screenshot(page, "settings-cpu-light");
+            await cpu.getByRole("button", { name: "Save" }).click();
+            await cpu.waitFor({ state: "detached" });
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<model fallback='forbid'>qemu64<\/model>/);
+            await page.locator("#virt-cpu-model").getByText("qemu64").waitFor();
 
             // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
             // virsh change makes a second save refuse with a reload offer.
@@ -184,7 +210,7 @@ describe("settings dialogs (real libvirt)", () => {
             await dark.locator("#virt-xml-dialog .cm-line").first().waitFor({ timeout: 20000 });
             await screenshot(dark, "settings-xml-dark");
             await dark.locator("#virt-xml-dialog").getByRole("button", { name: "Cancel" }).click();
-            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"]]) {
+            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);
                 await d.locator("input").first().waitFor();

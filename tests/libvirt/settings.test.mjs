@@ -2,12 +2,12 @@
 // op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
 // gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
-// topology and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
+// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
 // libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
 // passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
 
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
@@ -248,6 +248,74 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             assert.deepEqual(Object.keys(stale.close.errors), ["base"]);
             assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
             assert.match(await savedXml(g.name), /changed by virsh/);
+        });
+        await t.test("boot order: per-device orders saved, old <os><boot> gone, QEMU told (bootindex)", async () => {
+            const answer = (await settings(b, g.uuid, { validate: true })).results[0];
+            const { bootDevices, bootOrder } = answer.current.saved;
+            const nic = bootDevices.find(d => d.kind === "interface");
+            assert.ok(nic, JSON.stringify(bootDevices));
+            assert.deepEqual(bootDevices.map(d => d.key), ["disk:vda", nic.key]);
+            // The tiny guest boots its kernel directly: libvirt's default <boot dev='hd'/> names the first disk.
+            assert.deepEqual(bootOrder, ["disk:vda"]);
+            for (const bad of [["disk:vdz"], ["disk:vda", "disk:vda"]]) {
+                const r = await settings(b, g.uuid, { bootOrder: bad });
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), ["bootOrder"]);
+            }
+            const r = await changed(b, g.uuid, { bootOrder: [nic.key, "disk:vda"], bootMenu: true });
+            assert.deepEqual(r.saved.sort(), ["bootMenu", "bootOrder"]);
+            const xml = await savedXml(g.name);
+            assert.doesNotMatch(xml, /<boot dev=/);
+            assert.match(xml, /<interface type='user'>[^]*<boot order='1'\/>[^]*<\/interface>/);
+            assert.match(xml, /<target dev='vda' bus='virtio'\/>\s*<boot order='2'\/>/);
+            // What the firmware gets: the NIC first, then the disk.
+            await virsh("start", g.name);
+            try {
+                const pid = readFileSync(`/run/libvirt/qemu/${g.name}.pid`, "utf8").trim();
+                const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+                const bootIndex = driver => args.find(a => a.includes(`"driver":"${driver}"`))?.match(/"bootindex":(\d+)/)?.[1];
+                assert.equal(bootIndex("virtio-net-pci"), "1", args.join(" "));
+                assert.equal(bootIndex("virtio-blk-pci"), "2", args.join(" "));
+            } finally {
+                await virsh("destroy", g.name);
+            }
+            const again = await settings(b, g.uuid, { validate: true });
+            assert.deepEqual(again.results[0].current.saved.bootOrder, [nic.key, "disk:vda"]);
+            await changed(b, g.uuid, { bootOrder: ["disk:vda"], bootMenu: false });
+        });
+        await t.test("CPU model: domcapabilities of the VM's own virt type; unusable and unknown refused", async () => {
+            const answer = (await settings(b, g.uuid, { validate: true })).results[0];
+            const { domainType, cpus } = answer.limits;
+            assert.equal(domainType, (await savedXml(g.name)).match(/<domain type='(\w+)'/)[1]);
+            const usable = cpus.models.filter(m => m.usable).map(m => m.name);
+            assert.ok(usable.includes("qemu64"), usable.join(" "));
+            const saved = await savedXml(g.name);
+            const refusals = [
+                { cpu: { mode: "custom", model: "cvtest-no-such-cpu" } },
+                { cpu: { mode: "custom" } },
+            ];
+            const unusable = cpus.models.find(m => !m.usable && m.blockers.length > 0);
+            if (unusable)
+                refusals.push({ cpu: { mode: "custom", model: unusable.name } });
+            if (!cpus.hostPassthrough)
+                refusals.push({ cpu: { mode: "host-passthrough" } });
+            for (const fields of refusals) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), ["cpu"]);
+            }
+            if (unusable) {
+                const r = await settings(b, g.uuid, { validate: true, cpu: { mode: "custom", model: unusable.name } });
+                assert.match(r.results[0].errors.cpu, new RegExp(`lacks ${unusable.blockers[0]}`));
+            }
+            assert.equal(await savedXml(g.name), saved);
+            const r = await changed(b, g.uuid, { cpu: { mode: "custom", model: "qemu64" } });
+            assert.deepEqual(r.saved, ["cpu"]);
+            const xml = await savedXml(g.name);
+            assert.match(xml, /<cpu mode='custom' match='exact'[^>]*>[^]*<model fallback='forbid'>qemu64<\/model>/);
+            // The topology set before stays.
+            assert.match(xml, /<topology sockets='1' dies='1'( clusters='1')? cores='2' threads='2'\/>/);
+            // The rename below boots the VM with this CPU.
         });
         await t.test("rename: same VM, same disk, and it boots", async () => {
             const name = `${g.name}-new`;

@@ -9,6 +9,7 @@ import { vmPath } from "../../views/routes.ts";
 import { openDialog } from "../dialog-host.tsx";
 
 import { BootFields, bootInit, bootRequest } from "./boot-dialog.tsx";
+import { CpuFields, cpuInit, cpuRequest } from "./cpu-dialog.tsx";
 import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
@@ -17,7 +18,7 @@ import { showXmlDialog } from "./xml-dialog.tsx";
 
 const _ = cockpit.gettext;
 
-export type SettingKind = "memory" | "vcpus" | "name" | "boot";
+export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu";
 
 export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsResult | null> {
     return openDialog<SettingsResult | null>(done => {
@@ -34,6 +35,9 @@ export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsR
         case "boot":
             return <SettingsDialog vm={vm} id="virt-settings-boot-dialog" title={cockpit.format(_("Boot options of $0"), vm.name)}
                                    init={bootInit} request={bootRequest} Fields={BootFields} onDone={done} />;
+        case "cpu":
+            return <SettingsDialog vm={vm} id="virt-settings-cpu-dialog" title={cockpit.format(_("CPU model of $0"), vm.name)}
+                                   init={cpuInit} request={cpuRequest} Fields={CpuFields} onDone={done} />;
         }
     });
 }
@@ -42,7 +46,8 @@ const LABELS: Record<SettingKind, string> = {
     memory: _("Edit memory"),
     vcpus: _("Edit vCPUs"),
     name: _("Edit name and description"),
-    boot: _("Edit firmware and boot menu"),
+    boot: _("Edit firmware, boot order and boot menu"),
+    cpu: _("Edit CPU model"),
 };
 
 /** An icon button that opens the dialog of one setting; after a rename, the page follows the new name. */

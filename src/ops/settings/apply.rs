@@ -10,6 +10,7 @@ use virt_sys as sys;
 
 use super::check::{LiveStep, Plan};
 use crate::problem::Problem;
+use crate::xml::boot_order::set_boot_order;
 use crate::xml::set::set_elements;
 
 /// What was changed: fields of the running VM and of the saved definition.
@@ -56,11 +57,14 @@ fn run(conn: &Connect, domain: &Domain, plan: &Plan, done: &mut Done, undo: &mut
         undo.push(Undo::Live(step.clone()));
         done.live.push(step.field());
     }
-    if !plan.saved_edits.is_empty() {
+    if !plan.saved_edits.is_empty() || plan.boot_order.is_some() {
         // SECURE: the definition is written back whole, display passwords included.
         let original = domain.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE | sys::VIR_DOMAIN_XML_SECURE)?;
-        let edited = set_elements(&original, &plan.saved_edits)
-            .map_err(|err| Problem::internal(format!("Cannot edit the VM's definition: {err:#}")))?;
+        let cannot = |err: anyhow::Error| Problem::internal(format!("Cannot edit the VM's definition: {err:#}"));
+        let mut edited = set_elements(&original, &plan.saved_edits).map_err(cannot)?;
+        if let Some(order) = &plan.boot_order {
+            edited = set_boot_order(&edited, order).map_err(cannot)?;
+        }
         conn.define_domain_xml_flags(&edited, sys::VIR_DOMAIN_DEFINE_VALIDATE)?;
         undo.push(Undo::Define(original));
         done.saved.extend(&plan.saved_fields);

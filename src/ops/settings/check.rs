@@ -27,10 +27,10 @@ impl Findings {
     pub fn ok(&self) -> bool {
         self.errors.is_empty()
     }
-    fn error(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, field: &'static str, message: impl Into<String>) {
         self.errors.entry(field).or_insert_with(|| message.into());
     }
-    fn warn(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, field: &'static str, message: impl Into<String>) {
         self.warnings.entry(field).or_insert_with(|| message.into());
     }
 }
@@ -39,7 +39,7 @@ fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / MIB)
 }
 
-const NO_DEFINITION: &str = "This VM is transient: it has no saved definition to change.";
+pub(super) const NO_DEFINITION: &str = "This VM is transient: it has no saved definition to change.";
 
 pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
     let mut f = Findings::default();
@@ -182,6 +182,7 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
             f.error("firmware", "libvirt offers no UEFI firmware for this VM's machine type (is OVMF installed?).");
         }
     }
+    super::boot_cpu::check(change, current, &mut f);
     f
 }
 
@@ -224,6 +225,8 @@ pub struct Plan {
     /// One edit of the saved definition, and the fields it changes.
     pub saved_edits: Vec<SetElement>,
     pub saved_fields: Vec<&'static str>,
+    /// Device keys, applied after `saved_edits` in the same define.
+    pub boot_order: Option<Vec<String>>,
     pub rename: Option<String>,
 }
 
@@ -303,6 +306,7 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
         }
         plan.saved_fields.push("firmware");
     }
+    super::boot_cpu::plan(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -321,8 +325,10 @@ fn topology_edit(t: Topology) -> SetElement {
 
 #[cfg(test)]
 mod tests {
+    use super::super::CpuRequest;
     use super::super::facts::Values;
     use super::*;
+    use crate::xml::cpu_model::{CpuChoice, CpuMode, CpuModel, HostCpus};
 
     fn values() -> Values {
         Values {
@@ -336,6 +342,12 @@ mod tests {
             balloon: true,
             firmware: "bios".into(),
             boot_menu: false,
+            boot: crate::xml::boot_order::boot_order(
+                "<domain><devices><disk><target dev='vda'/></disk>\
+                 <interface type='user'><mac address='52:54:00:00:00:01'/></interface></devices></domain>",
+            )
+            .unwrap(),
+            cpu: CpuChoice { mode: CpuMode::Custom, model: Some("qemu64".into()) },
         }
     }
 
@@ -348,6 +360,17 @@ mod tests {
             host_memory: 1024 * MIB,
             host_max_vcpus: Some(8),
             efi_available: Some(false),
+            domain_type: "qemu".into(),
+            host_cpus: Some(HostCpus {
+                host_passthrough: false,
+                host_model: true,
+                host_model_name: None,
+                models: vec![
+                    CpuModel { name: "qemu64".into(), usable: true, blockers: vec![] },
+                    CpuModel { name: "max".into(), usable: true, blockers: vec![] },
+                    CpuModel { name: "Broadwell".into(), usable: false, blockers: vec!["hle".into()] },
+                ],
+            }),
         }
     }
 
@@ -439,5 +462,44 @@ mod tests {
         assert_eq!(p.live, [LiveStep::Title { new: "T".into(), old: String::new() }]);
         assert_eq!(p.saved_fields, ["title"]);
         assert_eq!(errors(Change { title: Some("a\nb".into()), ..Default::default() }, &c, false), ["title"]);
+    }
+
+    #[test]
+    fn boot_order_keys_must_exist_once() {
+        let c = current(true);
+        let order = |keys: &[&str]| Change {
+            boot_order: Some(keys.iter().map(|k| k.to_string()).collect()),
+            ..Default::default()
+        };
+        assert_eq!(errors(order(&["disk:vdz"]), &c, false), ["bootOrder"]);
+        assert_eq!(errors(order(&["disk:vda", "disk:vda"]), &c, false), ["bootOrder"]);
+        let net_first = order(&["interface:52:54:00:00:00:01", "disk:vda"]);
+        assert!(errors(net_first.clone(), &c, false).is_empty());
+        let p = plan(&net_first, &c);
+        assert_eq!(p.saved_fields, ["bootOrder"]);
+        assert_eq!(p.boot_order.unwrap().len(), 2);
+        // No device at all is a valid order (libvirt's default then).
+        assert!(errors(order(&[]), &c, false).is_empty());
+    }
+
+    #[test]
+    fn cpu_models_the_host_can_run() {
+        let c = current(false);
+        let cpu = |mode, model: Option<&str>| Change {
+            cpu: Some(CpuRequest { mode, model: model.map(String::from) }),
+            ..Default::default()
+        };
+        let broadwell = check(&cpu(CpuMode::Custom, Some("Broadwell")), &c, false);
+        assert!(broadwell.errors["cpu"].contains("lacks hle"), "{broadwell:?}");
+        assert_eq!(errors(cpu(CpuMode::Custom, Some("Nonesuch")), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::Custom, None), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::HostPassthrough, None), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::HostModel, Some("max")), &c, false), ["cpu"]);
+        assert!(errors(cpu(CpuMode::HostModel, None), &c, false).is_empty());
+        let max = cpu(CpuMode::Custom, Some("max"));
+        assert!(errors(max.clone(), &c, false).is_empty());
+        assert_eq!(plan(&max, &c).saved_fields, ["cpu"]);
+        // The current model is no change.
+        assert_eq!(plan(&cpu(CpuMode::Custom, Some("qemu64")), &c), Plan::default());
     }
 }

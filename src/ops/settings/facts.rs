@@ -9,6 +9,8 @@ use virt_sys as sys;
 use crate::ops::create::host::parse_domcaps;
 use crate::problem::Problem;
 use crate::xml::boot::boot_menu;
+use crate::xml::boot_order::{BootOrder, boot_order};
+use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -26,6 +28,8 @@ pub struct Values {
     /// `bios` or `efi`
     pub firmware: String,
     pub boot_menu: bool,
+    pub boot: BootOrder,
+    pub cpu: CpuChoice,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +45,10 @@ pub struct Current {
     pub host_max_vcpus: Option<u32>,
     /// Whether libvirt offers UEFI firmware for the VM's machine type (None: it did not say).
     pub efi_available: Option<bool>,
+    /// `<domain type>`: `kvm`, `qemu` (TCG), …
+    pub domain_type: String,
+    /// The CPUs libvirt offers the VM's virt type, arch and machine (None: it did not say).
+    pub host_cpus: Option<HostCpus>,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -54,12 +62,21 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let config = parse_domain(saved_source).map_err(unreadable)?;
     let host_memory = conn.node_info()?.memory.saturating_mul(1024);
     let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
-    let efi_available = conn
-        .domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0)
-        .ok()
-        .and_then(|xml| parse_domcaps(&xml).ok())
-        .map(|support| support.efi);
-    Ok(Current { name: config.name, persistent, saved, live, host_memory, host_max_vcpus, efi_available })
+    let domcaps =
+        conn.domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0).ok();
+    let efi_available = domcaps.as_deref().and_then(|xml| parse_domcaps(xml).ok()).map(|support| support.efi);
+    let host_cpus = domcaps.as_deref().and_then(|xml| parse_host_cpus(xml).ok());
+    Ok(Current {
+        name: config.name,
+        persistent,
+        saved,
+        live,
+        host_memory,
+        host_max_vcpus,
+        efi_available,
+        domain_type: config.domain_type,
+        host_cpus,
+    })
 }
 
 fn values(xml: &str) -> Result<Values, Problem> {
@@ -76,6 +93,8 @@ fn values(xml: &str) -> Result<Values, Problem> {
         balloon: cpu.balloon,
         firmware: config.firmware,
         boot_menu: boot_menu(xml).map_err(unreadable)?,
+        boot: boot_order(xml).map_err(unreadable)?,
+        cpu: parse_cpu_choice(xml).map_err(unreadable)?,
     })
 }
 
@@ -89,6 +108,7 @@ impl Values {
             "memory": self.memory, "maxMemory": self.max_memory, "vcpus": self.vcpus, "maxVcpus": self.max_vcpus,
             "topology": self.topology, "title": self.title, "description": self.description, "balloon": self.balloon,
             "firmware": self.firmware, "bootMenu": self.boot_menu,
+            "bootDevices": self.boot.devices, "bootOrder": self.boot.order, "cpu": self.cpu,
         })
     }
 }
@@ -109,6 +129,9 @@ impl Current {
     }
 
     pub fn limits_json(&self) -> Value {
-        json!({"hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available})
+        json!({
+            "hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available,
+            "domainType": self.domain_type, "cpus": self.host_cpus,
+        })
     }
 }

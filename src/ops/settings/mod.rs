@@ -1,10 +1,11 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description, boot menu, firmware). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware, boot order, CPU model). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
 
 mod apply;
+mod boot_cpu;
 mod check;
 mod facts;
 pub mod xml;
@@ -18,6 +19,7 @@ use super::target::{CONNECT_TIMEOUT, VmTarget};
 use super::{Context, OpBody, parse_options};
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
+use crate::xml::cpu_model::CpuMode;
 use crate::xml::vcpu::Topology;
 use check::Findings;
 
@@ -35,6 +37,18 @@ pub struct Change {
     pub description: Option<String>,
     pub boot_menu: Option<bool>,
     pub firmware: Option<Firmware>,
+    /// Device keys (`disk:vda`, `interface:<mac>`, `hostdev:<n>`), first tried first; absent ones do not boot.
+    pub boot_order: Option<Vec<String>>,
+    pub cpu: Option<CpuRequest>,
+}
+
+/// `{"mode": "host-passthrough"|"host-model"|"custom", "model": NAME}` (a model only with `custom`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuRequest {
+    pub mode: CpuMode,
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
