@@ -27,6 +27,18 @@ export interface SettingsValues {
     /** keys of the devices the VM boots from, first tried first */
     bootOrder: string[];
     cpu: CpuChoice;
+    /** host CPUs by vCPU number (absent: any) */
+    vcpuPins: Record<string, number[]>;
+    emulatorPin: number[] | null;
+}
+
+/** A host CPU and where it sits. */
+export interface HostCpu {
+    id: number;
+    node: number;
+    socket: number | null;
+    core: number | null;
+    siblings: string | null;
 }
 
 export interface BootDevice {
@@ -73,6 +85,9 @@ export interface SettingsCheck {
         /** the VM's `<domain type>` (`kvm`, `qemu`): what `cpus` was asked for */
         domainType: string;
         cpus: HostCpus | null;
+        /** the host's CPUs are numbered 0 to hostCpus − 1 */
+        hostCpus: number;
+        hostTopology: HostCpu[];
     };
     errors: Record<string, string>;
     warnings: Record<string, string>;
@@ -91,6 +106,9 @@ export interface SettingsChange {
     firmware?: "bios" | "efi";
     bootOrder?: string[];
     cpu?: { mode: CpuMode; model?: string };
+    /** an empty list: any host CPU */
+    vcpuPins?: Record<string, number[]>;
+    emulatorPin?: number[];
 }
 
 export interface SettingsResult {

@@ -78,6 +78,9 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("CPU")}>
                         <span id="virt-cpu-model">{cpuText(vm)}</span> {vm.persistent && <EditSettingButton vm={vm} kind="cpu" />}
                     </Field>
+                    <Field term={_("CPU pinning")}>
+                        {_("Host CPUs of the vCPUs and the emulator")} <EditSettingButton vm={vm} kind="pins" />
+                    </Field>
                     <Field term={_("Memory")}>
                         {memoryText(vm)} <NextBoot vm={vm} field="memory" /> <NextBoot vm={vm} field="maxMemory" />
                         {" "}<EditSettingButton vm={vm} kind="memory" />

@@ -4,6 +4,7 @@ pub mod boot;
 pub mod boot_order;
 pub mod build;
 pub mod cpu_model;
+pub mod cputune;
 pub mod device;
 pub mod domain;
 pub mod edit;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The settings dialogs of the VM page against a real libvirtd (qemu:///system) and one tiny guest: the helper's
 // verdicts appear under the fields as you type (a topology whose product is wrong, a name that exists or has a
-// "/"), Save changes libvirt (checked with virsh: also a boot order moved with the keyboard and a CPU model), a rename follows the VM to its new page, and a change for the
+// "/"), Save changes libvirt (checked with virsh: also a boot order moved with the keyboard, a CPU model, a vCPU
+// and emulator pin), a rename follows the VM to its new page, and a change for the
 // next boot of a running VM shows the pending-changes banner whose "Shut down and restart" brings it back with
 // the new value. Edit XML: an edit typed in the editor, reviewed and saved; a concurrent virsh change refused with a
 // reload. Screenshots of the dialogs, light and dark, land in test-results/.
@@ -117,6 +118,22 @@ describe("settings dialogs (real libvirt)", () => {
             assert.match(await virsh("dumpxml", "--inactive", g.name), /<model fallback='forbid'>qemu64<\/model>/);
             await page.locator("#virt-cpu-model").getByText("qemu64").waitFor();
 
+            // CPU pinning: the host's CPUs listed; a CPU it lacks refused under the field; a pin saved.
+            await page.locator("#virt-settings-edit-pins").click();
+            const pins = dialog(page, "CPU pinning of");
+            await pins.locator("#virt-settings-host-cpus").waitFor();
+            assert.ok(await pins.locator("#virt-settings-host-cpus tbody tr").count() >= 1);
+            await pins.locator("#virt-settings-pin-0").fill("4095");
+            await pins.locator("#virt-settings-vcpu-pins-error").getByText("This host has no CPU 4095").waitFor();
+            await pins.locator("#virt-settings-pin-0").fill("0");
+            await pins.locator("#virt-settings-emulator-pin").fill("0");
+            await pins.locator("#virt-settings-vcpu-pins-error").waitFor({ state: "detached" });
+            await screenshot(page, "settings-pins-light");
+            await pins.getByRole("button", { name: "Save" }).click();
+            await pins.waitFor({ state: "detached" });
+            assert.match(await virsh("vcpupin", g.name, "--config"), /^\s*0\s+0\s*$/m);
+            assert.match(await virsh("emulatorpin", g.name, "--config"), /\*:\s+0\s*$/m);
+
             // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
             // virsh change makes a second save refuse with a reload offer.
             await page.locator("#virt-settings-edit-xml").click();
@@ -210,7 +227,7 @@ describe("settings dialogs (real libvirt)", () => {
             await dark.locator("#virt-xml-dialog .cm-line").first().waitFor({ timeout: 20000 });
             await screenshot(dark, "settings-xml-dark");
             await dark.locator("#virt-xml-dialog").getByRole("button", { name: "Cancel" }).click();
-            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"]]) {
+            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"], ["pins", "CPU pinning of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);
                 await d.locator("input").first().waitFor();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
-// gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), a maximum that waits for the next
+// gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), vCPU and emulator pinning, a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
 // topology, a boot order (given to QEMU), a CPU model from its own domcapabilities and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
 // libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
@@ -129,6 +129,29 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
                 assert.match(xml, /<description>line 1\nline &lt;2&gt;<\/description>/);
             }
             assert.match(await savedXml(g.name), /<cv:keep xmlns:cv="urn:cvtest">yes<\/cv:keep>/);
+        });
+        await t.test("CPU pinning: vCPUs and the emulator, live and saved (virsh vcpupin/emulatorpin)", async () => {
+            const { limits } = (await settings(b, g.uuid, { validate: true })).results[0];
+            const last = limits.hostCpus - 1;
+            assert.equal(limits.hostTopology.length, limits.hostCpus, JSON.stringify(limits.hostTopology));
+            for (const [fields, field] of [[{ vcpuPins: { 5: [0] } }, "vcpuPins"], [{ vcpuPins: { 0: [last + 1] } }, "vcpuPins"],
+                [{ emulatorPin: [last + 1] }, "emulatorPin"]]) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), [field]);
+            }
+            const r = await changed(b, g.uuid, { vcpuPins: { 0: [last], 1: [0] }, emulatorPin: [0] });
+            assert.deepEqual(r.live.sort(), ["emulatorPin", "vcpuPins"]);
+            assert.deepEqual(r.saved.sort(), ["emulatorPin", "vcpuPins"]);
+            const pinsOf = text => Object.fromEntries([...text.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map(m => [m[1], m[2]]));
+            for (const flag of ["--live", "--config"]) {
+                assert.deepEqual(pinsOf(await virsh("vcpupin", g.name, flag)), { 0: String(last), 1: "0" }, flag);
+                assert.match(await virsh("emulatorpin", g.name, flag), /\*:\s+0\s*$/m, flag);
+            }
+            // An empty list is any host CPU again.
+            await changed(b, g.uuid, { vcpuPins: { 0: [], 1: [] }, emulatorPin: [] });
+            const any = last === 0 ? "0" : `0-${last}`;
+            assert.deepEqual(pinsOf(await virsh("vcpupin", g.name, "--live")), { 0: any, 1: any });
         });
         await t.test("refused while running: a rename; more memory than the host", async () => {
             const r = await settings(b, g.uuid, { name: `${g.name}-x`, memory: 1024 * 1024 * MIB });

@@ -12,13 +12,14 @@ import { BootFields, bootInit, bootRequest } from "./boot-dialog.tsx";
 import { CpuFields, cpuInit, cpuRequest } from "./cpu-dialog.tsx";
 import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
+import { PinsFields, pinsInit, pinsRequest } from "./pins-dialog.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { VcpusFields, vcpusInit, vcpusRequest } from "./vcpus-dialog.tsx";
 import { showXmlDialog } from "./xml-dialog.tsx";
 
 const _ = cockpit.gettext;
 
-export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu";
+export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu" | "pins";
 
 export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsResult | null> {
     return openDialog<SettingsResult | null>(done => {
@@ -38,6 +39,9 @@ export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsR
         case "cpu":
             return <SettingsDialog vm={vm} id="virt-settings-cpu-dialog" title={cockpit.format(_("CPU model of $0"), vm.name)}
                                    init={cpuInit} request={cpuRequest} Fields={CpuFields} onDone={done} />;
+        case "pins":
+            return <SettingsDialog vm={vm} id="virt-settings-pins-dialog" title={cockpit.format(_("CPU pinning of $0"), vm.name)}
+                                   init={pinsInit} request={pinsRequest} Fields={PinsFields} onDone={done} />;
         }
     });
 }
@@ -48,6 +52,7 @@ const LABELS: Record<SettingKind, string> = {
     name: _("Edit name and description"),
     boot: _("Edit firmware, boot order and boot menu"),
     cpu: _("Edit CPU model"),
+    pins: _("Edit CPU pinning"),
 };
 
 /** An icon button that opens the dialog of one setting; after a rename, the page follows the new name. */

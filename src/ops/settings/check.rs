@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::facts::Current;
+use super::pins::PinStep;
 use super::{Change, Firmware};
 use crate::xml::set::SetElement;
 use crate::xml::vcpu::Topology;
@@ -183,6 +184,7 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
         }
     }
     super::boot_cpu::check(change, current, &mut f);
+    super::pins::check(change, current, &mut f);
     f
 }
 
@@ -227,6 +229,8 @@ pub struct Plan {
     pub saved_fields: Vec<&'static str>,
     /// Device keys, applied after `saved_edits` in the same define.
     pub boot_order: Option<Vec<String>>,
+    /// Pin calls, after the live steps and before the define (which then keeps what they saved).
+    pub pins: Vec<PinStep>,
     pub rename: Option<String>,
 }
 
@@ -307,6 +311,7 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
         plan.saved_fields.push("firmware");
     }
     super::boot_cpu::plan(change, current, &mut plan);
+    super::pins::plan(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -348,6 +353,7 @@ mod tests {
             )
             .unwrap(),
             cpu: CpuChoice { mode: CpuMode::Custom, model: Some("qemu64".into()) },
+            pins: Default::default(),
         }
     }
 
@@ -361,6 +367,8 @@ mod tests {
             host_max_vcpus: Some(8),
             efi_available: Some(false),
             domain_type: "qemu".into(),
+            host_cpus_online: 2,
+            host_topology: vec![],
             host_cpus: Some(HostCpus {
                 host_passthrough: false,
                 host_model: true,
@@ -501,5 +509,25 @@ mod tests {
         assert_eq!(plan(&max, &c).saved_fields, ["cpu"]);
         // The current model is no change.
         assert_eq!(plan(&cpu(CpuMode::Custom, Some("qemu64")), &c), Plan::default());
+    }
+
+    #[test]
+    fn pins_live_and_saved() {
+        let c = current(true);
+        let pin = |vcpus: &[(u32, &[u32])], emulator: Option<&[u32]>| Change {
+            vcpu_pins: Some(vcpus.iter().map(|(v, cpus)| (*v, cpus.to_vec())).collect()),
+            emulator_pin: emulator.map(<[u32]>::to_vec),
+            ..Default::default()
+        };
+        assert_eq!(errors(pin(&[(2, &[0])], None), &c, false), ["vcpuPins"]);
+        assert_eq!(errors(pin(&[(0, &[2])], None), &c, false), ["vcpuPins"]);
+        assert_eq!(errors(pin(&[], Some(&[5])), &c, false), ["emulatorPin"]);
+        // vCPU 0 is online (live and saved), vCPU 1 only in the definition; the emulator both.
+        let change = pin(&[(0, &[1]), (1, &[0])], Some(&[0]));
+        assert!(errors(change.clone(), &c, false).is_empty());
+        let steps: Vec<(Option<u32>, bool)> = plan(&change, &c).pins.iter().map(|s| (s.vcpu, s.config)).collect();
+        assert_eq!(steps, [(None, false), (None, true), (Some(0), false), (Some(0), true), (Some(1), true)]);
+        // "Any CPU" is what an unpinned vCPU has already.
+        assert!(plan(&pin(&[(0, &[])], None), &c).pins.is_empty());
     }
 }

@@ -11,6 +11,7 @@ use crate::problem::Problem;
 use crate::xml::boot::boot_menu;
 use crate::xml::boot_order::{BootOrder, boot_order};
 use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
+use crate::xml::cputune::{HostCpu, Pins, parse_host_topology, parse_pins};
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -30,6 +31,7 @@ pub struct Values {
     pub boot_menu: bool,
     pub boot: BootOrder,
     pub cpu: CpuChoice,
+    pub pins: Pins,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +51,9 @@ pub struct Current {
     pub domain_type: String,
     /// The CPUs libvirt offers the VM's virt type, arch and machine (None: it did not say).
     pub host_cpus: Option<HostCpus>,
+    /// The host's CPUs (`virNodeGetInfo`), numbered 0 to this − 1, and where each sits.
+    pub host_cpus_online: u32,
+    pub host_topology: Vec<HostCpu>,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -60,7 +65,9 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let saved_source = saved_xml.as_deref().or(live_xml.as_deref()).ok_or_else(|| Problem::internal("no XML"))?;
     let saved = values(saved_source)?;
     let config = parse_domain(saved_source).map_err(unreadable)?;
-    let host_memory = conn.node_info()?.memory.saturating_mul(1024);
+    let node = conn.node_info()?;
+    let host_memory = node.memory.saturating_mul(1024);
+    let host_topology = conn.capabilities().ok().and_then(|xml| parse_host_topology(&xml).ok()).unwrap_or_default();
     let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
     let domcaps =
         conn.domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0).ok();
@@ -76,6 +83,8 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
         efi_available,
         domain_type: config.domain_type,
         host_cpus,
+        host_cpus_online: node.cpus.max(1),
+        host_topology,
     })
 }
 
@@ -95,6 +104,7 @@ fn values(xml: &str) -> Result<Values, Problem> {
         boot_menu: boot_menu(xml).map_err(unreadable)?,
         boot: boot_order(xml).map_err(unreadable)?,
         cpu: parse_cpu_choice(xml).map_err(unreadable)?,
+        pins: parse_pins(xml).map_err(unreadable)?,
     })
 }
 
@@ -109,6 +119,7 @@ impl Values {
             "topology": self.topology, "title": self.title, "description": self.description, "balloon": self.balloon,
             "firmware": self.firmware, "bootMenu": self.boot_menu,
             "bootDevices": self.boot.devices, "bootOrder": self.boot.order, "cpu": self.cpu,
+            "vcpuPins": self.pins.vcpus, "emulatorPin": self.pins.emulator,
         })
     }
 }
@@ -132,6 +143,7 @@ impl Current {
         json!({
             "hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available,
             "domainType": self.domain_type, "cpus": self.host_cpus,
+            "hostCpus": self.host_cpus_online, "hostTopology": self.host_topology,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description, boot menu, firmware, boot order, CPU model). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware, boot order, CPU model, CPU pinning). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
@@ -8,8 +8,10 @@ mod apply;
 mod boot_cpu;
 mod check;
 mod facts;
+mod pins;
 pub mod xml;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -40,6 +42,10 @@ pub struct Change {
     /// Device keys (`disk:vda`, `interface:<mac>`, `hostdev:<n>`), first tried first; absent ones do not boot.
     pub boot_order: Option<Vec<String>>,
     pub cpu: Option<CpuRequest>,
+    /// Host CPUs by vCPU number (JSON keys are strings: `{"0": [1, 2]}`); an empty list: any host CPU.
+    pub vcpu_pins: Option<BTreeMap<u32, Vec<u32>>>,
+    /// Host CPUs for the emulator threads; empty: any.
+    pub emulator_pin: Option<Vec<u32>>,
 }
 
 /// `{"mode": "host-passthrough"|"host-model"|"custom", "model": NAME}` (a model only with `custom`).
