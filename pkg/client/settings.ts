@@ -30,6 +30,11 @@ export interface SettingsValues {
     /** host CPUs by vCPU number (absent: any) */
     vcpuPins: Record<string, number[]>;
     emulatorPin: number[] | null;
+    /** an emulated TPM */
+    tpm: boolean;
+    watchdog: { model: string; action: string } | null;
+    /** cid null: automatic */
+    vsock: { cid: number | null } | null;
 }
 
 /** A host CPU and where it sits. */
@@ -88,6 +93,8 @@ export interface SettingsCheck {
         /** the host's CPUs are numbered 0 to hostCpus − 1 */
         hostCpus: number;
         hostTopology: HostCpu[];
+        /** whether libvirt offers an emulated TPM (null: it did not say) */
+        tpm: boolean | null;
     };
     errors: Record<string, string>;
     warnings: Record<string, string>;
@@ -109,6 +116,10 @@ export interface SettingsChange {
     /** an empty list: any host CPU */
     vcpuPins?: Record<string, number[]>;
     emulatorPin?: number[];
+    tpm?: boolean;
+    /** null removes it */
+    watchdog?: { model: string; action: string } | null;
+    vsock?: { cid: number | null } | null;
 }
 
 export interface SettingsResult {

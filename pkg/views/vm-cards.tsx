@@ -96,6 +96,10 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                         {firmwareLabel(vm.firmware)} <NextBoot vm={vm} field="firmware" />
                         {" "}{vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
                     </Field>
+                    {vm.persistent &&
+                        <Field term={_("TPM, watchdog, vsock")}>
+                            {_("For the next boot")} <EditSettingButton vm={vm} kind="extras" />
+                        </Field>}
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
                     {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>

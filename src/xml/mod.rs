@@ -8,6 +8,7 @@ pub mod cputune;
 pub mod device;
 pub mod domain;
 pub mod edit;
+pub mod guest_devices;
 pub mod network;
 pub mod pool;
 pub mod set;

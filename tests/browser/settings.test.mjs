@@ -2,7 +2,7 @@
 // The settings dialogs of the VM page against a real libvirtd (qemu:///system) and one tiny guest: the helper's
 // verdicts appear under the fields as you type (a topology whose product is wrong, a name that exists or has a
 // "/"), Save changes libvirt (checked with virsh: also a boot order moved with the keyboard, a CPU model, a vCPU
-// and emulator pin), a rename follows the VM to its new page, and a change for the
+// and emulator pin, a TPM and a watchdog), a rename follows the VM to its new page, and a change for the
 // next boot of a running VM shows the pending-changes banner whose "Shut down and restart" brings it back with
 // the new value. Edit XML: an edit typed in the editor, reviewed and saved; a concurrent virsh change refused with a
 // reload. Screenshots of the dialogs, light and dark, land in test-results/.
@@ -134,6 +134,25 @@ describe("settings dialogs (real libvirt)", () => {
             assert.match(await virsh("vcpupin", g.name, "--config"), /^\s*0\s+0\s*$/m);
             assert.match(await virsh("emulatorpin", g.name, "--config"), /\*:\s+0\s*$/m);
 
+            // TPM and watchdog saved; a reserved vsock CID refused under the field.
+            await page.locator("#virt-settings-edit-extras").click();
+            const extras = dialog(page, "TPM, watchdog and vsock of");
+            await extras.getByText("Emulated TPM 2.0 (swtpm)").click();
+            await extras.locator("#virt-settings-watchdog-model").selectOption("i6300esb");
+            await extras.locator("#virt-settings-watchdog-action").selectOption("poweroff");
+            await extras.getByText("A socket between host and guest").click();
+            await extras.locator("#virt-settings-vsock-cid").fill("2");
+            await extras.locator("#virt-settings-vsock-error").getByText("reserved").waitFor();
+            await screenshot(page, "settings-extras-light");
+            await extras.getByText("A socket between host and guest").click();
+            await extras.locator("#virt-settings-vsock-error").waitFor({ state: "detached" });
+            await extras.getByRole("button", { name: "Save" }).click();
+            await extras.waitFor({ state: "detached" });
+            const extrasXml = await virsh("dumpxml", "--inactive", g.name);
+            assert.match(extrasXml, /<backend type='emulator' version='2.0'\/>/);
+            assert.match(extrasXml, /<watchdog model='i6300esb' action='poweroff'\/?>/);
+            assert.doesNotMatch(extrasXml, /<vsock/);
+
             // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
             // virsh change makes a second save refuse with a reload offer.
             await page.locator("#virt-settings-edit-xml").click();
@@ -227,7 +246,8 @@ describe("settings dialogs (real libvirt)", () => {
             await dark.locator("#virt-xml-dialog .cm-line").first().waitFor({ timeout: 20000 });
             await screenshot(dark, "settings-xml-dark");
             await dark.locator("#virt-xml-dialog").getByRole("button", { name: "Cancel" }).click();
-            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"], ["pins", "CPU pinning of"]]) {
+            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"], ["pins", "CPU pinning of"],
+                ["extras", "TPM, watchdog and vsock of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);
                 await d.locator("input").first().waitFor();

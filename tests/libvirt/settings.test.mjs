@@ -2,11 +2,12 @@
 // op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
 // gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), vCPU and emulator pinning, a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
-// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
+// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities, TPM/watchdog/vsock and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
 // libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
 // passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
@@ -339,6 +340,38 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             // The topology set before stays.
             assert.match(xml, /<topology sockets='1' dies='1'( clusters='1')? cores='2' threads='2'\/>/);
             // The rename below boots the VM with this CPU.
+        });
+        await t.test("TPM (swtpm runs at start), watchdog and vsock: saved; reserved CID and unknown action refused", async () => {
+            for (const [fields, field] of [[{ vsock: { cid: 2 } }, "vsock"], [{ watchdog: { model: "i6300esb", action: "explode" } }, "watchdog"]]) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), [field]);
+            }
+            const { limits } = (await settings(b, g.uuid, { validate: true })).results[0];
+            assert.equal(limits.tpm, true, "swtpm is installed (scripts/install-deps.sh), so libvirt offers a TPM");
+            const r = await changed(b, g.uuid, { tpm: true, watchdog: { model: "i6300esb", action: "poweroff" }, vsock: { cid: 42 } });
+            assert.deepEqual(r.saved.sort(), ["tpm", "vsock", "watchdog"]);
+            let xml = await savedXml(g.name);
+            assert.match(xml, /<tpm model='[\w-]+'>\s*<backend type='emulator' version='2.0'\/>/);
+            assert.match(xml, /<watchdog model='i6300esb' action='poweroff'\/?>/);
+            assert.match(xml, /<vsock model='virtio'>\s*<cid auto='no' address='42'\/>/);
+            const auto = await changed(b, g.uuid, { vsock: { cid: null } });
+            assert.deepEqual(auto.saved, ["vsock"]);
+            assert.match(await savedXml(g.name), /<cid auto='yes'\/>/);
+            // This host has no /dev/vhost-vsock: start without the vsock, with the TPM, whose swtpm must run.
+            await changed(b, g.uuid, { vsock: null });
+            await virsh("start", g.name);
+            try {
+                assert.match(await liveXml(g.name), /<backend type='emulator' version='2.0'>/);
+                const swtpm = execFileSync("pgrep", ["-af", "swtpm"], { encoding: "utf8" });
+                assert.match(swtpm, new RegExp(g.uuid), swtpm);
+            } finally {
+                await virsh("destroy", g.name);
+            }
+            const off = await changed(b, g.uuid, { tpm: false, watchdog: null });
+            assert.deepEqual(off.saved.sort(), ["tpm", "watchdog"]);
+            xml = await savedXml(g.name);
+            assert.doesNotMatch(xml, /<tpm|<watchdog model='i6300esb'|<vsock/);
         });
         await t.test("rename: same VM, same disk, and it boots", async () => {
             const name = `${g.name}-new`;

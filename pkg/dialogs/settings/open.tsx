@@ -10,6 +10,7 @@ import { openDialog } from "../dialog-host.tsx";
 
 import { BootFields, bootInit, bootRequest } from "./boot-dialog.tsx";
 import { CpuFields, cpuInit, cpuRequest } from "./cpu-dialog.tsx";
+import { ExtrasFields, extrasInit, extrasRequest } from "./extras-dialog.tsx";
 import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
 import { PinsFields, pinsInit, pinsRequest } from "./pins-dialog.tsx";
@@ -19,7 +20,7 @@ import { showXmlDialog } from "./xml-dialog.tsx";
 
 const _ = cockpit.gettext;
 
-export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu" | "pins";
+export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu" | "pins" | "extras";
 
 export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsResult | null> {
     return openDialog<SettingsResult | null>(done => {
@@ -42,6 +43,9 @@ export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsR
         case "pins":
             return <SettingsDialog vm={vm} id="virt-settings-pins-dialog" title={cockpit.format(_("CPU pinning of $0"), vm.name)}
                                    init={pinsInit} request={pinsRequest} Fields={PinsFields} onDone={done} />;
+        case "extras":
+            return <SettingsDialog vm={vm} id="virt-settings-extras-dialog" title={cockpit.format(_("TPM, watchdog and vsock of $0"), vm.name)}
+                                   init={extrasInit} request={extrasRequest} Fields={ExtrasFields} onDone={done} />;
         }
     });
 }
@@ -53,6 +57,7 @@ const LABELS: Record<SettingKind, string> = {
     boot: _("Edit firmware, boot order and boot menu"),
     cpu: _("Edit CPU model"),
     pins: _("Edit CPU pinning"),
+    extras: _("Edit TPM, watchdog and vsock"),
 };
 
 /** An icon button that opens the dialog of one setting; after a rename, the page follows the new name. */

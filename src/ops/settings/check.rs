@@ -185,6 +185,7 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
     }
     super::boot_cpu::check(change, current, &mut f);
     super::pins::check(change, current, &mut f);
+    super::guest_devices::check(change, current, &mut f);
     f
 }
 
@@ -312,6 +313,7 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
     }
     super::boot_cpu::plan(change, current, &mut plan);
     super::pins::plan(change, current, &mut plan);
+    super::guest_devices::plan(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -354,6 +356,7 @@ mod tests {
             .unwrap(),
             cpu: CpuChoice { mode: CpuMode::Custom, model: Some("qemu64".into()) },
             pins: Default::default(),
+            devices: Default::default(),
         }
     }
 
@@ -369,6 +372,7 @@ mod tests {
             domain_type: "qemu".into(),
             host_cpus_online: 2,
             host_topology: vec![],
+            tpm_available: Some(false),
             host_cpus: Some(HostCpus {
                 host_passthrough: false,
                 host_model: true,
@@ -529,5 +533,40 @@ mod tests {
         assert_eq!(steps, [(None, false), (None, true), (Some(0), false), (Some(0), true), (Some(1), true)]);
         // "Any CPU" is what an unpinned vCPU has already.
         assert!(plan(&pin(&[(0, &[])], None), &c).pins.is_empty());
+    }
+
+    #[test]
+    fn tpm_watchdog_vsock() {
+        use crate::xml::guest_devices::{Vsock, Watchdog};
+        let mut c = current(true);
+        let tpm = Change { tpm: Some(true), ..Default::default() };
+        assert_eq!(errors(tpm.clone(), &c, false), ["tpm"]);
+        c.tpm_available = Some(true);
+        assert!(errors(tpm.clone(), &c, false).is_empty());
+        assert_eq!(plan(&tpm, &c).saved_fields, ["tpm"]);
+        let watchdog = |model: &str, action: &str| Change {
+            watchdog: Some(Some(Watchdog { model: model.into(), action: action.into() })),
+            ..Default::default()
+        };
+        assert_eq!(errors(watchdog("i6300esb", "explode"), &c, false), ["watchdog"]);
+        assert_eq!(errors(watchdog("nope", "reset"), &c, false), ["watchdog"]);
+        assert!(errors(watchdog("i6300esb", "poweroff"), &c, false).is_empty());
+        let vsock = |cid| Change { vsock: Some(Some(Vsock { cid })), ..Default::default() };
+        assert_eq!(errors(vsock(Some(2)), &c, false), ["vsock"]);
+        assert!(errors(vsock(Some(3)), &c, false).is_empty());
+        assert!(errors(vsock(None), &c, false).is_empty());
+        // Removing what is not there is no change.
+        assert_eq!(plan(&Change { vsock: Some(None), ..Default::default() }, &c), Plan::default());
+    }
+
+    #[test]
+    fn absent_null_and_value_differ() {
+        let parse = |json: &str| serde_json::from_str::<Change>(json).unwrap();
+        assert_eq!(parse("{}").watchdog, None);
+        assert_eq!(parse(r#"{"watchdog":null}"#).watchdog, Some(None));
+        assert_eq!(
+            parse(r#"{"vsock":{"cid":null}}"#).vsock,
+            Some(Some(crate::xml::guest_devices::Vsock { cid: None }))
+        );
     }
 }

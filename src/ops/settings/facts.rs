@@ -12,6 +12,7 @@ use crate::xml::boot::boot_menu;
 use crate::xml::boot_order::{BootOrder, boot_order};
 use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
 use crate::xml::cputune::{HostCpu, Pins, parse_host_topology, parse_pins};
+use crate::xml::guest_devices::{GuestDevices, parse_guest_devices};
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -32,6 +33,7 @@ pub struct Values {
     pub boot: BootOrder,
     pub cpu: CpuChoice,
     pub pins: Pins,
+    pub devices: GuestDevices,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +56,8 @@ pub struct Current {
     /// The host's CPUs (`virNodeGetInfo`), numbered 0 to this − 1, and where each sits.
     pub host_cpus_online: u32,
     pub host_topology: Vec<HostCpu>,
+    /// Whether libvirt offers an emulated TPM for the VM (None: it did not say).
+    pub tpm_available: Option<bool>,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -71,7 +75,9 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
     let domcaps =
         conn.domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0).ok();
-    let efi_available = domcaps.as_deref().and_then(|xml| parse_domcaps(xml).ok()).map(|support| support.efi);
+    let firmware_support = domcaps.as_deref().and_then(|xml| parse_domcaps(xml).ok());
+    let efi_available = firmware_support.as_ref().map(|support| support.efi);
+    let tpm_available = firmware_support.as_ref().map(|support| support.tpm);
     let host_cpus = domcaps.as_deref().and_then(|xml| parse_host_cpus(xml).ok());
     Ok(Current {
         name: config.name,
@@ -85,6 +91,7 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
         host_cpus,
         host_cpus_online: node.cpus.max(1),
         host_topology,
+        tpm_available,
     })
 }
 
@@ -105,6 +112,7 @@ fn values(xml: &str) -> Result<Values, Problem> {
         boot: boot_order(xml).map_err(unreadable)?,
         cpu: parse_cpu_choice(xml).map_err(unreadable)?,
         pins: parse_pins(xml).map_err(unreadable)?,
+        devices: parse_guest_devices(xml).map_err(unreadable)?,
     })
 }
 
@@ -120,6 +128,7 @@ impl Values {
             "firmware": self.firmware, "bootMenu": self.boot_menu,
             "bootDevices": self.boot.devices, "bootOrder": self.boot.order, "cpu": self.cpu,
             "vcpuPins": self.pins.vcpus, "emulatorPin": self.pins.emulator,
+            "tpm": self.devices.tpm, "watchdog": self.devices.watchdog, "vsock": self.devices.vsock,
         })
     }
 }
@@ -143,7 +152,7 @@ impl Current {
         json!({
             "hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available,
             "domainType": self.domain_type, "cpus": self.host_cpus,
-            "hostCpus": self.host_cpus_online, "hostTopology": self.host_topology,
+            "hostCpus": self.host_cpus_online, "hostTopology": self.host_topology, "tpm": self.tpm_available,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description, boot menu, firmware, boot order, CPU model, CPU pinning). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware, boot order, CPU model, CPU pinning, TPM, watchdog, vsock). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
@@ -8,6 +8,7 @@ mod apply;
 mod boot_cpu;
 mod check;
 mod facts;
+mod guest_devices;
 mod pins;
 pub mod xml;
 
@@ -22,6 +23,7 @@ use super::{Context, OpBody, parse_options};
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::cpu_model::CpuMode;
+use crate::xml::guest_devices::{Vsock, Watchdog};
 use crate::xml::vcpu::Topology;
 use check::Findings;
 
@@ -46,6 +48,14 @@ pub struct Change {
     pub vcpu_pins: Option<BTreeMap<u32, Vec<u32>>>,
     /// Host CPUs for the emulator threads; empty: any.
     pub emulator_pin: Option<Vec<u32>>,
+    /// An emulated TPM on or off.
+    pub tpm: Option<bool>,
+    /// `{"model","action"}`; `null` removes it.
+    #[serde(default, deserialize_with = "guest_devices::present")]
+    pub watchdog: Option<Option<Watchdog>>,
+    /// `{"cid": N|null}` (null: automatic); `null` removes it.
+    #[serde(default, deserialize_with = "guest_devices::present")]
+    pub vsock: Option<Option<Vsock>>,
 }
 
 /// `{"mode": "host-passthrough"|"host-model"|"custom", "model": NAME}` (a model only with `custom`).
