@@ -35,6 +35,7 @@ export interface SettingsValues {
     watchdog: { model: string; action: string } | null;
     /** cid null: automatic */
     vsock: { cid: number | null } | null;
+    secureBoot: boolean;
 }
 
 /** A host CPU and where it sits. */
@@ -95,6 +96,9 @@ export interface SettingsCheck {
         hostTopology: HostCpu[];
         /** whether libvirt offers an emulated TPM (null: it did not say) */
         tpm: boolean | null;
+        /** whether libvirt offers secure boot firmware for `machine` (null: it did not say) */
+        secureBoot: boolean | null;
+        machine: string;
     };
     errors: Record<string, string>;
     warnings: Record<string, string>;
@@ -120,6 +124,7 @@ export interface SettingsChange {
     /** null removes it */
     watchdog?: { model: string; action: string } | null;
     vsock?: { cid: number | null } | null;
+    secureBoot?: boolean;
 }
 
 export interface SettingsResult {

@@ -2,13 +2,13 @@
 // op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
 // gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), vCPU and emulator pinning, a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
-// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities, TPM/watchdog/vsock and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
+// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities, TPM/watchdog/vsock, secure boot (q35 only) and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
 // libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
 // passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
@@ -233,6 +233,28 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             assert.doesNotMatch(await savedXml(g.name), /firmware='efi'|<loader|<nvram/);
             // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
             rmSync(nvram, { force: true });
+        });
+        await t.test("secure boot: refused with the reason on an i440fx VM; asked of libvirt's firmware selection on q35", async () => {
+            const refused = await settings(b, g.uuid, { firmware: "efi", secureBoot: true });
+            assert.equal(refused.problem, "invalid-argument", refused.trail);
+            assert.deepEqual(Object.keys(refused.close.errors), ["secureBoot"]);
+            assert.match(refused.close.errors.secureBoot, /machine type \(pc[^)]*\)/);
+            // A q35 VM that is only defined (never started: the firmware selection is libvirt's at start).
+            const name = `cvtest-sb-${g.uuid.slice(0, 6)}`;
+            const file = `${g.dir}/q35.xml`;
+            writeFileSync(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory>
+                <os><type arch='x86_64' machine='q35'>hvm</type></os></domain>`);
+            await virsh("define", file);
+            const { limits } = (await settings(b, name, { validate: true })).results[0];
+            assert.equal(limits.secureBoot, true, "OVMF's secure boot images are installed (scripts/install-deps.sh)");
+            const r = await changed(b, name, { firmware: "efi", secureBoot: true });
+            assert.deepEqual(r.saved.sort(), ["firmware", "secureBoot"]);
+            const xml = await savedXml(name);
+            assert.match(xml, /<os firmware='efi'>[^]*<feature enabled='yes' name='secure-boot'\/>[^]*<\/os>/);
+            assert.match(xml, /<smm state='on'\/>/);
+            const answer = (await settings(b, name, { validate: true })).results[0];
+            assert.equal(answer.current.saved.secureBoot, true);
+            await virsh("undefine", "--nvram", name);
         });
         await t.test("domain-xml: read, a valid edit saved, libvirt's refusal, a concurrent edit and a new name refused", async () => {
             const xmlOp = async fields => {

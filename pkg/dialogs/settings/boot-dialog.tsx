@@ -16,12 +16,16 @@ const _ = cockpit.gettext;
 export interface BootForm {
     firmware: "bios" | "efi";
     bootMenu: boolean;
+    secureBoot: boolean;
     order: BootEntry[];
 }
 
 export function bootInit(check: SettingsCheck): BootForm {
     const { saved } = check.current;
-    return { firmware: saved.firmware, bootMenu: saved.bootMenu, order: bootEntries(saved.bootDevices, saved.bootOrder) };
+    return {
+        firmware: saved.firmware, bootMenu: saved.bootMenu, secureBoot: saved.secureBoot,
+        order: bootEntries(saved.bootDevices, saved.bootOrder),
+    };
 }
 
 export function bootRequest(form: BootForm, check: SettingsCheck): Request {
@@ -31,6 +35,9 @@ export function bootRequest(form: BootForm, check: SettingsCheck): Request {
         change.firmware = form.firmware;
     if (form.bootMenu !== opened.bootMenu)
         change.bootMenu = form.bootMenu;
+    const secureBoot = form.firmware === "efi" && form.secureBoot;
+    if (secureBoot !== opened.secureBoot || (secureBoot && change.firmware))
+        change.secureBoot = secureBoot;
     const keys = bootKeys(form.order);
     if (JSON.stringify(keys) !== JSON.stringify(check.current.saved.bootOrder))
         change.bootOrder = keys;
@@ -55,6 +62,17 @@ export function BootFields({ form, setForm, check, errors, warnings }: FieldsPro
                              ? _("Shut the VM down to change its firmware.")
                              : _("The guest's operating system must be able to boot with it: an OS installed for BIOS does not boot with UEFI, and the other way round.")} />
             </FormGroup>
+            {form.firmware === "efi" &&
+                <FormGroup label={_("Secure boot")} fieldId="virt-settings-secure-boot">
+                    <Switch id="virt-settings-secure-boot" isChecked={form.secureBoot}
+                            label={_("Boot only signed operating systems")}
+                            isDisabled={running || (check.limits.secureBoot === false && !form.secureBoot)}
+                            onChange={(_ev, on) => setForm({ ...form, secureBoot: on })} />
+                    <FieldMessage id="virt-settings-secure-boot" field="secureBoot" errors={errors} warnings={warnings}
+                             hint={check.limits.secureBoot === false
+                                 ? cockpit.format(_("libvirt offers no secure boot firmware for this machine type ($0); q35 has it."), check.limits.machine)
+                                 : running ? _("Shut the VM down to change it.") : undefined} />
+                </FormGroup>}
             <FormGroup label={_("Boot order")} fieldId="virt-settings-boot-order" role="group">
                 <BootOrderList devices={check.current.saved.bootDevices} entries={form.order}
                                onChange={order => setForm({ ...form, order })} />

@@ -186,6 +186,7 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
     super::boot_cpu::check(change, current, &mut f);
     super::pins::check(change, current, &mut f);
     super::guest_devices::check(change, current, &mut f);
+    super::secure_boot::check(change, current, &mut f);
     f
 }
 
@@ -314,6 +315,7 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
     super::boot_cpu::plan(change, current, &mut plan);
     super::pins::plan(change, current, &mut plan);
     super::guest_devices::plan(change, current, &mut plan);
+    super::secure_boot::plan(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -357,6 +359,7 @@ mod tests {
             cpu: CpuChoice { mode: CpuMode::Custom, model: Some("qemu64".into()) },
             pins: Default::default(),
             devices: Default::default(),
+            secure_boot: false,
         }
     }
 
@@ -373,6 +376,8 @@ mod tests {
             host_cpus_online: 2,
             host_topology: vec![],
             tpm_available: Some(false),
+            secure_boot_available: Some(false),
+            machine: "pc".into(),
             host_cpus: Some(HostCpus {
                 host_passthrough: false,
                 host_model: true,
@@ -568,5 +573,19 @@ mod tests {
             parse(r#"{"vsock":{"cid":null}}"#).vsock,
             Some(Some(crate::xml::guest_devices::Vsock { cid: None }))
         );
+    }
+
+    #[test]
+    fn secure_boot_needs_uefi_and_firmware_that_has_it() {
+        let mut c = current(false);
+        c.efi_available = Some(true);
+        let sb = |firmware| Change { secure_boot: Some(true), firmware, ..Default::default() };
+        assert_eq!(errors(sb(None), &c, false), ["secureBoot"]);
+        let with_efi = sb(Some(Firmware::Efi));
+        assert!(check(&with_efi, &c, false).errors["secureBoot"].contains("(pc)"));
+        c.secure_boot_available = Some(true);
+        assert!(errors(with_efi.clone(), &c, false).is_empty());
+        assert_eq!(plan(&with_efi, &c).saved_fields, ["firmware", "secureBoot"]);
+        assert_eq!(errors(sb(Some(Firmware::Efi)), &current(true), false), ["firmware", "secureBoot"]);
     }
 }

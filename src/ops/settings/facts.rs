@@ -8,7 +8,7 @@ use virt_sys as sys;
 
 use crate::ops::create::host::parse_domcaps;
 use crate::problem::Problem;
-use crate::xml::boot::boot_menu;
+use crate::xml::boot::{boot_menu, secure_boot};
 use crate::xml::boot_order::{BootOrder, boot_order};
 use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
 use crate::xml::cputune::{HostCpu, Pins, parse_host_topology, parse_pins};
@@ -34,6 +34,7 @@ pub struct Values {
     pub cpu: CpuChoice,
     pub pins: Pins,
     pub devices: GuestDevices,
+    pub secure_boot: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +59,9 @@ pub struct Current {
     pub host_topology: Vec<HostCpu>,
     /// Whether libvirt offers an emulated TPM for the VM (None: it did not say).
     pub tpm_available: Option<bool>,
+    /// Whether libvirt offers secure boot firmware for the VM's machine type (None: it did not say).
+    pub secure_boot_available: Option<bool>,
+    pub machine: String,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -78,6 +82,7 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let firmware_support = domcaps.as_deref().and_then(|xml| parse_domcaps(xml).ok());
     let efi_available = firmware_support.as_ref().map(|support| support.efi);
     let tpm_available = firmware_support.as_ref().map(|support| support.tpm);
+    let secure_boot_available = firmware_support.as_ref().map(|support| support.secure_boot);
     let host_cpus = domcaps.as_deref().and_then(|xml| parse_host_cpus(xml).ok());
     Ok(Current {
         name: config.name,
@@ -92,6 +97,8 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
         host_cpus_online: node.cpus.max(1),
         host_topology,
         tpm_available,
+        secure_boot_available,
+        machine: config.machine,
     })
 }
 
@@ -113,6 +120,7 @@ fn values(xml: &str) -> Result<Values, Problem> {
         cpu: parse_cpu_choice(xml).map_err(unreadable)?,
         pins: parse_pins(xml).map_err(unreadable)?,
         devices: parse_guest_devices(xml).map_err(unreadable)?,
+        secure_boot: secure_boot(xml).map_err(unreadable)?,
     })
 }
 
@@ -129,6 +137,7 @@ impl Values {
             "bootDevices": self.boot.devices, "bootOrder": self.boot.order, "cpu": self.cpu,
             "vcpuPins": self.pins.vcpus, "emulatorPin": self.pins.emulator,
             "tpm": self.devices.tpm, "watchdog": self.devices.watchdog, "vsock": self.devices.vsock,
+            "secureBoot": self.secure_boot,
         })
     }
 }
@@ -153,6 +162,7 @@ impl Current {
             "hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available,
             "domainType": self.domain_type, "cpus": self.host_cpus,
             "hostCpus": self.host_cpus_online, "hostTopology": self.host_topology, "tpm": self.tpm_available,
+            "secureBoot": self.secure_boot_available, "machine": self.machine,
         })
     }
 }

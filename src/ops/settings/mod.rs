@@ -1,5 +1,5 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description, boot menu, firmware, boot order, CPU model, CPU pinning, TPM, watchdog, vsock). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware, boot order, CPU model, CPU pinning, TPM, watchdog, vsock, secure boot). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
@@ -10,6 +10,7 @@ mod check;
 mod facts;
 mod guest_devices;
 mod pins;
+mod secure_boot;
 pub mod xml;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,8 @@ pub struct Change {
     pub description: Option<String>,
     pub boot_menu: Option<bool>,
     pub firmware: Option<Firmware>,
+    /// UEFI with the secure-boot feature (with `firmware: "efi"` or an EFI VM).
+    pub secure_boot: Option<bool>,
     /// Device keys (`disk:vda`, `interface:<mac>`, `hostdev:<n>`), first tried first; absent ones do not boot.
     pub boot_order: Option<Vec<String>>,
     pub cpu: Option<CpuRequest>,
