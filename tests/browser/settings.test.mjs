@@ -34,7 +34,7 @@ describe("settings dialogs (real libvirt)", () => {
     });
 
     test("vCPUs, rename, memory for the next boot, Shut down and restart", async () => {
-        const g = await defineTinyGuest("bset");
+        const g = await defineTinyGuest("bset", { disks: ["16M"] });
         const other = await defineTinyGuest("bset-other");
         guests.push(g, other);
         page = await openVirtPage(browser, ws, { connections: [URI], url: vmUrl(ws, g.name) });
