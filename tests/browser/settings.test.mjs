@@ -111,12 +111,12 @@ describe("settings dialogs (real libvirt)", () => {
             await cpu.locator("#virt-settings-cpu-custom").check();
             const blocked = cpu.locator("#virt-settings-cpu-model option:disabled", { hasText: "the host lacks" });
             assert.ok(await blocked.count() > 0, "unusable models are listed disabled with their blockers");
-            await cpu.locator("#virt-settings-cpu-model").selectOption("qemu64");
+            await cpu.locator("#virt-settings-cpu-model").selectOption("kvm64");
             await screenshot(page, "settings-cpu-light");
             await cpu.getByRole("button", { name: "Save" }).click();
             await cpu.waitFor({ state: "detached" });
-            assert.match(await virsh("dumpxml", "--inactive", g.name), /<model fallback='forbid'>qemu64<\/model>/);
-            await page.locator("#virt-cpu-model").getByText("qemu64").waitFor();
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<model fallback='forbid'>kvm64<\/model>/);
+            await page.locator("#virt-cpu-model").getByText("kvm64").waitFor();
 
             // CPU pinning: the host's CPUs listed; a CPU it lacks refused under the field; a pin saved.
             await page.locator("#virt-settings-edit-pins").click();

@@ -95,7 +95,7 @@ export function PinsFields({ form, setForm, check, errors, warnings }: FieldsPro
             <FormGroup label={cockpit.format(_("Host CPUs: $0"), check.limits.hostCpus)} fieldId="virt-settings-host-cpus">
                 {topology.length > 0 &&
                     <Table variant="compact" id="virt-settings-host-cpus" aria-label={_("Host CPUs")}>
-                        <Thead><Tr><Th>{_("CPU")}</Th><Th>{_("NUMA node")}</Th><Th>{_("Socket")}</Th><Th>{_("Core")}</Th><Th>{_("Shares its core with")}</Th></Tr></Thead>
+                        <Thead><Tr><Th>{_("CPU")}</Th><Th>{_("NUMA node")}</Th><Th>{_("Socket")}</Th><Th>{_("Core")}</Th><Th>{_("Siblings")}</Th></Tr></Thead>
                         <Tbody>
                             {topology.map(cpu =>
                                 <Tr key={cpu.id}>

@@ -524,13 +524,15 @@ mod tests {
     fn pins_live_and_saved() {
         let c = current(true);
         let pin = |vcpus: &[(u32, &[u32])], emulator: Option<&[u32]>| Change {
-            vcpu_pins: Some(vcpus.iter().map(|(v, cpus)| (*v, cpus.to_vec())).collect()),
+            vcpu_pins: Some(vcpus.iter().map(|(v, cpus)| (v.to_string(), cpus.to_vec())).collect()),
             emulator_pin: emulator.map(<[u32]>::to_vec),
             ..Default::default()
         };
         assert_eq!(errors(pin(&[(2, &[0])], None), &c, false), ["vcpuPins"]);
         assert_eq!(errors(pin(&[(0, &[2])], None), &c, false), ["vcpuPins"]);
         assert_eq!(errors(pin(&[], Some(&[5])), &c, false), ["emulatorPin"]);
+        let not_a_number = Change { vcpu_pins: Some([("x".to_string(), vec![0])].into()), ..Default::default() };
+        assert_eq!(errors(not_a_number, &c, false), ["vcpuPins"]);
         // vCPU 0 is online (live and saved), vCPU 1 only in the definition; the emulator both.
         let change = pin(&[(0, &[1]), (1, &[0])], Some(&[0]));
         assert!(errors(change.clone(), &c, false).is_empty());

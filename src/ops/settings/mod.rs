@@ -47,8 +47,9 @@ pub struct Change {
     /// Device keys (`disk:vda`, `interface:<mac>`, `hostdev:<n>`), first tried first; absent ones do not boot.
     pub boot_order: Option<Vec<String>>,
     pub cpu: Option<CpuRequest>,
-    /// Host CPUs by vCPU number (JSON keys are strings: `{"0": [1, 2]}`); an empty list: any host CPU.
-    pub vcpu_pins: Option<BTreeMap<u32, Vec<u32>>>,
+    /// Host CPUs by vCPU number (JSON keys are strings: `{"0": [1, 2]}`; `pins.rs` reads them); an empty list:
+    /// any host CPU.
+    pub vcpu_pins: Option<BTreeMap<String, Vec<u32>>>,
     /// Host CPUs for the emulator threads; empty: any.
     pub emulator_pin: Option<Vec<u32>>,
     /// An emulated TPM on or off.

@@ -30,7 +30,9 @@ pub fn check(change: &Change, current: &Current, f: &mut Findings) {
     let max_vcpus = current.saved.max_vcpus.max(current.live.as_ref().map_or(0, |l| l.max_vcpus));
     let beyond = |cpus: &[u32]| cpus.iter().copied().find(|c| *c >= host);
     if let Some(pins) = &change.vcpu_pins {
-        if let Some(vcpu) = pins.keys().copied().find(|v| *v >= max_vcpus) {
+        if let Some(key) = pins.keys().find(|key| vcpu_number(key).is_none()) {
+            f.error("vcpuPins", format!("\"{key}\" is not a vCPU number."));
+        } else if let Some(vcpu) = pins.keys().filter_map(|key| vcpu_number(key)).find(|v| *v >= max_vcpus) {
             f.error("vcpuPins", format!("The VM has no vCPU {vcpu}: its vCPUs are numbered 0 to {}.", max_vcpus - 1));
         } else if let Some(cpu) = pins.values().find_map(|cpus| beyond(cpus)) {
             f.error("vcpuPins", format!("This host has no CPU {cpu}: its CPUs are numbered 0 to {}.", host - 1));
@@ -39,6 +41,11 @@ pub fn check(change: &Change, current: &Current, f: &mut Findings) {
     if let Some(cpu) = change.emulator_pin.as_deref().and_then(beyond) {
         f.error("emulatorPin", format!("This host has no CPU {cpu}: its CPUs are numbered 0 to {}.", host - 1));
     }
+}
+
+/// A vCPU number as a JSON key: digits only.
+fn vcpu_number(key: &str) -> Option<u32> {
+    key.bytes().all(|b| b.is_ascii_digit()).then(|| key.parse().ok()).flatten()
 }
 
 /// An empty list is "any host CPU": every CPU the host has.
@@ -57,8 +64,10 @@ fn pinned(pins: &Pins, vcpu: Option<u32>, host: u32) -> BTreeSet<u32> {
 pub fn plan(change: &Change, current: &Current, plan: &mut Plan) {
     let host = current.host_cpus_online;
     let mut wanted: BTreeMap<Option<u32>, BTreeSet<u32>> = BTreeMap::new();
-    for (vcpu, cpus) in change.vcpu_pins.iter().flatten() {
-        wanted.insert(Some(*vcpu), set_of(cpus, host));
+    for (key, cpus) in change.vcpu_pins.iter().flatten() {
+        if let Some(vcpu) = vcpu_number(key) {
+            wanted.insert(Some(vcpu), set_of(cpus, host));
+        }
     }
     if let Some(cpus) = &change.emulator_pin {
         wanted.insert(None, set_of(cpus, host));
