@@ -147,7 +147,7 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             const pinsOf = text => Object.fromEntries([...text.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map(m => [m[1], m[2]]));
             for (const flag of ["--live", "--config"]) {
                 assert.deepEqual(pinsOf(await virsh("vcpupin", g.name, flag)), { 0: String(last), 1: "0" }, flag);
-                assert.match(await virsh("emulatorpin", g.name, flag), /\*:\s+0\s*$/m, flag);
+                assert.equal((await virsh("emulatorpin", g.name, flag)).split(":").at(-1).trim(), "0", flag);
             }
             // An empty list is any host CPU again.
             await changed(b, g.uuid, { vcpuPins: { 0: [], 1: [] }, emulatorPin: [] });
