@@ -34,6 +34,16 @@ export interface SavedConfig {
     maxMemory: number;
     disks: VmDisk[];
     interfaces: VmInterface[];
+    topology: VmTopology | null;
+    firmware: string;
+    title: string;
+}
+
+export interface VmTopology {
+    sockets: number;
+    dies: number;
+    cores: number;
+    threads: number;
 }
 
 /** One VM as the helper sends it. Fields may be added later; the page ignores what it does not know. */
@@ -54,6 +64,11 @@ export interface Vm {
     machine: string;
     firmware: string;
     vcpus: number;
+    /** `<cpu mode>`; `custom` where the XML has none */
+    cpuMode: string;
+    /** for `custom`: the named model (null: the hypervisor's default) */
+    cpuModel: string | null;
+    topology: VmTopology | null;
     memory: number;
     maxMemory: number;
     disks: VmDisk[];

@@ -8,21 +8,39 @@ import { useEffect, useRef, useState } from "react";
 import { ACTIONS, performAction } from "../actions.ts";
 import { showConfirmActionDialog } from "../dialogs/confirm-action.tsx";
 import { formatBytes } from "../format.ts";
-import type { Vm } from "../types.ts";
+import type { Vm, VmTopology } from "../types.ts";
 
 const _ = cockpit.gettext;
 
 /** "Next boot: …" beside a setting whose saved value differs from the running one. */
-export function NextBoot({ vm, field }: { vm: Vm; field: "vcpus" | "memory" | "maxMemory" }) {
+export function NextBoot({ vm, field }: { vm: Vm; field: "vcpus" | "memory" | "maxMemory" | "topology" | "firmware" | "title" }) {
     const saved = vm.saved;
-    if (!saved || saved[field] === vm[field])
+    if (!saved || JSON.stringify(saved[field]) === JSON.stringify(vm[field]))
         return null;
-    const value = field === "vcpus" ? String(saved.vcpus) : formatBytes(saved[field]);
+    let value: string;
+    if (field === "memory" || field === "maxMemory")
+        value = formatBytes(saved[field]);
+    else if (field === "topology")
+        value = saved.topology ? topologyText(saved.topology) : _("default topology");
+    else if (field === "firmware")
+        value = saved.firmware === "efi" ? "UEFI" : "BIOS";
+    else
+        value = String(saved[field]);
     return (
         <Label isCompact color="blue" className="virt-next-boot" id={`virt-next-boot-${field}`}>
             {cockpit.format(field === "maxMemory" ? _("Maximum at next boot: $0") : _("Next boot: $0"), value)}
         </Label>
     );
+}
+
+/** "1 socket × 2 cores × 2 threads" (dies only when more than one). */
+export function topologyText(t: VmTopology): string {
+    const parts = [cockpit.format(cockpit.ngettext("$0 socket", "$0 sockets", t.sockets), t.sockets)];
+    if (t.dies > 1)
+        parts.push(cockpit.format(cockpit.ngettext("$0 die", "$0 dies", t.dies), t.dies));
+    parts.push(cockpit.format(cockpit.ngettext("$0 core", "$0 cores", t.cores), t.cores));
+    parts.push(cockpit.format(cockpit.ngettext("$0 thread", "$0 threads", t.threads), t.threads));
+    return parts.join(" × ");
 }
 
 const RESTART = {

@@ -11,7 +11,7 @@ import { connectionLabel } from "../connections.ts";
 import { formatBytes, yesNo } from "../format.ts";
 import type { Vm } from "../types.ts";
 
-import { NextBoot } from "./pending-changes.tsx";
+import { NextBoot, topologyText } from "./pending-changes.tsx";
 import { VmStateLabel } from "./state-label.tsx";
 
 const _ = cockpit.gettext;
@@ -40,6 +40,15 @@ function memoryText(vm: Vm): string {
     return formatBytes(vm.memory);
 }
 
+function cpuText(vm: Vm): string {
+    switch (vm.cpuMode) {
+    case "host-passthrough": return _("Host passthrough");
+    case "host-model": return _("Host model");
+    case "custom": return vm.cpuModel ?? _("Hypervisor default");
+    default: return vm.cpuMode || "–";
+    }
+}
+
 function AutostartSwitch({ vm, busy }: { vm: Vm; busy: boolean }) {
     const def = vm.autostart ? ACTIONS["autostart-off"] : ACTIONS["autostart-on"];
     return (
@@ -62,7 +71,15 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("Connection")}>{connectionLabel(vm.uri)}</Field>
                     <Field term={_("Name")}>{vm.name} <EditSettingButton vm={vm} kind="name" /></Field>
                     <Field term={_("vCPUs")}>
-                        {vm.vcpus} <NextBoot vm={vm} field="vcpus" /> <EditSettingButton vm={vm} kind="vcpus" />
+                        {vm.vcpus} {vm.topology && <span className="virt-topology">({topologyText(vm.topology)})</span>}
+                        {" "}<NextBoot vm={vm} field="vcpus" /> <NextBoot vm={vm} field="topology" />
+                        {" "}<EditSettingButton vm={vm} kind="vcpus" />
+                    </Field>
+                    <Field term={_("CPU")}>
+                        <span id="virt-cpu-model">{cpuText(vm)}</span> {vm.persistent && <EditSettingButton vm={vm} kind="cpu" />}
+                    </Field>
+                    <Field term={_("CPU pinning")}>
+                        {_("Host CPUs of the vCPUs and the emulator")} <EditSettingButton vm={vm} kind="pins" />
                     </Field>
                     <Field term={_("Memory")}>
                         {memoryText(vm)} <NextBoot vm={vm} field="memory" /> <NextBoot vm={vm} field="maxMemory" />
@@ -76,8 +93,13 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                     <Field term={_("Architecture")}>{vm.arch || "–"}</Field>
                     <Field term={_("Machine")}>{vm.machine || "–"}</Field>
                     <Field term={_("Firmware")}>
-                        {firmwareLabel(vm.firmware)} {vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
+                        {firmwareLabel(vm.firmware)} <NextBoot vm={vm} field="firmware" />
+                        {" "}{vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
                     </Field>
+                    {vm.persistent &&
+                        <Field term={_("TPM, watchdog, vsock")}>
+                            {_("For the next boot")} <EditSettingButton vm={vm} kind="extras" />
+                        </Field>}
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
                     {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>

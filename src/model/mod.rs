@@ -4,8 +4,10 @@ pub mod history;
 pub mod name_order;
 pub mod resources;
 pub mod state;
+pub mod topology;
 pub mod uri;
 pub mod usage;
 pub mod vm;
 
+pub use topology::Topology;
 pub use vm::{Console, DomainConfig, Graphics, NetInterface, SavedConfig, TpmEmulator, Vm, VmDisk};

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::Topology;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vm {
@@ -37,6 +39,10 @@ pub struct DomainConfig {
     pub firmware: String,
     pub nvram: Option<String>,
     pub vcpus: u32,
+    /// `<cpu mode>` (`custom` where none), and for `custom` the named model (None: the hypervisor's default).
+    pub cpu_mode: String,
+    pub cpu_model: Option<String>,
+    pub topology: Option<Topology>,
     /// Bytes (`<currentMemory>`).
     pub memory: u64,
     /// Bytes (`<memory>`).
@@ -65,6 +71,9 @@ pub struct SavedConfig {
     pub max_memory: u64,
     pub disks: Vec<VmDisk>,
     pub interfaces: Vec<NetInterface>,
+    pub topology: Option<Topology>,
+    pub firmware: String,
+    pub title: String,
 }
 
 impl SavedConfig {
@@ -75,6 +84,10 @@ impl SavedConfig {
             max_memory: config.max_memory,
             disks: config.disks.clone(),
             interfaces: config.interfaces.iter().map(|nic| NetInterface { tap: None, ..nic.clone() }).collect(),
+            // Not the CPU model: a running VM's XML names the model that host-model expanded to.
+            topology: config.topology,
+            firmware: config.firmware.clone(),
+            title: config.title.clone(),
         }
     }
 }

@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::model::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, VmDisk};
+use crate::xml::vcpu::TopologyDoc;
 
 pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
     let doc: DomainDoc = quick_xml::de::from_str(xml).context("parsing domain XML")?;
@@ -18,6 +19,14 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
         _ => "bios",
     };
     let devices = doc.devices.unwrap_or_default();
+    let cpu_mode = doc.cpu.as_ref().and_then(|c| c.mode.clone()).unwrap_or_else(|| "custom".into());
+    let cpu_model = doc
+        .cpu
+        .as_ref()
+        .filter(|_| cpu_mode == "custom")
+        .and_then(|c| c.model.as_ref())
+        .map(|m| m.value.trim().to_string())
+        .filter(|m| !m.is_empty());
     Ok(DomainConfig {
         name: doc.name.text(),
         uuid: doc.uuid.map(Text::text).unwrap_or_default(),
@@ -33,6 +42,9 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .and_then(|n| n.path.or(n.template_text.map(|t| t.trim().to_string())))
             .filter(|s| !s.is_empty()),
         vcpus: doc.vcpu.map(|v| v.current.unwrap_or(v.count)).unwrap_or(1),
+        cpu_mode,
+        cpu_model,
+        topology: doc.cpu.and_then(|c| c.topology).map(TopologyDoc::topology),
         memory: memory_current,
         max_memory: memory_max,
         disks: devices.disks.into_iter().map(DiskDoc::into_model).collect(),
@@ -61,8 +73,17 @@ struct DomainDoc {
     #[serde(rename = "currentMemory")]
     current_memory: Option<SizedValue>,
     vcpu: Option<VcpuDoc>,
+    cpu: Option<CpuDoc>,
     os: Option<OsDoc>,
     devices: Option<DevicesDoc>,
+}
+
+#[derive(Deserialize)]
+struct CpuDoc {
+    #[serde(rename = "@mode")]
+    mode: Option<String>,
+    model: Option<Text>,
+    topology: Option<TopologyDoc>,
 }
 
 /// An element with only text content; empty elements give "".

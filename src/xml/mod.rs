@@ -1,11 +1,15 @@
 //! libvirt XML ↔ typed model. Knows neither channels nor connections.
 
 pub mod boot;
+pub mod boot_order;
 pub mod build;
+pub mod cpu_model;
+pub mod cputune;
 pub mod device;
 pub mod domain;
 pub mod edit;
 pub mod first_boot;
+pub mod guest_devices;
 pub mod network;
 pub mod pool;
 pub mod set;

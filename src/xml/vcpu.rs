@@ -2,23 +2,9 @@
 //! the maximum vCPU count, the topology and whether the guest has a balloon device.
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// `<cpu><topology sockets dies cores threads/>`; missing attributes count as 1, as in libvirt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Topology {
-    pub sockets: u32,
-    pub dies: u32,
-    pub cores: u32,
-    pub threads: u32,
-}
-
-impl Topology {
-    /// The number of vCPUs this topology holds (None on overflow).
-    pub fn product(&self) -> Option<u32> {
-        self.sockets.checked_mul(self.dies)?.checked_mul(self.cores)?.checked_mul(self.threads)
-    }
-}
+pub use crate::model::Topology;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuFacts {
@@ -47,8 +33,9 @@ struct CpuDoc {
     topology: Option<TopologyDoc>,
 }
 
+/// `<topology>` as written: each attribute may be missing.
 #[derive(Deserialize)]
-struct TopologyDoc {
+pub(crate) struct TopologyDoc {
     #[serde(rename = "@sockets")]
     sockets: Option<u32>,
     #[serde(rename = "@dies")]
@@ -71,16 +58,22 @@ struct BalloonDoc {
     model: Option<String>,
 }
 
+impl TopologyDoc {
+    pub(crate) fn topology(self) -> Topology {
+        Topology {
+            sockets: self.sockets.unwrap_or(1),
+            dies: self.dies.unwrap_or(1),
+            cores: self.cores.unwrap_or(1),
+            threads: self.threads.unwrap_or(1),
+        }
+    }
+}
+
 pub fn parse_cpu_facts(xml: &str) -> Result<CpuFacts> {
     let doc: Doc = quick_xml::de::from_str(xml).context("parsing the domain XML")?;
     Ok(CpuFacts {
         max_vcpus: doc.vcpu.map(|v| v.count).unwrap_or(1),
-        topology: doc.cpu.and_then(|c| c.topology).map(|t| Topology {
-            sockets: t.sockets.unwrap_or(1),
-            dies: t.dies.unwrap_or(1),
-            cores: t.cores.unwrap_or(1),
-            threads: t.threads.unwrap_or(1),
-        }),
+        topology: doc.cpu.and_then(|c| c.topology).map(TopologyDoc::topology),
         balloon: doc.devices.is_some_and(|d| d.memballoon.iter().any(|b| b.model.as_deref() != Some("none"))),
     })
 }

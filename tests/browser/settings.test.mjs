@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The settings dialogs of the VM page against a real libvirtd (qemu:///system) and one tiny guest: the helper's
 // verdicts appear under the fields as you type (a topology whose product is wrong, a name that exists or has a
-// "/"), Save changes libvirt (checked with virsh), a rename follows the VM to its new page, and a change for the
+// "/"), Save changes libvirt (checked with virsh: also a boot order moved with the keyboard, a CPU model, a vCPU
+// and emulator pin, a TPM and a watchdog), a rename follows the VM to its new page, and a change for the
 // next boot of a running VM shows the pending-changes banner whose "Shut down and restart" brings it back with
 // the new value. Edit XML: an edit typed in the editor, reviewed and saved; a concurrent virsh change refused with a
 // reload. Screenshots of the dialogs, light and dark, land in test-results/.
@@ -33,7 +34,7 @@ describe("settings dialogs (real libvirt)", () => {
     });
 
     test("vCPUs, rename, memory for the next boot, Shut down and restart", async () => {
-        const g = await defineTinyGuest("bset");
+        const g = await defineTinyGuest("bset", { disks: ["16M"] });
         const other = await defineTinyGuest("bset-other");
         guests.push(g, other);
         page = await openVirtPage(browser, ws, { connections: [URI], url: vmUrl(ws, g.name) });
@@ -86,10 +87,71 @@ describe("settings dialogs (real libvirt)", () => {
             await boot.locator("#virt-settings-firmware-bios").waitFor();
             assert.equal(await boot.locator("#virt-settings-firmware-bios").isChecked(), true);
             await boot.getByText("Offer a boot menu at start").click();
+            // Boot order: the network interface moved above the disk with the keyboard, and checked.
+            const rows = boot.locator(".virt-boot-order-row");
+            assert.equal(await rows.count(), 2);
+            assert.match(await rows.nth(1).getAttribute("data-key"), /^interface:/);
+            await rows.nth(1).locator(".virt-boot-up").focus();
+            await page.keyboard.press("Enter");
+            await rows.nth(0).locator("input[type=checkbox]").focus();
+            await page.keyboard.press("Space");
+            assert.match(await rows.nth(0).getAttribute("data-key"), /^interface:/);
             await screenshot(page, "settings-boot-light");
             await boot.getByRole("button", { name: "Save" }).click();
             await boot.waitFor({ state: "detached" });
-            assert.match(await virsh("dumpxml", "--inactive", g.name), /<bootmenu enable='yes'\/>/);
+            const bootXml = await virsh("dumpxml", "--inactive", g.name);
+            assert.match(bootXml, /<bootmenu enable='yes'\/>/);
+            assert.doesNotMatch(bootXml, /<boot dev=/);
+            assert.match(bootXml, /<interface type='user'>[^]*<boot order='1'\/>[^]*<\/interface>/);
+            assert.match(bootXml, /<target dev='vda' bus='virtio'\/>\s*<boot order='2'\/>/);
+
+            // CPU model: models the host cannot run are offered disabled with the reason; a usable one is saved.
+            await page.locator("#virt-settings-edit-cpu").click();
+            const cpu = dialog(page, "CPU model of");
+            await cpu.locator("#virt-settings-cpu-custom").check();
+            const blocked = cpu.locator("#virt-settings-cpu-model option:disabled", { hasText: "the host lacks" });
+            assert.ok(await blocked.count() > 0, "unusable models are listed disabled with their blockers");
+            await cpu.locator("#virt-settings-cpu-model").selectOption("kvm64");
+            await screenshot(page, "settings-cpu-light");
+            await cpu.getByRole("button", { name: "Save" }).click();
+            await cpu.waitFor({ state: "detached" });
+            assert.match(await virsh("dumpxml", "--inactive", g.name), /<model fallback='forbid'>kvm64<\/model>/);
+            await page.locator("#virt-cpu-model").getByText("kvm64").waitFor();
+
+            // CPU pinning: the host's CPUs listed; a CPU it lacks refused under the field; a pin saved.
+            await page.locator("#virt-settings-edit-pins").click();
+            const pins = dialog(page, "CPU pinning of");
+            await pins.locator("#virt-settings-host-cpus").waitFor();
+            assert.ok(await pins.locator("#virt-settings-host-cpus tbody tr").count() >= 1);
+            await pins.locator("#virt-settings-pin-0").fill("4095");
+            await pins.locator("#virt-settings-vcpu-pins-error").getByText("This host has no CPU 4095").waitFor();
+            await pins.locator("#virt-settings-pin-0").fill("0");
+            await pins.locator("#virt-settings-emulator-pin").fill("0");
+            await pins.locator("#virt-settings-vcpu-pins-error").waitFor({ state: "detached" });
+            await screenshot(page, "settings-pins-light");
+            await pins.getByRole("button", { name: "Save" }).click();
+            await pins.waitFor({ state: "detached" });
+            assert.match(await virsh("vcpupin", g.name, "--config"), /^\s*0\s+0\s*$/m);
+            assert.equal((await virsh("emulatorpin", g.name, "--config")).split(":").at(-1).trim(), "0");
+
+            // TPM and watchdog saved; a reserved vsock CID refused under the field.
+            await page.locator("#virt-settings-edit-extras").click();
+            const extras = dialog(page, "TPM, watchdog and vsock of");
+            await extras.getByText("Emulated TPM 2.0 (swtpm)").click();
+            await extras.locator("#virt-settings-watchdog-model").selectOption("i6300esb");
+            await extras.locator("#virt-settings-watchdog-action").selectOption("poweroff");
+            await extras.getByText("A socket between host and guest").click();
+            await extras.locator("#virt-settings-vsock-cid").fill("2");
+            await extras.locator("#virt-settings-vsock-error").getByText("reserved").waitFor();
+            await screenshot(page, "settings-extras-light");
+            await extras.getByText("A socket between host and guest").click();
+            await extras.locator("#virt-settings-vsock-error").waitFor({ state: "detached" });
+            await extras.getByRole("button", { name: "Save" }).click();
+            await extras.waitFor({ state: "detached" });
+            const extrasXml = await virsh("dumpxml", "--inactive", g.name);
+            assert.match(extrasXml, /<backend type='emulator' version='2.0'\/>/);
+            assert.match(extrasXml, /<watchdog model='i6300esb' action='poweroff'\/?>/);
+            assert.doesNotMatch(extrasXml, /<vsock/);
 
             // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
             // virsh change makes a second save refuse with a reload offer.
@@ -184,7 +246,8 @@ describe("settings dialogs (real libvirt)", () => {
             await dark.locator("#virt-xml-dialog .cm-line").first().waitFor({ timeout: 20000 });
             await screenshot(dark, "settings-xml-dark");
             await dark.locator("#virt-xml-dialog").getByRole("button", { name: "Cancel" }).click();
-            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"]]) {
+            for (const [kind, title] of [["vcpus", "vCPUs of"], ["memory", "Memory of"], ["name", "Name and description of"], ["boot", "Boot options of"], ["cpu", "CPU model of"], ["pins", "CPU pinning of"],
+                ["extras", "TPM, watchdog and vsock of"]]) {
                 await dark.locator(`#virt-settings-edit-${kind}`).click();
                 const d = dialog(dark, title);
                 await d.locator("input").first().waitFor();

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // op `settings` (docs/api.md) on tiny real guests (qemu:///system) through both real bridges: a running guest
-// gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), a maximum that waits for the next
+// gets memory through its balloon and a hot-plugged vCPU (seen inside the guest), vCPU and emulator pinning, a maximum that waits for the next
 // boot (seen in the watch's `saved`), title and description live and saved; a shut-off VM gets vCPUs with a
-// topology and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
+// topology, a boot order (given to QEMU), a CPU model from its own domcapabilities, TPM/watchdog/vsock, secure boot (q35 only) and a rename (and still boots); bad input is refused by field with nothing changed, and a rename that
 // libvirt refuses (managed save) undoes the definition edit made before it; op `domain-xml` saves a valid edit,
 // passes on libvirt's refusal, and refuses an edit of a definition changed elsewhere meanwhile.
 
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
@@ -130,6 +131,29 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             }
             assert.match(await savedXml(g.name), /<cv:keep xmlns:cv="urn:cvtest">yes<\/cv:keep>/);
         });
+        await t.test("CPU pinning: vCPUs and the emulator, live and saved (virsh vcpupin/emulatorpin)", async () => {
+            const { limits } = (await settings(b, g.uuid, { validate: true })).results[0];
+            const last = limits.hostCpus - 1;
+            assert.equal(limits.hostTopology.length, limits.hostCpus, JSON.stringify(limits.hostTopology));
+            for (const [fields, field] of [[{ vcpuPins: { 5: [0] } }, "vcpuPins"], [{ vcpuPins: { 0: [last + 1] } }, "vcpuPins"],
+                [{ emulatorPin: [last + 1] }, "emulatorPin"]]) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), [field]);
+            }
+            const r = await changed(b, g.uuid, { vcpuPins: { 0: [last], 1: [0] }, emulatorPin: [0] });
+            assert.deepEqual(r.live.sort(), ["emulatorPin", "vcpuPins"]);
+            assert.deepEqual(r.saved.sort(), ["emulatorPin", "vcpuPins"]);
+            const pinsOf = text => Object.fromEntries([...text.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map(m => [m[1], m[2]]));
+            for (const flag of ["--live", "--config"]) {
+                assert.deepEqual(pinsOf(await virsh("vcpupin", g.name, flag)), { 0: String(last), 1: "0" }, flag);
+                assert.equal((await virsh("emulatorpin", g.name, flag)).split(":").at(-1).trim(), "0", flag);
+            }
+            // An empty list is any host CPU again.
+            await changed(b, g.uuid, { vcpuPins: { 0: [], 1: [] }, emulatorPin: [] });
+            const any = last === 0 ? "0" : `0-${last}`;
+            assert.deepEqual(pinsOf(await virsh("vcpupin", g.name, "--live")), { 0: any, 1: any });
+        });
         await t.test("refused while running: a rename; more memory than the host", async () => {
             const r = await settings(b, g.uuid, { name: `${g.name}-x`, memory: 1024 * 1024 * MIB });
             assert.equal(r.problem, "invalid-argument", r.trail);
@@ -210,6 +234,28 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
             rmSync(nvram, { force: true });
         });
+        await t.test("secure boot: refused with the reason on an i440fx VM; asked of libvirt's firmware selection on q35", async () => {
+            const refused = await settings(b, g.uuid, { firmware: "efi", secureBoot: true });
+            assert.equal(refused.problem, "invalid-argument", refused.trail);
+            assert.deepEqual(Object.keys(refused.close.errors), ["secureBoot"]);
+            assert.match(refused.close.errors.secureBoot, /machine type \(pc[^)]*\)/);
+            // A q35 VM that is only defined (never started: the firmware selection is libvirt's at start).
+            const name = `cvtest-sb-${g.uuid.slice(0, 6)}`;
+            const file = `${g.dir}/q35.xml`;
+            writeFileSync(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory>
+                <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features></domain>`);
+            await virsh("define", file);
+            const { limits } = (await settings(b, name, { validate: true })).results[0];
+            assert.equal(limits.secureBoot, true, "OVMF's secure boot images are installed (scripts/install-deps.sh)");
+            const r = await changed(b, name, { firmware: "efi", secureBoot: true });
+            assert.deepEqual(r.saved.sort(), ["firmware", "secureBoot"]);
+            const xml = await savedXml(name);
+            assert.match(xml, /<os firmware='efi'>[^]*<feature enabled='yes' name='secure-boot'\/>[^]*<\/os>/);
+            assert.match(xml, /<smm state='on'\/>/);
+            const answer = (await settings(b, name, { validate: true })).results[0];
+            assert.equal(answer.current.saved.secureBoot, true);
+            await virsh("undefine", "--nvram", name);
+        });
         await t.test("domain-xml: read, a valid edit saved, libvirt's refusal, a concurrent edit and a new name refused", async () => {
             const xmlOp = async fields => {
                 const channel = b.open({ payload: "virt1", op: "domain-xml", uri: URI, vm: g.uuid, ...fields });
@@ -248,6 +294,109 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             assert.deepEqual(Object.keys(stale.close.errors), ["base"]);
             assert.match(await savedXml(g.name), /<on_crash>restart<\/on_crash>/);
             assert.match(await savedXml(g.name), /changed by virsh/);
+        });
+        await t.test("boot order: per-device orders saved, old <os><boot> gone, QEMU told (bootindex)", async () => {
+            const answer = (await settings(b, g.uuid, { validate: true })).results[0];
+            const { bootDevices, bootOrder } = answer.current.saved;
+            const nic = bootDevices.find(d => d.kind === "interface");
+            assert.ok(nic, JSON.stringify(bootDevices));
+            assert.deepEqual(bootDevices.map(d => d.key), ["disk:vda", nic.key]);
+            // The tiny guest boots its kernel directly: libvirt's default <boot dev='hd'/> names the first disk.
+            assert.deepEqual(bootOrder, ["disk:vda"]);
+            for (const bad of [["disk:vdz"], ["disk:vda", "disk:vda"]]) {
+                const r = await settings(b, g.uuid, { bootOrder: bad });
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), ["bootOrder"]);
+            }
+            const r = await changed(b, g.uuid, { bootOrder: [nic.key, "disk:vda"], bootMenu: true });
+            assert.deepEqual(r.saved.sort(), ["bootMenu", "bootOrder"]);
+            const xml = await savedXml(g.name);
+            assert.doesNotMatch(xml, /<boot dev=/);
+            assert.match(xml, /<interface type='user'>[^]*<boot order='1'\/>[^]*<\/interface>/);
+            assert.match(xml, /<target dev='vda' bus='virtio'\/>\s*<boot order='2'\/>/);
+            // What the firmware gets: the NIC first, then the disk.
+            await virsh("start", g.name);
+            try {
+                const pid = readFileSync(`/run/libvirt/qemu/${g.name}.pid`, "utf8").trim();
+                const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+                const bootIndex = driver => args.find(a => a.includes(`"driver":"${driver}"`))?.match(/"bootindex":(\d+)/)?.[1];
+                assert.equal(bootIndex("virtio-net-pci"), "1", args.join(" "));
+                assert.equal(bootIndex("virtio-blk-pci"), "2", args.join(" "));
+            } finally {
+                await virsh("destroy", g.name);
+            }
+            const again = await settings(b, g.uuid, { validate: true });
+            assert.deepEqual(again.results[0].current.saved.bootOrder, [nic.key, "disk:vda"]);
+            await changed(b, g.uuid, { bootOrder: ["disk:vda"], bootMenu: false });
+        });
+        await t.test("CPU model: domcapabilities of the VM's own virt type; unusable and unknown refused", async () => {
+            const answer = (await settings(b, g.uuid, { validate: true })).results[0];
+            const { domainType, cpus } = answer.limits;
+            assert.equal(domainType, (await savedXml(g.name)).match(/<domain type='(\w+)'/)[1]);
+            const usable = cpus.models.filter(m => m.usable).map(m => m.name);
+            assert.ok(usable.includes("qemu64"), usable.join(" "));
+            const saved = await savedXml(g.name);
+            const refusals = [
+                { cpu: { mode: "custom", model: "cvtest-no-such-cpu" } },
+                { cpu: { mode: "custom" } },
+            ];
+            const unusable = cpus.models.find(m => !m.usable && m.blockers.length > 0);
+            if (unusable)
+                refusals.push({ cpu: { mode: "custom", model: unusable.name } });
+            if (!cpus.hostPassthrough)
+                refusals.push({ cpu: { mode: "host-passthrough" } });
+            for (const fields of refusals) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), ["cpu"]);
+            }
+            if (unusable) {
+                const r = await settings(b, g.uuid, { validate: true, cpu: { mode: "custom", model: unusable.name } });
+                assert.match(r.results[0].errors.cpu, new RegExp(`lacks ${unusable.blockers[0]}`));
+            }
+            assert.equal(await savedXml(g.name), saved);
+            // Another 64-bit model than the one the VM has (libvirt names TCG's default, qemu64, in the definition).
+            const model = ["kvm64", "max"].find(m => usable.includes(m) && m !== answer.current.saved.cpu.model);
+            assert.ok(model, usable.join(" "));
+            const r = await changed(b, g.uuid, { cpu: { mode: "custom", model } });
+            assert.deepEqual(r.saved, ["cpu"]);
+            const xml = await savedXml(g.name);
+            assert.match(xml, new RegExp(`<cpu mode='custom' match='exact'[^>]*>[^]*<model fallback='forbid'>${model}</model>`));
+            // The topology set before stays.
+            assert.match(xml, /<topology sockets='1' dies='1'( clusters='1')? cores='2' threads='2'\/>/);
+            // The rename below boots the VM with this CPU.
+        });
+        await t.test("TPM (swtpm runs at start), watchdog and vsock: saved; reserved CID and unknown action refused", async () => {
+            for (const [fields, field] of [[{ vsock: { cid: 2 } }, "vsock"], [{ watchdog: { model: "i6300esb", action: "explode" } }, "watchdog"]]) {
+                const r = await settings(b, g.uuid, fields);
+                assert.equal(r.problem, "invalid-argument", r.trail);
+                assert.deepEqual(Object.keys(r.close.errors), [field]);
+            }
+            const { limits } = (await settings(b, g.uuid, { validate: true })).results[0];
+            assert.equal(limits.tpm, true, "swtpm is installed (scripts/install-deps.sh), so libvirt offers a TPM");
+            const r = await changed(b, g.uuid, { tpm: true, watchdog: { model: "i6300esb", action: "poweroff" }, vsock: { cid: 42 } });
+            assert.deepEqual(r.saved.sort(), ["tpm", "vsock", "watchdog"]);
+            let xml = await savedXml(g.name);
+            assert.match(xml, /<tpm model='[\w-]+'>\s*<backend type='emulator' version='2.0'\/>/);
+            assert.match(xml, /<watchdog model='i6300esb' action='poweroff'\/?>/);
+            assert.match(xml, /<vsock model='virtio'>\s*<cid auto='no' address='42'\/>/);
+            const auto = await changed(b, g.uuid, { vsock: { cid: null } });
+            assert.deepEqual(auto.saved, ["vsock"]);
+            assert.match(await savedXml(g.name), /<cid auto='yes'\/>/);
+            // This host has no /dev/vhost-vsock: start without the vsock, with the TPM, whose swtpm must run.
+            await changed(b, g.uuid, { vsock: null });
+            await virsh("start", g.name);
+            try {
+                assert.match(await liveXml(g.name), /<backend type='emulator' version='2.0'\/?>/);
+                const swtpm = execFileSync("pgrep", ["-af", "swtpm"], { encoding: "utf8" });
+                assert.match(swtpm, new RegExp(g.uuid), swtpm);
+            } finally {
+                await virsh("destroy", g.name);
+            }
+            const off = await changed(b, g.uuid, { tpm: false, watchdog: null });
+            assert.deepEqual(off.saved.sort(), ["tpm", "watchdog"]);
+            xml = await savedXml(g.name);
+            assert.doesNotMatch(xml, /<tpm|<watchdog model='i6300esb'|<vsock/);
         });
         await t.test("rename: same VM, same disk, and it boots", async () => {
             const name = `${g.name}-new`;

@@ -9,15 +9,18 @@ import { vmPath } from "../../views/routes.ts";
 import { openDialog } from "../dialog-host.tsx";
 
 import { BootFields, bootInit, bootRequest } from "./boot-dialog.tsx";
+import { CpuFields, cpuInit, cpuRequest } from "./cpu-dialog.tsx";
+import { ExtrasFields, extrasInit, extrasRequest } from "./extras-dialog.tsx";
 import { MemoryFields, memoryInit, memoryRequest } from "./memory-dialog.tsx";
 import { NameFields, nameInit, nameRequest } from "./name-dialog.tsx";
+import { PinsFields, pinsInit, pinsRequest } from "./pins-dialog.tsx";
 import { SettingsDialog } from "./settings-dialog.tsx";
 import { VcpusFields, vcpusInit, vcpusRequest } from "./vcpus-dialog.tsx";
 import { showXmlDialog } from "./xml-dialog.tsx";
 
 const _ = cockpit.gettext;
 
-export type SettingKind = "memory" | "vcpus" | "name" | "boot";
+export type SettingKind = "memory" | "vcpus" | "name" | "boot" | "cpu" | "pins" | "extras";
 
 export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsResult | null> {
     return openDialog<SettingsResult | null>(done => {
@@ -34,6 +37,15 @@ export function showSettingsDialog(vm: Vm, kind: SettingKind): Promise<SettingsR
         case "boot":
             return <SettingsDialog vm={vm} id="virt-settings-boot-dialog" title={cockpit.format(_("Boot options of $0"), vm.name)}
                                    init={bootInit} request={bootRequest} Fields={BootFields} onDone={done} />;
+        case "cpu":
+            return <SettingsDialog vm={vm} id="virt-settings-cpu-dialog" title={cockpit.format(_("CPU model of $0"), vm.name)}
+                                   init={cpuInit} request={cpuRequest} Fields={CpuFields} onDone={done} />;
+        case "pins":
+            return <SettingsDialog vm={vm} id="virt-settings-pins-dialog" title={cockpit.format(_("CPU pinning of $0"), vm.name)}
+                                   init={pinsInit} request={pinsRequest} Fields={PinsFields} onDone={done} />;
+        case "extras":
+            return <SettingsDialog vm={vm} id="virt-settings-extras-dialog" title={cockpit.format(_("TPM, watchdog and vsock of $0"), vm.name)}
+                                   init={extrasInit} request={extrasRequest} Fields={ExtrasFields} onDone={done} />;
         }
     });
 }
@@ -42,7 +54,10 @@ const LABELS: Record<SettingKind, string> = {
     memory: _("Edit memory"),
     vcpus: _("Edit vCPUs"),
     name: _("Edit name and description"),
-    boot: _("Edit firmware and boot menu"),
+    boot: _("Edit firmware, boot order and boot menu"),
+    cpu: _("Edit CPU model"),
+    pins: _("Edit CPU pinning"),
+    extras: _("Edit TPM, watchdog and vsock"),
 };
 
 /** An icon button that opens the dialog of one setting; after a rename, the page follows the new name. */

@@ -9,7 +9,10 @@ use virt::domain::Domain;
 use virt_sys as sys;
 
 use super::check::{LiveStep, Plan};
+use super::pins::PinStep;
 use crate::problem::Problem;
+use crate::xml::boot_order::set_boot_order;
+use crate::xml::cputune::cpumap;
 use crate::xml::set::set_elements;
 
 /// What was changed: fields of the running VM and of the saved definition.
@@ -21,6 +24,7 @@ pub struct Done {
 
 enum Undo {
     Live(LiveStep),
+    Pin(PinStep),
     Define(String),
 }
 
@@ -56,11 +60,22 @@ fn run(conn: &Connect, domain: &Domain, plan: &Plan, done: &mut Done, undo: &mut
         undo.push(Undo::Live(step.clone()));
         done.live.push(step.field());
     }
-    if !plan.saved_edits.is_empty() {
+    for step in &plan.pins {
+        pin(domain, step, false)?;
+        undo.push(Undo::Pin(step.clone()));
+        let changed = if step.config { &mut done.saved } else { &mut done.live };
+        if !changed.contains(&step.field()) {
+            changed.push(step.field());
+        }
+    }
+    if !plan.saved_edits.is_empty() || plan.boot_order.is_some() {
         // SECURE: the definition is written back whole, display passwords included.
         let original = domain.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE | sys::VIR_DOMAIN_XML_SECURE)?;
-        let edited = set_elements(&original, &plan.saved_edits)
-            .map_err(|err| Problem::internal(format!("Cannot edit the VM's definition: {err:#}")))?;
+        let cannot = |err: anyhow::Error| Problem::internal(format!("Cannot edit the VM's definition: {err:#}"));
+        let mut edited = set_elements(&original, &plan.saved_edits).map_err(cannot)?;
+        if let Some(order) = &plan.boot_order {
+            edited = set_boot_order(&edited, order).map_err(cannot)?;
+        }
         conn.define_domain_xml_flags(&edited, sys::VIR_DOMAIN_DEFINE_VALIDATE)?;
         undo.push(Undo::Define(original));
         done.saved.extend(&plan.saved_fields);
@@ -86,6 +101,16 @@ fn live_step(domain: &Domain, step: &LiveStep, back: bool) -> Result<(), Problem
     Ok(())
 }
 
+fn pin(domain: &Domain, step: &PinStep, back: bool) -> Result<(), Problem> {
+    let map = cpumap(pick(back, &step.new, &step.old), step.host_cpus);
+    let flags = if step.config { sys::VIR_DOMAIN_AFFECT_CONFIG } else { sys::VIR_DOMAIN_AFFECT_LIVE };
+    match step.vcpu {
+        Some(vcpu) => domain.pin_vcpu_flags(vcpu, &map, flags)?,
+        None => domain.pin_emulator(&map, flags)?,
+    }
+    Ok(())
+}
+
 fn pick<T>(back: bool, new: T, old: T) -> T {
     if back { old } else { new }
 }
@@ -99,6 +124,7 @@ fn set_metadata(domain: &Domain, kind: sys::virDomainMetadataType, text: &str) -
 fn undo_step(conn: &Connect, domain: &Domain, step: Undo) -> Result<(), Problem> {
     match step {
         Undo::Live(step) => live_step(domain, &step, true),
+        Undo::Pin(step) => pin(domain, &step, true),
         Undo::Define(xml) => conn.define_domain_xml(&xml).map(|_| ()).map_err(Problem::from),
     }
 }

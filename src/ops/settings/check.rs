@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::facts::Current;
+use super::pins::PinStep;
 use super::{Change, Firmware};
 use crate::xml::set::SetElement;
 use crate::xml::vcpu::Topology;
@@ -27,10 +28,10 @@ impl Findings {
     pub fn ok(&self) -> bool {
         self.errors.is_empty()
     }
-    fn error(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, field: &'static str, message: impl Into<String>) {
         self.errors.entry(field).or_insert_with(|| message.into());
     }
-    fn warn(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, field: &'static str, message: impl Into<String>) {
         self.warnings.entry(field).or_insert_with(|| message.into());
     }
 }
@@ -39,7 +40,7 @@ fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / MIB)
 }
 
-const NO_DEFINITION: &str = "This VM is transient: it has no saved definition to change.";
+pub(super) const NO_DEFINITION: &str = "This VM is transient: it has no saved definition to change.";
 
 pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
     let mut f = Findings::default();
@@ -182,6 +183,10 @@ pub fn check(change: &Change, current: &Current, name_taken: bool) -> Findings {
             f.error("firmware", "libvirt offers no UEFI firmware for this VM's machine type (is OVMF installed?).");
         }
     }
+    super::boot_cpu::check(change, current, &mut f);
+    super::pins::check(change, current, &mut f);
+    super::guest_devices::check(change, current, &mut f);
+    super::secure_boot::check(change, current, &mut f);
     f
 }
 
@@ -224,6 +229,10 @@ pub struct Plan {
     /// One edit of the saved definition, and the fields it changes.
     pub saved_edits: Vec<SetElement>,
     pub saved_fields: Vec<&'static str>,
+    /// Device keys, applied after `saved_edits` in the same define.
+    pub boot_order: Option<Vec<String>>,
+    /// Pin calls, after the live steps and before the define (which then keeps what they saved).
+    pub pins: Vec<PinStep>,
     pub rename: Option<String>,
 }
 
@@ -303,6 +312,10 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
         }
         plan.saved_fields.push("firmware");
     }
+    super::boot_cpu::plan(change, current, &mut plan);
+    super::pins::plan(change, current, &mut plan);
+    super::guest_devices::plan(change, current, &mut plan);
+    super::secure_boot::plan(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -321,8 +334,10 @@ fn topology_edit(t: Topology) -> SetElement {
 
 #[cfg(test)]
 mod tests {
+    use super::super::CpuRequest;
     use super::super::facts::Values;
     use super::*;
+    use crate::xml::cpu_model::{CpuChoice, CpuMode, CpuModel, HostCpus};
 
     fn values() -> Values {
         Values {
@@ -336,6 +351,15 @@ mod tests {
             balloon: true,
             firmware: "bios".into(),
             boot_menu: false,
+            boot: crate::xml::boot_order::boot_order(
+                "<domain><devices><disk><target dev='vda'/></disk>\
+                 <interface type='user'><mac address='52:54:00:00:00:01'/></interface></devices></domain>",
+            )
+            .unwrap(),
+            cpu: CpuChoice { mode: CpuMode::Custom, model: Some("qemu64".into()) },
+            pins: Default::default(),
+            devices: Default::default(),
+            secure_boot: false,
         }
     }
 
@@ -348,6 +372,22 @@ mod tests {
             host_memory: 1024 * MIB,
             host_max_vcpus: Some(8),
             efi_available: Some(false),
+            domain_type: "qemu".into(),
+            host_cpus_online: 2,
+            host_topology: vec![],
+            tpm_available: Some(false),
+            secure_boot_available: Some(false),
+            machine: "pc".into(),
+            host_cpus: Some(HostCpus {
+                host_passthrough: false,
+                host_model: true,
+                host_model_name: None,
+                models: vec![
+                    CpuModel { name: "qemu64".into(), usable: true, blockers: vec![] },
+                    CpuModel { name: "max".into(), usable: true, blockers: vec![] },
+                    CpuModel { name: "Broadwell".into(), usable: false, blockers: vec!["hle".into()] },
+                ],
+            }),
         }
     }
 
@@ -439,5 +479,115 @@ mod tests {
         assert_eq!(p.live, [LiveStep::Title { new: "T".into(), old: String::new() }]);
         assert_eq!(p.saved_fields, ["title"]);
         assert_eq!(errors(Change { title: Some("a\nb".into()), ..Default::default() }, &c, false), ["title"]);
+    }
+
+    #[test]
+    fn boot_order_keys_must_exist_once() {
+        let c = current(true);
+        let order = |keys: &[&str]| Change {
+            boot_order: Some(keys.iter().map(|k| k.to_string()).collect()),
+            ..Default::default()
+        };
+        assert_eq!(errors(order(&["disk:vdz"]), &c, false), ["bootOrder"]);
+        assert_eq!(errors(order(&["disk:vda", "disk:vda"]), &c, false), ["bootOrder"]);
+        let net_first = order(&["interface:52:54:00:00:00:01", "disk:vda"]);
+        assert!(errors(net_first.clone(), &c, false).is_empty());
+        let p = plan(&net_first, &c);
+        assert_eq!(p.saved_fields, ["bootOrder"]);
+        assert_eq!(p.boot_order.unwrap().len(), 2);
+        // No device at all is a valid order (libvirt's default then).
+        assert!(errors(order(&[]), &c, false).is_empty());
+    }
+
+    #[test]
+    fn cpu_models_the_host_can_run() {
+        let c = current(false);
+        let cpu = |mode, model: Option<&str>| Change {
+            cpu: Some(CpuRequest { mode, model: model.map(String::from) }),
+            ..Default::default()
+        };
+        let broadwell = check(&cpu(CpuMode::Custom, Some("Broadwell")), &c, false);
+        assert!(broadwell.errors["cpu"].contains("lacks hle"), "{broadwell:?}");
+        assert_eq!(errors(cpu(CpuMode::Custom, Some("Nonesuch")), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::Custom, None), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::HostPassthrough, None), &c, false), ["cpu"]);
+        assert_eq!(errors(cpu(CpuMode::HostModel, Some("max")), &c, false), ["cpu"]);
+        assert!(errors(cpu(CpuMode::HostModel, None), &c, false).is_empty());
+        let max = cpu(CpuMode::Custom, Some("max"));
+        assert!(errors(max.clone(), &c, false).is_empty());
+        assert_eq!(plan(&max, &c).saved_fields, ["cpu"]);
+        // The current model is no change.
+        assert_eq!(plan(&cpu(CpuMode::Custom, Some("qemu64")), &c), Plan::default());
+    }
+
+    #[test]
+    fn pins_live_and_saved() {
+        let c = current(true);
+        let pin = |vcpus: &[(u32, &[u32])], emulator: Option<&[u32]>| Change {
+            vcpu_pins: Some(vcpus.iter().map(|(v, cpus)| (v.to_string(), cpus.to_vec())).collect()),
+            emulator_pin: emulator.map(<[u32]>::to_vec),
+            ..Default::default()
+        };
+        assert_eq!(errors(pin(&[(2, &[0])], None), &c, false), ["vcpuPins"]);
+        assert_eq!(errors(pin(&[(0, &[2])], None), &c, false), ["vcpuPins"]);
+        assert_eq!(errors(pin(&[], Some(&[5])), &c, false), ["emulatorPin"]);
+        let not_a_number = Change { vcpu_pins: Some([("x".to_string(), vec![0])].into()), ..Default::default() };
+        assert_eq!(errors(not_a_number, &c, false), ["vcpuPins"]);
+        // vCPU 0 is online (live and saved), vCPU 1 only in the definition; the emulator both.
+        let change = pin(&[(0, &[1]), (1, &[0])], Some(&[0]));
+        assert!(errors(change.clone(), &c, false).is_empty());
+        let steps: Vec<(Option<u32>, bool)> = plan(&change, &c).pins.iter().map(|s| (s.vcpu, s.config)).collect();
+        assert_eq!(steps, [(None, false), (None, true), (Some(0), false), (Some(0), true), (Some(1), true)]);
+        // "Any CPU" is what an unpinned vCPU has already.
+        assert!(plan(&pin(&[(0, &[])], None), &c).pins.is_empty());
+    }
+
+    #[test]
+    fn tpm_watchdog_vsock() {
+        use crate::xml::guest_devices::{Vsock, Watchdog};
+        let mut c = current(true);
+        let tpm = Change { tpm: Some(true), ..Default::default() };
+        assert_eq!(errors(tpm.clone(), &c, false), ["tpm"]);
+        c.tpm_available = Some(true);
+        assert!(errors(tpm.clone(), &c, false).is_empty());
+        assert_eq!(plan(&tpm, &c).saved_fields, ["tpm"]);
+        let watchdog = |model: &str, action: &str| Change {
+            watchdog: Some(Some(Watchdog { model: model.into(), action: action.into() })),
+            ..Default::default()
+        };
+        assert_eq!(errors(watchdog("i6300esb", "explode"), &c, false), ["watchdog"]);
+        assert_eq!(errors(watchdog("nope", "reset"), &c, false), ["watchdog"]);
+        assert!(errors(watchdog("i6300esb", "poweroff"), &c, false).is_empty());
+        let vsock = |cid| Change { vsock: Some(Some(Vsock { cid })), ..Default::default() };
+        assert_eq!(errors(vsock(Some(2)), &c, false), ["vsock"]);
+        assert!(errors(vsock(Some(3)), &c, false).is_empty());
+        assert!(errors(vsock(None), &c, false).is_empty());
+        // Removing what is not there is no change.
+        assert_eq!(plan(&Change { vsock: Some(None), ..Default::default() }, &c), Plan::default());
+    }
+
+    #[test]
+    fn absent_null_and_value_differ() {
+        let parse = |json: &str| serde_json::from_str::<Change>(json).unwrap();
+        assert_eq!(parse("{}").watchdog, None);
+        assert_eq!(parse(r#"{"watchdog":null}"#).watchdog, Some(None));
+        assert_eq!(
+            parse(r#"{"vsock":{"cid":null}}"#).vsock,
+            Some(Some(crate::xml::guest_devices::Vsock { cid: None }))
+        );
+    }
+
+    #[test]
+    fn secure_boot_needs_uefi_and_firmware_that_has_it() {
+        let mut c = current(false);
+        c.efi_available = Some(true);
+        let sb = |firmware| Change { secure_boot: Some(true), firmware, ..Default::default() };
+        assert_eq!(errors(sb(None), &c, false), ["secureBoot"]);
+        let with_efi = sb(Some(Firmware::Efi));
+        assert!(check(&with_efi, &c, false).errors["secureBoot"].contains("(pc)"));
+        c.secure_boot_available = Some(true);
+        assert!(errors(with_efi.clone(), &c, false).is_empty());
+        assert_eq!(plan(&with_efi, &c).saved_fields, ["firmware", "secureBoot"]);
+        assert_eq!(errors(sb(Some(Firmware::Efi)), &current(true), false), ["firmware", "secureBoot"]);
     }
 }

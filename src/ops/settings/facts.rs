@@ -8,7 +8,11 @@ use virt_sys as sys;
 
 use crate::ops::create::host::parse_domcaps;
 use crate::problem::Problem;
-use crate::xml::boot::boot_menu;
+use crate::xml::boot::{boot_menu, secure_boot};
+use crate::xml::boot_order::{BootOrder, boot_order};
+use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
+use crate::xml::cputune::{HostCpu, Pins, parse_host_topology, parse_pins};
+use crate::xml::guest_devices::{GuestDevices, parse_guest_devices};
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -26,6 +30,11 @@ pub struct Values {
     /// `bios` or `efi`
     pub firmware: String,
     pub boot_menu: bool,
+    pub boot: BootOrder,
+    pub cpu: CpuChoice,
+    pub pins: Pins,
+    pub devices: GuestDevices,
+    pub secure_boot: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +50,18 @@ pub struct Current {
     pub host_max_vcpus: Option<u32>,
     /// Whether libvirt offers UEFI firmware for the VM's machine type (None: it did not say).
     pub efi_available: Option<bool>,
+    /// `<domain type>`: `kvm`, `qemu` (TCG), …
+    pub domain_type: String,
+    /// The CPUs libvirt offers the VM's virt type, arch and machine (None: it did not say).
+    pub host_cpus: Option<HostCpus>,
+    /// The host's CPUs (`virNodeGetInfo`), numbered 0 to this − 1, and where each sits.
+    pub host_cpus_online: u32,
+    pub host_topology: Vec<HostCpu>,
+    /// Whether libvirt offers an emulated TPM for the VM (None: it did not say).
+    pub tpm_available: Option<bool>,
+    /// Whether libvirt offers secure boot firmware for the VM's machine type (None: it did not say).
+    pub secure_boot_available: Option<bool>,
+    pub machine: String,
 }
 
 pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
@@ -52,14 +73,33 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
     let saved_source = saved_xml.as_deref().or(live_xml.as_deref()).ok_or_else(|| Problem::internal("no XML"))?;
     let saved = values(saved_source)?;
     let config = parse_domain(saved_source).map_err(unreadable)?;
-    let host_memory = conn.node_info()?.memory.saturating_mul(1024);
+    let node = conn.node_info()?;
+    let host_memory = node.memory.saturating_mul(1024);
+    let host_topology = conn.capabilities().ok().and_then(|xml| parse_host_topology(&xml).ok()).unwrap_or_default();
     let host_max_vcpus = conn.max_vcpus(Some(&config.domain_type)).ok().filter(|n| *n > 0);
-    let efi_available = conn
-        .domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0)
-        .ok()
-        .and_then(|xml| parse_domcaps(&xml).ok())
-        .map(|support| support.efi);
-    Ok(Current { name: config.name, persistent, saved, live, host_memory, host_max_vcpus, efi_available })
+    let domcaps =
+        conn.domain_capabilities(None, Some(&config.arch), Some(&config.machine), Some(&config.domain_type), 0).ok();
+    let firmware_support = domcaps.as_deref().and_then(|xml| parse_domcaps(xml).ok());
+    let efi_available = firmware_support.as_ref().map(|support| support.efi);
+    let tpm_available = firmware_support.as_ref().map(|support| support.tpm);
+    let secure_boot_available = firmware_support.as_ref().map(|support| support.secure_boot);
+    let host_cpus = domcaps.as_deref().and_then(|xml| parse_host_cpus(xml).ok());
+    Ok(Current {
+        name: config.name,
+        persistent,
+        saved,
+        live,
+        host_memory,
+        host_max_vcpus,
+        efi_available,
+        domain_type: config.domain_type,
+        host_cpus,
+        host_cpus_online: node.cpus.max(1),
+        host_topology,
+        tpm_available,
+        secure_boot_available,
+        machine: config.machine,
+    })
 }
 
 fn values(xml: &str) -> Result<Values, Problem> {
@@ -76,6 +116,11 @@ fn values(xml: &str) -> Result<Values, Problem> {
         balloon: cpu.balloon,
         firmware: config.firmware,
         boot_menu: boot_menu(xml).map_err(unreadable)?,
+        boot: boot_order(xml).map_err(unreadable)?,
+        cpu: parse_cpu_choice(xml).map_err(unreadable)?,
+        pins: parse_pins(xml).map_err(unreadable)?,
+        devices: parse_guest_devices(xml).map_err(unreadable)?,
+        secure_boot: secure_boot(xml).map_err(unreadable)?,
     })
 }
 
@@ -89,6 +134,10 @@ impl Values {
             "memory": self.memory, "maxMemory": self.max_memory, "vcpus": self.vcpus, "maxVcpus": self.max_vcpus,
             "topology": self.topology, "title": self.title, "description": self.description, "balloon": self.balloon,
             "firmware": self.firmware, "bootMenu": self.boot_menu,
+            "bootDevices": self.boot.devices, "bootOrder": self.boot.order, "cpu": self.cpu,
+            "vcpuPins": self.pins.vcpus, "emulatorPin": self.pins.emulator,
+            "tpm": self.devices.tpm, "watchdog": self.devices.watchdog, "vsock": self.devices.vsock,
+            "secureBoot": self.secure_boot,
         })
     }
 }
@@ -109,6 +158,11 @@ impl Current {
     }
 
     pub fn limits_json(&self) -> Value {
-        json!({"hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available})
+        json!({
+            "hostMemory": self.host_memory, "maxVcpus": self.host_max_vcpus, "efi": self.efi_available,
+            "domainType": self.domain_type, "cpus": self.host_cpus,
+            "hostCpus": self.host_cpus_online, "hostTopology": self.host_topology, "tpm": self.tpm_available,
+            "secureBoot": self.secure_boot_available, "machine": self.machine,
+        })
     }
 }

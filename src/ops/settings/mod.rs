@@ -1,14 +1,19 @@
 //! op `settings`: read or change one VM's settings (memory, vCPUs and topology, name, title,
-//! description, boot menu, firmware). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
+//! description, boot menu, firmware, boot order, CPU model, CPU pinning, TPM, watchdog, vsock, secure boot). A change is applied to the running VM where libvirt can (balloon, vCPU hot-plug,
 //! metadata) and to its saved definition (one lossless XML edit, defined with validation); the answer
 //! says which of the two changed. Every request is checked here first (`check.rs`); a failure undoes
 //! what was already applied (`apply.rs`). `docs/api.md` has the fields.
 
 mod apply;
+mod boot_cpu;
 mod check;
 mod facts;
+mod guest_devices;
+mod pins;
+mod secure_boot;
 pub mod xml;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -18,6 +23,8 @@ use super::target::{CONNECT_TIMEOUT, VmTarget};
 use super::{Context, OpBody, parse_options};
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
+use crate::xml::cpu_model::CpuMode;
+use crate::xml::guest_devices::{Vsock, Watchdog};
 use crate::xml::vcpu::Topology;
 use check::Findings;
 
@@ -35,6 +42,33 @@ pub struct Change {
     pub description: Option<String>,
     pub boot_menu: Option<bool>,
     pub firmware: Option<Firmware>,
+    /// UEFI with the secure-boot feature (with `firmware: "efi"` or an EFI VM).
+    pub secure_boot: Option<bool>,
+    /// Device keys (`disk:vda`, `interface:<mac>`, `hostdev:<n>`), first tried first; absent ones do not boot.
+    pub boot_order: Option<Vec<String>>,
+    pub cpu: Option<CpuRequest>,
+    /// Host CPUs by vCPU number (JSON keys are strings: `{"0": [1, 2]}`; `pins.rs` reads them); an empty list:
+    /// any host CPU.
+    pub vcpu_pins: Option<BTreeMap<String, Vec<u32>>>,
+    /// Host CPUs for the emulator threads; empty: any.
+    pub emulator_pin: Option<Vec<u32>>,
+    /// An emulated TPM on or off.
+    pub tpm: Option<bool>,
+    /// `{"model","action"}`; `null` removes it.
+    #[serde(default, deserialize_with = "guest_devices::present")]
+    pub watchdog: Option<Option<Watchdog>>,
+    /// `{"cid": N|null}` (null: automatic); `null` removes it.
+    #[serde(default, deserialize_with = "guest_devices::present")]
+    pub vsock: Option<Option<Vsock>>,
+}
+
+/// `{"mode": "host-passthrough"|"host-model"|"custom", "model": NAME}` (a model only with `custom`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuRequest {
+    pub mode: CpuMode,
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
