@@ -13,6 +13,7 @@ pub mod osinfo;
 pub mod resources;
 pub mod settings;
 pub mod storage;
+pub mod stream;
 pub mod target;
 pub mod watch;
 
@@ -59,6 +60,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("resources", resources::open),
     ("pool", storage::open),
     ("network", network::open),
+    ("volume-upload", storage::transfer::open_upload),
+    ("volume-download", storage::transfer::open_download),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Storage pools and networks pages against the real libvirtd: the status cards, creating a dir pool and a NAT
 // network through their dialogs (the helper's refusal shown as given), changes made with virsh seen live, a
-// static DHCP host, delete; effects checked with virsh. Screenshots light and dark. Only cvtest-* objects.
+// static DHCP host, delete; a file uploaded into a volume and downloaded again (checksums); effects checked with virsh.
+// Screenshots light and dark. Only cvtest-* objects.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -103,6 +105,48 @@ describe("storage pools and networks pages", () => {
         await dialog(page, `Delete storage pool ${name}?`).getByRole("button", { name: "Delete" }).click();
         await poolRow(name).waitFor({ state: "detached" });
         await assert.rejects(virsh("pool-info", name));
+    }));
+
+    test("volumes: a file uploaded from the browser lands unchanged, the download gives it back", () => snapOnFailure(page, "resources-upload", async () => {
+        const name = `${PREFIX}xpool-${suffix}`;
+        const dir = path.join(scratch, "xfer");
+        mkdirSync(dir);
+        chmodSync(dir, 0o755);
+        await virsh("pool-create-as", name, "dir", "--target", dir);
+        const sha = buf => createHash("sha256").update(buf).digest("hex");
+        // An odd size, so the last slice is short; big enough that the progress shows for a moment.
+        const data = randomBytes(16 * 1024 * 1024 + 777);
+        const file = path.join(scratch, "cvtest-upload.iso");
+        writeFileSync(file, data);
+        try {
+            await page.goto(ws.pageUrl + "#/storage");
+            await poolRow(name).getByRole("button", { name: "Details" }).click();
+            const volumes = page.locator(`[data-volumes="${name}"][data-loaded="true"]`);
+            await volumes.locator('[data-test="volume-upload-file"]').setInputFiles(file);
+            const progress = volumes.locator('.virt-volume-transfer[data-transfer="upload"]');
+            await progress.waitFor();
+            await screenshot(page, "resources-upload-light", { path: "/tmp/cvtest-upload-light.png" });
+            await progress.waitFor({ state: "detached", timeout: 60000 });
+            assert.equal(await volumes.locator('[data-test="volume-error"]').count(), 0,
+                         await volumes.locator('[data-test="volume-error"]').allInnerTexts().then(t => t.join()));
+            await volumes.locator('tr[data-volume="cvtest-upload.iso"]').waitFor();
+            assert.equal(sha(readFileSync(path.join(dir, "cvtest-upload.iso"))), sha(data), "the volume differs from the file");
+
+            const [download] = await Promise.all([
+                page.waitForEvent("download", { timeout: 60000 }),
+                volumes.locator('tr[data-volume="cvtest-upload.iso"]').getByRole("button", { name: "Download" }).click(),
+            ]);
+            assert.equal(download.suggestedFilename(), "cvtest-upload.iso");
+            assert.equal(sha(readFileSync(await download.path())), sha(data), "the download differs from the file");
+
+            const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/storage" });
+            await dark.locator(`tr[data-pool="${name}"]`).getByRole("button", { name: "Details" }).click();
+            await dark.locator(`[data-volumes="${name}"] tr[data-volume="cvtest-upload.iso"]`).waitFor();
+            await screenshot(dark, "resources-volumes-dark", { path: "/tmp/cvtest-volumes-dark.png" });
+            await dark.close();
+        } finally {
+            await virsh("pool-destroy", name).catch(() => {});
+        }
     }));
 
     test("networks: create NAT with DHCP, virsh stop seen live, static host, delete", () => snapOnFailure(page, "resources-networks", async () => {

@@ -59,11 +59,11 @@ fn users(vms: &VmDisks, pool: &str, name: &str, path: &str, running_only: bool) 
     found
 }
 
-fn invalid(message: impl Into<String>) -> Problem {
+pub(super) fn invalid(message: impl Into<String>) -> Problem {
     Problem::new(ProblemCode::InvalidArgument, message)
 }
 
-fn check_name(name: &str) -> Result<(), Problem> {
+pub(super) fn check_name(name: &str) -> Result<(), Problem> {
     if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
         return Err(invalid("A volume name must not be empty or contain \"/\" or control characters"));
     }
