@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ops `volume-upload` and `volume-download` (docs/api.md) through the real bridges against qemu:///system: bytes
 // uploaded with acks land in the volume unchanged (checksum of the file libvirt wrote), the download gives them back
-// inside the flow-control window, and a cancelled or short upload leaves no volume behind.
+// inside the flow-control window, a wipe zeroes it, and a cancelled or short upload leaves no volume behind.
 // Everything lives in pool cvtest-xfer, a dir pool in a temporary directory, removed afterwards.
 
 import assert from "node:assert/strict";
@@ -96,6 +96,14 @@ for (const name of bridgeNames()) {
             assert.equal(sha(Buffer.concat(frames)), sha(data), "the download differs from the upload");
             // Flow control: pings on the way, as for every flow-controlled channel.
             assert.ok(messages.some(m => m.command === "ping"), "no ping during a 3 MiB download");
+
+            // Wipe (op pool): zeros, same size.
+            const wipe = b.open({ payload: "virt1", op: "pool", uri: URI, pool: POOL, action: "wipe-volume", name: vol });
+            const wclose = (await b.untilClose(wipe, 30000)).at(-1).control;
+            assert.equal(wclose.problem, undefined, JSON.stringify(wclose));
+            const wiped = readFileSync(path.join(dir, vol));
+            assert.equal(wiped.length, data.length);
+            assert.ok(wiped.every(byte => byte === 0), "the wiped volume still holds data");
             await virsh("vol-delete", "--pool", POOL, vol);
         });
 

@@ -1,5 +1,5 @@
 // A pool's expanded row: its volumes (listed when the row opens, again whenever the pool changes — an event or
-// our own operation — never on a timer), with the VMs using each; create, upload, download, resize, delete several
+// our own operation — never on a timer), with the VMs using each; create, upload, download, resize, wipe, delete several
 // at once.
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
@@ -11,6 +11,7 @@ import { useCallback, useEffect, useState } from "react";
 import { runPoolAction } from "../../client/resource-ops.ts";
 import type { Pool } from "../../client/resources-client.ts";
 import { showVolumeSizeDialog } from "../../dialogs/volume-size.tsx";
+import { showWipeVolumeDialog } from "../../dialogs/wipe-volume.tsx";
 import { formatBytes } from "../../format.ts";
 
 import { useVolumeTransfers } from "./volume-transfer.tsx";
@@ -129,6 +130,11 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
                                             onClick={() => void showVolumeSizeDialog({ title: cockpit.format(_("Resize $0"), v.name), withName: false, available: pool.available, current: v.capacity })
                                                     .then(r => r && act("resize-volume", { name: v.name, capacity: r.capacity }))}>
                                         {_("Resize")}
+                                    </Button>
+                                    <Button variant="link" isDanger size="sm" isDisabled={busy}
+                                            onClick={() => void showWipeVolumeDialog(v.name)
+                                                    .then(yes => { if (yes) return act("wipe-volume", { name: v.name }) })}>
+                                        {_("Wipe")}
                                     </Button>
                                     <Button variant="link" size="sm" isDisabled={busy || transfers.busy}
                                             data-test="volume-download" onClick={() => transfers.download(v.name)}>

@@ -1,5 +1,5 @@
 //! The volumes of one pool, for op `pool`: listed on demand (libvirt has no volume events), created,
-//! resized and deleted several at once, refused while a VM uses them.
+//! resized, wiped and deleted several at once, refused while a VM uses them.
 
 use std::collections::BTreeMap;
 
@@ -126,6 +126,17 @@ pub fn resize(pool: &StoragePool, name: &str, capacity: u64, vms: &VmDisks) -> R
         return Err(invalid("The pool does not have that much space available"));
     }
     vol.resize(capacity, 0)?;
+    Ok(json!({"ok": true}))
+}
+
+/// Overwrites the volume's data with zeros (`virStorageVolWipe`); refused while a running VM uses it.
+pub fn wipe(pool: &StoragePool, name: &str, vms: &VmDisks) -> Result<Value, Problem> {
+    let vol = pool.lookup_storage_vol_by_name(name)?;
+    let running = users(vms, &pool.name()?, name, &vol.path()?, true);
+    if !running.is_empty() {
+        return Err(invalid(format!("The volume is in use by the running VM {}", running.join(", "))));
+    }
+    vol.wipe(0)?;
     Ok(json!({"ok": true}))
 }
 
