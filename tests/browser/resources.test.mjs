@@ -173,9 +173,15 @@ describe("storage pools and networks pages", () => {
         await details.locator('[data-test="no-leases"]').waitFor();
         await details.locator(`#host-mac-${name}`).fill("52:54:00:12:34:56");
         await details.locator(`#host-ip-${name}`).fill(`10.216.${octet}.20`);
-        await details.getByRole("button", { name: "Add" }).click();
+        await details.getByRole("button", { name: "Add", exact: true }).click();
         await details.locator(`tr[data-host="10.216.${octet}.20"]`).waitFor();
         assert.match(await virsh("net-dumpxml", name), /<host mac='52:54:00:12:34:56' ip='10\.216\.\d+\.20'\/>/);
+        // A DNS host entry, live.
+        await details.locator(`#dns-ip-${name}`).fill(`10.216.${octet}.30`);
+        await details.locator(`#dns-names-${name}`).fill("db db.lab");
+        await details.getByRole("button", { name: "Add DNS host" }).click();
+        await details.locator(`tr[data-dns-host="10.216.${octet}.30"]`).filter({ hasText: "db, db.lab" }).waitFor();
+        assert.match(await virsh("net-dumpxml", name), /<host ip='10\.216\.\d+\.30'>\s*<hostname>db<\/hostname>\s*<hostname>db\.lab<\/hostname>/);
         await screenshot(page, "resources-networks-light", { path: "/tmp/cvtest-networks-light.png" });
 
         await virsh("net-destroy", name);

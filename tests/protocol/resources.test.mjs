@@ -81,7 +81,7 @@ for (const name of bridgeNames()) {
             assert.equal(r.close.problem, "protocol-error");
         });
 
-        test("resources_ipv6: a routed IPv6 network with DHCPv6, overlaps and bad ranges refused by name", async () => {
+        test("resources_ipv6: a routed IPv6 network with DHCPv6 and DNS hosts, overlaps and bad ranges refused by name", async () => {
             const ipv6 = { address: "fd00:cafe:1::1", prefix: 64, dhcp: { start: "fd00:cafe:1::100", end: "fd00:cafe:1::1ff" } };
             let r = await op("network", { action: "create", network: "cvtest-v6", forward: "route", ipv6 });
             assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
@@ -101,6 +101,18 @@ for (const name of bridgeNames()) {
             // NAT needs IPv4; an IPv6-only network may route.
             r = await op("network", { action: "create", network: "cvtest-v6b", forward: "nat", ipv6: { address: "fd00:beef::1", prefix: 64 } });
             assert.equal(r.close.problem, "invalid-argument");
+
+            // DNS host entries, live on the running network; a bad name refused.
+            r = await op("network", { action: "add-dns-host", network: id, ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            await until(() => tables.networks[id]?.dnsHosts?.length === 1, "for the DNS host");
+            assert.deepEqual(tables.networks[id].dnsHosts, [{ ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] }]);
+            r = await op("network", { action: "add-dns-host", network: id, ip: "fd00:cafe:1::6", hostnames: ["bad name"] });
+            assert.equal(r.close.problem, "invalid-argument");
+            r = await op("network", { action: "remove-dns-host", network: id, ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            await until(() => tables.networks[id]?.dnsHosts?.length === 0, "for the DNS host to go");
+
             r = await op("network", { action: "delete", network: id });
             assert.equal(r.close.problem, undefined);
             await until(() => !tables.networks[id], "for the deleted network");

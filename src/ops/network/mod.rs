@@ -54,6 +54,9 @@ struct NetworkOptions {
     mac: Option<String>,
     ip: Option<String>,
     name: Option<String>,
+    /// DNS host entries: the names for `ip`.
+    #[serde(default)]
+    hostnames: Vec<String>,
 }
 
 enum NetworkAction {
@@ -64,6 +67,8 @@ enum NetworkAction {
     Leases,
     AddHost { host_xml: String },
     RemoveHost { host_xml: String },
+    AddDnsHost { host_xml: String },
+    RemoveDnsHost { host_xml: String },
     Create { forward: Option<&'static str>, ipv4: Option<IpSpec>, ipv6: Option<IpSpec>, autostart: bool },
 }
 
@@ -92,6 +97,33 @@ fn host_xml(options: &NetworkOptions) -> Result<String, Problem> {
     Ok(xml)
 }
 
+/// `<host ip='…'><hostname>…</hostname>…</host>` of `<dns>`.
+fn dns_host_xml(options: &NetworkOptions) -> Result<String, Problem> {
+    let ip = options.ip.as_deref().ok_or_else(|| Problem::protocol("a DNS host needs \"ip\""))?;
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| invalid(format!("\"{ip}\" is not an IP address")))?;
+    if options.hostnames.is_empty() {
+        return Err(invalid("A DNS host needs at least one host name"));
+    }
+    let mut xml = format!("<host ip='{ip}'>");
+    for name in &options.hostnames {
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !valid {
+            return Err(invalid(format!("\"{name}\" is not a host name")));
+        }
+        xml.push_str(&format!("<hostname>{name}</hostname>"));
+    }
+    xml.push_str("</host>");
+    Ok(xml)
+}
+
 fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
     Ok(match options.action.as_str() {
         "start" => NetworkAction::Start,
@@ -103,6 +135,8 @@ fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
         "leases" => NetworkAction::Leases,
         "add-host" => NetworkAction::AddHost { host_xml: host_xml(options)? },
         "remove-host" => NetworkAction::RemoveHost { host_xml: host_xml(options)? },
+        "add-dns-host" => NetworkAction::AddDnsHost { host_xml: dns_host_xml(options)? },
+        "remove-dns-host" => NetworkAction::RemoveDnsHost { host_xml: dns_host_xml(options)? },
         "create" => NetworkAction::Create {
             forward: match options.forward.as_deref() {
                 Some("nat") => Some("nat"),
@@ -187,6 +221,20 @@ fn perform(net: &Network, action: &NetworkAction) -> Result<Value, Problem> {
         NetworkAction::RemoveHost { host_xml } => net.update(
             sys::VIR_NETWORK_UPDATE_COMMAND_DELETE,
             sys::VIR_NETWORK_SECTION_IP_DHCP_HOST,
+            -1,
+            host_xml,
+            update_flags(),
+        )?,
+        NetworkAction::AddDnsHost { host_xml } => net.update(
+            sys::VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+            sys::VIR_NETWORK_SECTION_DNS_HOST,
+            -1,
+            host_xml,
+            update_flags(),
+        )?,
+        NetworkAction::RemoveDnsHost { host_xml } => net.update(
+            sys::VIR_NETWORK_UPDATE_COMMAND_DELETE,
+            sys::VIR_NETWORK_SECTION_DNS_HOST,
             -1,
             host_xml,
             update_flags(),
