@@ -18,7 +18,7 @@
 // libvirt-dbus on the system bus (scripts/install-deps.sh test). Everything is removed on exit, also on error.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -67,8 +67,10 @@ function setup() {
     for (let i = 0; i < opts.pools; i++) {
         const dir = path.join(poolRoot, pad(i));
         mkdirSync(dir);
-        for (let v = 0; v < opts.volumes; v++)
-            execFileSync("truncate", ["-s", "1M", path.join(dir, `vol-${String(v).padStart(3, "0")}.img`)]);
+        for (let v = 0; v < opts.volumes; v++) {
+            writeFileSync(path.join(dir, `vol-${String(v).padStart(3, "0")}.img`), "");
+            truncateSync(path.join(dir, `vol-${String(v).padStart(3, "0")}.img`), 1 << 20);
+        }
         lines.push(`pool-create-as ${poolName(i)} dir --target ${dir}`);
     }
     virshBatch(lines);
