@@ -63,6 +63,7 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
     const [uri, setUri] = useState(uris[0] ?? "");
     const [name, setName] = useState("");
     const [forward, setForward] = useState("nat");
+    const [v4, setV4] = useState(true);
     const [address, setAddress] = useState("192.168.100.1");
     const [prefix, setPrefix] = useState("24");
     const [dhcp, setDhcp] = useState(true);
@@ -73,7 +74,7 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
 
     const create = () => runNetworkAction(uri, name, "create", {
         forward, autostart,
-        ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null },
+        ...(v4 ? { ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null } } : {}),
         ...(v6.on
             ? { ipv6: { address: v6.address, prefix: Number(v6.prefix), dhcp: v6.dhcp ? { start: v6.start, end: v6.end } : null } }
             : {}),
@@ -93,34 +94,37 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
                     <FormSelectOption value="isolated" label={_("Isolated: VMs and the host only")} />
                 </FormSelect>
             </FormGroup>
-            <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
-                <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
-                    <FlexItem grow={{ default: "grow" }}>
-                        <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
-                    </FlexItem>
-                    <FlexItem>/</FlexItem>
-                    <FlexItem>
-                        <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
-                                   value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
-                    </FlexItem>
-                </Flex>
-            </FormGroup>
-            <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
-                      onChange={(_ev, v) => setDhcp(v)} />
-            {dhcp &&
-                <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
+            <Checkbox id="create-network-ipv4" label={_("IPv4")} isChecked={v4} onChange={(_ev, on) => setV4(on)} />
+            {v4 && <>
+                <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
                     <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
                         <FlexItem grow={{ default: "grow" }}>
-                            <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
-                                       value={start} onChange={(_ev, v) => setStart(v)} />
+                            <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
                         </FlexItem>
-                        <FlexItem>–</FlexItem>
-                        <FlexItem grow={{ default: "grow" }}>
-                            <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
-                                       value={end} onChange={(_ev, v) => setEnd(v)} />
+                        <FlexItem>/</FlexItem>
+                        <FlexItem>
+                            <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
+                                       value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
                         </FlexItem>
                     </Flex>
-                </FormGroup>}
+                </FormGroup>
+                <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
+                          onChange={(_ev, v) => setDhcp(v)} />
+                {dhcp &&
+                    <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
+                        <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                            <FlexItem grow={{ default: "grow" }}>
+                                <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
+                                           value={start} onChange={(_ev, v) => setStart(v)} />
+                            </FlexItem>
+                            <FlexItem>–</FlexItem>
+                            <FlexItem grow={{ default: "grow" }}>
+                                <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
+                                           value={end} onChange={(_ev, v) => setEnd(v)} />
+                            </FlexItem>
+                        </Flex>
+                    </FormGroup>}
+            </>}
             <Checkbox id="create-network-ipv6" label={_("IPv6")} isChecked={v6.on}
                       onChange={(_ev, on) => setV6({ ...v6, on })} />
             {v6.on && <Ipv6Fields value={v6} onChange={setV6} />}

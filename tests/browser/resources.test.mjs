@@ -163,10 +163,18 @@ describe("storage pools and networks pages", () => {
         await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
         await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
         await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
+        // IPv6 beside it, with a DHCPv6 range.
+        await d.getByLabel("IPv6", { exact: true }).check();
+        await d.locator("#create-network-address6").fill(`fd00:216:${octet}::1`);
+        await d.locator("#create-network-dhcp6-start").fill(`fd00:216:${octet}::100`);
+        await d.locator("#create-network-dhcp6-end").fill(`fd00:216:${octet}::1ff`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
         await networkRow(name).and(page.locator('[data-active="true"]')).waitFor();
-        assert.match(await virsh("net-dumpxml", name), new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
+        const xml = await virsh("net-dumpxml", name);
+        assert.match(xml, new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
+        assert.match(xml, new RegExp(`<ip family='ipv6' address='fd00:216:${octet}::1' prefix='64'>\\s*<dhcp>\\s*<range start='fd00:216:${octet}::100' end='fd00:216:${octet}::1ff'`));
+        await networkRow(name).locator('[data-test="network-addresses"]').filter({ hasText: `fd00:216:${octet}::1/64` }).waitFor();
 
         await networkRow(name).getByRole("button", { name: "Details" }).click();
         const details = page.locator(`[data-details="${name}"]`);
