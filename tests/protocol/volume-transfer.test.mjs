@@ -53,7 +53,7 @@ async function sendWithAcks(b, channel, data, { stopAt = data.length } = {}) {
     return { sent, acked };
 }
 
-const volumes = async () => (await virsh("vol-list", POOL)).split("\n").slice(2).map(l => l.trim().split(/\s+/)[0])
+const volumes = async () => (await virsh("vol-list", POOL)).split("\n").map(l => l.trim().split(/\s+/)[0])
         .filter(Boolean);
 
 for (const name of bridgeNames()) {
