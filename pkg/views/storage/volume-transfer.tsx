@@ -39,21 +39,21 @@ export function useVolumeTransfers(uri: string, pool: string, disabled: boolean,
     const [running, setRunning] = useState<Running | null>(null);
     const input = useRef<HTMLInputElement>(null);
 
-    const start = (kind: Running["kind"], name: string, make: (progress: (d: number, t: number) => void) => Transfer,
-                   then: (blob: Blob | null) => void) => {
+    const start = (kind: Running["kind"], name: string, total: number,
+                   make: (progress: (d: number, t: number) => void) => Transfer, then: (blob: Blob | null) => void) => {
         const progress = (done: number, total: number) => setRunning(r => r && { ...r, done, total });
         const transfer = make(progress);
-        setRunning({ kind, name, done: 0, total: 0, transfer });
+        setRunning({ kind, name, done: 0, total, transfer });
         transfer.done.then(blob => { then(blob); onEnd(null) },
                            (ex: unknown) => onEnd(ex instanceof OpError && ex.problem === "cancelled" ? null : errorText(ex)))
                 .finally(() => setRunning(null));
     };
 
     const upload = (file: File) =>
-        start("upload", file.name, p => uploadVolume(uri, pool, file.name, file, p), () => undefined);
+        start("upload", file.name, file.size, p => uploadVolume(uri, pool, file.name, file, p), () => undefined);
 
     const download = (name: string) =>
-        start("download", name, p => downloadVolume(uri, pool, name, p), blob => blob && saveBlob(blob, name));
+        start("download", name, 0, p => downloadVolume(uri, pool, name, p), blob => blob && saveBlob(blob, name));
 
     const progress = running &&
         <Flex alignItems={{ default: "alignItemsCenter" }} className="virt-volume-transfer"
