@@ -31,6 +31,7 @@ use crate::ops::stream::{End, LibvirtStream, Use};
 use crate::ops::target::CONNECT_TIMEOUT;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::{ChannelInput, ChannelIo};
+use crate::xml::pool::parse_volume_format;
 
 /// How long a cancelled upload's cleanup retries deleting the volume libvirt still holds.
 const DELETE_WAIT: Duration = Duration::from_secs(10);
@@ -200,12 +201,17 @@ async fn upload(mut io: ChannelIo, hub: Arc<Hub>, pool: String, name: String, si
     Ok(fields)
 }
 
-/// What a download will send: the file's length where libvirt knows it, else the capacity.
+/// What a download will send: a raw volume's capacity is its length; for other formats (qcow2 grows as
+/// written) the physical size libvirt reports, an estimate for progress.
 fn download_size(vol: &StorageVol) -> Result<u64, Problem> {
-    let physical = vol.info_flags(sys::VIR_STORAGE_VOL_GET_PHYSICAL).map(|info| info.allocation);
-    Ok(match physical {
-        Ok(bytes) if bytes > 0 => bytes,
-        _ => vol.info()?.capacity,
+    let capacity = vol.info()?.capacity;
+    let format = vol.xml_desc(0).ok().and_then(|xml| parse_volume_format(&xml));
+    if matches!(format.as_deref(), None | Some("raw" | "iso")) {
+        return Ok(capacity);
+    }
+    Ok(match vol.info_flags(sys::VIR_STORAGE_VOL_GET_PHYSICAL) {
+        Ok(info) if info.allocation > 0 => info.allocation,
+        _ => capacity,
     })
 }
 
