@@ -3,7 +3,7 @@
 // Storage pools and networks pages (issue 15), ours and cockpit-machines' side by side on one cockpit-ws, as root:
 //
 //   node bench/browser/resources.mjs [--pools 50] [--volumes 200] [--networks 50] [--runs 3]
-//                                    [--out .cache/bench/resources.json]
+//                                    [--scenarios storage,networks] [--timeout 60000] [--out .cache/bench/resources.json]
 //
 // Makes `pools` transient dir pools cvbrow-pool-NN on a private tmpfs, each holding `volumes` sparse 1 MiB files
 // (made as files before the pool starts, so libvirt finds them at its first scan), and `networks` transient isolated
@@ -31,13 +31,14 @@ import { besideMachinesPrefix } from "../../tests/harness/machines.mjs";
 const URI = "qemu:///system";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"];
-const TIMEOUT = 60000;
-
-const opts = { pools: 50, volumes: 200, networks: 50, runs: 3, out: path.join(REPO, ".cache/bench/resources.json") };
+const opts = { pools: 50, volumes: 200, networks: 50, runs: 3, scenarios: "storage,networks", timeout: 60000,
+    out: path.join(REPO, ".cache/bench/resources.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
-for (const k of ["pools", "volumes", "networks", "runs"])
+for (const k of ["pools", "volumes", "networks", "runs", "timeout"])
     opts[k] = Number(opts[k]);
+const TIMEOUT = opts.timeout;
+const scenarios = opts.scenarios.split(",");
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cvbrow-res-"));
 const poolRoot = path.join(tmp, "pools");
@@ -184,10 +185,12 @@ async function main() {
     browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ARGS });
     try {
         const machines = `${ws.base}/cockpit/@localhost/machines/index.html`;
-        results.scenarios.push(await sideBySide(`storage: ${opts.pools} pools × ${opts.volumes} volumes`,
-                                                ws.pageUrl + "#/storage", machines + "#/storages", "cvbrow-pool-", opts.pools));
-        results.scenarios.push(await sideBySide(`networks: ${opts.networks}`,
-                                                ws.pageUrl + "#/networks", machines + "#/networks", "cvbrow-net-", opts.networks));
+        if (scenarios.includes("storage"))
+            results.scenarios.push(await sideBySide(`storage: ${opts.pools} pools × ${opts.volumes} volumes`,
+                                                    ws.pageUrl + "#/storage", machines + "#/storages", "cvbrow-pool-", opts.pools));
+        if (scenarios.includes("networks"))
+            results.scenarios.push(await sideBySide(`networks: ${opts.networks}`,
+                                                    ws.pageUrl + "#/networks", machines + "#/networks", "cvbrow-net-", opts.networks));
     } finally {
         await browser.close();
         await ws.stop();
