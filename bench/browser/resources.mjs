@@ -93,7 +93,10 @@ function cleanup() {
         return;
     cleaned = true;
     try {
-        virshBatch([...names("pool").map(n => `pool-destroy ${n}`), ...names("net").map(n => `net-destroy ${n}`)]);
+        // One virsh per object: a batch stops being read when one command hangs or virsh is interrupted.
+        for (const kind of ["pool", "net"])
+            for (const n of names(kind))
+                spawnSync("virsh", ["-q", "-c", URI, `${kind}-destroy`, n], { stdio: "ignore", timeout: 30000 });
     } catch (e) {
         log("cleanup:", e.message);
     }
