@@ -97,12 +97,12 @@ for (const name of bridgeNames()) {
             // Flow control: pings on the way, as for every flow-controlled channel.
             assert.ok(messages.some(m => m.command === "ping"), "no ping during a 3 MiB download");
 
-            // Wipe (op pool): zeros, same size.
+            // Wipe (op pool): zeros. libvirt writes whole allocated blocks, so the file may end on a 4 KiB boundary.
             const wipe = b.open({ payload: "virt1", op: "pool", uri: URI, pool: POOL, action: "wipe-volume", name: vol });
             const wclose = (await b.untilClose(wipe, 30000)).at(-1).control;
             assert.equal(wclose.problem, undefined, JSON.stringify(wclose));
             const wiped = readFileSync(path.join(dir, vol));
-            assert.equal(wiped.length, data.length);
+            assert.ok(wiped.length >= data.length && wiped.length < data.length + 4096, `wiped file of ${wiped.length} bytes`);
             assert.ok(wiped.every(byte => byte === 0), "the wiped volume still holds data");
             await virsh("vol-delete", "--pool", POOL, vol);
         });
