@@ -192,6 +192,12 @@ mod tests {
             "group",
             "flow-control",
             "send-acks",
+            "pool",
+            "volume",
+            "size",
+            "network",
+            "ipv6",
+            "hostnames",
         ];
 
         fn open_message() -> impl Strategy<Value = (usize, Map<String, Value>)> {
