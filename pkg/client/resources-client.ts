@@ -40,6 +40,13 @@ export interface Network {
     forward: string | null;
     bridge: string | null;
     ips: NetworkIp[];
+    /** names the network's DNS server answers with an address */
+    dnsHosts: DnsHost[];
+}
+
+export interface DnsHost {
+    ip: string;
+    hostnames: string[];
 }
 
 /** `poolTypes` (storage): each pool type and whether this libvirtd has its backend. */

@@ -1,5 +1,6 @@
-// "Create network": NAT, routed, open or isolated, with an IPv4 subnet and an optional DHCP range. The helper
-// checks overlaps (naming the other network or host interface) and the range; its verdict is shown as given.
+// "Create network": NAT, routed, open or isolated, with an IPv4 subnet and/or an IPv6 one, each with an optional
+// DHCP range. The helper checks overlaps (naming the other network or host interface) and the ranges; its verdict
+// is shown as given.
 
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
@@ -15,20 +16,68 @@ import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
 
+interface Subnet {
+    on: boolean;
+    address: string;
+    prefix: string;
+    dhcp: boolean;
+    start: string;
+    end: string;
+}
+
+function Ipv6Fields({ value, onChange }: { value: Subnet; onChange: (v: Subnet) => void }) {
+    const set = (field: Partial<Subnet>) => onChange({ ...value, ...field });
+    return <>
+        <FormGroup label={_("IPv6 address of the host on this network")} fieldId="create-network-address6">
+            <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                <FlexItem grow={{ default: "grow" }}>
+                    <TextInput id="create-network-address6" value={value.address} onChange={(_ev, v) => set({ address: v })} />
+                </FlexItem>
+                <FlexItem>/</FlexItem>
+                <FlexItem>
+                    <TextInput id="create-network-prefix6" aria-label={_("IPv6 prefix length")} type="number"
+                               value={value.prefix} onChange={(_ev, v) => set({ prefix: v })} className="virt-prefix-input" />
+                </FlexItem>
+            </Flex>
+        </FormGroup>
+        <Checkbox id="create-network-dhcp6" label={_("Hand out IPv6 addresses with DHCPv6")} isChecked={value.dhcp}
+                  onChange={(_ev, v) => set({ dhcp: v })} />
+        {value.dhcp &&
+            <FormGroup label={_("DHCPv6 range")} fieldId="create-network-dhcp6-start">
+                <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                    <FlexItem grow={{ default: "grow" }}>
+                        <TextInput id="create-network-dhcp6-start" aria-label={_("First IPv6 address")}
+                                   value={value.start} onChange={(_ev, v) => set({ start: v })} />
+                    </FlexItem>
+                    <FlexItem>–</FlexItem>
+                    <FlexItem grow={{ default: "grow" }}>
+                        <TextInput id="create-network-dhcp6-end" aria-label={_("Last IPv6 address")}
+                                   value={value.end} onChange={(_ev, v) => set({ end: v })} />
+                    </FlexItem>
+                </Flex>
+            </FormGroup>}
+    </>;
+}
+
 function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone: () => void }) {
     const [uri, setUri] = useState(uris[0] ?? "");
     const [name, setName] = useState("");
     const [forward, setForward] = useState("nat");
+    const [v4, setV4] = useState(true);
     const [address, setAddress] = useState("192.168.100.1");
     const [prefix, setPrefix] = useState("24");
     const [dhcp, setDhcp] = useState(true);
     const [start, setStart] = useState("192.168.100.2");
     const [end, setEnd] = useState("192.168.100.254");
     const [autostart, setAutostart] = useState(true);
+    const [v6, setV6] = useState<Subnet>({ on: false, address: "fd00:100::1", prefix: "64", dhcp: true, start: "fd00:100::100", end: "fd00:100::1ff" });
 
     const create = () => runNetworkAction(uri, name, "create", {
         forward, autostart,
-        ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null },
+        ...(v4 ? { ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null } } : {}),
+        ...(v6.on
+            ? { ipv6: { address: v6.address, prefix: Number(v6.prefix), dhcp: v6.dhcp ? { start: v6.start, end: v6.end } : null } }
+            : {}),
     });
 
     return (
@@ -45,34 +94,40 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
                     <FormSelectOption value="isolated" label={_("Isolated: VMs and the host only")} />
                 </FormSelect>
             </FormGroup>
-            <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
-                <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
-                    <FlexItem grow={{ default: "grow" }}>
-                        <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
-                    </FlexItem>
-                    <FlexItem>/</FlexItem>
-                    <FlexItem>
-                        <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
-                                   value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
-                    </FlexItem>
-                </Flex>
-            </FormGroup>
-            <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
-                      onChange={(_ev, v) => setDhcp(v)} />
-            {dhcp &&
-                <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
+            <Checkbox id="create-network-ipv4" label={_("IPv4")} isChecked={v4} onChange={(_ev, on) => setV4(on)} />
+            {v4 && <>
+                <FormGroup label={_("IPv4 address of the host on this network")} isRequired fieldId="create-network-address">
                     <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
                         <FlexItem grow={{ default: "grow" }}>
-                            <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
-                                       value={start} onChange={(_ev, v) => setStart(v)} />
+                            <TextInput id="create-network-address" value={address} onChange={(_ev, v) => setAddress(v)} />
                         </FlexItem>
-                        <FlexItem>–</FlexItem>
-                        <FlexItem grow={{ default: "grow" }}>
-                            <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
-                                       value={end} onChange={(_ev, v) => setEnd(v)} />
+                        <FlexItem>/</FlexItem>
+                        <FlexItem>
+                            <TextInput id="create-network-prefix" aria-label={_("Prefix length")} type="number"
+                                       value={prefix} onChange={(_ev, v) => setPrefix(v)} className="virt-prefix-input" />
                         </FlexItem>
                     </Flex>
-                </FormGroup>}
+                </FormGroup>
+                <Checkbox id="create-network-dhcp" label={_("Hand out addresses with DHCP")} isChecked={dhcp}
+                          onChange={(_ev, v) => setDhcp(v)} />
+                {dhcp &&
+                    <FormGroup label={_("DHCP range")} fieldId="create-network-dhcp-start">
+                        <Flex flexWrap={{ default: "nowrap" }} alignItems={{ default: "alignItemsCenter" }}>
+                            <FlexItem grow={{ default: "grow" }}>
+                                <TextInput id="create-network-dhcp-start" aria-label={_("First address")}
+                                           value={start} onChange={(_ev, v) => setStart(v)} />
+                            </FlexItem>
+                            <FlexItem>–</FlexItem>
+                            <FlexItem grow={{ default: "grow" }}>
+                                <TextInput id="create-network-dhcp-end" aria-label={_("Last address")}
+                                           value={end} onChange={(_ev, v) => setEnd(v)} />
+                            </FlexItem>
+                        </Flex>
+                    </FormGroup>}
+            </>}
+            <Checkbox id="create-network-ipv6" label={_("IPv6")} isChecked={v6.on}
+                      onChange={(_ev, on) => setV6({ ...v6, on })} />
+            {v6.on && <Ipv6Fields value={v6} onChange={setV6} />}
             <Checkbox id="create-network-autostart" label={_("Start at boot")} isChecked={autostart}
                       onChange={(_ev, v) => setAutostart(v)} />
         </CreateResourceDialog>

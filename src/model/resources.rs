@@ -37,6 +37,14 @@ pub struct NetworkConfig {
     pub forward: Option<String>,
     pub bridge: Option<String>,
     pub ips: Vec<NetworkIp>,
+    /// `<dns><host>`: names the network's DNS server answers with an address.
+    pub dns_hosts: Vec<DnsHost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsHost {
+    pub ip: String,
+    pub hostnames: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,6 +14,7 @@ pub mod resources;
 pub mod settings;
 pub mod start_failure;
 pub mod storage;
+pub mod stream;
 pub mod target;
 pub mod watch;
 
@@ -60,6 +61,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("resources", resources::open),
     ("pool", storage::open),
     ("network", network::open),
+    ("volume-upload", storage::transfer::open_upload),
+    ("volume-download", storage::transfer::open_download),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
@@ -190,6 +193,12 @@ mod tests {
             "group",
             "flow-control",
             "send-acks",
+            "pool",
+            "volume",
+            "size",
+            "network",
+            "ipv6",
+            "hostnames",
         ];
 
         fn open_message() -> impl Strategy<Value = (usize, Map<String, Value>)> {

@@ -73,6 +73,8 @@ pub struct ChannelIo {
     window: watch::Receiver<u64>,
     /// Whether the open asked for flow control; only then do we send pings (§7).
     flow_control: bool,
+    /// Whether the open asked for `ack`s of the data it sends ("send-acks": "bytes").
+    send_acks: bool,
     sent: u64,
 }
 
@@ -85,7 +87,14 @@ impl ChannelIo {
         flow_control: bool,
     ) -> ChannelIo {
         let (input, unread) = input;
-        ChannelIo { id, to_router, input, unread, window, flow_control, sent: 0 }
+        ChannelIo { id, to_router, input, unread, window, flow_control, send_acks: false, sent: 0 }
+    }
+
+    /// Acknowledges every data frame once the op has taken it, so a sender that waits for acks
+    /// (an upload) goes only as fast as the op consumes.
+    pub fn with_acks(mut self, send_acks: bool) -> ChannelIo {
+        self.send_acks = send_acks;
+        self
     }
 
     pub fn ready(&self) {
@@ -129,6 +138,10 @@ impl ChannelIo {
         let input = self.input.recv().await;
         if let Some(ChannelInput::Data(data)) = &input {
             self.unread.fetch_sub(data.len(), Ordering::SeqCst);
+            if self.send_acks {
+                let message = control::ack(self.id.id.as_str(), data.len());
+                let _ = self.to_router.send(OpMessage::Control { channel: self.id.clone(), message });
+            }
         }
         input
     }

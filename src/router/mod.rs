@@ -36,7 +36,6 @@ struct Entry {
     window: watch::Sender<u64>,
     task: AbortHandle,
     group: Option<String>,
-    send_acks: bool,
 }
 
 /// Why the router stopped.
@@ -151,10 +150,8 @@ impl Router {
             ));
             return self.close_with(&id, problem);
         }
+        // With "send-acks", the op acknowledges the frame once it has taken it (`ChannelIo::recv`).
         let _ = entry.input.send(ChannelInput::Data(frame.payload));
-        if entry.send_acks {
-            self.out.send_control(&control::ack(id.as_str(), length));
-        }
     }
 
     /// Closes a live channel from our side: cancels its op, sends one `close` with the problem.
@@ -197,7 +194,9 @@ impl Router {
         let serial = self.next_serial;
         self.next_serial += 1;
         let key = ChannelKey { id: channel.clone(), serial };
-        let io = ChannelIo::new(key.clone(), self.op_tx.clone(), (input_rx, unread.clone()), window_rx, flow_control);
+        let send_acks = options.get("send-acks").and_then(Value::as_str) == Some("bytes");
+        let io = ChannelIo::new(key.clone(), self.op_tx.clone(), (input_rx, unread.clone()), window_rx, flow_control)
+            .with_acks(send_acks);
 
         let task = tokio::spawn(body(io));
         let abort = task.abort_handle();
@@ -217,8 +216,7 @@ impl Router {
         });
 
         let group = options.get("group").and_then(Value::as_str).map(str::to_string);
-        let send_acks = options.get("send-acks").and_then(Value::as_str) == Some("bytes");
-        let entry = Entry { serial, input: input_tx, unread, window: window_tx, task: abort, group, send_acks };
+        let entry = Entry { serial, input: input_tx, unread, window: window_tx, task: abort, group };
         self.channels.insert(channel, entry);
     }
 

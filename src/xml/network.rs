@@ -1,12 +1,12 @@
 //! Virtual network XML (`virNetworkGetXMLDesc`) → [`NetworkConfig`]: forward mode, bridge, addresses,
-//! DHCP ranges and static hosts.
+//! DHCP ranges and static hosts, DNS host entries.
 
 use std::net::Ipv4Addr;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::model::resources::{DhcpHost, DhcpRange, NetworkConfig, NetworkIp};
+use crate::model::resources::{DhcpHost, DhcpRange, DnsHost, NetworkConfig, NetworkIp};
 
 #[derive(Deserialize)]
 struct NetworkDoc {
@@ -16,6 +16,21 @@ struct NetworkDoc {
     bridge: Option<BridgeDoc>,
     #[serde(default)]
     ip: Vec<IpDoc>,
+    dns: Option<DnsDoc>,
+}
+
+#[derive(Deserialize)]
+struct DnsDoc {
+    #[serde(default)]
+    host: Vec<DnsHostDoc>,
+}
+
+#[derive(Deserialize)]
+struct DnsHostDoc {
+    #[serde(rename = "@ip")]
+    ip: Option<String>,
+    #[serde(default)]
+    hostname: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +116,13 @@ pub fn parse_network(xml: &str) -> Result<NetworkConfig> {
         forward: doc.forward.map(|f| f.mode.unwrap_or_else(|| "nat".into())),
         bridge: doc.bridge.and_then(|b| b.name),
         ips,
+        dns_hosts: doc
+            .dns
+            .map(|dns| dns.host)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|h| Some(DnsHost { ip: h.ip?, hostnames: h.hostname }))
+            .collect(),
     })
 }
 
@@ -123,6 +145,7 @@ mod tests {
              <bridge name='virbr0' stp='on' delay='0'/><mac address='52:54:00:0a:0b:0c'/>\
              <ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/>\
              <host mac='52:54:00:00:00:01' name='a' ip='192.168.122.10'/></dhcp></ip>\
+             <dns><host ip='192.168.122.5'><hostname>db</hostname><hostname>db.lab</hostname></host></dns>\
              <ip family='ipv6' address='fd00::1' prefix='64'/></network>",
         )
         .unwrap();
@@ -136,6 +159,10 @@ mod tests {
         );
         assert_eq!(net.ips[0].hosts[0].ip, "192.168.122.10");
         assert_eq!((net.ips[1].family, net.ips[1].prefix), ("ipv6", 64));
+        assert_eq!(
+            net.dns_hosts,
+            vec![DnsHost { ip: "192.168.122.5".into(), hostnames: vec!["db".into(), "db.lab".into()] }]
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Storage pools and networks pages against the real libvirtd: the status cards, creating a dir pool and a NAT
 // network through their dialogs (the helper's refusal shown as given), changes made with virsh seen live, a
-// static DHCP host, delete; effects checked with virsh. Screenshots light and dark. Only cvtest-* objects.
+// static DHCP host, delete; a file uploaded into a volume and downloaded again (checksums); effects checked with virsh.
+// Screenshots light and dark. Only cvtest-* objects.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -105,6 +107,48 @@ describe("storage pools and networks pages", () => {
         await assert.rejects(virsh("pool-info", name));
     }));
 
+    test("volumes: a file uploaded from the browser lands unchanged, the download gives it back", () => snapOnFailure(page, "resources-upload", async () => {
+        const name = `${PREFIX}xpool-${suffix}`;
+        const dir = path.join(scratch, "xfer");
+        mkdirSync(dir);
+        chmodSync(dir, 0o755);
+        await virsh("pool-create-as", name, "dir", "--target", dir);
+        const sha = buf => createHash("sha256").update(buf).digest("hex");
+        // An odd size, so the last slice is short; big enough that the progress shows for a moment.
+        const data = randomBytes(16 * 1024 * 1024 + 777);
+        const file = path.join(scratch, "cvtest-upload.iso");
+        writeFileSync(file, data);
+        try {
+            await page.goto(ws.pageUrl + "#/storage");
+            await poolRow(name).getByRole("button", { name: "Details" }).click();
+            const volumes = page.locator(`[data-volumes="${name}"][data-loaded="true"]`);
+            await volumes.locator('[data-test="volume-upload-file"]').setInputFiles(file);
+            const progress = volumes.locator('.virt-volume-transfer[data-transfer="upload"]');
+            await progress.waitFor();
+            await screenshot(page, "resources-upload-light", { path: "/tmp/cvtest-upload-light.png" });
+            await progress.waitFor({ state: "detached", timeout: 60000 });
+            assert.equal(await volumes.locator('[data-test="volume-error"]').count(), 0,
+                         await volumes.locator('[data-test="volume-error"]').allInnerTexts().then(t => t.join()));
+            await volumes.locator('tr[data-volume="cvtest-upload.iso"]').waitFor();
+            assert.equal(sha(readFileSync(path.join(dir, "cvtest-upload.iso"))), sha(data), "the volume differs from the file");
+
+            const [download] = await Promise.all([
+                page.waitForEvent("download", { timeout: 60000 }),
+                volumes.locator('tr[data-volume="cvtest-upload.iso"]').getByRole("button", { name: "Download" }).click(),
+            ]);
+            assert.equal(download.suggestedFilename(), "cvtest-upload.iso");
+            assert.equal(sha(readFileSync(await download.path())), sha(data), "the download differs from the file");
+
+            const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/storage" });
+            await dark.locator(`tr[data-pool="${name}"]`).getByRole("button", { name: "Details" }).click();
+            await dark.locator(`[data-volumes="${name}"] tr[data-volume="cvtest-upload.iso"]`).waitFor();
+            await screenshot(dark, "resources-volumes-dark", { path: "/tmp/cvtest-volumes-dark.png" });
+            await dark.close();
+        } finally {
+            await virsh("pool-destroy", name).catch(() => {});
+        }
+    }));
+
     test("networks: create NAT with DHCP, virsh stop seen live, static host, delete", () => snapOnFailure(page, "resources-networks", async () => {
         await page.goto(ws.pageUrl + "#/networks");
         await page.locator('[data-page="networks"][data-loaded="true"]').waitFor();
@@ -119,19 +163,33 @@ describe("storage pools and networks pages", () => {
         await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
         await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
         await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
+        // IPv6 beside it, with a DHCPv6 range.
+        await d.getByLabel("IPv6", { exact: true }).check();
+        await d.locator("#create-network-address6").fill(`fd00:216:${octet}::1`);
+        await d.locator("#create-network-dhcp6-start").fill(`fd00:216:${octet}::100`);
+        await d.locator("#create-network-dhcp6-end").fill(`fd00:216:${octet}::1ff`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
         await networkRow(name).and(page.locator('[data-active="true"]')).waitFor();
-        assert.match(await virsh("net-dumpxml", name), new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
+        const xml = await virsh("net-dumpxml", name);
+        assert.match(xml, new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
+        assert.match(xml, new RegExp(`<ip family='ipv6' address='fd00:216:${octet}::1' prefix='64'>\\s*<dhcp>\\s*<range start='fd00:216:${octet}::100' end='fd00:216:${octet}::1ff'`));
+        await networkRow(name).locator('[data-test="network-addresses"]').filter({ hasText: `fd00:216:${octet}::1/64` }).waitFor();
 
         await networkRow(name).getByRole("button", { name: "Details" }).click();
         const details = page.locator(`[data-details="${name}"]`);
         await details.locator('[data-test="no-leases"]').waitFor();
         await details.locator(`#host-mac-${name}`).fill("52:54:00:12:34:56");
         await details.locator(`#host-ip-${name}`).fill(`10.216.${octet}.20`);
-        await details.getByRole("button", { name: "Add" }).click();
+        await details.getByRole("button", { name: "Add", exact: true }).click();
         await details.locator(`tr[data-host="10.216.${octet}.20"]`).waitFor();
         assert.match(await virsh("net-dumpxml", name), /<host mac='52:54:00:12:34:56' ip='10\.216\.\d+\.20'\/>/);
+        // A DNS host entry, live.
+        await details.locator(`#dns-ip-${name}`).fill(`10.216.${octet}.30`);
+        await details.locator(`#dns-names-${name}`).fill("db db.lab");
+        await details.getByRole("button", { name: "Add DNS host" }).click();
+        await details.locator(`tr[data-dns-host="10.216.${octet}.30"]`).filter({ hasText: "db, db.lab" }).waitFor();
+        assert.match(await virsh("net-dumpxml", name), /<host ip='10\.216\.\d+\.30'>\s*<hostname>db<\/hostname>\s*<hostname>db\.lab<\/hostname>/);
         await screenshot(page, "resources-networks-light", { path: "/tmp/cvtest-networks-light.png" });
 
         await virsh("net-destroy", name);

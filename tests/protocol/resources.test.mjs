@@ -80,5 +80,42 @@ for (const name of bridgeNames()) {
             r = await op("resources", { uri: "" });
             assert.equal(r.close.problem, "protocol-error");
         });
+
+        test("resources_ipv6: a routed IPv6 network with DHCPv6 and DNS hosts, overlaps and bad ranges refused by name", async () => {
+            const ipv6 = { address: "fd00:cafe:1::1", prefix: 64, dhcp: { start: "fd00:cafe:1::100", end: "fd00:cafe:1::1ff" } };
+            let r = await op("network", { action: "create", network: "cvtest-v6", forward: "route", ipv6 });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            const id = r.results[0].network.id;
+            await until(() => tables.networks[id]?.ips.some(ip => ip.family === "ipv6"), "for the IPv6 network");
+            const ip = tables.networks[id].ips.find(i => i.family === "ipv6");
+            assert.deepEqual([ip.address, ip.prefix], ["fd00:cafe:1::1", 64]);
+            r = await op("network", { action: "create", network: "cvtest-v6b", ipv6: { address: "fd00:cafe::1", prefix: 32 } });
+            assert.equal(r.close.problem, "invalid-argument");
+            assert.match(r.close.message, /fd00:cafe::\/32 overlaps network "cvtest-v6" \(fd00:cafe:1::\/64\)/);
+            r = await op("network", { action: "create", network: "cvtest-v6b",
+                                      ipv6: { address: "fd00:beef::1", prefix: 64, dhcp: { start: "fd00:beef::10", end: "fd00:bee0::10" } } });
+            assert.equal(r.close.problem, "invalid-argument");
+            assert.match(r.close.message, /outside the network fd00:beef::\/64/);
+            r = await op("network", { action: "create", network: "cvtest-v6b", ipv6: { address: "fe80::1", prefix: 64 } });
+            assert.equal(r.close.problem, "invalid-argument");
+            // NAT needs IPv4; an IPv6-only network may route.
+            r = await op("network", { action: "create", network: "cvtest-v6b", forward: "nat", ipv6: { address: "fd00:beef::1", prefix: 64 } });
+            assert.equal(r.close.problem, "invalid-argument");
+
+            // DNS host entries, live on the running network; a bad name refused.
+            r = await op("network", { action: "add-dns-host", network: id, ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            await until(() => tables.networks[id]?.dnsHosts?.length === 1, "for the DNS host");
+            assert.deepEqual(tables.networks[id].dnsHosts, [{ ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] }]);
+            r = await op("network", { action: "add-dns-host", network: id, ip: "fd00:cafe:1::6", hostnames: ["bad name"] });
+            assert.equal(r.close.problem, "invalid-argument");
+            r = await op("network", { action: "remove-dns-host", network: id, ip: "fd00:cafe:1::5", hostnames: ["db", "db.lab"] });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            await until(() => tables.networks[id]?.dnsHosts?.length === 0, "for the DNS host to go");
+
+            r = await op("network", { action: "delete", network: id });
+            assert.equal(r.close.problem, undefined);
+            await until(() => !tables.networks[id], "for the deleted network");
+        });
     });
 }

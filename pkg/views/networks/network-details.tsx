@@ -12,6 +12,8 @@ import { useCallback, useEffect, useState } from "react";
 import { runNetworkAction } from "../../client/resource-ops.ts";
 import type { Network } from "../../client/resources-client.ts";
 
+import { DnsHosts } from "./dns-hosts.tsx";
+
 const _ = cockpit.gettext;
 
 interface Lease { mac: string | null; ip: string | null; prefix: number; hostname: string | null; expiry: number }
@@ -106,6 +108,7 @@ export function NetworkDetails({ uri, network }: { uri: string; network: Network
                     </Tbody>
                 </Table>
             </>}
+            <DnsHosts uri={uri} network={network} />
         </div>
     );
 }

@@ -55,7 +55,7 @@ export function NetworksPage() {
                               {many && <Th modifier="nowrap">{_("Connection")}</Th>}
                               <Th modifier="nowrap">{_("Forwarding")}</Th>
                               <Th modifier="nowrap">{_("Bridge")}</Th>
-                              <Th modifier="nowrap">{_("IPv4")}</Th>
+                              <Th modifier="nowrap">{_("Addresses")}</Th>
                               <Th modifier="nowrap">{_("DHCP range")}</Th>
                               <Th modifier="nowrap">{_("State")}</Th>
                               <Th modifier="nowrap">{_("Autostart")}</Th>
@@ -63,8 +63,7 @@ export function NetworksPage() {
                           </Tr>
                       }>
             {rows.map(({ uri, item: network }, index) => {
-                const ipv4 = network.ips.find(ip => ip.family === "ipv4");
-                const range = ipv4?.dhcpRanges[0];
+                const ranges = network.ips.flatMap(ip => ip.dhcpRanges);
                 const open = expanded.has(network.id);
                 return (
                     <Tbody key={uri + " " + network.id} isExpanded={open}>
@@ -74,8 +73,12 @@ export function NetworksPage() {
                             {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
                             <Td dataLabel={_("Forwarding")}>{forwardLabel(network.forward)}</Td>
                             <Td dataLabel={_("Bridge")}>{network.bridge ?? "—"}</Td>
-                            <Td dataLabel={_("IPv4")}>{ipv4 ? `${ipv4.address}/${ipv4.prefix}` : "—"}</Td>
-                            <Td dataLabel={_("DHCP range")}>{range ? `${range.start} – ${range.end}` : "—"}</Td>
+                            <Td dataLabel={_("Addresses")} data-test="network-addresses">
+                                {network.ips.length > 0 ? network.ips.map(ip => <div key={ip.address}>{`${ip.address}/${ip.prefix}`}</div>) : "—"}
+                            </Td>
+                            <Td dataLabel={_("DHCP range")}>
+                                {ranges.length > 0 ? ranges.map(r => <div key={r.start}>{`${r.start} – ${r.end}`}</div>) : "—"}
+                            </Td>
                             <Td dataLabel={_("State")}><ActiveLabel active={network.active} /></Td>
                             <Td dataLabel={_("Autostart")}>
                                 <Switch aria-label={cockpit.format(_("Start $0 at boot"), network.name)}

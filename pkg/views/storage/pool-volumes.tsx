@@ -1,5 +1,6 @@
 // A pool's expanded row: its volumes (listed when the row opens, again whenever the pool changes — an event or
-// our own operation — never on a timer), with the VMs using each; create, resize, delete several at once.
+// our own operation — never on a timer), with the VMs using each; create, upload, download, resize, wipe, delete several
+// at once.
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
@@ -10,7 +11,10 @@ import { useCallback, useEffect, useState } from "react";
 import { runPoolAction } from "../../client/resource-ops.ts";
 import type { Pool } from "../../client/resources-client.ts";
 import { showVolumeSizeDialog } from "../../dialogs/volume-size.tsx";
+import { showWipeVolumeDialog } from "../../dialogs/wipe-volume.tsx";
 import { formatBytes } from "../../format.ts";
+
+import { useVolumeTransfers } from "./volume-transfer.tsx";
 
 const _ = cockpit.gettext;
 
@@ -60,6 +64,11 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
         }
     };
 
+    const transfers = useVolumeTransfers(uri, pool.id, busy, error => {
+        setError(error);
+        load();
+    });
+
     if (!pool.active)
         return <p className="virt-muted">{_("Start the pool to see its volumes.")}</p>;
 
@@ -84,6 +93,7 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
                         {_("Create volume")}
                     </Button>
                 </FlexItem>
+                <FlexItem>{transfers.uploadButton}</FlexItem>
                 <FlexItem>
                     <Button variant="secondary" isDanger size="sm" isDisabled={busy || selected.size === 0}
                             onClick={() => void act("delete-volumes", { names: [...selected] })}>
@@ -91,6 +101,7 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
                     </Button>
                 </FlexItem>
             </Flex>
+            {transfers.progress}
             {volumes && volumes.length === 0 && <p className="virt-muted">{_("No volumes")}</p>}
             {volumes && volumes.length > 0 &&
                 <Table variant="compact" aria-label={cockpit.format(_("Volumes of $0"), pool.name)}>
@@ -119,6 +130,15 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
                                             onClick={() => void showVolumeSizeDialog({ title: cockpit.format(_("Resize $0"), v.name), withName: false, available: pool.available, current: v.capacity })
                                                     .then(r => r && act("resize-volume", { name: v.name, capacity: r.capacity }))}>
                                         {_("Resize")}
+                                    </Button>
+                                    <Button variant="link" isDanger size="sm" isDisabled={busy}
+                                            onClick={() => void showWipeVolumeDialog(v.name)
+                                                    .then(yes => { if (yes) return act("wipe-volume", { name: v.name }) })}>
+                                        {_("Wipe")}
+                                    </Button>
+                                    <Button variant="link" size="sm" isDisabled={busy || transfers.busy}
+                                            data-test="volume-download" onClick={() => transfers.download(v.name)}>
+                                        {_("Download")}
                                     </Button>
                                 </Td>
                             </Tr>))}

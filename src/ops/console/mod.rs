@@ -3,13 +3,12 @@
 //! The helper only relays bytes; the page speaks RFB (noVNC) or drives a terminal (xterm.js).
 //! Graphics come from `virDomainOpenGraphicsFD`, a socket connected straight to QEMU's VNC
 //! server, so no TCP port is opened or needed. Serial consoles are `virDomainOpenConsole`
-//! streams (`stream.rs`). Output is sent in blocks of at most [`BLOCK_SIZE`] and only while the
+//! streams (`ops/stream.rs`). Output is sent in blocks of at most [`BLOCK_SIZE`] and only while the
 //! browser's flow-control window is open. Everything libvirt gave us is released when the
 //! channel ends, including when the browser closes it and the op is dropped.
 
 mod graphics;
 mod serial;
-mod stream;
 
 use std::sync::Arc;
 

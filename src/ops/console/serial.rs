@@ -4,15 +4,16 @@
 //! asks to `force`, which ends the first viewer's stream; the page offers that as "take over"
 //! instead of fighting over the console by reconnecting.
 
+use std::ffi::CString;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use virt_sys as sys;
 
-use super::stream::{ConsoleStream, End};
 use super::{BLOCK_SIZE, Request, finished, open_failed, running_domain, send_block};
 use crate::hub::Hub;
 use crate::ops::OpResult;
+use crate::ops::stream::{End, LibvirtStream, Use};
 use crate::ops::target::CONNECT_TIMEOUT;
 use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
@@ -35,7 +36,12 @@ pub async fn run(mut io: ChannelIo, hub: Arc<Hub>, request: Request) -> OpResult
                     Some(_) => {}
                 }
             }
-            ConsoleStream::open(conn, &domain, name.as_deref(), request.force).map_err(|err| {
+            let dev = name.as_deref().map(|d| CString::new(d).unwrap_or_default());
+            let flags = if request.force { sys::VIR_DOMAIN_CONSOLE_FORCE } else { 0 };
+            let dev_ptr = dev.as_ref().map_or(std::ptr::null(), |d| d.as_ptr());
+            // SAFETY: valid domain and stream; the device name outlives the call.
+            let start = |st| unsafe { sys::virDomainOpenConsole(domain.as_ptr(), dev_ptr, st, flags) };
+            LibvirtStream::open(conn, Use::Console, start).map_err(|err| {
                 if err.code().to_raw() == sys::VIR_ERR_OPERATION_FAILED {
                     let mut problem = Problem::from(err);
                     problem.message = "The serial console is in use by another viewer (another window, another \
@@ -54,7 +60,7 @@ pub async fn run(mut io: ChannelIo, hub: Arc<Hub>, request: Request) -> OpResult
     finished("serial console", relay(&mut io, &stream).await)
 }
 
-async fn relay(io: &mut ChannelIo, stream: &ConsoleStream) -> Result<(), Problem> {
+async fn relay(io: &mut ChannelIo, stream: &LibvirtStream) -> Result<(), Problem> {
     let mut input_done = false;
     loop {
         // The browser said `done`: close once what it typed is out (a graceful close).

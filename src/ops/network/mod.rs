@@ -3,6 +3,7 @@
 
 mod leases;
 mod subnet;
+mod subnet6;
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -22,9 +23,11 @@ use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
 use subnet::{Subnet, check_range};
+use subnet6::{Subnet6, check_range6};
 
+/// A subnet of a new network, IPv4 or IPv6: the host's address on it, the prefix, a DHCP range.
 #[derive(Deserialize, Clone)]
-struct Ipv4Spec {
+struct IpSpec {
     address: String,
     prefix: u8,
     dhcp: Option<RangeSpec>,
@@ -44,12 +47,16 @@ struct NetworkOptions {
     network: String,
     enable: Option<bool>,
     forward: Option<String>,
-    ipv4: Option<Ipv4Spec>,
+    ipv4: Option<IpSpec>,
+    ipv6: Option<IpSpec>,
     #[serde(default)]
     autostart: bool,
     mac: Option<String>,
     ip: Option<String>,
     name: Option<String>,
+    /// DNS host entries: the names for `ip`.
+    #[serde(default)]
+    hostnames: Vec<String>,
 }
 
 enum NetworkAction {
@@ -60,7 +67,9 @@ enum NetworkAction {
     Leases,
     AddHost { host_xml: String },
     RemoveHost { host_xml: String },
-    Create { forward: Option<&'static str>, ipv4: Option<Ipv4Spec>, autostart: bool },
+    AddDnsHost { host_xml: String },
+    RemoveDnsHost { host_xml: String },
+    Create { forward: Option<&'static str>, ipv4: Option<IpSpec>, ipv6: Option<IpSpec>, autostart: bool },
 }
 
 fn invalid(message: impl Into<String>) -> Problem {
@@ -88,6 +97,33 @@ fn host_xml(options: &NetworkOptions) -> Result<String, Problem> {
     Ok(xml)
 }
 
+/// `<host ip='…'><hostname>…</hostname>…</host>` of `<dns>`.
+fn dns_host_xml(options: &NetworkOptions) -> Result<String, Problem> {
+    let ip = options.ip.as_deref().ok_or_else(|| Problem::protocol("a DNS host needs \"ip\""))?;
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| invalid(format!("\"{ip}\" is not an IP address")))?;
+    if options.hostnames.is_empty() {
+        return Err(invalid("A DNS host needs at least one host name"));
+    }
+    let mut xml = format!("<host ip='{ip}'>");
+    for name in &options.hostnames {
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !valid {
+            return Err(invalid(format!("\"{name}\" is not a host name")));
+        }
+        xml.push_str(&format!("<hostname>{name}</hostname>"));
+    }
+    xml.push_str("</host>");
+    Ok(xml)
+}
+
 fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
     Ok(match options.action.as_str() {
         "start" => NetworkAction::Start,
@@ -99,6 +135,8 @@ fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
         "leases" => NetworkAction::Leases,
         "add-host" => NetworkAction::AddHost { host_xml: host_xml(options)? },
         "remove-host" => NetworkAction::RemoveHost { host_xml: host_xml(options)? },
+        "add-dns-host" => NetworkAction::AddDnsHost { host_xml: dns_host_xml(options)? },
+        "remove-dns-host" => NetworkAction::RemoveDnsHost { host_xml: dns_host_xml(options)? },
         "create" => NetworkAction::Create {
             forward: match options.forward.as_deref() {
                 Some("nat") => Some("nat"),
@@ -108,6 +146,7 @@ fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
                 Some(other) => return Err(Problem::protocol(format!("unknown forward mode \"{other}\""))),
             },
             ipv4: options.ipv4.clone(),
+            ipv6: options.ipv6.clone(),
             autostart: options.autostart,
         },
         other => return Err(Problem::not_supported(format!("unknown network action \"{other}\""))),
@@ -126,8 +165,8 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
 
 async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, network: String, action: NetworkAction) -> OpResult {
     io.ready();
-    if let NetworkAction::Create { forward, ipv4, autostart } = action {
-        let plan = plan_create(&hub, &uri, &network, forward, ipv4.as_ref())?;
+    if let NetworkAction::Create { forward, ipv4, ipv6, autostart } = action {
+        let plan = plan_create(&hub, &uri, &network, forward, ipv4.as_ref(), ipv6.as_ref())?;
         let (uuid, answer) = hub.call(CONNECT_TIMEOUT, move |conn| create(conn, &plan, autostart)).await?;
         hub.refresh_resource(ResourceKind::Network, &uuid);
         io.send_json(&answer);
@@ -186,6 +225,20 @@ fn perform(net: &Network, action: &NetworkAction) -> Result<Value, Problem> {
             host_xml,
             update_flags(),
         )?,
+        NetworkAction::AddDnsHost { host_xml } => net.update(
+            sys::VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+            sys::VIR_NETWORK_SECTION_DNS_HOST,
+            -1,
+            host_xml,
+            update_flags(),
+        )?,
+        NetworkAction::RemoveDnsHost { host_xml } => net.update(
+            sys::VIR_NETWORK_UPDATE_COMMAND_DELETE,
+            sys::VIR_NETWORK_SECTION_DNS_HOST,
+            -1,
+            host_xml,
+            update_flags(),
+        )?,
         NetworkAction::Create { .. } => unreachable!("handled by create"),
     }
     Ok(json!({"ok": true}))
@@ -196,13 +249,14 @@ struct CreatePlan {
     xml: String,
 }
 
-/// Checks the name and the IPv4 setup against the host and the other networks, and writes the XML.
+/// Checks the name and the IPv4 and IPv6 setup against the host and the other networks, and writes the XML.
 fn plan_create(
     hub: &Hub,
     uri: &str,
     name: &str,
     forward: Option<&'static str>,
-    ipv4: Option<&Ipv4Spec>,
+    ipv4: Option<&IpSpec>,
+    ipv6: Option<&IpSpec>,
 ) -> Result<CreatePlan, Problem> {
     if name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
         return Err(invalid("A network name may not contain \"/\" or control characters"));
@@ -211,6 +265,7 @@ fn plan_create(
     if others.network_values.values().any(|n| n.config.name == name) {
         return Err(invalid(format!("A network named \"{name}\" already exists")));
     }
+    let local = uri.split_once(":///").is_some_and(|(scheme, _)| !scheme.contains('+') && scheme != "test");
     let mut xml = format!("<network><name>{}</name>", escape(name));
     if let Some(mode) = forward {
         xml.push_str(&format!("<forward mode='{mode}'/>"));
@@ -226,7 +281,6 @@ fn plan_create(
                 }
             }
         }
-        let local = uri.split_once(":///").is_some_and(|(scheme, _)| !scheme.contains('+') && scheme != "test");
         if local {
             let bridges: Vec<&str> =
                 others.network_values.values().filter_map(|n| n.config.bridge.as_deref()).collect();
@@ -245,11 +299,50 @@ fn plan_create(
             xml.push_str(&format!("<dhcp><range start='{start}' end='{end}'/></dhcp>"));
         }
         xml.push_str("</ip>");
-    } else if forward.is_some() {
-        return Err(invalid("A forwarding network needs an IPv4 address"));
+    } else if forward == Some("nat") || (forward.is_some() && ipv6.is_none()) {
+        return Err(invalid(
+            "A forwarding network needs an IPv4 address (NAT), or an IPv4 or IPv6 address (routed, open)",
+        ));
+    }
+    if let Some(spec) = ipv6 {
+        xml.push_str(&ipv6_xml(&others, local, spec)?);
     }
     xml.push_str("</network>");
     Ok(CreatePlan { name: name.to_string(), xml })
+}
+
+/// The `<ip family='ipv6'>` of a new network, refused when it overlaps another network's IPv6
+/// subnet or, on local URIs, an address of the host outside libvirt's bridges.
+fn ipv6_xml(others: &crate::hub::resources::ResourceSnapshot, local: bool, spec: &IpSpec) -> Result<String, Problem> {
+    let subnet = Subnet6::parse(&spec.address, spec.prefix).map_err(invalid)?;
+    for other in others.network_values.values() {
+        for ip in other.config.ips.iter().filter(|ip| ip.family == "ipv6") {
+            if let Ok(theirs) = ip.address.parse().map(|a| Subnet6::from_host(a, ip.prefix))
+                && subnet.overlaps(&theirs)
+            {
+                return Err(invalid(format!("{subnet} overlaps network \"{}\" ({theirs})", other.config.name)));
+            }
+        }
+    }
+    if local {
+        let bridges: Vec<&str> = others.network_values.values().filter_map(|n| n.config.bridge.as_deref()).collect();
+        for (interface, theirs) in subnet::host_subnets6() {
+            let link_local = u128::from(theirs.address) >> 118 == 0x3fa;
+            if !link_local && !bridges.contains(&interface.as_str()) && subnet.overlaps(&theirs) {
+                return Err(invalid(format!(
+                    "{subnet} overlaps the host's address {}/{} on {interface}",
+                    theirs.address, theirs.prefix
+                )));
+            }
+        }
+    }
+    let mut xml = format!("<ip family='ipv6' address='{}' prefix='{}'>", subnet.address, subnet.prefix);
+    if let Some(range) = &spec.dhcp {
+        let (start, end) = check_range6(&subnet, &range.start, &range.end).map_err(invalid)?;
+        xml.push_str(&format!("<dhcp><range start='{start}' end='{end}'/></dhcp>"));
+    }
+    xml.push_str("</ip>");
+    Ok(xml)
 }
 
 /// Defines, starts and (optionally) autostarts; a failure after the define undefines again.

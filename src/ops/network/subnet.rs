@@ -1,7 +1,9 @@
 //! IPv4 subnets of a new network: parsed once, checked against the host's addresses and the other
 //! networks, and the DHCP range against the subnet.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::subnet6::Subnet6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subnet {
@@ -76,10 +78,41 @@ pub fn check_range(subnet: &Subnet, start: &str, end: &str) -> Result<(Ipv4Addr,
 /// The host's IPv4 addresses with their interface names (`getifaddrs`).
 pub fn host_subnets() -> Vec<(String, Subnet)> {
     let mut found = Vec::new();
+    each_host_address(|name, addr, mask| {
+        // SAFETY: per `each_host_address`; the family says both sockaddrs are sockaddr_in.
+        if i32::from(unsafe { (*addr).sa_family }) == libc::AF_INET {
+            let (addr, mask) = unsafe { (&*(addr as *const libc::sockaddr_in), &*(mask as *const libc::sockaddr_in)) };
+            let address = Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr));
+            let prefix = u32::from_be(mask.sin_addr.s_addr).leading_ones() as u8;
+            found.push((name.to_owned(), Subnet { address, prefix }));
+        }
+    });
+    found
+}
+
+/// The host's IPv6 addresses with their interface names.
+pub fn host_subnets6() -> Vec<(String, Subnet6)> {
+    let mut found = Vec::new();
+    each_host_address(|name, addr, mask| {
+        // SAFETY: per `each_host_address`; the family says both sockaddrs are sockaddr_in6.
+        if i32::from(unsafe { (*addr).sa_family }) == libc::AF_INET6 {
+            let (addr, mask) =
+                unsafe { (&*(addr as *const libc::sockaddr_in6), &*(mask as *const libc::sockaddr_in6)) };
+            let address = Ipv6Addr::from(addr.sin6_addr.s6_addr);
+            let prefix = u128::from_be_bytes(mask.sin6_addr.s6_addr).leading_ones() as u8;
+            found.push((name.to_owned(), Subnet6::from_host(address, prefix)));
+        }
+    });
+    found
+}
+
+/// Calls `f` with each interface address of the host and its netmask (`getifaddrs`): non-null
+/// pointers to sockaddrs of the family in the address's `sa_family`, valid during the call.
+fn each_host_address(mut f: impl FnMut(&str, *const libc::sockaddr, *const libc::sockaddr)) {
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `list`, freed below with freeifaddrs; we only read while it lives.
     if unsafe { libc::getifaddrs(&mut list) } != 0 {
-        return found;
+        return;
     }
     let mut cursor = list;
     while !cursor.is_null() {
@@ -89,20 +122,14 @@ pub fn host_subnets() -> Vec<(String, Subnet)> {
         if ifa.ifa_addr.is_null() || ifa.ifa_netmask.is_null() {
             continue;
         }
-        // SAFETY: the family says the sockaddrs are sockaddr_in.
+        // SAFETY: non-null pointers into the live list; the name is a C string.
         unsafe {
-            if i32::from((*ifa.ifa_addr).sa_family) != libc::AF_INET {
-                continue;
-            }
-            let addr = Ipv4Addr::from(u32::from_be((*(ifa.ifa_addr as *const libc::sockaddr_in)).sin_addr.s_addr));
-            let mask = u32::from_be((*(ifa.ifa_netmask as *const libc::sockaddr_in)).sin_addr.s_addr);
-            let name = std::ffi::CStr::from_ptr(ifa.ifa_name).to_string_lossy().into_owned();
-            found.push((name, Subnet { address: addr, prefix: mask.leading_ones() as u8 }));
+            let name = std::ffi::CStr::from_ptr(ifa.ifa_name).to_string_lossy();
+            f(&name, ifa.ifa_addr, ifa.ifa_netmask);
         }
     }
     // SAFETY: the list getifaddrs allocated.
     unsafe { libc::freeifaddrs(list) };
-    found
 }
 
 #[cfg(test)]
@@ -136,5 +163,9 @@ mod tests {
     #[test]
     fn subnet_host_has_loopback() {
         assert!(host_subnets().iter().any(|(_, s)| s.address == Ipv4Addr::LOCALHOST));
+        // Loopback ::1/128 where the kernel has IPv6.
+        if std::path::Path::new("/proc/net/if_inet6").exists() {
+            assert!(host_subnets6().iter().any(|(_, s)| s.address == Ipv6Addr::LOCALHOST && s.prefix == 128));
+        }
     }
 }

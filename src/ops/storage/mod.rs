@@ -1,6 +1,7 @@
 //! op `pool`: one action on a storage pool (or a new one), answered with one message (`docs/api.md`).
 //! The hub re-reads the pool afterwards, so watchers see the change also on drivers without events.
 
+pub mod transfer;
 mod volumes;
 
 use std::path::Path;
@@ -55,6 +56,9 @@ enum PoolAction {
     },
     DeleteVolumes {
         names: Vec<String>,
+    },
+    WipeVolume {
+        name: String,
     },
 }
 
@@ -128,6 +132,7 @@ fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
             capacity: options.capacity.ok_or_else(|| Problem::protocol("action needs \"capacity\""))?,
         },
         "delete-volumes" => PoolAction::DeleteVolumes { names: options.names.clone() },
+        "wipe-volume" => PoolAction::WipeVolume { name: required(&options.name, "name")? },
         other => return Err(Problem::not_supported(format!("unknown pool action \"{other}\""))),
     })
 }
@@ -170,6 +175,7 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action
                 PoolAction::CreateVolume { name, capacity, format } => volumes::create(&p, name, *capacity, format)?,
                 PoolAction::ResizeVolume { name, capacity } => volumes::resize(&p, name, *capacity, &disks)?,
                 PoolAction::DeleteVolumes { names } => volumes::delete(&p, names, &disks)?,
+                PoolAction::WipeVolume { name } => volumes::wipe(&p, name, &disks)?,
                 _ => {
                     perform(&p, &action, &users)?;
                     json!({"ok": true})

@@ -1,5 +1,5 @@
 //! The volumes of one pool, for op `pool`: listed on demand (libvirt has no volume events), created,
-//! resized and deleted several at once, refused while a VM uses them.
+//! resized, wiped and deleted several at once, refused while a VM uses them.
 
 use std::collections::BTreeMap;
 
@@ -59,11 +59,11 @@ fn users(vms: &VmDisks, pool: &str, name: &str, path: &str, running_only: bool) 
     found
 }
 
-fn invalid(message: impl Into<String>) -> Problem {
+pub(super) fn invalid(message: impl Into<String>) -> Problem {
     Problem::new(ProblemCode::InvalidArgument, message)
 }
 
-fn check_name(name: &str) -> Result<(), Problem> {
+pub(super) fn check_name(name: &str) -> Result<(), Problem> {
     if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
         return Err(invalid("A volume name must not be empty or contain \"/\" or control characters"));
     }
@@ -126,6 +126,17 @@ pub fn resize(pool: &StoragePool, name: &str, capacity: u64, vms: &VmDisks) -> R
         return Err(invalid("The pool does not have that much space available"));
     }
     vol.resize(capacity, 0)?;
+    Ok(json!({"ok": true}))
+}
+
+/// Overwrites the volume's data with zeros (`virStorageVolWipe`); refused while a running VM uses it.
+pub fn wipe(pool: &StoragePool, name: &str, vms: &VmDisks) -> Result<Value, Problem> {
+    let vol = pool.lookup_storage_vol_by_name(name)?;
+    let running = users(vms, &pool.name()?, name, &vol.path()?, true);
+    if !running.is_empty() {
+        return Err(invalid(format!("The volume is in use by the running VM {}", running.join(", "))));
+    }
+    vol.wipe(0)?;
     Ok(json!({"ok": true}))
 }
 

@@ -1,5 +1,6 @@
-//! A serial console as a non-blocking libvirt stream (`virDomainOpenConsole`), driven by
-//! libvirt's event loop the way `virsh console` drives it.
+//! A non-blocking libvirt stream driven by libvirt's event loop the way `virsh console` drives it:
+//! a serial console (`virDomainOpenConsole`) and a volume upload or download (`virStorageVolUpload`,
+//! `virStorageVolDownload`) share it.
 //!
 //! All stream I/O happens in the stream's event callback on the `libvirt-events` thread: it
 //! drains what libvirt received into a bounded inbox and sends the outbox while the stream is
@@ -10,17 +11,18 @@
 //! Why drain at all while the browser does not read: libvirt's RPC client reads every stream
 //! packet off the connection into a queue of its own, without limit ("this buffer is
 //! unbounded", `virnetclientstream.c`), whether we call `virStreamRecv` or not. Not reading
-//! would only move the growth there. So we read, keep at most [`INBOX_LIMIT`] bytes, and drop
-//! the oldest output beyond that (a terminal that fell that far behind has scrolled it away).
+//! would only move the growth there. So a console reads, keeps at most [`INBOX_LIMIT`] bytes, and
+//! drops the oldest output beyond that (a terminal that fell that far behind has scrolled it away).
+//! A download must not lose a byte: it stops reading at [`INBOX_LIMIT`] ([`Overflow::Pause`]) and
+//! leaves the rest queued in libvirt until the browser caught up.
 
 use std::collections::VecDeque;
-use std::ffi::{CString, c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use virt::connect::Connect;
-use virt::domain::Domain;
 use virt::error::Error;
 use virt_sys as sys;
 
@@ -36,6 +38,18 @@ const READABLE: c_int = sys::VIR_STREAM_EVENT_READABLE as c_int;
 const WRITABLE: c_int = sys::VIR_STREAM_EVENT_WRITABLE as c_int;
 const ERROR: c_int = sys::VIR_STREAM_EVENT_ERROR as c_int;
 const HANGUP: c_int = sys::VIR_STREAM_EVENT_HANGUP as c_int;
+
+/// What a stream carries, which decides what happens to output the browser has not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Use {
+    /// Both ways; output beyond [`INBOX_LIMIT`] drops the oldest (a terminal scrolls it away).
+    #[default]
+    Console,
+    /// Output only; reading pauses at [`INBOX_LIMIT`] until the browser took some.
+    Download,
+    /// Input only; nothing is read.
+    Upload,
+}
 
 /// How the stream ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +70,14 @@ struct State {
     end: Option<End>,
     /// The events the callback is registered for right now.
     interest: c_int,
+    usage: Use,
 }
 
 impl State {
     fn push(&mut self, chunk: Vec<u8>) {
         self.inbox_bytes += chunk.len();
         self.inbox.push_back(chunk);
-        while self.inbox_bytes > INBOX_LIMIT {
+        while self.usage == Use::Console && self.inbox_bytes > INBOX_LIMIT {
             let Some(old) = self.inbox.pop_front() else { break };
             self.inbox_bytes -= old.len();
             self.dropped += old.len() as u64;
@@ -86,15 +101,26 @@ impl State {
         Some(out)
     }
 
-    /// Registers for what we need now: output unless ended, writability only with pending input
-    /// (libvirt fires a writable stream's callback continuously).
+    /// Whether the callback should read now.
+    fn wants_output(&self) -> bool {
+        self.end.is_none()
+            && match self.usage {
+                Use::Console => true,
+                Use::Download => self.inbox_bytes < INBOX_LIMIT,
+                Use::Upload => false,
+            }
+    }
+
+    /// Registers for what we need now: output unless ended (or paused), writability only with
+    /// pending input (libvirt fires a writable stream's callback continuously).
     ///
     /// SAFETY: `st` must be a stream whose callback is registered.
     unsafe fn update_interest(&mut self, st: sys::virStreamPtr) {
+        let read = if self.wants_output() { READABLE } else { 0 };
         let want = match self.end {
             Some(_) => 0,
-            None if self.outbox.is_empty() => READABLE,
-            None => READABLE | WRITABLE,
+            None if self.outbox.is_empty() => read,
+            None => read | WRITABLE,
         };
         if want != self.interest {
             // SAFETY: per this function's contract. A failure leaves the old interest, which
@@ -123,14 +149,17 @@ impl Shared {
 }
 
 unsafe extern "C" fn on_stream_event(st: sys::virStreamPtr, events: c_int, opaque: *mut c_void) {
-    // SAFETY: the opaque is the `Arc<Shared>` registered in `ConsoleStream::open`, alive until
+    // SAFETY: the opaque is the `Arc<Shared>` registered in `LibvirtStream::open`, alive until
     // libvirt calls `release_shared`, which it does only after the last callback.
     let shared = unsafe { &*(opaque as *const Shared) };
     let mut state = shared.lock();
     let mut wake = false;
+    if events & (ERROR | HANGUP) != 0 && state.usage == Use::Upload && state.end.is_none() {
+        state.end = Some(End::Error("libvirt closed the stream".into()));
+    }
     if events & (READABLE | ERROR | HANGUP) != 0 && state.end.is_none() {
         let mut buf = [0u8; RECV_CHUNK];
-        loop {
+        while state.wants_output() {
             // SAFETY: a live stream (libvirt holds a reference during the callback) and a
             // buffer of the length we pass.
             let n = unsafe { sys::virStreamRecv(st, buf.as_mut_ptr() as *mut c_char, buf.len()) };
@@ -172,15 +201,15 @@ unsafe extern "C" fn on_stream_event(st: sys::virStreamPtr, events: c_int, opaqu
 }
 
 unsafe extern "C" fn release_shared(opaque: *mut c_void) {
-    // SAFETY: the reference `ConsoleStream::open` leaked with `Arc::into_raw`; libvirt calls
+    // SAFETY: the reference `LibvirtStream::open` leaked with `Arc::into_raw`; libvirt calls
     // this exactly once per successful registration.
     drop(unsafe { Arc::from_raw(opaque as *const Shared) });
 }
 
-/// An open serial console. Dropping it removes the callback and aborts and frees the stream
-/// (on a short-lived thread: `virStreamAbort` is a round trip to libvirtd, and drops happen on
-/// the router's thread when the browser closes the channel).
-pub struct ConsoleStream {
+/// An open stream. Dropping it removes the callback and aborts and frees the stream (on a
+/// short-lived thread: `virStreamAbort` is a round trip to libvirtd, and drops happen on the
+/// router's thread when the browser closes the channel); [`LibvirtStream::finish`] ends it cleanly.
+pub struct LibvirtStream {
     ptr: sys::virStreamPtr,
     shared: Arc<Shared>,
     opened: bool,
@@ -189,47 +218,55 @@ pub struct ConsoleStream {
 
 // SAFETY: libvirt streams are thread safe (the RPC client stream locks itself); the pointer is
 // only used through libvirt calls.
-unsafe impl Send for ConsoleStream {}
-unsafe impl Sync for ConsoleStream {}
+unsafe impl Send for LibvirtStream {}
+unsafe impl Sync for LibvirtStream {}
 
-impl ConsoleStream {
-    /// Opens console `dev` (an alias such as `serial0`; `None`: the first console) of `domain`
-    /// on a new non-blocking stream of `conn`. `force` takes the console over from another
-    /// viewer, whose stream then ends.
+impl LibvirtStream {
+    /// Opens a new non-blocking stream of `conn` and lets `start` attach it (`virDomainOpenConsole`,
+    /// `virStorageVolUpload`, …; it returns libvirt's status), then registers the event callback.
     ///
     /// A console this process just closed is released on a thread of its own (see `Drop`); if
     /// libvirt says "in use" while such a release is under way, the open waits for it (up to
     /// [`RELEASE_WAIT`]) and tries once more, so a page that closes and reopens is not refused.
-    pub fn open(conn: &Connect, domain: &Domain, dev: Option<&str>, force: bool) -> Result<ConsoleStream, Error> {
-        match Self::open_once(conn, domain, dev, force) {
+    pub fn open(
+        conn: &Connect,
+        usage: Use,
+        start: impl Fn(sys::virStreamPtr) -> c_int,
+    ) -> Result<LibvirtStream, Error> {
+        match Self::open_once(conn, usage, &start) {
             Err(err) if err.code().to_raw() == sys::VIR_ERR_OPERATION_FAILED && wait_for_releases() => {
-                Self::open_once(conn, domain, dev, force)
+                Self::open_once(conn, usage, &start)
             }
             result => result,
         }
     }
 
-    fn open_once(conn: &Connect, domain: &Domain, dev: Option<&str>, force: bool) -> Result<ConsoleStream, Error> {
-        let name = dev.map(|d| CString::new(d).unwrap_or_default());
+    fn open_once(
+        conn: &Connect,
+        usage: Use,
+        start: &dyn Fn(sys::virStreamPtr) -> c_int,
+    ) -> Result<LibvirtStream, Error> {
         // SAFETY: a valid connection.
         let ptr = unsafe { sys::virStreamNew(conn.as_ptr(), sys::VIR_STREAM_NONBLOCK) };
         if ptr.is_null() {
             return Err(Error::last_error());
         }
         // From here on, Drop frees the stream, also on the error paths below.
-        let mut stream = ConsoleStream { ptr, shared: Arc::new(Shared::default()), opened: false, callback: false };
-        let flags = if force { sys::VIR_DOMAIN_CONSOLE_FORCE } else { 0 };
-        let name_ptr = name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr());
-        // SAFETY: valid domain and stream; the name outlives the call.
-        if unsafe { sys::virDomainOpenConsole(domain.as_ptr(), name_ptr, ptr, flags) } < 0 {
+        let mut stream = LibvirtStream { ptr, shared: Arc::new(Shared::default()), opened: false, callback: false };
+        if start(ptr) < 0 {
             return Err(Error::last_error());
         }
         stream.opened = true;
-        stream.shared.lock().interest = READABLE;
+        let interest = if usage == Use::Upload { 0 } else { READABLE };
+        {
+            let mut state = stream.shared.lock();
+            state.usage = usage;
+            state.interest = interest;
+        }
         let opaque = Arc::into_raw(stream.shared.clone()) as *mut c_void;
         // SAFETY: valid stream; libvirt releases the opaque through `release_shared`.
         let registered = unsafe {
-            sys::virStreamEventAddCallback(ptr, READABLE, Some(on_stream_event), opaque, Some(release_shared))
+            sys::virStreamEventAddCallback(ptr, interest, Some(on_stream_event), opaque, Some(release_shared))
         };
         if registered < 0 {
             let err = Error::last_error();
@@ -241,9 +278,44 @@ impl ConsoleStream {
         Ok(stream)
     }
 
-    /// Up to `max` bytes of guest output, oldest first; `None` if there is none now.
+    /// Ends the stream cleanly (`virStreamFinish`: an upload's last bytes are committed); blocks
+    /// for a round trip to libvirtd, so call it off the router's thread. Consumes the stream.
+    pub fn finish(mut self) -> Result<(), Error> {
+        // SAFETY: we own a reference; the callback is removed before the finish, and the stream
+        // is freed exactly once (Drop sees `ptr` null).
+        unsafe {
+            if self.callback {
+                sys::virStreamEventRemoveCallback(self.ptr);
+                self.callback = false;
+            }
+            let finished = if sys::virStreamFinish(self.ptr) < 0 { Err(Error::last_error()) } else { Ok(()) };
+            if finished.is_err() {
+                sys::virStreamAbort(self.ptr);
+            }
+            sys::virStreamFree(self.ptr);
+            self.ptr = std::ptr::null_mut();
+            finished
+        }
+    }
+
+    /// Aborts the stream now, on this thread (a round trip: call it off the router's thread).
+    /// Unlike a drop, it returns only once libvirt has let go of the stream.
+    pub fn abort(mut self) {
+        let (ptr, callback, opened) = (StreamPtr(self.ptr), self.callback, self.opened);
+        self.ptr = std::ptr::null_mut();
+        *RELEASING.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
+        release(ptr, callback, opened);
+    }
+
+    /// Up to `max` bytes of output, oldest first; `None` if there is none now.
     pub fn take_output(&self, max: usize) -> Option<Vec<u8>> {
-        self.shared.lock().take(max)
+        let mut state = self.shared.lock();
+        let out = state.take(max);
+        if out.is_some() && state.interest & READABLE == 0 {
+            // A paused download reads again. SAFETY: the callback is registered while `self` lives.
+            unsafe { state.update_interest(self.ptr) };
+        }
+        out
     }
 
     /// How the stream ended, once it has and all its output was taken.
@@ -257,7 +329,7 @@ impl ConsoleStream {
         self.shared.lock().dropped
     }
 
-    /// Queues input for the guest; the event callback sends it.
+    /// Queues input for the other end (a guest, a volume); the event callback sends it.
     pub fn write(&self, data: &[u8]) {
         let mut state = self.shared.lock();
         if state.end.is_some() {
@@ -269,13 +341,13 @@ impl ConsoleStream {
         unsafe { state.update_interest(self.ptr) };
     }
 
-    /// Whether as much input waits for the guest as we hold ([`OUTBOX_LIMIT`]).
+    /// Whether as much input waits for the other end as we hold ([`OUTBOX_LIMIT`]).
     pub fn input_full(&self) -> bool {
         let state = self.shared.lock();
         state.end.is_none() && state.outbox.len() >= OUTBOX_LIMIT
     }
 
-    /// Whether input is still waiting to be sent to the guest.
+    /// Whether input is still waiting to be sent.
     pub fn input_pending(&self) -> bool {
         let state = self.shared.lock();
         state.end.is_none() && !state.outbox.is_empty()
@@ -290,7 +362,7 @@ impl ConsoleStream {
 /// A stream pointer moved to the cleanup thread.
 #[derive(Clone, Copy)]
 struct StreamPtr(sys::virStreamPtr);
-// SAFETY: see `ConsoleStream`.
+// SAFETY: see `LibvirtStream`.
 unsafe impl Send for StreamPtr {}
 
 /// How long an open waits for this process's own releases before trying again.
@@ -324,24 +396,27 @@ fn release(ptr: StreamPtr, callback: bool, opened: bool) {
         }
         sys::virStreamFree(ptr.0);
     }
-    log::debug!("console stream released");
+    log::debug!("libvirt stream released");
     let (count, done) = &RELEASING;
     *count.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) -= 1;
     done.notify_all();
 }
 
-impl Drop for ConsoleStream {
+impl Drop for LibvirtStream {
     fn drop(&mut self) {
+        if self.ptr.is_null() {
+            return; // finished
+        }
         let dropped = self.dropped();
         if dropped > 0 {
-            log::info!("serial console: dropped {dropped} bytes of output the browser did not read in time");
+            log::info!("stream: dropped {dropped} bytes of output the browser did not read in time");
         }
         let (ptr, callback, opened) = (StreamPtr(self.ptr), self.callback, self.opened);
         *RELEASING.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
         let spawned =
-            std::thread::Builder::new().name("console-close".into()).spawn(move || release(ptr, callback, opened));
+            std::thread::Builder::new().name("stream-close".into()).spawn(move || release(ptr, callback, opened));
         if let Err(err) = spawned {
-            log::warn!("cannot spawn a thread to close a console stream ({err}); closing it here");
+            log::warn!("cannot spawn a thread to close a libvirt stream ({err}); closing it here");
             release(ptr, callback, opened);
         }
     }
@@ -361,6 +436,25 @@ mod tests {
         assert_eq!(state.dropped, 10_000);
         // The newest output is what is kept.
         assert_eq!(state.inbox.back().unwrap()[0], ((INBOX_LIMIT / 1000 + 9) % 251) as u8);
+    }
+
+    #[test]
+    fn stream_download_keeps_everything_and_pauses() {
+        let mut state = State { usage: Use::Download, ..State::default() };
+        assert!(state.wants_output());
+        for _ in 0..(INBOX_LIMIT / 1000 + 10) {
+            state.push(vec![1; 1000]);
+        }
+        assert_eq!(state.dropped, 0);
+        assert!(state.inbox_bytes > INBOX_LIMIT);
+        // Full: the callback stops reading until the browser took some.
+        assert!(!state.wants_output());
+        while state.inbox_bytes >= INBOX_LIMIT {
+            state.take(16 * 1024);
+        }
+        assert!(state.wants_output());
+        // An upload never reads.
+        assert!(!State { usage: Use::Upload, ..State::default() }.wants_output());
     }
 
     #[test]
