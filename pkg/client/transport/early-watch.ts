@@ -25,7 +25,9 @@ class EarlyChannel implements cockpit.Channel {
     #buffer: Buffered[] | null = [];
     #bufferedChars = 0;
     #taken = false;
-    readonly #listeners = { message: new Set<Listener>(), close: new Set<Listener>(), ready: new Set<Listener>() };
+    readonly #listeners = {
+        message: new Set<Listener>(), close: new Set<Listener>(), ready: new Set<Listener>(), control: new Set<Listener>(),
+    };
 
     constructor(options: cockpit.ChannelOptions) {
         const channel = cockpit.channel(options);
@@ -33,10 +35,9 @@ class EarlyChannel implements cockpit.Channel {
         this.#options = options;
         channel.addEventListener("message", (ev, data) => this.#event({ type: "message", ev, data }, data.length));
         channel.addEventListener("close", (ev, options) => this.#event({ type: "close", ev, options }, 0));
-        channel.addEventListener("ready", (ev, options) => {
-            for (const listener of [...this.#listeners.ready])
-                listener(ev, options as never);
-        });
+        // ready and control messages are not buffered: a watch's first listeners are added before either matters
+        channel.addEventListener("ready", (ev, options) => this.#forward("ready", ev, options));
+        channel.addEventListener("control", (ev, message) => this.#forward("control", ev, message));
     }
 
     get valid(): boolean {
@@ -65,12 +66,17 @@ class EarlyChannel implements cockpit.Channel {
         this.#channel.close(problem);
     }
 
-    addEventListener(type: "message" | "ready" | "close", listener: Listener): void {
+    addEventListener(type: "message" | "ready" | "close" | "control", listener: Listener): void {
         this.#listeners[type].add(listener);
     }
 
-    removeEventListener(type: "message" | "ready" | "close", listener: (...args: never[]) => void): void {
+    removeEventListener(type: "message" | "ready" | "close" | "control", listener: (...args: never[]) => void): void {
         this.#listeners[type].delete(listener as Listener);
+    }
+
+    #forward(type: "ready" | "control", ev: Event, options: cockpit.CloseOptions): void {
+        for (const listener of [...this.#listeners[type]])
+            listener(ev, options as never);
     }
 
     /** Hands the channel over: what was buffered is delivered once the caller has added its listeners. */
