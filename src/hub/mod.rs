@@ -4,6 +4,7 @@
 
 mod bulk_stats;
 mod events;
+pub mod job;
 mod poller;
 mod read;
 mod resource_events;

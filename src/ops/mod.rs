@@ -12,6 +12,7 @@ pub mod network;
 pub mod osinfo;
 pub mod resources;
 pub mod settings;
+pub mod snapshot;
 pub mod storage;
 pub mod target;
 pub mod watch;
@@ -59,6 +60,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("resources", resources::open),
     ("pool", storage::open),
     ("network", network::open),
+    // Snapshots and clones (issue #16).
+    ("snapshot", snapshot::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod network;
 pub mod pool;
 pub mod set;
+pub mod snapshot;
 pub mod vcpu;
 
 pub use domain::parse_domain;

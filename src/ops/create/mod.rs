@@ -142,7 +142,7 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
     }
 }
 
-fn is_cancel(data: &[u8]) -> bool {
+pub(crate) fn is_cancel(data: &[u8]) -> bool {
     serde_json::from_slice::<Value>(data).is_ok_and(|message| message.get("cancel") == Some(&Value::Bool(true)))
 }
 
