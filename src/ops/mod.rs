@@ -3,6 +3,7 @@
 //! its body, which the router runs with the channel.
 
 pub mod action;
+pub mod clone;
 pub mod console;
 pub mod create;
 pub mod device;
@@ -62,6 +63,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("network", network::open),
     // Snapshots and clones (issue #16).
     ("snapshot", snapshot::open),
+    ("clone", clone::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -2,7 +2,9 @@
 // op `snapshot` (docs/api.md) on one tiny real guest through real cockpit-bridges (337 and 287 alternate): a marker
 // written on the guest's disk is back after a revert; an external snapshot of the running VM is deleted by merging
 // its overlay back (the source in dumpxml is the original image again and what was written meanwhile stays);
-// the effect in `virsh snapshot-list --tree` and `dumpxml`.
+// the effect in `virsh snapshot-list --tree` and `dumpxml`. op `clone` on the same guest: a clone from an internal
+// snapshot boots with the snapshot's marker; a clone of the shut-off VM boots with new UUID and MAC and leaves the
+// original's definition as it was; an overlay clone's volume is backed by the original's image.
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -10,8 +12,23 @@ import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
 import {
-    READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor, waitForSerial,
+    PREFIX, URI, cleanupTestObjects, cleanupTestResources, defineTinyGuest, ensureLibvirtd, guestDir, virsh, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
+
+const POOL = `${PREFIX}snappool`;
+
+/** Runs a clone; resolves like snapshotOp. */
+async function cloneOp(b, vm, params) {
+    const channel = b.open({ payload: "virt1", op: "clone", uri: URI, vm, ...params });
+    const messages = await b.untilClose(channel, 120000);
+    const close = messages.at(-1).control;
+    const data = messages.filter(m => !m.command).map(m => m.data);
+    assert.equal(close.problem, undefined, `clone failed: ${close.message}\n${JSON.stringify(data)}`);
+    return { answer: data.find(d => d.vm || d.suggestedName), progress: data.filter(d => d.progress) };
+}
+
+const macs = xml => [...xml.matchAll(/<mac address='([^']+)'/g)].map(m => m[1]);
+const uuidOf = xml => xml.match(/<uuid>([^<]+)<\/uuid>/)[1];
 
 /** Runs a snapshot action; resolves with { answer, progress, problem, message, trail }. */
 export async function snapshotOp(b, vm, action, params = {}) {
@@ -70,11 +87,14 @@ describe("snapshots of a running tiny guest", () => {
         await cleanupTestObjects();
         [b337, b287] = await Promise.all([Bridge.start("337"), Bridge.start("287")]);
         g = await defineTinyGuest("snap", { disks: ["32M"], agent: true, running: true });
+        // The guest's directory as a pool: its image is a volume (cloned by libvirt), and clones land beside it.
+        await virsh("pool-create-as", POOL, "dir", "--target", g.dir);
         await waitForSerial(g, /TESTGUEST-READY ip=\S+ agent=yes/);
     });
     after(async () => {
         await Promise.all([b337?.closeBridge(), b287?.closeBridge()]);
         await cleanupTestObjects();
+        await cleanupTestResources();
     });
 
     test("internal snapshot with memory: the marker is back after a revert; delete", async () => {
@@ -132,5 +152,46 @@ describe("snapshots of a running tiny guest", () => {
         assert.match(after, new RegExp(`<source file='${g.disks[0]}'`), "vda is on its own image again");
         assert.ok(!existsSync(`${g.dir}/disk0.e1`), "the overlay is gone");
         assert.equal(await readMarker(g), "MARK-D");
+    });
+
+    test("clone from an internal snapshot boots with the snapshot's marker", async () => {
+        await writeMarker(g, "MARK-S");
+        await ok(b337, g.uuid, "create", { name: "s2", location: "internal" });
+        await writeMarker(g, "MARK-T");
+        const name = `${g.name}-s2`;
+        const { answer, progress } = await cloneOp(b287, g.uuid, { action: "clone", name, pool: POOL, snapshot: "s2" });
+        assert.equal(answer.vm.name, name);
+        assert.ok(progress.some(p => p.progress.step === "copy"), JSON.stringify(progress));
+        await virsh("start", name);
+        const clone = { name };
+        assert.equal(await readMarker(clone), "MARK-S");
+        assert.equal(await readMarker(g), "MARK-T", "the original keeps its own disk");
+        await virsh("destroy", name);
+    });
+
+    test("clone of the shut-off VM: new UUID and MAC, boots, original untouched; an overlay clone", async () => {
+        await virsh("destroy", g.name);
+        const before = await virsh("dumpxml", "--inactive", g.name);
+        const { answer: options } = await cloneOp(b337, g.uuid, { action: "options" });
+        assert.equal(options.suggestedName, `${g.name}-clone`);
+        assert.equal(options.pool, POOL, "the pool holding the disk");
+        assert.deepEqual(options.disks, ["vda"]);
+
+        const { answer } = await cloneOp(b337, g.uuid, { action: "clone", name: options.suggestedName, pool: POOL });
+        const xml = await virsh("dumpxml", "--inactive", answer.vm.name);
+        assert.equal(uuidOf(xml), answer.vm.id);
+        assert.notEqual(uuidOf(xml), g.uuid);
+        assert.equal(macs(xml).length, 1);
+        assert.notDeepEqual(macs(xml), macs(before));
+        assert.match(xml, new RegExp(`<source pool='${POOL}' volume='${options.suggestedName}-vda.qcow2'/>`));
+        assert.equal(await virsh("dumpxml", "--inactive", g.name), before, "the original's definition is untouched");
+        await virsh("start", answer.vm.name);
+        assert.equal(await readMarker({ name: answer.vm.name }), "MARK-T");
+        await virsh("destroy", answer.vm.name);
+
+        const overlay = `${g.name}-ov`;
+        await cloneOp(b287, g.uuid, { action: "clone", name: overlay, pool: POOL, overlay: true });
+        const vol = await virsh("vol-dumpxml", "--pool", POOL, `${overlay}-vda.qcow2`);
+        assert.match(vol, new RegExp(`<backingStore>\\s*<path>${g.disks[0]}</path>`));
     });
 });

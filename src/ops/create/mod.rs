@@ -9,12 +9,12 @@
 
 pub(crate) mod access;
 pub(crate) mod host;
-mod inflight;
-mod journal;
+pub(crate) mod inflight;
+pub(crate) mod journal;
 mod kvm;
 mod os;
 mod plan;
-mod progress;
+pub(crate) mod progress;
 mod remote;
 mod spec;
 pub(crate) mod storage;
