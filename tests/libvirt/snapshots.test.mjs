@@ -7,7 +7,9 @@
 // original's definition as it was; an overlay clone's volume is backed by the original's image.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge } from "../harness/bridge.mjs";
@@ -193,5 +195,27 @@ describe("snapshots of a running tiny guest", () => {
         await cloneOp(b287, g.uuid, { action: "clone", name: overlay, pool: POOL, overlay: true });
         const vol = await virsh("vol-dumpxml", "--pool", POOL, `${overlay}-vda.qcow2`);
         assert.match(vol, new RegExp(`<backingStore>\\s*<path>${g.disks[0]}</path>`));
+    });
+
+    test("a clone cancelled while it copies leaves nothing behind", async () => {
+        // A second disk outside any pool: it is streamed with byte progress, so the cancel lands mid-copy.
+        const extraDir = `${g.dir}-extra`;
+        mkdirSync(extraDir, { recursive: true });
+        chmodSync(extraDir, 0o755);
+        const big = path.join(extraDir, "big.raw");
+        execFileSync("qemu-img", ["create", "-q", "-f", "raw", big, "2G"]);
+        chmodSync(big, 0o644);
+        await virsh("attach-disk", g.name, big, "vdb", "--config", "--driver", "qemu", "--subdriver", "raw");
+        const name = `${g.name}-cancel`;
+        const channel = b337.open({ payload: "virt1", op: "clone", uri: URI, vm: g.uuid, action: "clone", name, pool: POOL });
+        const copying = await b337.next(channel, m => m.command === "close" ||
+            (m.data?.progress?.step === "copy" && m.data.progress.total === 2 ** 31 && m.data.progress.done > 0), 60000);
+        assert.equal(copying.command, undefined, `closed before copying vdb: ${b337.describe(channel)}`);
+        b337.send(channel, { cancel: true });
+        const close = await b337.next(channel, m => m.command === "close", 60000);
+        assert.equal(close.control?.problem ?? close.problem, "terminated", JSON.stringify(close));
+        await virsh("pool-refresh", POOL);
+        assert.doesNotMatch(await virsh("vol-list", POOL), new RegExp(name), "no copied volume is left");
+        assert.equal((await virsh("list", "--all", "--name")).split("\n").includes(name), false, "no VM is left");
     });
 });
