@@ -52,6 +52,7 @@ describe("snapshots card (real libvirt)", () => {
         const name = d.locator("#virt-create-snapshot-name");
         await waitFor(async () => (await name.inputValue()) === "snapshot-1", 10000, { what: "the suggested name" });
         assert.ok(await d.locator("#virt-create-snapshot-internal").isChecked(), "a shut-off qcow2 VM defaults to internal");
+        await screenshot(page, "snapshots-create-light");
         await name.focus();
         await page.keyboard.press("Control+A");
         await page.keyboard.type("first");
