@@ -3,7 +3,7 @@
 // written on the guest's disk is back after a revert; an external snapshot of the running VM is deleted by merging
 // its overlay back (the source in dumpxml is the original image again and what was written meanwhile stays);
 // the effect in `virsh snapshot-list --tree` and `dumpxml`. op `clone` on the same guest: a clone from an internal
-// snapshot boots with the snapshot's marker; a clone of the shut-off VM boots with new UUID and MAC and leaves the
+// or external snapshot boots with the snapshot's marker; a clone of the shut-off VM boots with new UUID and MAC and leaves the
 // original's definition as it was; an overlay clone's volume is backed by the original's image.
 
 import assert from "node:assert/strict";
@@ -136,7 +136,7 @@ describe("snapshots of a running tiny guest", () => {
         assert.equal((await virsh("snapshot-list", "--name", g.name)).trim(), "");
     });
 
-    test("external snapshot with memory of the running VM, deleted by merging back", async () => {
+    test("external snapshot with memory of the running VM, a clone from it, deleted by merging back", async () => {
         await writeMarker(g, "MARK-C");
         const made = await ok(b337, g.uuid, "create", { name: "e1" });
         assert.equal(made.location, "external");
@@ -148,6 +148,12 @@ describe("snapshots of a running tiny guest", () => {
 
         // Written after the snapshot, into the overlay: merged into the image by the delete.
         await writeMarker(g, "MARK-D");
+        // A clone from the external snapshot copies the image below the overlay: the snapshot's marker.
+        const fromExternal = `${g.name}-e1`;
+        await cloneOp(b337, g.uuid, { action: "clone", name: fromExternal, pool: POOL, snapshot: "e1" });
+        await virsh("start", fromExternal);
+        assert.equal(await readMarker({ name: fromExternal }), "MARK-C");
+        await virsh("destroy", fromExternal);
         await ok(b287, g.uuid, "delete", { name: "e1" });
         assert.equal((await virsh("snapshot-list", "--name", g.name)).trim(), "");
         const after = await virsh("dumpxml", g.name);
