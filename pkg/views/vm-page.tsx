@@ -27,6 +27,7 @@ import { VmActions } from "./vm-actions.tsx";
 import { DisksCard } from "./disks-card.tsx";
 import { InterfacesCard } from "./interfaces-card.tsx";
 import { OverviewCard } from "./vm-cards.tsx";
+import { SnapshotsCard } from "./snapshots-card.tsx";
 
 const _ = cockpit.gettext;
 
@@ -96,6 +97,7 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                     <OverviewCard vm={vm} busy={pending !== null} />
                     <DisksCard vm={vm} />
                     <InterfacesCard vm={vm} />
+                    <SnapshotsCard vm={vm} />
                 </Stack>
                 <ConsoleCard vm={vm} />
             </PageSection>

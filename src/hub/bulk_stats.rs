@@ -109,7 +109,7 @@ fn decode(count: c_int, records: *mut sys::virDomainStatsRecordPtr) -> Result<Ve
 }
 
 /// Numeric typed parameters by name; strings and booleans are skipped.
-unsafe fn decode_params(params: sys::virTypedParameterPtr, count: c_int) -> HashMap<String, f64> {
+pub(super) unsafe fn decode_params(params: sys::virTypedParameterPtr, count: c_int) -> HashMap<String, f64> {
     let mut fields = HashMap::with_capacity(count.max(0) as usize);
     for i in 0..count.max(0) as usize {
         // SAFETY: caller guarantees `count` valid entries.

@@ -5,6 +5,7 @@
 mod bulk_stats;
 mod events;
 pub mod first_boot;
+pub mod job;
 mod poller;
 mod read;
 mod resource_events;

@@ -3,6 +3,7 @@
 //! its body, which the router runs with the channel.
 
 pub mod action;
+pub mod clone;
 pub mod console;
 pub mod create;
 pub mod device;
@@ -13,6 +14,7 @@ pub mod osinfo;
 pub mod resources;
 pub mod settings;
 pub mod start_failure;
+pub mod snapshot;
 pub mod storage;
 pub mod stream;
 pub mod target;
@@ -63,6 +65,9 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("network", network::open),
     ("volume-upload", storage::transfer::open_upload),
     ("volume-download", storage::transfer::open_download),
+    // Snapshots and clones (issue #16).
+    ("snapshot", snapshot::open),
+    ("clone", clone::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -13,6 +13,7 @@ pub mod guest_devices;
 pub mod network;
 pub mod pool;
 pub mod set;
+pub mod snapshot;
 pub mod vcpu;
 
 pub use domain::parse_domain;

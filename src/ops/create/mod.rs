@@ -9,12 +9,12 @@
 
 pub(crate) mod access;
 pub(crate) mod host;
-mod inflight;
-mod journal;
+pub(crate) mod inflight;
+pub(crate) mod journal;
 mod kvm;
 mod os;
 mod plan;
-mod progress;
+pub(crate) mod progress;
 mod remote;
 mod spec;
 pub(crate) mod storage;
@@ -142,7 +142,7 @@ async fn run_create(mut io: ChannelIo, hub: Arc<Hub>, options: CreateOpen) -> Op
     }
 }
 
-fn is_cancel(data: &[u8]) -> bool {
+pub(crate) fn is_cancel(data: &[u8]) -> bool {
     serde_json::from_slice::<Value>(data).is_ok_and(|message| message.get("cancel") == Some(&Value::Bool(true)))
 }
 
