@@ -93,7 +93,7 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             }, 20000, { interval: 1000, what: "MemTotal to drop by 16 MiB" });
             t.diagnostic(`MemTotal ${before} → ${after} kB`);
         });
-        await t.test("vCPUs: a second one hot-plugged appears in the guest", async () => {
+        await t.test("vCPUs: a second one hot-plugged appears in the guest and comes online", async () => {
             const r = await changed(b, g.uuid, { vcpus: 2 });
             assert.deepEqual(r.live, ["vcpus"]);
             assert.deepEqual(r.saved, ["vcpus"]);
@@ -104,6 +104,13 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
                 return p === "0-1" ? p : null;
             }, 20000, { interval: 1000, what: "cpu1 to be present in the guest" });
             assert.equal(present, "0-1");
+            // The tiny guest has no udev rule that onlines a hot-added CPU; do what that rule does.
+            await guestOutput(g, "grep -q 1 /sys/devices/system/cpu/cpu1/online || echo 1 > /sys/devices/system/cpu/cpu1/online");
+            const online = await waitFor(async () => {
+                const o = await guestOutput(g, "cat /sys/devices/system/cpu/online");
+                return o === "0-1" ? o : null;
+            }, 20000, { interval: 1000, what: "cpu1 to be online in the guest" });
+            assert.equal(online, "0-1");
         });
         await t.test("maximum memory: saved only, the watch shows it as the next boot's", async () => {
             const r = await changed(b, g.uuid, { maxMemory: 256 * MIB });
