@@ -8,12 +8,15 @@ export class OpError extends Error {
     readonly problem: string;
     /** create: FIELD → message (docs/api.md op `create`) */
     readonly errors: Readonly<Record<string, string>>;
+    /** the close's `reason` code, where the op gives one (docs/api.md "Problem codes") */
+    readonly reason: string | null;
 
-    constructor(problem: string, message: string, errors: Record<string, string> = {}) {
+    constructor(problem: string, message: string, errors: Record<string, string> = {}, reason: string | null = null) {
         super(message);
         this.name = "OpError";
         this.problem = problem;
         this.errors = errors;
+        this.reason = reason;
     }
 }
 
@@ -79,7 +82,8 @@ export function openOneShot(options: Record<string, cockpit.JsonValue>,
                 return;
             if (close.problem) {
                 reject(new OpError(close.problem, close.message ?? cockpit.message(close.problem),
-                                   stringRecord(close.errors)));
+                                   stringRecord(close.errors),
+                                   typeof close.reason === "string" ? close.reason : null));
             } else {
                 resolve({ messages, close });
             }

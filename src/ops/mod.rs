@@ -8,6 +8,7 @@ pub mod create;
 pub mod device;
 pub mod history;
 pub mod info;
+pub mod migrate;
 pub mod network;
 pub mod osinfo;
 pub mod resources;
@@ -59,6 +60,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("resources", resources::open),
     ("pool", storage::open),
     ("network", network::open),
+    // Migration to another host (issue #16).
+    ("migrate", migrate::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
