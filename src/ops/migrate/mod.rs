@@ -48,9 +48,11 @@ struct AbortOnDrop {
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if self.armed {
+        // Outside a runtime (the helper is exiting) nothing can be spawned: libvirt aborts the job itself
+        // when our connection closes.
+        if let (true, Ok(runtime)) = (self.armed, tokio::runtime::Handle::try_current()) {
             let (hub, vm) = (self.hub.clone(), self.vm.clone());
-            tokio::spawn(async move {
+            runtime.spawn(async move {
                 let _ = hub.call(CONNECT_TIMEOUT, move |conn| abort_job(&lookup_domain(conn, &vm)?)).await;
             });
         }
