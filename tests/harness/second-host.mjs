@@ -28,12 +28,13 @@ function run(...args) {
 }
 
 /**
- * Starts (or finds running) the host `name` on loopback `address`. Resolves with
+ * Starts (or finds running) the host `name` on loopback `address`; `auth: "sasl"` makes a host that refuses every
+ * login (auth_tcp = "sasl" with the machine's SASL setup, which no test client satisfies). Resolves with
  * { name, address, uri, virsh(...args), exec(...argv), stop() }: `virsh` talks to that host, `exec` runs a
  * command in its namespaces (its view of /var/lib/libvirt, …), `stop` destroys its guests and removes it.
  */
-export async function startSecondHost({ name = "cvtest-host2", address = "127.0.0.2" } = {}) {
-    const uri = (await run("start", name, address)).trim().split("\n").pop();
+export async function startSecondHost({ name = "cvtest-host2", address = "127.0.0.2", auth = "none" } = {}) {
+    const uri = (await run("start", name, address, auth)).trim().split("\n").pop();
     return {
         name,
         address,

@@ -1,8 +1,11 @@
 #!/bin/bash
 # Another libvirt "host" on this machine, for migration (and later multi-host) tests: its own virtlogd and
 # libvirtd in a private mount and UTS namespace, reachable as qemu+tcp://ADDR/system (no auth, loopback only).
-#   second-host.sh start NAME ADDR   start it (NAME is cvtest-*, ADDR a 127.x.y.z address other than 127.0.0.1);
-#                                    prints its URI. Idempotent while it runs.
+#   second-host.sh start NAME ADDR [AUTH]
+#                                    start it (NAME is cvtest-*, ADDR a 127.x.y.z address other than 127.0.0.1);
+#                                    prints its URI. AUTH is auth_tcp: none (default) or sasl (with the machine's
+#                                    SASL configuration, which no test client can satisfy: a host that refuses
+#                                    every login). Idempotent while it runs.
 #   second-host.sh stop NAME         destroy its guests, stop its daemons and any QEMU left in its namespace,
 #                                    remove its state.
 #   second-host.sh exec NAME CMD…    run CMD in its namespaces (its view of /etc/libvirt, /var/lib/libvirt, …).
@@ -29,10 +32,17 @@ check_name() {
 
 uri_of() { echo "qemu+tcp://$(cat "$base/$1/addr")/system"; }
 
-answers() { timeout 5 virsh -q -c "$(uri_of "$1")" uri >/dev/null 2>&1; }
+# A host that refuses logins still answers: its port accepts connections.
+answers() {
+    if [ "$(cat "$base/$1/auth" 2>/dev/null)" = sasl ]; then
+        timeout 5 bash -c "exec 3<>/dev/tcp/$(cat "$base/$1/addr")/16509" 2>/dev/null
+    else
+        timeout 5 virsh -q -c "$(uri_of "$1")" uri >/dev/null 2>&1
+    fi
+}
 
 write_config() {
-    local dir=$1 name=$2 addr=$3
+    local dir=$1 name=$2 addr=$3 auth=$4
     mkdir -p "$dir"/{etc/qemu,etc/storage,etc/nwfilter,run,lib/images,cache,log}
     chmod 0755 "$dir" "$dir/lib"
     chmod 0711 "$dir/lib/images"
@@ -41,7 +51,7 @@ write_config() {
 listen_tls = 0
 listen_tcp = 1
 listen_addr = "$addr"
-auth_tcp = "none"
+auth_tcp = "$auth"
 host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 host_uuid_source = "specified"
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
@@ -58,10 +68,12 @@ EOF
     : > "$dir/etc/virtlogd.conf"
     : > "$dir/etc/libvirt.conf"
     echo "$addr" > "$dir/addr"
+    echo "$auth" > "$dir/auth"
 }
 
 start() {
-    local name=$1 addr=$2 dir=$base/$1
+    local name=$1 addr=$2 auth=${3:-none} dir=$base/$1
+    [[ $auth = none || $auth = sasl ]] || { log "AUTH must be none or sasl"; exit 2; }
     [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
     [[ $addr =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ && $addr != 127.0.0.1 ]] || { log "ADDR must be 127.x.y.z, not 127.0.0.1"; exit 2; }
     if [ -d "$dir" ] && alive "$(pid_of "$dir/libvirtd.pid")" && answers "$name"; then
@@ -69,7 +81,7 @@ start() {
         return 0
     fi
     [ -d "$dir" ] && stop "$name"
-    write_config "$dir" "$name" "$addr"
+    write_config "$dir" "$name" "$addr" "$auth"
     # The namespace lives as long as the daemons in it; the shell that made it exits once they forked.
     unshare --mount --uts --propagation private -- bash -euc '
         dir=$1 name=$2
@@ -133,11 +145,11 @@ stop() {
 
 cmd=${1:-}
 case $cmd in
-    start) check_name "${2:-}"; start "$2" "${3:?ADDR}" ;;
+    start) check_name "${2:-}"; start "$2" "${3:?ADDR}" "${4:-none}" ;;
     stop) check_name "${2:-}"; stop "$2" ;;
     status) check_name "${2:-}"; [ -d "$base/$2" ] && answers "$2" ;;
     exec)
         check_name "${2:-}"; name=$2; shift 2
         exec nsenter --mount --uts --target "$(pid_of "$base/$name/libvirtd.pid")" -- "$@" ;;
-    *) echo "usage: $0 start NAME ADDR | stop NAME | status NAME | exec NAME CMD…" >&2; exit 2 ;;
+    *) echo "usage: $0 start NAME ADDR [none|sasl] | stop NAME | status NAME | exec NAME CMD…" >&2; exit 2 ;;
 esac

@@ -98,6 +98,16 @@ describe("migrate to a second libvirtd", { concurrency: true }, () => {
     });
 
     test("failures_each_bridge: every cause has its code before anything moves", async () => {
+        // A host whose libvirtd refuses every login.
+        const locked = await startSecondHost({ name: "cvtest-host3", address: "127.0.0.3", auth: "sasl" });
+        try {
+            await failures(locked);
+        } finally {
+            await locked.stop();
+        }
+    });
+
+    async function failures(locked) {
         for (const name of ["337", "287"]) {
             const b = await Bridge.start(name);
             try {
@@ -106,6 +116,7 @@ describe("migrate to a second libvirtd", { concurrency: true }, () => {
                     // Nothing listens on that port (as with a stopped libvirtd).
                     ["qemu+tcp://127.0.0.2:1/system", "internal-error", "port-closed"],
                     ["qemu+tcp://cvtest-no-such-host.invalid/system", "internal-error", "host-unreachable"],
+                    [locked.uri, "access-denied", "auth-failed"],
                     // The destination answers; the VM does not exist.
                     [host.uri, "not-found", undefined],
                 ];
@@ -128,7 +139,7 @@ describe("migrate to a second libvirtd", { concurrency: true }, () => {
                 await b.closeBridge();
             }
         }
-    });
+    }
 
     test("shared_337: refused as not shared, cancelled, then live with unsafe; keeps running", async () => {
         const b = await Bridge.start("337");
