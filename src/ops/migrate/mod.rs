@@ -136,25 +136,25 @@ fn is_cancel(data: &[u8]) -> bool {
     serde_json::from_slice::<Value>(data).is_ok_and(|v| v.get("cancel") == Some(&Value::Bool(true)))
 }
 
-/// On a worker: the destination connection, the same-host check, then the migration.
+/// On a worker: the destination connection (its failures first, whatever the VM), the VM, the same-host
+/// check, then the migration.
 fn migrate(conn: &Connect, vm: &str, options: &MigrateOptions) -> Result<(String, String), Problem> {
-    let domain = lookup_domain(conn, vm)?;
-    let uuid = domain.uuid_string()?;
-    let name = domain.name()?;
-    let running = domain.is_active()?;
-    let (flags, params) = options.libvirt_call(running)?;
     let dconn = open_destination(&options.destination)?;
     let result = (|| {
+        let domain = lookup_domain(conn, vm)?;
+        let uuid = domain.uuid_string()?;
+        let name = domain.name()?;
+        let (flags, params) = options.libvirt_call(domain.is_active()?)?;
         let here = conn.capabilities()?;
         let there = dconn.capabilities()?;
         if cause::host_uuid(&here).is_some() && cause::host_uuid(&here) == cause::host_uuid(&there) {
             return Err(cause::same_host());
         }
         domain.migrate3(&dconn, params, flags).map_err(cause::migrate_error)?;
-        Ok(())
+        Ok((uuid, name))
     })();
     // Dropping `dconn` closes the destination connection.
-    result.map(|()| (uuid, name))
+    result
 }
 
 /// The helper's own connection to the destination (the user's ssh keys or certificates). An unreachable
