@@ -88,15 +88,14 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, target: VmTarget, options: Migrat
             _ = ticker.tick() => {
                 let vm = target.vm.clone();
                 let stats = hub.call(CONNECT_TIMEOUT, move |conn| {
-                    let domain = lookup_domain(conn, &vm)?;
-                    Ok(domain.job_stats(0)?)
+                    progress::read(&lookup_domain(conn, &vm)?)
                 }).await;
                 let Ok(stats) = stats else { continue };
                 if let Some(message) = progress::message(&stats, switched_to_post_copy) {
                     io.send_json(&message);
                 }
                 // The first pass over memory is done: let the VM run on the destination now.
-                if post_copy && !switched_to_post_copy && stats.mem_iteration.unwrap_or(0) >= 2 {
+                if post_copy && !switched_to_post_copy && stats.iteration.unwrap_or(0) >= 2 {
                     let vm = target.vm.clone();
                     switched_to_post_copy = hub.call(CONNECT_TIMEOUT, move |conn| {
                         start_post_copy(&lookup_domain(conn, &vm)?)
