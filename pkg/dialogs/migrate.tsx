@@ -121,58 +121,60 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (migrated: boolean) => 
         <Modal isOpen variant="medium" onClose={close} aria-labelledby="virt-migrate-title" className="virt-migrate-dialog">
             <ModalHeader title={cockpit.format(_("Migrate $0"), vm.name)} labelId="virt-migrate-title" />
             <ModalBody>
-                <Form onSubmit={ev => { ev.preventDefault(); if (!busy && destination.trim()) submit() }}>
-                    <FormGroup label={_("Destination")} isRequired fieldId="virt-migrate-destination">
-                        <TextInput id="virt-migrate-destination" value={destination} isDisabled={busy}
-                                   placeholder="qemu+ssh://root@host.example.com/system"
-                                   onChange={(_ev, v) => setDestination(v)} />
-                        <FormHelperText>
-                            <HelperText>
-                                <HelperTextItem>{_("A libvirt URI: qemu+ssh://, qemu+tls:// or qemu+tcp://")}</HelperTextItem>
-                            </HelperText>
-                        </FormHelperText>
-                    </FormGroup>
-                    <FormGroup label={_("Storage")} role="radiogroup" fieldId="virt-migrate-storage" isStack>
-                        {storageRadio("shared", _("Shared"), _("The destination sees the same disk files"))}
-                        {storageRadio("copy-full", _("Copy"), _("Copy every disk into a pool of the destination"))}
-                        {storageRadio("copy-incremental", _("Copy changes"),
-                                      _("The destination's disks already share the base image"))}
-                        {storage === "shared" &&
-                            <Checkbox id="virt-migrate-unsafe" isChecked={unsafe} isDisabled={busy}
-                                      onChange={(_ev, v) => setUnsafe(v)}
-                                      label={_("Migrate even if libvirt does not recognize the storage as shared")} />}
-                    </FormGroup>
-                    <FormGroup label={_("Options")} fieldId="virt-migrate-options" isStack>
-                        {running &&
-                            <Checkbox id="virt-migrate-live" isChecked={live} isDisabled={busy}
-                                      onChange={(_ev, v) => setLive(v)} label={_("Keep the VM running while it moves")} />}
-                        <Checkbox id="virt-migrate-persist" isChecked={persist} isDisabled={busy || !running}
-                                  onChange={(_ev, v) => setPersist(v)}
-                                  label={_("Keep it defined on the destination")} />
-                        <Checkbox id="virt-migrate-undefine" isChecked={undefineSource} isDisabled={busy || !persist}
-                                  onChange={(_ev, v) => setUndefineSource(v)}
-                                  label={_("Remove its definition from this host")} />
-                        {running &&
-                            <Checkbox id="virt-migrate-auto-converge" isChecked={autoConverge} isDisabled={busy}
-                                      onChange={(_ev, v) => setAutoConverge(v)}
-                                      label={_("Slow the VM down if its memory changes faster than it is sent")} />}
-                        {running && live &&
-                            <Checkbox id="virt-migrate-post-copy" isChecked={postCopy} isDisabled={busy}
-                                      onChange={(_ev, v) => setPostCopy(v)}
-                                      label={_("Switch to post-copy after the first pass")} />}
-                    </FormGroup>
-                    <FormGroup label={_("Bandwidth limit (MiB/s)")} fieldId="virt-migrate-bandwidth">
-                        <TextInput id="virt-migrate-bandwidth" type="number" value={bandwidth} isDisabled={busy}
-                                   placeholder={_("Unlimited")} validated={bandwidthBad ? "error" : "default"}
-                                   onChange={(_ev, v) => setBandwidth(v)} />
-                    </FormGroup>
-                </Form>
-                {busy && <div className="virt-migrate-running"><ProgressView progress={progress} /></div>}
-                {failure &&
-                    <Alert isInline variant={failure.cancelled ? "info" : "danger"}
-                           className="virt-migrate-failure" data-reason={failure.reason ?? ""} title={failure.title}>
-                        {failure.message}
-                    </Alert>}
+                <Stack hasGutter>
+                    <Form onSubmit={ev => { ev.preventDefault(); if (!busy && destination.trim()) submit() }}>
+                        <FormGroup label={_("Destination")} isRequired fieldId="virt-migrate-destination">
+                            <TextInput id="virt-migrate-destination" value={destination} isDisabled={busy}
+                                       placeholder="qemu+ssh://root@host.example.com/system"
+                                       onChange={(_ev, v) => setDestination(v)} />
+                            <FormHelperText>
+                                <HelperText>
+                                    <HelperTextItem>{_("A libvirt URI: qemu+ssh://, qemu+tls:// or qemu+tcp://")}</HelperTextItem>
+                                </HelperText>
+                            </FormHelperText>
+                        </FormGroup>
+                        <FormGroup label={_("Storage")} role="radiogroup" fieldId="virt-migrate-storage" isStack>
+                            {storageRadio("shared", _("Shared"), _("The destination sees the same disk files"))}
+                            {storageRadio("copy-full", _("Copy"), _("Copy every disk into a pool of the destination"))}
+                            {storageRadio("copy-incremental", _("Copy changes"),
+                                          _("The destination's disks already share the base image"))}
+                            {storage === "shared" &&
+                                <Checkbox id="virt-migrate-unsafe" isChecked={unsafe} isDisabled={busy}
+                                          onChange={(_ev, v) => setUnsafe(v)}
+                                          label={_("Migrate even if libvirt does not recognize the storage as shared")} />}
+                        </FormGroup>
+                        <FormGroup label={_("Options")} fieldId="virt-migrate-options" isStack>
+                            {running &&
+                                <Checkbox id="virt-migrate-live" isChecked={live} isDisabled={busy}
+                                          onChange={(_ev, v) => setLive(v)} label={_("Keep the VM running while it moves")} />}
+                            <Checkbox id="virt-migrate-persist" isChecked={persist} isDisabled={busy || !running}
+                                      onChange={(_ev, v) => setPersist(v)}
+                                      label={_("Keep it defined on the destination")} />
+                            <Checkbox id="virt-migrate-undefine" isChecked={undefineSource} isDisabled={busy || !persist}
+                                      onChange={(_ev, v) => setUndefineSource(v)}
+                                      label={_("Remove its definition from this host")} />
+                            {running &&
+                                <Checkbox id="virt-migrate-auto-converge" isChecked={autoConverge} isDisabled={busy}
+                                          onChange={(_ev, v) => setAutoConverge(v)}
+                                          label={_("Slow the VM down if its memory changes faster than it is sent")} />}
+                            {running && live &&
+                                <Checkbox id="virt-migrate-post-copy" isChecked={postCopy} isDisabled={busy}
+                                          onChange={(_ev, v) => setPostCopy(v)}
+                                          label={_("Switch to post-copy after the first pass")} />}
+                        </FormGroup>
+                        <FormGroup label={_("Bandwidth limit (MiB/s)")} fieldId="virt-migrate-bandwidth">
+                            <TextInput id="virt-migrate-bandwidth" type="number" value={bandwidth} isDisabled={busy}
+                                       placeholder={_("Unlimited")} validated={bandwidthBad ? "error" : "default"}
+                                       onChange={(_ev, v) => setBandwidth(v)} />
+                        </FormGroup>
+                    </Form>
+                    {busy && <div className="virt-migrate-running"><ProgressView progress={progress} /></div>}
+                    {failure &&
+                        <Alert isInline variant={failure.cancelled ? "info" : "danger"}
+                               className="virt-migrate-failure" data-reason={failure.reason ?? ""} title={failure.title}>
+                            {failure.message}
+                        </Alert>}
+                </Stack>
             </ModalBody>
             <ModalFooter>
                 <Button variant="primary" isLoading={busy} isDisabled={busy || !destination.trim() || bandwidthBad}

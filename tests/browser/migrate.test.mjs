@@ -43,6 +43,8 @@ describe("Migrate dialog", () => {
                 const failure = d.locator('.virt-migrate-failure[data-reason="port-closed"]');
                 await failure.waitFor({ timeout: 20000 });
                 assert.match(await failure.textContent(), /refused the connection on port 1/);
+                // It can be tried again at once.
+                assert.equal(await d.getByRole("button", { name: "Migrate", exact: true }).isEnabled(), true);
                 await screenshot(page, `migrate-dialog-${theme}`);
                 await d.getByRole("button", { name: "Cancel", exact: true }).click();
                 await d.waitFor({ state: "detached" });
