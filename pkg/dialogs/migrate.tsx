@@ -70,7 +70,7 @@ function ProgressView({ progress }: { progress: MigrateProgress | null }) {
     );
 }
 
-function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (migrated: boolean) => void }) {
+function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (destination: string | null) => void }) {
     const running = vm.state !== "shutoff";
     const [destination, setDestination] = useState("");
     const [storage, setStorage] = useState<MigrateStorage>("shared");
@@ -98,7 +98,7 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (migrated: boolean) => 
             bandwidth_mib: bandwidthMib, auto_converge: autoConverge, post_copy: postCopy, unsafe,
         }, setProgress);
         migration.current = m;
-        m.channel.done.then(() => onDone(true), (ex: unknown) => {
+        m.channel.done.then(() => onDone(destination.trim()), (ex: unknown) => {
             migration.current = null;
             setBusy(false);
             setFailure(failureOf(ex));
@@ -109,7 +109,7 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (migrated: boolean) => 
         if (migration.current)
             migration.current.cancel();
         else
-            onDone(false);
+            onDone(null);
     };
 
     const storageRadio = (value: MigrateStorage, label: string, description: string) =>
@@ -187,7 +187,7 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (migrated: boolean) => 
     );
 }
 
-/** Resolves with true once the VM runs on (or is defined at) the destination, false when closed without. */
-export function showMigrateDialog(vm: Vm): Promise<boolean> {
-    return openDialog<boolean>(done => <MigrateDialog vm={vm} onDone={done} />);
+/** Resolves with the destination URI once the VM runs on (or is defined at) it, null when closed without. */
+export function showMigrateDialog(vm: Vm): Promise<string | null> {
+    return openDialog<string | null>(done => <MigrateDialog vm={vm} onDone={done} />);
 }

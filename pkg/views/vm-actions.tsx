@@ -14,6 +14,7 @@ import { showConfirmActionDialog } from "../dialogs/confirm-action.tsx";
 import { showDeleteVmDialog } from "../dialogs/delete-vm.tsx";
 import { showMigrateDialog } from "../dialogs/migrate.tsx";
 import type { VmAction } from "../client/action.ts";
+import { addNotice } from "../store/notices.ts";
 import type { Vm } from "../types.ts";
 
 const _ = cockpit.gettext;
@@ -56,7 +57,11 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
     const canMigrate = vm.state !== "shutoff" || vm.persistent;
     const migrate = () => {
         setOpen(false);
-        showMigrateDialog(vm).catch((ex: unknown) => console.error("virt: migrate dialog failed unexpectedly", ex));
+        showMigrateDialog(vm).then(destination => {
+            // The VM leaves this connection's list (or stays shut off here): say where it went.
+            if (destination !== null)
+                addNotice({ variant: "info", title: cockpit.format(_("$0 was migrated to $1"), vm.name, destination), details: [] });
+        }).catch((ex: unknown) => console.error("virt: migrate dialog failed unexpectedly", ex));
     };
 
     const select = (def: ActionDef) => {
