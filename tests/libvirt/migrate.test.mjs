@@ -173,7 +173,8 @@ describe("migrate to a second libvirtd", { concurrency: true }, () => {
             r = await migrate(b, g.uuid, host.uri, { unsafe: true });
             assert.equal(r.close.problem, undefined, r.trail);
             assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination: host.uri });
-            assert.ok(r.progress.some(p => p.phase === "migrating" && p.data_total > 0), r.trail);
+            // Unlimited, 128 MiB may move between two job-statistics readings: progress is proven above.
+            assert.equal(r.progress[0].phase, "connecting", r.trail);
             assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
             // Kept defined on both: persistent there, shut off here.
             assert.match(await host.virsh("dominfo", g.name), /Persistent:\s+yes/);
@@ -202,7 +203,8 @@ describe("migrate to a second libvirtd", { concurrency: true }, () => {
             await host.virsh("pool-define-as", pool, "dir", "--target", IMAGES);
             await host.virsh("pool-start", pool);
             try {
-                r = await migrate(b, g.uuid, host.uri, { storage: "copy-full", undefine_source: true, bandwidth_mib: 200 });
+                // 20 MiB/s: the ~100 MiB of memory the guest touched takes seconds, so progress is read meanwhile.
+                r = await migrate(b, g.uuid, host.uri, { storage: "copy-full", undefine_source: true, bandwidth_mib: 20 });
                 assert.equal(r.close.problem, undefined, r.trail);
                 assert.ok(r.progress.some(p => p.disk_total > 0), `no disk progress:\n${r.trail}`);
                 assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
