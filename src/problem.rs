@@ -44,6 +44,21 @@ pub enum Reason {
     StorageChanged,
     /// Storage ticked for deletion is used by another VM.
     StorageInUse,
+    /// op `migrate`: the destination's name does not resolve, or nothing answers at its address.
+    HostUnreachable,
+    /// op `migrate`: the destination host refused the connection (no libvirtd or sshd on that port).
+    PortClosed,
+    /// op `migrate`: the destination refused our credentials.
+    AuthFailed,
+    /// op `migrate`: copying storage needs a storage pool on the destination holding each disk's directory.
+    NoSuchPool,
+    /// op `migrate`: the destination's CPU cannot run the VM's CPU model.
+    CpuIncompatible,
+    /// op `migrate`: the destination is the VM's own host.
+    SameHost,
+    /// op `migrate`: libvirt cannot tell that a disk is on shared storage (a local file system): copy the
+    /// storage, or say that the destination sees the same files (`unsafe`).
+    StorageNotShared,
 }
 
 impl Reason {
@@ -52,6 +67,13 @@ impl Reason {
             Reason::NotRunning => "not-running",
             Reason::StorageChanged => "storage-changed",
             Reason::StorageInUse => "storage-in-use",
+            Reason::HostUnreachable => "host-unreachable",
+            Reason::PortClosed => "port-closed",
+            Reason::AuthFailed => "auth-failed",
+            Reason::NoSuchPool => "no-such-pool",
+            Reason::CpuIncompatible => "cpu-incompatible",
+            Reason::SameHost => "same-host",
+            Reason::StorageNotShared => "storage-not-shared",
         }
     }
 }

@@ -12,7 +12,9 @@ import { useState } from "react";
 import { ACTIONS, type ActionDef, MENU_GROUPS, performAction, primaryAction } from "../actions.ts";
 import { showConfirmActionDialog } from "../dialogs/confirm-action.tsx";
 import { showDeleteVmDialog } from "../dialogs/delete-vm.tsx";
+import { showMigrateDialog } from "../dialogs/migrate.tsx";
 import type { VmAction } from "../client/action.ts";
+import { addNotice } from "../store/notices.ts";
 import type { Vm } from "../types.ts";
 
 const _ = cockpit.gettext;
@@ -51,6 +53,17 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
         .map(group => group.map(id => ACTIONS[id]).filter(def => def.available(vm)))
         .filter(group => group.length > 0);
 
+    // A running VM moves live; a shut-off one can move its definition.
+    const canMigrate = vm.state !== "shutoff" || vm.persistent;
+    const migrate = () => {
+        setOpen(false);
+        showMigrateDialog(vm).then(destination => {
+            // The VM leaves this connection's list (or stays shut off here): say where it went.
+            if (destination !== null)
+                addNotice({ variant: "info", title: cockpit.format(_("$0 was migrated to $1"), vm.name, destination), details: [] });
+        }).catch((ex: unknown) => console.error("virt: migrate dialog failed unexpectedly", ex));
+    };
+
     const select = (def: ActionDef) => {
         setOpen(false);
         requestAction(vm, def, onDelete).catch((ex: unknown) => console.error("virt: action failed unexpectedly", ex));
@@ -83,6 +96,9 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
                                           {...def.description ? { description: def.description } : {}}>
                                 {def.label}
                             </DropdownItem>),
+                        ...i === 0 && canMigrate
+                            ? [<DropdownItem key="migrate" value="migrate" onClick={migrate}>{_("Migrate…")}</DropdownItem>]
+                            : [],
                     ])}
                 </DropdownList>
             </Dropdown>

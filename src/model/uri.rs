@@ -70,6 +70,33 @@ impl Uri {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// For `qemu+ssh`, `qemu+tls` and `qemu+tcp` URIs: the host and the TCP port libvirt's remote driver
+    /// connects to (the URI's, else the transport's default: 22, 16514, 16509). `None` for local URIs.
+    pub fn remote_endpoint(&self) -> Option<(String, u16)> {
+        let (scheme, rest) = self.0.split_once("://")?;
+        let default_port = match scheme {
+            "qemu+ssh" => 22,
+            "qemu+tls" => 16514,
+            "qemu+tcp" => 16509,
+            _ => return None,
+        };
+        // Parsing accepted it, so the authority is `[user@]host[:port]` or `[user@][v6][:port]`.
+        let authority = &rest[..rest.find('/')?];
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let (host, port) = match host_port.strip_prefix('[') {
+            Some(v6) => {
+                let (address, after) = v6.split_once(']')?;
+                (address, after.strip_prefix(':'))
+            }
+            None => match host_port.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            },
+        };
+        let port = port.map_or(Some(default_port), |p| p.parse().ok())?;
+        Some((host.to_string(), port))
+    }
 }
 
 /// `/default` or an absolute file path, no host, no query.
@@ -203,6 +230,17 @@ mod tests {
         ] {
             assert!(Uri::parse(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn uri_remote_endpoint_has_the_transport_default_port() {
+        let endpoint = |text: &str| Uri::parse(text).unwrap().remote_endpoint();
+        assert_eq!(endpoint("qemu:///system"), None);
+        assert_eq!(endpoint("test:///default"), None);
+        assert_eq!(endpoint("qemu+tcp://127.0.0.2/system"), Some(("127.0.0.2".into(), 16509)));
+        assert_eq!(endpoint("qemu+tls://h.example/system"), Some(("h.example".into(), 16514)));
+        assert_eq!(endpoint("qemu+ssh://root@h.example:2222/system?no_tty=1"), Some(("h.example".into(), 2222)));
+        assert_eq!(endpoint("qemu+ssh://[fe80::1]/session"), Some(("fe80::1".into(), 22)));
     }
 
     #[test]

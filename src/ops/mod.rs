@@ -9,6 +9,7 @@ pub mod create;
 pub mod device;
 pub mod history;
 pub mod info;
+pub mod migrate;
 pub mod network;
 pub mod osinfo;
 pub mod resources;
@@ -68,6 +69,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     // Snapshots and clones (issue #16).
     ("snapshot", snapshot::open),
     ("clone", clone::open),
+    // Migration to another host (issue #16).
+    ("migrate", migrate::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

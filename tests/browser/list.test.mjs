@@ -50,7 +50,7 @@ describe("VM list (test:///default)", () => {
     test("the action menu offers what makes sense for a running VM", () => snapOnFailure(page, "list-menu", async () => {
         assert.deepEqual(await actionMenuItems(page, "test"), [
             "Shut down", "Force shut down", "Reboot", "Force reboot", "Pause", "Send non-maskable interrupt",
-            "Enable autostart", "Delete",
+            "Migrate…", "Enable autostart", "Delete",
         ]);
     }));
 
@@ -59,7 +59,7 @@ describe("VM list (test:///default)", () => {
         await waitVmState(page, "test", "paused");
         const row = vmRow(page, "test");
         await row.getByText("Paused", { exact: true }).waitFor();
-        assert.deepEqual(await actionMenuItems(page, "test"), ["Resume", "Force shut down", "Enable autostart", "Delete"]);
+        assert.deepEqual(await actionMenuItems(page, "test"), ["Resume", "Force shut down", "Migrate…", "Enable autostart", "Delete"]);
 
         await row.getByRole("button", { name: "Resume test" }).click();
         await waitVmState(page, "test", "running");
@@ -94,7 +94,7 @@ describe("VM list (test:///default)", () => {
         await waitVmState(page, "test", "shutoff");
         const row = vmRow(page, "test");
         await row.getByText("Shut off", { exact: true }).waitFor();
-        assert.deepEqual(await actionMenuItems(page, "test"), ["Run", "Enable autostart", "Delete"]);
+        assert.deepEqual(await actionMenuItems(page, "test"), ["Run", "Migrate…", "Enable autostart", "Delete"]);
 
         await row.getByRole("button", { name: "Run test" }).click();
         await waitVmState(page, "test", "running");

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// op `migrate` (docs/api.md) between the suite's libvirtd and a second libvirtd on this machine
+// (tests/harness/second-host.mjs): running tiny guests move and keep running (their uptime goes on, their serial
+// console answers on the destination) with shared and with copied storage; progress and cancel; each failure
+// has its reason code. Through both bridges.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { Bridge } from "../harness/bridge.mjs";
+import {
+    READY, URI, cleanupTestObjects, defineTinyGuest, domState, ensureLibvirtd, guestDir, removeGuest,
+    tinyGuestXml, virsh, waitForSerial,
+} from "../harness/libvirt.mjs";
+import { startSecondHost } from "../harness/second-host.mjs";
+
+const BOOT_MS = 90000;
+// The source's own /var/lib/libvirt/images: a different directory on the second host (copied storage).
+const IMAGES = "/var/lib/libvirt/images";
+
+let host;
+
+/** Opens op `migrate` and collects its messages up to the close. */
+async function migrate(b, vm, destination, options = {}, { timeoutMs = 120000, onProgress } = {}) {
+    const channel = b.open({ payload: "virt1", op: "migrate", uri: URI, vm, destination, ...options });
+    const messages = await b.collect(channel, m => {
+        if (m.data?.progress?.phase === "migrating")
+            onProgress?.(channel, m.data.progress);
+        return m.command === "close";
+    }, timeoutMs);
+    const close = messages.at(-1).control;
+    return {
+        close,
+        progress: messages.filter(m => m.data?.progress).map(m => m.data.progress),
+        results: messages.filter(m => !m.command && !m.data?.progress).map(m => m.data),
+        trail: messages.map(m => m.text?.slice(0, 300)).join("\n"),
+    };
+}
+
+/** The guest's uptime in seconds, read by typing into its serial console through op `console` on `uri`. */
+async function uptime(b, uri, vm) {
+    const ch = b.open({ payload: "virt1", op: "console", uri, vm, kind: "serial", binary: "raw", force: true });
+    await b.next(ch, m => m.command === "ready", 20000);
+    let text = "";
+    b.send(ch, "\rcat /proc/uptime\r");
+    await b.next(ch, m => {
+        if (m.command === "close")
+            throw new Error(`console closed: ${m.text}`);
+        text += m.raw.toString("latin1");
+        return /(\d+\.\d\d) \d+\.\d\d/.test(text);
+    }, 20000);
+    b.close(ch);
+    return Number(text.match(/(\d+\.\d\d) \d+\.\d\d/)[1]);
+}
+
+/** A running tiny guest whose one disk is a new file in the source's /var/lib/libvirt/images. */
+async function guestWithLocalDisk(name) {
+    const guest = await guestDir();
+    const full = `cvtest-${name}-${randomUUID().slice(0, 6)}`;
+    const disk = path.join(IMAGES, `${full}.qcow2`);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "32M"]);
+    chmodSync(disk, 0o644);
+    const dir = path.join("/tmp/cvtest-guests", full);
+    execFileSync("mkdir", ["-p", "-m", "0755", dir]);
+    const g = { name: full, uuid: randomUUID(), dir, disks: [disk], serialLog: path.join(dir, "serial.log") };
+    g.xmlPath = path.join(dir, "domain.xml");
+    writeFileSync(g.xmlPath, tinyGuestXml({
+        name: full, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
+        serialLog: g.serialLog, disks: [disk],
+    }));
+    await virsh("define", g.xmlPath);
+    await virsh("start", full);
+    return g;
+}
+
+async function removeEverywhere(g) {
+    await host?.virsh("destroy", g.name).catch(() => {});
+    await host?.virsh("undefine", g.name).catch(() => {});
+    await removeGuest(g);
+    for (const disk of g.disks.filter(d => d.startsWith(IMAGES)))
+        rmSync(disk, { force: true });
+}
+
+// One migration at a time: once, a cancelled incoming migration while another migration was being prepared left
+// the second libvirtd refusing every connection (not understood yet). Each test has a deadline so that the
+// second host is always removed.
+describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }, () => {
+    before(async () => {
+        await ensureLibvirtd();
+        await guestDir();
+        await cleanupTestObjects();
+        host = await startSecondHost();
+    });
+    after(async () => {
+        await host?.stop();
+        await cleanupTestObjects();
+    });
+
+    test("failures_each_bridge: every cause has its code before anything moves", { timeout: 120000 }, async () => {
+        // A host whose libvirtd refuses every login.
+        const locked = await startSecondHost({ name: "cvtest-host3", address: "127.0.0.3", auth: "sasl" });
+        try {
+            await failures(locked);
+        } finally {
+            await locked.stop();
+        }
+    });
+
+    async function failures(locked) {
+        for (const name of ["337", "287"]) {
+            const b = await Bridge.start(name);
+            try {
+                const vm = randomUUID(); // looked up only once the destination answers
+                const cases = [
+                    // Nothing listens on that port (as with a stopped libvirtd).
+                    ["qemu+tcp://127.0.0.2:1/system", "internal-error", "port-closed"],
+                    ["qemu+tcp://cvtest-no-such-host.invalid/system", "internal-error", "host-unreachable"],
+                    [locked.uri, "access-denied", "auth-failed"],
+                    // The destination answers; the VM does not exist.
+                    [host.uri, "not-found", undefined],
+                ];
+                for (const [destination, problem, reason] of cases) {
+                    const r = await migrate(b, vm, destination);
+                    assert.equal(r.close.problem, problem, `${name} ${destination}:\n${r.trail}`);
+                    assert.equal(r.close.reason, reason, `${name} ${destination}:\n${r.trail}`);
+                    assert.ok(r.close.message, r.trail);
+                }
+                for (const destination of ["qemu+ext:///system?command=/bin/sh", "qemu+tcp://h/system?socket=/x"]) {
+                    const r = await migrate(b, vm, destination);
+                    assert.equal(r.close.problem, "protocol-error", r.trail);
+                    assert.match(r.close.message, /field "destination": the libvirt URI is refused/);
+                }
+                for (const [destination, options] of [["qemu:///system", {}], [host.uri, { bandwidth_mib: 0 }]]) {
+                    const r = await migrate(b, vm, destination, options);
+                    assert.equal(r.close.problem, "invalid-argument", r.trail);
+                }
+            } finally {
+                await b.closeBridge();
+            }
+        }
+    }
+
+    test("shared_337: refused as not shared, cancelled, then live with unsafe; keeps running", { timeout: 120000 }, async () => {
+        const b = await Bridge.start("337");
+        const g = await defineTinyGuest("mig-shared", { disks: ["32M"], running: true });
+        try {
+            await waitForSerial(g, READY, BOOT_MS);
+            const before = await uptime(b, URI, g.uuid);
+
+            // /tmp is a local file system: libvirt cannot know the other host sees the same file.
+            let r = await migrate(b, g.uuid, host.uri);
+            assert.equal(r.close.reason, "storage-not-shared", r.trail);
+            assert.equal(r.close.problem, "invalid-argument", r.trail);
+            assert.equal(await domState(g.name), "running");
+
+            // 1 MiB/s for 128 MiB of memory: cancel after the first progress message.
+            let cancelled = false;
+            r = await migrate(b, g.uuid, host.uri, { unsafe: true, bandwidth_mib: 1 }, {
+                onProgress: (channel, progress) => {
+                    if (!cancelled && progress.data_total > 0) {
+                        cancelled = true;
+                        b.send(channel, { cancel: true });
+                    }
+                },
+            });
+            assert.ok(cancelled, `no progress with data_total:\n${r.trail}`);
+            assert.equal(r.close.problem, "terminated", r.trail);
+            assert.equal(r.progress[0].phase, "connecting");
+            assert.equal(await domState(g.name), "running");
+            await assert.rejects(host.virsh("domstate", g.name));
+
+            r = await migrate(b, g.uuid, host.uri, { unsafe: true });
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination: host.uri });
+            // Unlimited, 128 MiB may move between two job-statistics readings: progress is proven above.
+            assert.equal(r.progress[0].phase, "connecting", r.trail);
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
+            // Kept defined on both: persistent there, shut off here.
+            assert.match(await host.virsh("dominfo", g.name), /Persistent:\s+yes/);
+            assert.equal(await domState(g.name), "shut off");
+
+            const afterwards = await uptime(b, host.uri, g.uuid);
+            assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+        } finally {
+            await b.closeBridge();
+            await removeEverywhere(g);
+        }
+    });
+
+    test("copy_287: no pool there, then copied storage, undefined here; keeps running", { timeout: 120000 }, async () => {
+        const b = await Bridge.start("287");
+        const g = await guestWithLocalDisk("mig-copy");
+        try {
+            await waitForSerial(g, READY, BOOT_MS);
+            const before = await uptime(b, URI, g.uuid);
+            const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
+
+            let r = await migrate(b, g.uuid, host.uri, { storage: "copy-full" });
+            assert.equal(r.close.reason, "no-such-pool", r.trail);
+            assert.equal(await domState(g.name), "running");
+
+            await host.virsh("pool-define-as", pool, "dir", "--target", IMAGES);
+            await host.virsh("pool-start", pool);
+            try {
+                // 20 MiB/s: the ~100 MiB of memory the guest touched takes seconds, so progress is read meanwhile.
+                r = await migrate(b, g.uuid, host.uri, { storage: "copy-full", undefine_source: true, bandwidth_mib: 20 });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.ok(r.progress.some(p => p.disk_total > 0), `no disk progress:\n${r.trail}`);
+                assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
+                await assert.rejects(virsh("domstate", g.name), /failed to get domain|not found/);
+                // The copy is the second host's own file; the source's stays where it was.
+                const copy = path.join(host.imagesDir, path.basename(g.disks[0]));
+                assert.ok(existsSync(copy) && statSync(copy).size > 0, `${copy} missing`);
+                assert.ok(existsSync(g.disks[0]));
+
+                const afterwards = await uptime(b, host.uri, g.uuid);
+                assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+            } finally {
+                await host.virsh("destroy", g.name).catch(() => {});
+                await host.virsh("pool-destroy", pool).catch(() => {});
+                await host.virsh("pool-undefine", pool).catch(() => {});
+            }
+        } finally {
+            await b.closeBridge();
+            await removeEverywhere(g);
+        }
+    });
+});
