@@ -143,6 +143,16 @@ describe("device cards and dialogs (real libvirt)", () => {
         const m = dialog(page, "Insert media into sda");
         await m.waitFor();
         await shot(page, "devices-insert-media-light");
+        // An existing volume is picked from the pool's list (vda's new volume is in it).
+        await m.locator("#virt-insert-media-volume").check();
+        await m.locator("#virt-insert-media-pool").selectOption(POOL);
+        await m.locator('#virt-insert-media-volume-name option[value="ui \\"disk\\" ü"]').waitFor({ state: "attached" });
+        // A URL goes to the helper, which reads it before the drive changes: its verdict shows in the dialog.
+        await m.locator("#virt-insert-media-url").check();
+        await m.locator("#virt-insert-media-url-input").fill("http://127.0.0.1:1/install.iso");
+        await m.locator("#virt-insert-media-submit").click();
+        await m.locator(".virt-device-failure").getByText("cannot be read", { exact: false }).waitFor();
+        await shot(page, "devices-insert-media-url-light");
         await m.getByRole("button", { name: "Cancel" }).click();
     }));
 

@@ -139,8 +139,8 @@ function InsertMediaDialog({ vm, disk, onDone }: { vm: Vm; disk: VmDisk; onDone:
                              onChange={setVolume} />
             </>}
             {kind === "url" && <>
-                <FormGroup label={_("URL")} fieldId="virt-insert-media-url" isRequired>
-                    <TextInput id="virt-insert-media-url" type="url" value={url} onChange={(_ev, v) => setUrl(v)}
+                <FormGroup label={_("URL")} fieldId="virt-insert-media-url-input" isRequired>
+                    <TextInput id="virt-insert-media-url-input" type="url" value={url} onChange={(_ev, v) => setUrl(v)}
                                placeholder="https://cdimage.debian.org/…/debian.iso" />
                 </FormGroup>
                 <Content component="p" className="virt-device-note">
