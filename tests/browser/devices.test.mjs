@@ -162,6 +162,12 @@ describe("device cards and dialogs (real libvirt)", () => {
         const d = dialog(page, "Add network interface");
         await d.waitFor();
         await d.locator("#virt-add-nic-user").check();
+        // passt is installed here (install-deps): its port forwards are offered; this interface stays QEMU's own.
+        await d.locator("#virt-add-nic-forward-add").click();
+        await d.locator("#virt-add-nic-forward-host-0").fill("20022");
+        await d.locator("#virt-add-nic-forward-guest-0").fill("22");
+        await shot(page, "devices-add-nic-passt-light");
+        await d.locator("#virt-add-nic-passt").uncheck();
         await d.locator("#virt-add-nic-mac-given").check();
         await d.locator("#virt-add-nic-mac").fill("52:54:00:cf:11");
         await d.locator("#virt-add-nic-submit").click();
