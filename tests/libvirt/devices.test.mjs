@@ -89,6 +89,7 @@ function makeIso(dir, label) {
 
 describe("device changes on tiny real guests", () => {
     let b337, b287, running, off, iso;
+    let vlanFiltering = false;
 
     before(async () => {
         await ensureLibvirtd();
@@ -109,10 +110,17 @@ describe("device changes on tiny real guests", () => {
         await virsh("attach-device", running.name, ctl, "--config");
         off = await defineTinyGuest("dev-off", { disks: ["32M"] });
         // Two host bridges: one that filters VLANs (so libvirt can tag a guest's port), one that does not.
-        for (const [br, filtering] of [[VLAN_BRIDGE, "1"], [PLAIN_BRIDGE, "0"]]) {
+        // Some kernels are built without bridge VLAN filtering: then only the refusals can be shown here.
+        for (const br of [VLAN_BRIDGE, PLAIN_BRIDGE]) {
             removeBridge(br);
-            execFileSync("ip", ["link", "add", br, "type", "bridge", "vlan_filtering", filtering]);
+            execFileSync("ip", ["link", "add", br, "type", "bridge"]);
             execFileSync("ip", ["link", "set", br, "up"]);
+        }
+        try {
+            execFileSync("ip", ["link", "set", VLAN_BRIDGE, "type", "bridge", "vlan_filtering", "1"], { stdio: "pipe" });
+            vlanFiltering = true;
+        } catch (e) {
+            console.log(`# this kernel cannot filter VLANs on a bridge (${String(e.stderr).trim()}): VLAN tags only refused`);
         }
         iso = makeIso(running.dir, "CVTESTMEDIA");
     });
@@ -166,9 +174,11 @@ describe("device changes on tiny real guests", () => {
         await ok(b337, off.uuid, "nic-remove", { mac: direct.mac });
         await refused(b337, off.uuid, "nic-add", { source: { direct: hostIf, mode: "weird" } }, "invalid-argument", /Unknown mode/);
         // A VLAN tag on a bridge that filters VLANs; refused where the source cannot carry one.
-        const tagged = await ok(b287, off.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
-        assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${tagged.mac}'/>\\s*<source bridge='${VLAN_BRIDGE}'/>\\s*<vlan>\\s*<tag id='42'/>`));
-        await ok(b337, off.uuid, "nic-remove", { mac: tagged.mac });
+        if (vlanFiltering) {
+            const tagged = await ok(b287, off.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
+            assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${tagged.mac}'/>\\s*<source bridge='${VLAN_BRIDGE}'/>\\s*<vlan>\\s*<tag id='42'/>`));
+            await ok(b337, off.uuid, "nic-remove", { mac: tagged.mac });
+        }
         await refused(b337, off.uuid, "nic-add", { source: { bridge: PLAIN_BRIDGE }, vlan: 42 }, "invalid-argument", /does not filter VLANs/);
         await refused(b287, off.uuid, "nic-add", { source: { network: "default" }, vlan: 42 }, "invalid-argument", /needs a host bridge/);
         await refused(b337, off.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 4095 }, "invalid-argument", /1 to 4094/);
@@ -340,10 +350,12 @@ describe("device changes on tiny real guests", () => {
         await waitFor(async () => (await guestOutput(running, `cat /sys/class/net/${dev}/carrier`)).trim() === "1", 10000, { what: "carrier 1" });
 
         // Hot-plugged on the VLAN-filtering bridge with a tag: libvirt puts the guest's port on VLAN 42.
-        const vlanNic = await ok(b287, running.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
-        const tap = (await dumpxml(running.name)).match(new RegExp(`<mac address='${vlanNic.mac}'/>[\\s\\S]*?<target dev='([^']+)'/>`))[1];
-        assert.match(execFileSync("bridge", ["vlan", "show", "dev", tap]).toString(), /\b42\b/);
-        await ok(b337, running.uuid, "nic-remove", { mac: vlanNic.mac });
+        if (vlanFiltering) {
+            const vlanNic = await ok(b287, running.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
+            const tap = (await dumpxml(running.name)).match(new RegExp(`<mac address='${vlanNic.mac}'/>[\\s\\S]*?<target dev='([^']+)'/>`))[1];
+            assert.match(execFileSync("bridge", ["vlan", "show", "dev", tap]).toString(), /\b42\b/);
+            await ok(b337, running.uuid, "nic-remove", { mac: vlanNic.mac });
+        }
         // Hot-plugged through passt: passt listens on the forwarded host port.
         const passtNic = await ok(b337, running.uuid, "nic-add", { source: { user: true, passt: true, forwards: [{ proto: "tcp", host: 20023, guest: 23 }] } });
         await waitFor(() => / 127\.0\.0\.1:20023 | \*:20023 | 0\.0\.0\.0:20023 | \[::\]:20023 /.test(` ${execFileSync("ss", ["-Hltn"]).toString().replace(/\s+/g, " ")} `),
