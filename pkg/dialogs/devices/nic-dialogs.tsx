@@ -127,7 +127,9 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
                 {radio("network", _("Virtual network"))}
                 {radio("bridge", _("Host bridge"))}
                 {radio("direct", _("Direct attachment to a host interface (macvtap)"))}
-                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+                {radio("user", options?.passt === true
+                    ? _("User-mode networking (no host setup; incoming only through port forwards)")
+                    : _("User-mode networking (no host setup, outgoing connections only)"))}
             </FormGroup>
             {kind === "direct" && <>
                 <SelectField id="virt-add-nic-direct-dev" label={_("Host interface")} value={chosenHostIf}
