@@ -13,12 +13,14 @@ pub enum DiskSource {
         pool: String,
         volume: String,
     },
-    /// Media QEMU reads over the network itself (its curl driver): `protocol://host:port/name`.
+    /// Media QEMU reads over the network itself (its curl driver): `protocol://host:port/name?query`,
+    /// `name` unescaped (libvirt escapes it when it builds the URL).
     Network {
         protocol: String,
         host: String,
         port: u16,
         name: String,
+        query: Option<String>,
     },
 }
 
@@ -44,9 +46,10 @@ pub fn source_xml(source: &DiskSource) -> Result<String> {
         DiskSource::Volume { pool, volume } => {
             element.with_attribute(("pool", pool.as_str())).with_attribute(("volume", volume.as_str())).write_empty()?
         }
-        DiskSource::Network { protocol, host, port, name } => element
+        DiskSource::Network { protocol, host, port, name, query } => element
             .with_attribute(("protocol", protocol.as_str()))
             .with_attribute(("name", name.as_str()))
+            .with_attributes(query.as_deref().map(|q| ("query", q)))
             .write_inner_content(|w| {
                 let port = port.to_string();
                 w.create_element("host")
@@ -251,15 +254,16 @@ mod tests {
             protocol: "https".into(),
             host: "mirror.example".into(),
             port: 443,
-            name: "/isos/a&b.iso?x=1".into(),
+            name: "/isos/a&b c.iso".into(),
+            query: Some("x=1".into()),
         };
         let xml = source_xml(&source).unwrap();
         assert_eq!(
             xml,
-            "<source protocol=\"https\" name=\"/isos/a&amp;b.iso?x=1\"><host name=\"mirror.example\" port=\"443\"/></source>"
+            "<source protocol=\"https\" name=\"/isos/a&amp;b c.iso\" query=\"x=1\"><host name=\"mirror.example\" port=\"443\"/></source>"
         );
         let disk = in_domain(&format!("<disk type='network' device='cdrom'>{xml}<target dev='sda'/></disk>"));
-        assert_eq!(disk.disks[0].source.as_deref(), Some("https://mirror.example:443/isos/a&b.iso?x=1"));
+        assert_eq!(disk.disks[0].source.as_deref(), Some("https://mirror.example:443/isos/a&b c.iso?x=1"));
     }
 
     #[test]

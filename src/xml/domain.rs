@@ -225,6 +225,8 @@ struct DiskSourceDoc {
     volume: Option<String>,
     #[serde(rename = "@protocol")]
     protocol: Option<String>,
+    #[serde(rename = "@query")]
+    query: Option<String>,
     host: Option<HostDoc>,
 }
 
@@ -245,7 +247,8 @@ impl DiskSourceDoc {
         let port = self.host.as_ref()?.port.as_deref().map(|p| format!(":{p}")).unwrap_or_default();
         let name = self.name.as_deref().unwrap_or("/");
         let slash = if name.starts_with('/') { "" } else { "/" };
-        Some(format!("{protocol}://{host}{port}{slash}{name}"))
+        let query = self.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+        Some(format!("{protocol}://{host}{port}{slash}{name}{query}"))
     }
 }
 

@@ -118,7 +118,7 @@ fn disk_source(source: &SourceOptions) -> Result<Option<DiskSource>, Problem> {
         if source.file.is_some() || source.block.is_some() || source.pool.is_some() || source.volume.is_some() {
             return Ok(None);
         }
-        return validate::media_url(url).map(|url| Some(validate::network_source(&url)));
+        return validate::network_source(&validate::media_url(url)?).map(Some);
     }
     Ok(match (&source.file, &source.block, &source.pool, &source.volume) {
         (Some(file), None, None, None) => Some(DiskSource::File(validate::path(file)?)),
@@ -308,7 +308,8 @@ mod tests {
         let r = request(
             serde_json::json!({"action": "media-insert", "target": "sdb", "source": {"url": "https://h:8443/a.iso"}}),
         );
-        let Request::Media { source: Some(DiskSource::Network { protocol, host, port, name }), .. } = r.unwrap() else {
+        let Request::Media { source: Some(DiskSource::Network { protocol, host, port, name, .. }), .. } = r.unwrap()
+        else {
             panic!()
         };
         assert_eq!((protocol.as_str(), host.as_str(), port, name.as_str()), ("https", "h", 8443, "/a.iso"));

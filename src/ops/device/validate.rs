@@ -54,14 +54,35 @@ pub fn media_url(value: &str) -> Result<WebUrl, Problem> {
     WebUrl::parse(value.trim(), UrlUse::Media).map_err(|err| invalid(err.to_string()))
 }
 
-/// The drive's `<source>` for media at `url`.
-pub fn network_source(url: &WebUrl) -> DiskSource {
-    DiskSource::Network {
-        protocol: url.scheme().to_string(),
-        host: url.host(),
-        port: url.port(),
-        name: url.path_and_query(),
+/// The drive's `<source>` for media at `url`. libvirt builds QEMU's URL from `name` and `query` and
+/// escapes the path itself, so `name` is the decoded path (`/a b.iso`, not `/a%20b.iso`).
+pub fn network_source(url: &WebUrl) -> Result<DiskSource, Problem> {
+    let (path, query) = match url.path_and_query().split_once('?') {
+        Some((path, query)) => (path.to_string(), Some(query.to_string())),
+        None => (url.path_and_query(), None),
+    };
+    let name = percent_decoded(&path)
+        .filter(|name| !name.chars().any(char::is_control))
+        .ok_or_else(|| invalid("The URL's path has escapes that are not text"))?;
+    Ok(DiskSource::Network { protocol: url.scheme().to_string(), host: url.host(), port: url.port(), name, query })
+}
+
+/// `%XX` escapes decoded; `None` when they are malformed or do not make UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
     }
+    String::from_utf8(out).ok()
 }
 
 /// Refuses a file QEMU could not open, with the create dialog's advice (which directory blocks it and
@@ -219,13 +240,15 @@ mod tests {
 
     #[test]
     fn media_urls() {
-        let DiskSource::Network { protocol, host, port, name } =
-            network_source(&media_url("https://Mirror.example/isos/debian%2012.iso?x=1#frag").unwrap())
+        let DiskSource::Network { protocol, host, port, name, query } =
+            network_source(&media_url("https://Mirror.example/isos/debian%2012%C3%BC.iso?x=1#frag").unwrap()).unwrap()
         else {
             panic!()
         };
         assert_eq!((protocol.as_str(), host.as_str(), port), ("https", "mirror.example", 443));
-        assert_eq!(name, "/isos/debian%2012.iso?x=1");
+        assert_eq!((name.as_str(), query.as_deref()), ("/isos/debian 12ü.iso", Some("x=1")));
+        assert!(network_source(&media_url("http://h/a%0Ab.iso").unwrap()).is_err());
+        assert!(network_source(&media_url("http://h/a%FF.iso").unwrap()).is_err());
         assert!(media_url("file:///etc/passwd").unwrap_err().message.contains("not supported"));
         assert!(media_url("https://user:pw@h/x.iso").unwrap_err().message.contains("password"));
         assert!(media_url("https://h/a\nb.iso").is_err());
