@@ -41,7 +41,7 @@ const NICS = 8;
 
 const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
 const median = xs => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : null };
-const virsh = (...args) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8" });
+const virsh = (...args) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
 const quiet = fn => { try { fn() } catch { /* not there */ } };
 
 function cleanup() {
