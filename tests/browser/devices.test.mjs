@@ -132,6 +132,8 @@ describe("device cards and dialogs (real libvirt)", () => {
         await e.locator("#virt-edit-disk-submit").click();
         await e.waitFor({ state: "hidden" });
         await diskRow("vda").getByText("Changes at next boot").waitFor();
+        // The row is the running disk (no serial yet); the saved definition has the new one.
+        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "–");
         assert.match(await virsh("dumpxml", "--inactive", g.name), /cache='writeback'[\s\S]*<serial>UI-1<\/serial>/);
 
         // Eject only now, through the dialog-less menu item with the VM's saved definition keeping the ISO.
