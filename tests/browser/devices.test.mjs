@@ -99,12 +99,14 @@ describe("device cards and dialogs (real libvirt)", () => {
         await shot(page, "devices-add-disk-error-light");
         await d.locator("#virt-add-disk-size-unit").selectOption("MiB");
         await d.locator("#virt-add-disk-size").fill("8");
+        await d.locator("#virt-add-disk-serial").fill("UI-0");
         await d.locator("#virt-add-disk-submit").click();
         await d.waitFor({ state: "hidden" });
         await diskRow("vda").waitFor();
         assert.equal(await diskRow("vda").getAttribute("data-presence"), "both");
         assert.match(await diskRow("vda").locator(".virt-disk-source").innerText(), /ui "disk" ü \(pool cvtest-uipool\)/);
         await page.getByText("Added vda: now and at the next boot").waitFor();
+        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "UI-0");
         assert.match(await virsh("vol-list", POOL), /ui "disk" ü/);
     }));
 
@@ -132,8 +134,8 @@ describe("device cards and dialogs (real libvirt)", () => {
         await e.locator("#virt-edit-disk-submit").click();
         await e.waitFor({ state: "hidden" });
         await diskRow("vda").getByText("Changes at next boot").waitFor();
-        // The row is the running disk (no serial yet); the saved definition has the new one.
-        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "–");
+        // The row is the running disk (its serial as added); the saved definition has the new one.
+        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "UI-0");
         assert.match(await virsh("dumpxml", "--inactive", g.name), /cache='writeback'[\s\S]*<serial>UI-1<\/serial>/);
 
         // Eject only now, through the dialog-less menu item with the VM's saved definition keeping the ISO.
