@@ -25,6 +25,10 @@ export interface VmInterface {
     source: string | null;
     linkUp: boolean;
     tap: string | null;
+    /** the 802.1Q tag the host puts on its traffic */
+    vlan?: number;
+    /** a user-mode interface's backend when not QEMU's own ("passt") */
+    backend?: string;
 }
 
 /** A running VM's saved definition (its next boot), when it differs from the live one (docs/api.md). */

@@ -24,7 +24,11 @@ export interface CreateOptions {
     default_pool: { exists: boolean; path: string };
     networks: { name: string; active: boolean }[];
     bridges: string[];
+    /** bridges that filter VLANs: an interface on them may carry a VLAN tag */
+    vlan_bridges: string[];
     interfaces: string[];
+    /** passt is installed: user-mode interfaces can forward host ports */
+    passt: boolean;
     qemu_user: string | null;
 }
 
@@ -103,6 +107,7 @@ export async function fetchCreateOptions(uri: string): Promise<CreateOptions> {
         ...last,
         bridges: Array.isArray(last.bridges) ? last.bridges : [],
         interfaces: Array.isArray(last.interfaces) ? last.interfaces : [],
+        vlan_bridges: Array.isArray(last.vlan_bridges) ? last.vlan_bridges : [],
     };
 }
 

@@ -98,6 +98,7 @@ export function DisksCard({ vm }: { vm: Vm }) {
                             <Th modifier="fitContent">{_("Format")}</Th>
                             <Th modifier="fitContent">{_("Access")}</Th>
                             <Th modifier="fitContent">{_("Cache")}</Th>
+                            <Th modifier="fitContent">{_("Serial")}</Th>
                             <Th screenReaderText={_("Actions")} />
                         </Tr>
                     }>
@@ -120,6 +121,7 @@ export function DisksCard({ vm }: { vm: Vm }) {
                         <Td dataLabel={_("Format")}>{disk.format ?? "–"}</Td>
                         <Td dataLabel={_("Access")} modifier="nowrap">{accessText(disk)}</Td>
                         <Td dataLabel={_("Cache")}>{disk.cache ?? _("default")}</Td>
+                        <Td dataLabel={_("Serial")} modifier="nowrap" className="virt-mono virt-disk-serial">{disk.serial ?? "–"}</Td>
                         <Td isActionCell>
                             <ActionsColumn items={rowActions(vm, row)} />
                         </Td>

@@ -101,7 +101,11 @@ export function InterfacesCard({ vm }: { vm: Vm }) {
                             {typeLabel(nic.type)} <PresenceLabel presence={row.presence} />
                             {nic.tap && <div className="virt-secondary">{nic.tap}</div>}
                         </Td>
-                        <Td dataLabel={_("Source")}>{nic.source ?? "–"}</Td>
+                        <Td dataLabel={_("Source")}>
+                            {nic.source ?? (nic.backend ? nic.backend : "–")}
+                            {nic.vlan !== undefined &&
+                                <div className="virt-secondary">{cockpit.format(_("VLAN $0"), nic.vlan)}</div>}
+                        </Td>
                         <Td dataLabel={_("Model")}>{nic.model ?? "–"}</Td>
                         <Td dataLabel={_("MAC address")} className="virt-mono">{nic.mac ?? "–"}</Td>
                         <Td dataLabel={_("IP addresses")} className="virt-nic-addresses">

@@ -133,6 +133,12 @@ pub struct NetInterface {
     pub link_up: bool,
     /// The host's TAP device while the VM runs (`vnet3`); live only, so never in `saved`.
     pub tap: Option<String>,
+    /// The 802.1Q tag the host puts on the guest's traffic (`<vlan><tag id/>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<u16>,
+    /// A user-mode interface's backend when not QEMU's own (`passt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,7 +9,19 @@ use quick_xml::Writer;
 pub enum DiskSource {
     File(String),
     Block(String),
-    Volume { pool: String, volume: String },
+    Volume {
+        pool: String,
+        volume: String,
+    },
+    /// Media QEMU reads over the network itself (its curl driver): `protocol://host:port/name?query`,
+    /// `name` unescaped (libvirt escapes it when it builds the URL).
+    Network {
+        protocol: String,
+        host: String,
+        port: u16,
+        name: String,
+        query: Option<String>,
+    },
 }
 
 impl DiskSource {
@@ -19,6 +31,7 @@ impl DiskSource {
             DiskSource::File(_) => "file",
             DiskSource::Block(_) => "block",
             DiskSource::Volume { .. } => "volume",
+            DiskSource::Network { .. } => "network",
         }
     }
 }
@@ -33,6 +46,18 @@ pub fn source_xml(source: &DiskSource) -> Result<String> {
         DiskSource::Volume { pool, volume } => {
             element.with_attribute(("pool", pool.as_str())).with_attribute(("volume", volume.as_str())).write_empty()?
         }
+        DiskSource::Network { protocol, host, port, name, query } => element
+            .with_attribute(("protocol", protocol.as_str()))
+            .with_attribute(("name", name.as_str()))
+            .with_attributes(query.as_deref().map(|q| ("query", q)))
+            .write_inner_content(|w| {
+                let port = port.to_string();
+                w.create_element("host")
+                    .with_attribute(("name", host.as_str()))
+                    .with_attribute(("port", port.as_str()))
+                    .write_empty()?;
+                Ok(())
+            })?,
     };
     String::from_utf8(writer.into_inner()).context("source XML")
 }
@@ -96,8 +121,21 @@ pub enum NicSource {
         dev: String,
         mode: &'static str,
     },
-    /// User-mode networking (slirp or passt) inside QEMU: no host setup, no inbound connections.
+    /// User-mode networking inside QEMU (slirp): no host setup, no inbound connections.
     User,
+    /// User-mode networking through passt, with host ports forwarded into the guest.
+    Passt {
+        forwards: Vec<PortForward>,
+    },
+}
+
+/// A host port passt forwards to a guest port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortForward {
+    /// `tcp` or `udp`.
+    pub proto: &'static str,
+    pub host: u16,
+    pub guest: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +144,8 @@ pub struct NicDevice {
     pub model: &'static str,
     /// `None`: libvirt picks one.
     pub mac: Option<String>,
+    /// An 802.1Q tag (1–4094), for sources that can carry one.
+    pub vlan: Option<u16>,
 }
 
 impl NicSource {
@@ -115,7 +155,7 @@ impl NicSource {
             NicSource::Network(_) => "network",
             NicSource::Bridge(_) => "bridge",
             NicSource::Direct { .. } => "direct",
-            NicSource::User => "user",
+            NicSource::User | NicSource::Passt { .. } => "user",
         }
     }
 }
@@ -135,7 +175,7 @@ pub fn nic_source_xml(source: &NicSource) -> Result<Option<String>> {
             .with_attribute(("dev", dev.as_str()))
             .with_attribute(("mode", *mode))
             .write_empty()?,
-        NicSource::User => return Ok(None),
+        NicSource::User | NicSource::Passt { .. } => return Ok(None),
     };
     Ok(Some(String::from_utf8(writer.into_inner()).context("source XML")?))
 }
@@ -151,6 +191,26 @@ pub fn interface_xml(nic: &NicDevice) -> Result<String> {
             w.get_mut().extend_from_slice(source.as_bytes());
         }
         w.create_element("model").with_attribute(("type", nic.model)).write_empty()?;
+        if let NicSource::Passt { forwards } = &nic.source {
+            w.create_element("backend").with_attribute(("type", "passt")).write_empty()?;
+            for forward in forwards {
+                let (start, to) = (forward.host.to_string(), forward.guest.to_string());
+                w.create_element("portForward").with_attribute(("proto", forward.proto)).write_inner_content(|w| {
+                    w.create_element("range")
+                        .with_attribute(("start", start.as_str()))
+                        .with_attribute(("to", to.as_str()))
+                        .write_empty()?;
+                    Ok(())
+                })?;
+            }
+        }
+        if let Some(tag) = nic.vlan {
+            let id = tag.to_string();
+            w.create_element("vlan").write_inner_content(|w| {
+                w.create_element("tag").with_attribute(("id", id.as_str())).write_empty()?;
+                Ok(())
+            })?;
+        }
         Ok(())
     })?;
     String::from_utf8(writer.into_inner()).context("interface XML")
@@ -189,6 +249,24 @@ mod tests {
     }
 
     #[test]
+    fn network_media_source() {
+        let source = DiskSource::Network {
+            protocol: "https".into(),
+            host: "mirror.example".into(),
+            port: 443,
+            name: "/isos/a&b c.iso".into(),
+            query: Some("x=1".into()),
+        };
+        let xml = source_xml(&source).unwrap();
+        assert_eq!(
+            xml,
+            "<source protocol=\"https\" name=\"/isos/a&amp;b c.iso\" query=\"x=1\"><host name=\"mirror.example\" port=\"443\"/></source>"
+        );
+        let disk = in_domain(&format!("<disk type='network' device='cdrom'>{xml}<target dev='sda'/></disk>"));
+        assert_eq!(disk.disks[0].source.as_deref(), Some("https://mirror.example:443/isos/a&b c.iso?x=1"));
+    }
+
+    #[test]
     fn empty_cdrom_has_no_source() {
         let xml = disk_xml(&DiskDevice {
             device: "cdrom",
@@ -208,7 +286,9 @@ mod tests {
 
     #[test]
     fn interface_xml_for_each_source() {
-        let nic = |source| interface_xml(&NicDevice { source, model: "virtio", mac: Some("52:54:00:ab:cd:ef".into()) });
+        let nic = |source| {
+            interface_xml(&NicDevice { source, model: "virtio", mac: Some("52:54:00:ab:cd:ef".into()), vlan: None })
+        };
         let config = in_domain(&nic(NicSource::Network("n & 'm'".into())).unwrap());
         let parsed = &config.interfaces[0];
         assert_eq!((parsed.kind.as_str(), parsed.source.as_deref()), ("network", Some("n & 'm'")));
@@ -219,5 +299,33 @@ mod tests {
         assert_eq!(in_domain(&direct).interfaces[0].source.as_deref(), Some("eth0"));
         let user = in_domain(&nic(NicSource::User).unwrap());
         assert_eq!((user.interfaces[0].kind.as_str(), user.interfaces[0].source.as_deref()), ("user", None));
+        assert_eq!(user.interfaces[0].backend, None);
+    }
+
+    #[test]
+    fn interface_xml_with_vlan_and_passt_forwards() {
+        let tagged = interface_xml(&NicDevice {
+            source: NicSource::Bridge("br0".into()),
+            model: "virtio",
+            mac: None,
+            vlan: Some(42),
+        })
+        .unwrap();
+        assert!(tagged.contains("<vlan><tag id=\"42\"/></vlan>"), "{tagged}");
+        assert_eq!(in_domain(&tagged).interfaces[0].vlan, Some(42));
+        let forwards = vec![
+            PortForward { proto: "tcp", host: 2222, guest: 22 },
+            PortForward { proto: "udp", host: 5353, guest: 53 },
+        ];
+        let passt =
+            interface_xml(&NicDevice { source: NicSource::Passt { forwards }, model: "virtio", mac: None, vlan: None })
+                .unwrap();
+        assert!(passt.starts_with("<interface type=\"user\">"), "{passt}");
+        assert!(passt.contains("<backend type=\"passt\"/><portForward proto=\"tcp\"><range start=\"2222\" to=\"22\"/></portForward><portForward proto=\"udp\">"), "{passt}");
+        let parsed = in_domain(&passt);
+        assert_eq!(
+            (parsed.interfaces[0].kind.as_str(), parsed.interfaces[0].backend.as_deref()),
+            ("user", Some("passt"))
+        );
     }
 }

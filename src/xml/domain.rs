@@ -245,6 +245,33 @@ struct DiskSourceDoc {
     pool: Option<String>,
     #[serde(rename = "@volume")]
     volume: Option<String>,
+    #[serde(rename = "@protocol")]
+    protocol: Option<String>,
+    #[serde(rename = "@query")]
+    query: Option<String>,
+    host: Option<HostDoc>,
+}
+
+#[derive(Deserialize)]
+struct HostDoc {
+    #[serde(rename = "@name")]
+    name: Option<String>,
+    #[serde(rename = "@port")]
+    port: Option<String>,
+}
+
+impl DiskSourceDoc {
+    /// Media QEMU reads by URL (its curl driver) shown as that URL; other network disks by their name.
+    fn url(&self) -> Option<String> {
+        let protocol = self.protocol.as_deref().filter(|p| ["http", "https", "ftp", "ftps"].contains(p))?;
+        let host = self.host.as_ref()?.name.as_deref()?;
+        let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+        let port = self.host.as_ref()?.port.as_deref().map(|p| format!(":{p}")).unwrap_or_default();
+        let name = self.name.as_deref().unwrap_or("/");
+        let slash = if name.starts_with('/') { "" } else { "/" };
+        let query = self.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+        Some(format!("{protocol}://{host}{port}{slash}{name}{query}"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -259,7 +286,12 @@ impl DiskDoc {
     fn into_model(self) -> VmDisk {
         let source = self.source;
         let path = source.as_ref().and_then(|s| {
-            s.file.clone().or_else(|| s.dev.clone()).or_else(|| s.dir.clone()).or_else(|| s.name.clone())
+            s.file
+                .clone()
+                .or_else(|| s.dev.clone())
+                .or_else(|| s.dir.clone())
+                .or_else(|| s.url())
+                .or_else(|| s.name.clone())
         });
         VmDisk {
             target: self.target.as_ref().and_then(|t| t.dev.clone()).unwrap_or_default(),
@@ -287,6 +319,20 @@ struct InterfaceDoc {
     source: Option<InterfaceSourceDoc>,
     link: Option<LinkDoc>,
     target: Option<TargetDoc>,
+    vlan: Option<VlanDoc>,
+    backend: Option<TypeAttr>,
+}
+
+#[derive(Deserialize)]
+struct VlanDoc {
+    #[serde(default)]
+    tag: Vec<VlanTagDoc>,
+}
+
+#[derive(Deserialize)]
+struct VlanTagDoc {
+    #[serde(rename = "@id")]
+    id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -326,6 +372,9 @@ impl InterfaceDoc {
             source: self.source.and_then(|s| s.network.or(s.bridge).or(s.dev)),
             link_up: self.link.and_then(|l| l.state).as_deref() != Some("down"),
             tap: self.target.and_then(|t| t.dev),
+            // A trunk has several tags; the first is the one shown.
+            vlan: self.vlan.and_then(|v| v.tag.first().and_then(|t| t.id.as_deref()?.parse().ok())),
+            backend: self.backend.and_then(|b| b.kind).filter(|k| k != "default"),
         }
     }
 }
@@ -413,6 +462,22 @@ mod tests {
         assert!(parse_domain("<domain><name>x</name><memory unit='parsecs'>1</memory></domain>").is_err());
         assert!(parse_domain("<domain><name>x</name><memory>lots</memory></domain>").is_err());
         assert!(parse_domain("not xml").is_err());
+    }
+
+    #[test]
+    fn domain_xml_media_by_url_shown_as_the_url() {
+        let source = |disk: &str| {
+            let xml = format!(
+                "<domain><name>n</name><devices><disk type='network' device='cdrom'>{disk}<target dev='sda'/></disk></devices></domain>"
+            );
+            parse_domain(&xml).unwrap().disks[0].source.clone()
+        };
+        let https = "<source protocol='https' name='/isos/a b.iso'><host name='mirror.example' port='8443'/></source>";
+        assert_eq!(source(https).as_deref(), Some("https://mirror.example:8443/isos/a b.iso"));
+        let v6 = "<source protocol='http' name='x.iso'><host name='fd00::1'/></source>";
+        assert_eq!(source(v6).as_deref(), Some("http://[fd00::1]/x.iso"));
+        let nbd = "<source protocol='nbd' name='export'><host name='192.0.2.1' port='10809'/></source>";
+        assert_eq!(source(nbd).as_deref(), Some("export"));
     }
 
     #[test]

@@ -99,12 +99,14 @@ describe("device cards and dialogs (real libvirt)", () => {
         await shot(page, "devices-add-disk-error-light");
         await d.locator("#virt-add-disk-size-unit").selectOption("MiB");
         await d.locator("#virt-add-disk-size").fill("8");
+        await d.locator("#virt-add-disk-serial").fill("UI-0");
         await d.locator("#virt-add-disk-submit").click();
         await d.waitFor({ state: "hidden" });
         await diskRow("vda").waitFor();
         assert.equal(await diskRow("vda").getAttribute("data-presence"), "both");
         assert.match(await diskRow("vda").locator(".virt-disk-source").innerText(), /ui "disk" ü \(pool cvtest-uipool\)/);
         await page.getByText("Added vda: now and at the next boot").waitFor();
+        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "UI-0");
         assert.match(await virsh("vol-list", POOL), /ui "disk" ü/);
     }));
 
@@ -132,6 +134,8 @@ describe("device cards and dialogs (real libvirt)", () => {
         await e.locator("#virt-edit-disk-submit").click();
         await e.waitFor({ state: "hidden" });
         await diskRow("vda").getByText("Changes at next boot").waitFor();
+        // The row is the running disk (its serial as added); the saved definition has the new one.
+        assert.equal(await diskRow("vda").locator(".virt-disk-serial").innerText(), "UI-0");
         assert.match(await virsh("dumpxml", "--inactive", g.name), /cache='writeback'[\s\S]*<serial>UI-1<\/serial>/);
 
         // Eject only now, through the dialog-less menu item with the VM's saved definition keeping the ISO.
@@ -143,6 +147,16 @@ describe("device cards and dialogs (real libvirt)", () => {
         const m = dialog(page, "Insert media into sda");
         await m.waitFor();
         await shot(page, "devices-insert-media-light");
+        // An existing volume is picked from the pool's list (vda's new volume is in it).
+        await m.locator("#virt-insert-media-volume").check();
+        await m.locator("#virt-insert-media-pool").selectOption(POOL);
+        await m.locator('#virt-insert-media-volume-name option[value="ui \\"disk\\" ü"]').waitFor({ state: "attached" });
+        // A URL goes to the helper, which reads it before the drive changes: its verdict shows in the dialog.
+        await m.locator("#virt-insert-media-url").check();
+        await m.locator("#virt-insert-media-url-input").fill("http://127.0.0.1:1/install.iso");
+        await m.locator("#virt-insert-media-submit").click();
+        await m.locator(".virt-device-failure").getByText("cannot be read", { exact: false }).waitFor();
+        await shot(page, "devices-insert-media-url-light");
         await m.getByRole("button", { name: "Cancel" }).click();
     }));
 
@@ -152,6 +166,12 @@ describe("device cards and dialogs (real libvirt)", () => {
         const d = dialog(page, "Add network interface");
         await d.waitFor();
         await d.locator("#virt-add-nic-user").check();
+        // passt is installed here (install-deps): its port forwards are offered; this interface stays QEMU's own.
+        await d.locator("#virt-add-nic-forward-add").click();
+        await d.locator("#virt-add-nic-forward-host-0").fill("20022");
+        await d.locator("#virt-add-nic-forward-guest-0").fill("22");
+        await shot(page, "devices-add-nic-passt-light");
+        await d.locator("#virt-add-nic-passt").uncheck();
         await d.locator("#virt-add-nic-mac-given").check();
         await d.locator("#virt-add-nic-mac").fill("52:54:00:cf:11");
         await d.locator("#virt-add-nic-submit").click();

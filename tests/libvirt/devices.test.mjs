@@ -15,9 +15,18 @@ import {
     GUESTS_DIR, PREFIX, READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, qemuPid, virsh,
     waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
+import { startHttpServer } from "../harness/media.mjs";
 
 const POOL = `${PREFIX}devpool`;
 const POOL_DIR = path.join(GUESTS_DIR, `${PREFIX}devpool`);
+// Host bridges of this test (interface names are at most 15 characters).
+const VLAN_BRIDGE = "cvtestvlanbr";
+const PLAIN_BRIDGE = "cvtestplainbr";
+
+function removeBridge(name) {
+    if (existsSync(`/sys/class/net/${name}`))
+        execFileSync("ip", ["link", "del", name]);
+}
 
 /** Runs a device action; resolves with { answer, problem, message, trail }. */
 async function device(b, vm, action, params = {}) {
@@ -80,6 +89,7 @@ function makeIso(dir, label) {
 
 describe("device changes on tiny real guests", () => {
     let b337, b287, running, off, iso;
+    let vlanFiltering = false;
 
     before(async () => {
         await ensureLibvirtd();
@@ -99,6 +109,19 @@ describe("device changes on tiny real guests", () => {
         writeFileSync(ctl, "<controller type='scsi' model='virtio-scsi'/>");
         await virsh("attach-device", running.name, ctl, "--config");
         off = await defineTinyGuest("dev-off", { disks: ["32M"] });
+        // Two host bridges: one that filters VLANs (so libvirt can tag a guest's port), one that does not.
+        // Some kernels are built without bridge VLAN filtering: then only the refusals can be shown here.
+        for (const br of [VLAN_BRIDGE, PLAIN_BRIDGE]) {
+            removeBridge(br);
+            execFileSync("ip", ["link", "add", br, "type", "bridge"]);
+            execFileSync("ip", ["link", "set", br, "up"]);
+        }
+        try {
+            execFileSync("ip", ["link", "set", VLAN_BRIDGE, "type", "bridge", "vlan_filtering", "1"], { stdio: "pipe" });
+            vlanFiltering = true;
+        } catch (e) {
+            console.log(`# this kernel cannot filter VLANs on a bridge (${String(e.stderr).trim()}): VLAN tags only refused`);
+        }
         iso = makeIso(running.dir, "CVTESTMEDIA");
     });
     after(async () => {
@@ -106,6 +129,8 @@ describe("device changes on tiny real guests", () => {
         await cleanupTestObjects();
         await virsh("pool-destroy", POOL).catch(() => {});
         await virsh("pool-undefine", POOL).catch(() => {});
+        removeBridge(VLAN_BRIDGE);
+        removeBridge(PLAIN_BRIDGE);
     });
 
     test("a shut-off VM: an empty CD/DVD drive, a new volume, grow, refusals, remove with its image", async () => {
@@ -148,6 +173,23 @@ describe("device changes on tiny real guests", () => {
         assert.match(await dumpxml(off.name, true), new RegExp(`<interface type='direct'>\\s*<mac address='${direct.mac}'/>\\s*<source dev='${hostIf}' mode='vepa'/>`));
         await ok(b337, off.uuid, "nic-remove", { mac: direct.mac });
         await refused(b337, off.uuid, "nic-add", { source: { direct: hostIf, mode: "weird" } }, "invalid-argument", /Unknown mode/);
+        // A VLAN tag on a bridge that filters VLANs; refused where the source cannot carry one.
+        if (vlanFiltering) {
+            const tagged = await ok(b287, off.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
+            assert.match(await dumpxml(off.name, true), new RegExp(`<mac address='${tagged.mac}'/>\\s*<source bridge='${VLAN_BRIDGE}'/>\\s*<vlan>\\s*<tag id='42'/>`));
+            await ok(b337, off.uuid, "nic-remove", { mac: tagged.mac });
+        }
+        await refused(b337, off.uuid, "nic-add", { source: { bridge: PLAIN_BRIDGE }, vlan: 42 }, "invalid-argument", /does not filter VLANs/);
+        await refused(b287, off.uuid, "nic-add", { source: { network: "default" }, vlan: 42 }, "invalid-argument", /needs a host bridge/);
+        await refused(b337, off.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 4095 }, "invalid-argument", /1 to 4094/);
+        // passt with port forwards; bad forwards refused before libvirt is asked.
+        const passt = await ok(b337, off.uuid, "nic-add", { source: { user: true, passt: true, forwards: [{ proto: "tcp", host: 20022, guest: 22 }] } });
+        const passtXml = (await dumpxml(off.name, true)).match(new RegExp(`<interface type='user'>\\s*<mac address='${passt.mac}'/>[\\s\\S]*?</interface>`))[0];
+        assert.match(passtXml, /<backend type='passt'\/>/);
+        assert.match(passtXml, /<portForward proto='tcp'>\s*<range start='20022' to='22'\/>/);
+        await ok(b287, off.uuid, "nic-remove", { mac: passt.mac });
+        await refused(b287, off.uuid, "nic-add", { source: { user: true, passt: true, forwards: [{ proto: "tcp", host: 80, guest: 80 }] } }, "invalid-argument", /1024/);
+        await refused(b287, off.uuid, "nic-add", { source: { user: true, forwards: [{ proto: "tcp", host: 20022, guest: 22 }] } }, "invalid-argument", /passt/);
 
         // Edit it: user-mode, virtio, a new MAC.
         const moved = await ok(b287, off.uuid, "nic-edit", { mac: net.mac, source: { user: true }, model: "virtio", newMac: "52:54:00:cf:00:99" });
@@ -244,6 +286,35 @@ describe("device changes on tiny real guests", () => {
         assert.notEqual(qemuUid, 0, "QEMU runs as its own user (qemu.conf user)");
         await refused(b337, running.uuid, "media-insert", { target: "sda", source: { file: hiddenIso } }, "invalid-argument", /cannot enter .*private.*setfacl/s);
 
+        // Media by URL (QEMU's curl driver): checked first (an ISO there), then read by QEMU; the guest sees its label.
+        const served = path.join(running.dir, "served");
+        mkdirSync(served, { recursive: true });
+        copyFileSync(makeIso(running.dir, "CVTESTURLCD"), path.join(served, "by url.iso"));
+        writeFileSync(path.join(served, "notes.txt"), "not an ISO image\n".repeat(4096));
+        const http = await startHttpServer(served);
+        try {
+            await refused(b287, running.uuid, "media-insert", { target: "sda", source: { url: http.url("notes.txt") } }, "invalid-argument", /not an ISO image/);
+            await refused(b337, running.uuid, "media-insert", { target: "sda", source: { url: http.url("missing.iso") } }, "invalid-argument", /HTTP 404/);
+            await refused(b337, running.uuid, "media-insert", { target: "sda", source: { url: `http://u:p@127.0.0.1:${http.port}/x.iso` } }, "invalid-argument", /password/);
+            const byUrl = await ok(b337, running.uuid, "media-insert", { target: "sda", source: { url: http.url("by%20url.iso") } });
+            assert.deepEqual([byUrl.live, byUrl.config], [true, true]);
+            for (const inactive of [false, true]) {
+                assert.match(await dumpxml(running.name, inactive),
+                             new RegExp(`<disk type='network' device='cdrom'>[\\s\\S]*?<source protocol='http' name='/by url.iso'[^>]*>\\s*<host name='127.0.0.1' port='${http.port}'/>`));
+            }
+            await waitFor(async () => (await guestOutput(running, "echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/sr0 bs=1 skip=32808 count=11 2>/dev/null")) === "CVTESTURLCD",
+                          20000, { what: "the guest to read the ISO served by URL" });
+            assert.ok(http.requests.some(r => r.range && r.path === "/by url.iso"), "QEMU read it by ranges");
+            const w2 = await b287.watch(URI);
+            const shown = Object.values(w2.vms).find(v => v.id === running.uuid).disks.find(d => d.target === "sda");
+            assert.equal(shown.source, `http://127.0.0.1:${http.port}/by url.iso`);
+            b287.close(w2.channel);
+            await ok(b287, running.uuid, "media-eject", { target: "sda", force: true });
+            assert.doesNotMatch(await dumpxml(running.name), /protocol='http'/);
+        } finally {
+            await http.close();
+        }
+
         // Hot-plug a new volume: a block device appears in the guest; grow it live.
         const disk = await ok(b287, running.uuid, "disk-add", { source: { pool: POOL, name: "hot.qcow2", size: 8 << 20, format: "qcow2" } });
         assert.deepEqual([disk.live, disk.config, disk.target], [true, true, "vda"]);
@@ -279,6 +350,19 @@ describe("device changes on tiny real guests", () => {
         await waitFor(async () => (await guestOutput(running, `cat /sys/class/net/${dev}/carrier`)).trim() === "0", 10000, { what: "carrier 0" });
         await ok(b287, running.uuid, "nic-link", { mac, up: true });
         await waitFor(async () => (await guestOutput(running, `cat /sys/class/net/${dev}/carrier`)).trim() === "1", 10000, { what: "carrier 1" });
+
+        // Hot-plugged on the VLAN-filtering bridge with a tag: libvirt puts the guest's port on VLAN 42.
+        if (vlanFiltering) {
+            const vlanNic = await ok(b287, running.uuid, "nic-add", { source: { bridge: VLAN_BRIDGE }, vlan: 42 });
+            const tap = (await dumpxml(running.name)).match(new RegExp(`<mac address='${vlanNic.mac}'/>[\\s\\S]*?<target dev='([^']+)'/>`))[1];
+            assert.match(execFileSync("bridge", ["vlan", "show", "dev", tap]).toString(), /\b42\b/);
+            await ok(b337, running.uuid, "nic-remove", { mac: vlanNic.mac });
+        }
+        // Hot-plugged through passt: passt listens on the forwarded host port.
+        const passtNic = await ok(b337, running.uuid, "nic-add", { source: { user: true, passt: true, forwards: [{ proto: "tcp", host: 20023, guest: 23 }] } });
+        await waitFor(() => / 127\.0\.0\.1:20023 | \*:20023 | 0\.0\.0\.0:20023 | \[::\]:20023 /.test(` ${execFileSync("ss", ["-Hltn"]).toString().replace(/\s+/g, " ")} `),
+                      10000, { what: "passt to listen on host port 20023" });
+        await ok(b287, running.uuid, "nic-remove", { mac: passtNic.mac });
 
         const addrs = await ok(b337, running.uuid, "nic-addresses", {});
         assert.ok(Object.values(addrs.addresses).flat().some(a => a.address === "10.0.2.15" && a.source === "agent"), JSON.stringify(addrs));

@@ -13,7 +13,7 @@ import { type Vm, type VmDisk, isActive } from "../../types.ts";
 import { PathInput } from "../create-vm/path-input.tsx";
 
 import { DeviceDialog, openDeviceDialog, whereText } from "./device-dialog.tsx";
-import { PoolField, SelectField, SizeField, type Unit, toBytes, useHostOptions } from "./fields.tsx";
+import { PoolField, SelectField, SizeField, type Unit, VolumeField, toBytes, useHostOptions } from "./fields.tsx";
 
 const _ = cockpit.gettext;
 
@@ -80,9 +80,7 @@ function AddDiskDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
                              choices={[{ value: "qcow2", label: "qcow2" }, { value: "raw", label: "raw" }]} />
             </>}
             {source === "volume" &&
-                <FormGroup label={_("Volume")} fieldId="virt-add-disk-volume" isRequired>
-                    <TextInput id="virt-add-disk-volume" value={volume} onChange={(_ev, v) => setVolume(v)} />
-                </FormGroup>}
+                <VolumeField id="virt-add-disk-volume" uri={vm.uri} pool={pool} value={volume} onChange={setVolume} />}
             {source === "path" && <>
                 <FormGroup label={_("Path")} fieldId="virt-add-disk-path" isRequired>
                     <PathInput id="virt-add-disk-path" value={path} onChange={setPath} validated="default"
@@ -103,34 +101,52 @@ function AddDiskDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     );
 }
 
+type MediaKind = "file" | "volume" | "url";
+
 function InsertMediaDialog({ vm, disk, onDone }: { vm: Vm; disk: VmDisk; onDone: Done }) {
     const options = useHostOptions(vm.uri);
-    const [kind, setKind] = useState<"file" | "volume">("file");
+    const [kind, setKind] = useState<MediaKind>("file");
     const [path, setPath] = useState("");
     const [pool, setPool] = useState("");
     const [volume, setVolume] = useState("");
+    const [url, setUrl] = useState("");
+    const sources: Record<MediaKind, () => DeviceParams> = {
+        file: () => ({ file: path }),
+        volume: () => ({ pool, volume }),
+        url: () => ({ url }),
+    };
+    const radio = (value: MediaKind, label: string) =>
+        <Radio id={`virt-insert-media-${value}`} name="virt-insert-media-kind" label={label}
+               isChecked={kind === value} onChange={() => setKind(value)} />;
     return (
         <DeviceDialog vm={vm} id="virt-insert-media" title={cockpit.format(_("Insert media into $0"), disk.target)}
                       submitLabel={_("Insert")} action="media-insert" onDone={onDone}
-                      params={() => ({ target: disk.target, source: kind === "file" ? { file: path } : { pool, volume } })}
+                      params={() => ({ target: disk.target, source: sources[kind]() })}
                       successTitle={r => cockpit.format(_("Media inserted into $0: $1"), disk.target, whereText(r))}>
             <FormGroup label={_("Source")} role="radiogroup" isInline fieldId="virt-insert-media-file">
-                <Radio id="virt-insert-media-file" name="virt-insert-media-kind" label={_("File")}
-                       isChecked={kind === "file"} onChange={() => setKind("file")} />
-                <Radio id="virt-insert-media-volume" name="virt-insert-media-kind" label={_("Storage volume")}
-                       isChecked={kind === "volume"} onChange={() => setKind("volume")} />
+                {radio("file", _("File"))}
+                {radio("volume", _("Storage volume"))}
+                {radio("url", _("URL"))}
             </FormGroup>
-            {kind === "file"
-                ? <FormGroup label={_("Path")} fieldId="virt-insert-media-path" isRequired>
+            {kind === "file" &&
+                <FormGroup label={_("Path")} fieldId="virt-insert-media-path" isRequired>
                     <PathInput id="virt-insert-media-path" value={path} onChange={setPath} validated="default"
                                placeholder={_("/var/lib/libvirt/images/install.iso")} extensions={[".iso", ".img"]} />
+                </FormGroup>}
+            {kind === "volume" && <>
+                <PoolField id="virt-insert-media-pool" options={options} value={pool} onChange={setPool} />
+                <VolumeField id="virt-insert-media-volume-name" uri={vm.uri} pool={pool} value={volume}
+                             onChange={setVolume} />
+            </>}
+            {kind === "url" && <>
+                <FormGroup label={_("URL")} fieldId="virt-insert-media-url-input" isRequired>
+                    <TextInput id="virt-insert-media-url-input" type="url" value={url} onChange={(_ev, v) => setUrl(v)}
+                               placeholder="https://cdimage.debian.org/…/debian.iso" />
                 </FormGroup>
-                : <>
-                    <PoolField id="virt-insert-media-pool" options={options} value={pool} onChange={setPool} />
-                    <FormGroup label={_("Volume")} fieldId="virt-insert-media-volume-name" isRequired>
-                        <TextInput id="virt-insert-media-volume-name" value={volume} onChange={(_ev, v) => setVolume(v)} />
-                    </FormGroup>
-                </>}
+                <Content component="p" className="virt-device-note">
+                    {_("QEMU reads the image from the server while the guest uses it (http, https, ftp or nfs); the server must stay reachable.")}
+                </Content>
+            </>}
         </DeviceDialog>
     );
 }

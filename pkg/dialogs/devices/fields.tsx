@@ -7,6 +7,8 @@ import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/ind
 import { useEffect, useState } from "react";
 
 import { type CreateOptions, fetchCreateOptions } from "../../client/create.ts";
+import { runPoolAction } from "../../client/resource-ops.ts";
+import { formatBytes } from "../../format.ts";
 
 const _ = cockpit.gettext;
 
@@ -78,5 +80,45 @@ export function PoolField({ id, options, value, onChange }: {
                      choices={pools.length > 0
                          ? pools.map(p => ({ value: p.name, label: p.name }))
                          : [{ value: "", label: options ? _("No active storage pool") : _("Loading…") }]} />
+    );
+}
+
+interface PoolVolume { name: string; capacity: number; format: string | null; usedBy: string[] }
+
+/** The pool's volumes (op `pool` action `volumes`), listed again when the pool changes; `null` while loading. */
+function usePoolVolumes(uri: string, pool: string): PoolVolume[] | null {
+    const [listed, setListed] = useState<{ pool: string; volumes: PoolVolume[] } | null>(null);
+    useEffect(() => {
+        let live = true;
+        if (!pool)
+            return;
+        runPoolAction(uri, pool, "volumes").then(
+            r => { if (live) setListed({ pool, volumes: (r.volumes as PoolVolume[] | undefined) ?? [] }) },
+            (ex: unknown) => { console.warn("virt: volumes of", pool, ex); if (live) setListed({ pool, volumes: [] }) });
+        return () => { live = false };
+    }, [uri, pool]);
+    // What was listed for another pool is not shown while this one's list is on its way.
+    return listed?.pool === pool ? listed.volumes : null;
+}
+
+/** An existing volume of `pool`: its name, size and which VMs use it already. */
+export function VolumeField({ id, uri, pool, value, onChange }: {
+    id: string; uri: string; pool: string; value: string; onChange: (value: string) => void;
+}) {
+    const volumes = usePoolVolumes(uri, pool);
+    const first = volumes?.at(0)?.name;
+    useEffect(() => {
+        if (volumes && first && !volumes.some(v => v.name === value))
+            onChange(first);
+    }, [volumes, first, value, onChange]);
+    const label = (v: PoolVolume) => {
+        const used = v.usedBy.length > 0 ? cockpit.format(_(", used by $0"), v.usedBy.join(", ")) : "";
+        return `${v.name} (${formatBytes(v.capacity)}${v.format ? `, ${v.format}` : ""}${used})`;
+    };
+    return (
+        <SelectField id={id} label={_("Volume")} value={value} onChange={onChange}
+                     choices={volumes && volumes.length > 0
+                         ? volumes.map(v => ({ value: v.name, label: label(v) }))
+                         : [{ value: "", label: volumes ? _("The pool has no volumes") : _("Loading…") }]} />
     );
 }

@@ -1,10 +1,14 @@
-// Network interface dialogs: add one (virtual network, host bridge or user-mode; model; MAC automatic or given),
-// remove one.
+// Network interface dialogs: add one (virtual network, host bridge, macvtap or user-mode with passt's port forwards;
+// a VLAN tag where the source carries one; model; MAC automatic or given), edit one, remove one.
 
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
+import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { useState } from "react";
 
 import type { DeviceParams, DeviceResult } from "../../client/device.ts";
@@ -25,6 +29,51 @@ const MODELS = [
     { value: "e1000", label: "e1000" }, { value: "rtl8139", label: "rtl8139" },
 ];
 
+interface Forward { proto: string; host: string; guest: string }
+
+/** passt's port forwards: protocol, host port, guest port, one row each. Numbers go to the helper as typed. */
+function ForwardsField({ forwards, onChange }: { forwards: Forward[]; onChange: (forwards: Forward[]) => void }) {
+    const set = (i: number, change: Partial<Forward>) => onChange(forwards.map((f, j) => j === i ? { ...f, ...change } : f));
+    return (
+        <FormGroup label={_("Port forwards")} fieldId="virt-add-nic-forward-add">
+            {forwards.map((f, i) =>
+                <Flex key={i} spaceItems={{ default: "spaceItemsSm" }} flexWrap={{ default: "nowrap" }}
+                      className="virt-add-nic-forward">
+                    <FlexItem>
+                        <FormSelect id={`virt-add-nic-forward-proto-${i}`} value={f.proto} aria-label={_("Protocol")}
+                                    onChange={(_ev, v) => set(i, { proto: v })}>
+                            <FormSelectOption value="tcp" label="TCP" />
+                            <FormSelectOption value="udp" label="UDP" />
+                        </FormSelect>
+                    </FlexItem>
+                    <FlexItem>
+                        <TextInput id={`virt-add-nic-forward-host-${i}`} aria-label={_("Host port")} inputMode="numeric"
+                                   placeholder={_("Host port")} value={f.host} onChange={(_ev, v) => set(i, { host: v })} />
+                    </FlexItem>
+                    <FlexItem>→</FlexItem>
+                    <FlexItem>
+                        <TextInput id={`virt-add-nic-forward-guest-${i}`} aria-label={_("Guest port")} inputMode="numeric"
+                                   placeholder={_("Guest port")} value={f.guest} onChange={(_ev, v) => set(i, { guest: v })} />
+                    </FlexItem>
+                    <FlexItem>
+                        <Button variant="plain" aria-label={_("Remove port forward")}
+                                onClick={() => onChange(forwards.filter((_f, j) => j !== i))}>✕</Button>
+                    </FlexItem>
+                </Flex>)}
+            <Button id="virt-add-nic-forward-add" variant="link" isInline
+                    onClick={() => onChange([...forwards, { proto: "tcp", host: "", guest: "" }])}>
+                {_("Add port forward")}
+            </Button>
+        </FormGroup>
+    );
+}
+
+/** What was typed as a port: a number, or NaN-free 0 that the helper refuses with its reason. */
+const port = (text: string) => {
+    const n = Number(text.trim());
+    return Number.isFinite(n) && text.trim() !== "" ? n : 0;
+};
+
 function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     const options = useHostOptions(vm.uri);
     const [kind, setKind] = useState<Kind>("network");
@@ -37,19 +86,31 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
     const [model, setModel] = useState("virtio");
     const [macKind, setMacKind] = useState<"auto" | "given">("auto");
     const [mac, setMac] = useState("");
+    const [vlan, setVlan] = useState("");
+    const [passt, setPasst] = useState(true);
+    const [forwards, setForwards] = useState<Forward[]>([]);
     const networks = options?.networks.map(n => n.name) ?? [];
     const bridges = options?.bridges ?? [];
     const chosenNetwork = network || networks[0] || "";
     const chosenBridge = bridge || bridges[0] || "";
+    // A tag is offered where the source carries one: a bridge that filters VLANs, macvtap passthrough (an SR-IOV VF).
+    const canTag = (kind === "bridge" && (options?.vlan_bridges ?? []).includes(chosenBridge)) ||
+        (kind === "direct" && mode === "passthrough");
+    const usePasst = kind === "user" && options?.passt === true && passt;
 
     const params = (): DeviceParams => {
         const sources: Record<Kind, DeviceParams> = {
             network: { network: chosenNetwork },
             bridge: { bridge: chosenBridge },
             direct: { direct: chosenHostIf, mode },
-            user: { user: true },
+            user: usePasst
+                ? { user: true, passt: true, forwards: forwards.map(f => ({ proto: f.proto, host: port(f.host), guest: port(f.guest) })) }
+                : { user: true },
         };
-        return { source: sources[kind], model, ...macKind === "given" ? { mac } : {} };
+        return {
+            source: sources[kind], model, ...macKind === "given" ? { mac } : {},
+            ...canTag && vlan.trim() !== "" ? { vlan: port(vlan) } : {},
+        };
     };
     const radio = (value: Kind, label: string) =>
         <Radio id={`virt-add-nic-${value}`} name="virt-add-nic-kind" label={label}
@@ -66,7 +127,9 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
                 {radio("network", _("Virtual network"))}
                 {radio("bridge", _("Host bridge"))}
                 {radio("direct", _("Direct attachment to a host interface (macvtap)"))}
-                {radio("user", _("User-mode networking (no host setup, outgoing connections only)"))}
+                {radio("user", options?.passt === true
+                    ? _("User-mode networking (no host setup; incoming only through port forwards)")
+                    : _("User-mode networking (no host setup, outgoing connections only)"))}
             </FormGroup>
             {kind === "direct" && <>
                 <SelectField id="virt-add-nic-direct-dev" label={_("Host interface")} value={chosenHostIf}
@@ -80,6 +143,18 @@ function AddNicDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
             {kind === "bridge" &&
                 <SelectField id="virt-add-nic-bridge-name" label={_("Bridge")} value={chosenBridge}
                              onChange={setBridge} choices={choices(bridges)} />}
+            {canTag &&
+                <FormGroup label={_("VLAN tag")} fieldId="virt-add-nic-vlan">
+                    <TextInput id="virt-add-nic-vlan" value={vlan} inputMode="numeric" placeholder={_("None (1–4094)")}
+                               onChange={(_ev, v) => setVlan(v)} />
+                </FormGroup>}
+            {kind === "user" && options?.passt === true && <>
+                <FormGroup fieldId="virt-add-nic-passt">
+                    <Checkbox id="virt-add-nic-passt" isChecked={passt} onChange={(_ev, checked) => setPasst(checked)}
+                              label={_("Through passt (can forward host ports into the guest)")} />
+                </FormGroup>
+                {passt && <ForwardsField forwards={forwards} onChange={setForwards} />}
+            </>}
             <SelectField id="virt-add-nic-model" label={_("Model")} value={model} onChange={setModel} choices={MODELS} />
             <FormGroup label={_("MAC address")} role="radiogroup" isStack fieldId="virt-add-nic-mac-auto">
                 <Radio id="virt-add-nic-mac-auto" name="virt-add-nic-mac" label={_("Automatic")}

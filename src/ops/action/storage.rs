@@ -188,7 +188,7 @@ impl StorageUsers {
 }
 
 /// A domain's live and persistent definitions (those it has). A domain that vanished meanwhile has none.
-fn definitions(domain: &Domain, name: &str) -> Result<Vec<DomainConfig>, Problem> {
+pub fn definitions(domain: &Domain, name: &str) -> Result<Vec<DomainConfig>, Problem> {
     let gone = |err: &virt::error::Error| err.code().to_raw() == sys::VIR_ERR_NO_DOMAIN;
     let mut flag_sets = Vec::new();
     match (domain.is_active(), domain.is_persistent()) {

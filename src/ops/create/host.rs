@@ -22,7 +22,11 @@ pub struct HostOptions {
     pub default_pool: DefaultPool,
     pub networks: Vec<NetworkInfo>,
     pub bridges: Vec<String>,
+    /// The bridges that filter VLANs, so an interface on them can carry a VLAN tag.
+    pub vlan_bridges: Vec<String>,
     pub interfaces: Vec<String>,
+    /// Whether passt is installed, for user-mode interfaces with port forwards.
+    pub passt: bool,
     pub qemu_user: Option<String>,
     /// Who QEMU runs as, for the file access checks (not sent).
     #[serde(skip)]
@@ -120,8 +124,10 @@ pub fn read(conn: &Connect, uri: &str) -> Result<HostOptions, Problem> {
         default_pool: DefaultPool { exists: default_exists, path: DEFAULT_POOL_PATH.into() },
         pools,
         networks,
+        vlan_bridges: bridges.iter().filter(|b| vlan_filtering(b)).cloned().collect(),
         bridges,
         interfaces,
+        passt: !is_remote(uri) && passt_installed(),
         qemu_user: qemu.as_ref().map(|user| user.name.clone()),
         qemu,
         // A session libvirt cannot chown: there QEMU runs as the user, who must be able to read the file.
@@ -187,6 +193,17 @@ fn host_net_devices() -> (Vec<String>, Vec<String>) {
     bridges.sort();
     interfaces.sort();
     (bridges, interfaces)
+}
+
+/// Whether the Linux bridge filters VLANs (`vlan_filtering`): then libvirt can tag a guest's port on it.
+pub fn vlan_filtering(bridge: &str) -> bool {
+    std::fs::read_to_string(format!("/sys/class/net/{bridge}/bridge/vlan_filtering")).is_ok_and(|f| f.trim() == "1")
+}
+
+/// Whether the passt binary is on the helper's PATH (libvirt runs it from there too).
+pub fn passt_installed() -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path).any(|dir| dir.join("passt").is_file())
 }
 
 /// Who QEMU runs as: the session user; else the DAC base label libvirt reports, qemu.conf's
@@ -391,7 +408,9 @@ pub fn test_host() -> HostOptions {
             NetworkInfo { name: "sleepy".into(), active: false },
         ],
         bridges: vec!["br0".into()],
+        vlan_bridges: vec![],
         interfaces: vec!["eth0".into()],
+        passt: false,
         qemu_user: Some("libvirt-qemu".into()),
         qemu: Some(QemuUser { name: "libvirt-qemu".into(), uid: 64055, gid: 64055, groups: vec![64055] }),
         dynamic_ownership: true,

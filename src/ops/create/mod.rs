@@ -15,7 +15,7 @@ mod kvm;
 mod os;
 mod plan;
 pub(crate) mod progress;
-mod remote;
+pub(crate) mod remote;
 mod spec;
 pub(crate) mod storage;
 mod tree;

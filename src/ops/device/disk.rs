@@ -12,6 +12,7 @@ use virt_sys as sys;
 use super::scope::{CONFIG, LIVE, Scope, detach, domain_xml, edit_saved, find_disk, two_step};
 use super::validate::{human, invalid, qemu_can_open};
 use crate::model::VmDisk;
+use crate::ops::action::storage::{self, StorageUsers};
 use crate::ops::create::storage::{Rollback, create_volume, open_image};
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::device::{DiskDevice, DiskSource, disk_xml};
@@ -101,6 +102,8 @@ fn free_target(domain: &Domain, bus: &str) -> Result<String, Problem> {
 fn existing_format(conn: &Connect, source: &DiskSource, readonly: bool) -> Result<&'static str, Problem> {
     Ok(match source {
         DiskSource::Block(_) => "raw",
+        DiskSource::Network { .. } if readonly => "raw",
+        DiskSource::Network { .. } => return Err(invalid("Only CD/DVD media can come from a URL")),
         DiskSource::File(path) => {
             if !std::fs::metadata(path).map_err(|err| invalid(format!("{path}: {err}")))?.is_file() {
                 return Err(invalid(format!("{path} is not a regular file")));
@@ -160,7 +163,7 @@ pub fn remove(
     let (live_xml, config_xml) = (live.map(|l| l.0).unwrap_or_default(), config.map(|c| c.0).unwrap_or_default());
     let mut answer = detach(domain, scope, &live_xml, &config_xml, || Ok(find_disk(domain, false, target)?.is_some()))?;
     // Deleted the way deleting a VM deletes: a volume through its pool, a regular file, never a device.
-    if delete_storage && let Some(storage) = crate::ops::action::storage::resolve(conn, &disk) {
+    if delete_storage && let Some(storage) = storage::resolve(conn, &disk) {
         match crate::ops::action::delete::delete_storage(conn, &storage) {
             Ok(()) => answer.insert("deleted".into(), json!(storage.source)),
             Err(message) => answer.insert("storageError".into(), json!(message)),
@@ -170,39 +173,14 @@ pub fn remove(
 }
 
 /// Refuses to delete an image that stays in use: by this VM where the disk is not being removed,
-/// or by any other VM of the connection, now or at its next boot. Asked of libvirt itself, not the
-/// watch's table: a definition edited elsewhere (`virsh attach-device --config`) may send no event.
+/// or by any other VM of the connection, now or at its next boot. Asked of libvirt itself (the VM
+/// delete's `StorageUsers`), not the watch's table: a definition edited elsewhere may send no event.
 fn check_unused(conn: &Connect, domain: &Domain, disk: &VmDisk, scope: Scope) -> Result<(), Problem> {
-    let path = disk_path(conn, disk);
-    let same = |other: &VmDisk| {
-        (disk.pool.is_some() && other.pool == disk.pool && other.volume == disk.volume)
-            || (path.is_some() && disk_path(conn, other) == path)
-    };
     if (domain.is_active()? && !scope.live) || (domain.is_persistent()? && !scope.config) {
         return Err(invalid("The image cannot be deleted while the disk stays in the VM now or at its next boot"));
     }
-    let uuid = domain.uuid_string()?;
-    let mut users = Vec::new();
-    for other in conn.list_all_domains(0)? {
-        if other.uuid_string()? == uuid {
-            continue;
-        }
-        let mut disks = Vec::new();
-        for saved in [false, true] {
-            if saved && !other.is_persistent().unwrap_or(false) {
-                continue;
-            }
-            let xml = match domain_xml(&other, saved) {
-                Ok(xml) => xml,
-                Err(problem) if problem.libvirt_error == Some(sys::VIR_ERR_NO_DOMAIN as i32) => continue,
-                Err(problem) => return Err(problem),
-            };
-            disks.extend(parse_domain(&xml).map(|c| c.disks).unwrap_or_default());
-        }
-        if disks.iter().any(same) {
-            users.push(other.name()?);
-        }
-    }
+    let Some(storage) = storage::resolve(conn, disk) else { return Ok(()) };
+    let users = StorageUsers::collect(conn, &domain.uuid_string()?)?.of(&storage);
     if !users.is_empty() {
         return Err(invalid(format!(
             "The image is also used by {}; detach it there first, or remove the disk without deleting the image",
@@ -210,15 +188,6 @@ fn check_unused(conn: &Connect, domain: &Domain, disk: &VmDisk, scope: Scope) ->
         )));
     }
     Ok(())
-}
-
-fn disk_path(conn: &Connect, disk: &VmDisk) -> Option<String> {
-    match (&disk.pool, &disk.volume) {
-        (Some(pool), Some(volume)) => {
-            conn.lookup_storage_pool_by_name(pool).ok()?.lookup_storage_vol_by_name(volume).ok()?.path().ok()
-        }
-        _ => disk.source.clone(),
-    }
 }
 
 /// Grows the disk `target` to `size` bytes: through QEMU while the VM runs (`virDomainBlockResize`),

@@ -15,7 +15,6 @@ use serde_json::{Map, Value};
 
 use super::target::{VmTarget, reply_once};
 use super::{Context, OpBody, parse_options};
-use crate::hub::{Hub, VmEntry};
 use crate::model::uri::Uri;
 use crate::problem::Problem;
 use crate::xml::device::{DiskSource, NicDevice, NicSource};
@@ -54,16 +53,20 @@ struct DeviceOptions {
     shareable: Option<bool>,
     /// nic-edit: the interface's new MAC.
     new_mac: Option<String>,
+    /// nic-add: an 802.1Q tag, 1–4094.
+    vlan: Option<f64>,
     model: Option<String>,
 }
 
-/// Exactly one group of these is set: `file`, `block`, `pool`+`volume`, `pool`+`name`+`size`
-/// (+`format`), `network`, `bridge`, or `user`.
+/// Exactly one group of these is set: `file`, `block`, `pool`+`volume`, `url` (media only),
+/// `pool`+`name`+`size` (+`format`), `network`, `bridge`, or `user`.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct SourceOptions {
     file: Option<String>,
     block: Option<String>,
+    /// CD/DVD media QEMU reads by URL (http, https, ftp, nfs).
+    url: Option<String>,
     pool: Option<String>,
     volume: Option<String>,
     name: Option<String>,
@@ -76,6 +79,19 @@ struct SourceOptions {
     mode: Option<String>,
     #[serde(default)]
     user: bool,
+    /// With `user`: passt as the backend, which can forward host ports.
+    #[serde(default)]
+    passt: bool,
+    #[serde(default)]
+    forwards: Vec<ForwardOptions>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForwardOptions {
+    proto: String,
+    host: f64,
+    guest: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +114,12 @@ fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'
 }
 
 fn disk_source(source: &SourceOptions) -> Result<Option<DiskSource>, Problem> {
+    if let Some(url) = &source.url {
+        if source.file.is_some() || source.block.is_some() || source.pool.is_some() || source.volume.is_some() {
+            return Ok(None);
+        }
+        return validate::network_source(&validate::media_url(url)?).map(Some);
+    }
     Ok(match (&source.file, &source.block, &source.pool, &source.volume) {
         (Some(file), None, None, None) => Some(DiskSource::File(validate::path(file)?)),
         (None, Some(block), None, None) => Some(DiskSource::Block(validate::path(block)?)),
@@ -116,7 +138,11 @@ fn nic_source(s: &SourceOptions) -> Result<NicSource, Problem> {
             dev: validate::name("host interface", dev)?,
             mode: word("mode", s.mode.as_deref().unwrap_or("bridge"), DIRECT_MODES)?,
         },
-        (None, None, None, true) => NicSource::User,
+        (None, None, None, true) if s.passt => NicSource::Passt {
+            forwards: validate::forwards(s.forwards.iter().map(|f| (f.proto.as_str(), f.host, f.guest)))?,
+        },
+        (None, None, None, true) if s.forwards.is_empty() => NicSource::User,
+        (None, None, None, true) => return Err(invalid("Port forwards need the passt backend")),
         _ => return Err(invalid("Give the interface one source: a network, a bridge, a host interface or user-mode")),
     })
 }
@@ -131,7 +157,7 @@ impl Request {
                 let source = required(&o.source, "source", action)?;
                 let source = disk_source(source)?
                     .filter(|s| !matches!(s, DiskSource::Block(_)))
-                    .ok_or_else(|| invalid("Media come from a file or a pool volume"))?;
+                    .ok_or_else(|| invalid("Media come from a file, a pool volume or a URL"))?;
                 Request::Media { target: target()?, source: Some(source), force: o.force }
             }
             "media-eject" => Request::Media { target: target()?, source: None, force: o.force },
@@ -174,12 +200,18 @@ impl Request {
                     source,
                     model: word("model", o.model.as_deref().unwrap_or("virtio"), MODELS)?,
                     mac,
+                    vlan: o.vlan.map(validate::vlan).transpose()?,
                 })
             }
             "nic-edit" => Request::NicEdit {
                 mac: mac()?,
                 change: NicChange {
-                    source: o.source.as_ref().map(nic_source).transpose()?,
+                    source: match o.source.as_ref().map(nic_source).transpose()? {
+                        Some(NicSource::Passt { .. }) => {
+                            return Err(invalid("A passt interface is added anew, not made from another one"));
+                        }
+                        source => source,
+                    },
                     model: o.model.as_deref().map(|m| word("model", m, MODELS)).transpose()?,
                     mac: o.new_mac.as_deref().map(validate::mac).transpose()?,
                 },
@@ -207,12 +239,21 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
     let options: DeviceOptions = parse_options(options)?;
     let target = VmTarget::new(options.uri.clone(), options.vm.clone())?;
     let request = Request::from_options(&options)?;
+    // Media by URL are read before the drive changes (an ISO there, the server answering), as create does.
+    let media_url = match &request {
+        Request::Media { .. } | Request::DiskAdd(_) => {
+            options.source.as_ref().and_then(|s| s.url.as_deref()).map(validate::media_url).transpose()?
+        }
+        _ => None,
+    };
     let hub = target.hub(ctx)?;
     let (live, config) = (options.live, options.config);
-    let table = hub.clone();
     Ok(Box::new(move |io| {
         Box::pin(reply_once(io, hub, target, move |conn, domain| {
             let scope = || Scope::resolve(domain, live, config);
+            if let Some(url) = &media_url {
+                crate::ops::create::remote::check_iso(url).map_err(invalid)?;
+            }
             let answer = match &request {
                 Request::Media { target, source, force } => {
                     media::change(domain, scope()?, target, source.as_ref(), *force)?
@@ -222,32 +263,17 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                     disk::remove(conn, domain, scope()?, target, *delete_storage)?
                 }
                 Request::DiskResize { target, size } => disk::resize(conn, domain, target, *size)?,
-                Request::NicAdd(nic) => nic::add(domain, scope()?, nic, &nic::macs_in_use(&listed_vms(&table)))?,
+                Request::NicAdd(nic) => nic::add(domain, scope()?, nic, &nic::macs_in_use(conn)?)?,
                 Request::NicRemove { mac } => nic::remove(domain, scope()?, mac)?,
                 Request::NicLink { mac, up } => nic::link(domain, scope()?, mac, *up)?,
                 Request::NicAddresses => nic::addresses(domain)?,
                 Request::DiskSizes => disk::sizes(domain)?,
                 Request::DiskEdit { target, change } => disk::edit(domain, target, change)?,
-                Request::NicEdit { mac, change } => {
-                    nic::edit(domain, mac, change, &nic::macs_in_use(&listed_vms(&table)))?
-                }
+                Request::NicEdit { mac, change } => nic::edit(domain, mac, change, &nic::macs_in_use(conn)?)?,
             };
             Ok(Value::Object(answer))
         }))
     }))
-}
-
-/// The connection's VMs as the hub lists them (for MACs and images in use), once it has listed
-/// them: a hub made for this very op has just connected and may still be reading.
-fn listed_vms(hub: &Hub) -> Vec<Arc<VmEntry>> {
-    for _ in 0..100 {
-        let (epoch, vms) = hub.snapshot();
-        if epoch > 0 {
-            return vms;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    hub.snapshot().1
 }
 
 #[cfg(test)]
@@ -278,6 +304,24 @@ mod tests {
         assert_eq!(
             disk.source,
             NewSource::Volume { pool: "default".into(), name: "n \"q\"".into(), size: 1 << 20, format: "qcow2" }
+        );
+        let r = request(
+            serde_json::json!({"action": "media-insert", "target": "sdb", "source": {"url": "https://h:8443/a.iso"}}),
+        );
+        let Request::Media { source: Some(DiskSource::Network { protocol, host, port, name, .. }), .. } = r.unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((protocol.as_str(), host.as_str(), port, name.as_str()), ("https", "h", 8443, "/a.iso"));
+        let r = request(serde_json::json!({"action": "nic-add", "vlan": 42, "source": {"user": true, "passt": true,
+            "forwards": [{"proto": "tcp", "host": 2222, "guest": 22}]}}));
+        let Request::NicAdd(nic) = r.unwrap() else { panic!() };
+        assert_eq!(nic.vlan, Some(42));
+        assert_eq!(
+            nic.source,
+            NicSource::Passt {
+                forwards: vec![crate::xml::device::PortForward { proto: "tcp", host: 2222, guest: 22 }]
+            }
         );
         let r = request(serde_json::json!({"action": "disk-add", "device": "cdrom"})).unwrap();
         assert!(matches!(r, Request::DiskAdd(NewDisk { cdrom: true, bus: "sata", source: NewSource::Empty, .. })));
@@ -319,6 +363,21 @@ mod tests {
             ProblemCode::ProtocolError
         );
         assert_eq!(code(serde_json::json!({"action": "explode"})), ProblemCode::NotSupported);
+        for vlan in [0.0, 4095.0, -1.0, 1.5] {
+            let nic = serde_json::json!({"action": "nic-add", "source": {"bridge": "br0"}, "vlan": vlan});
+            assert_eq!(code(nic), ProblemCode::InvalidArgument, "{vlan}");
+        }
+        let slirp_forward = serde_json::json!({"action": "nic-add", "source": {"user": true,
+            "forwards": [{"proto": "tcp", "host": 2222, "guest": 22}]}});
+        assert_eq!(code(slirp_forward), ProblemCode::InvalidArgument);
+        let edit_passt = serde_json::json!({"action": "nic-edit", "mac": "52:54:00:00:00:01",
+            "source": {"user": true, "passt": true}});
+        assert_eq!(code(edit_passt), ProblemCode::InvalidArgument);
+        let url = |u: &str| serde_json::json!({"action": "media-insert", "target": "sda", "source": {"url": u}});
+        assert_eq!(code(url("gopher://h/x.iso")), ProblemCode::InvalidArgument);
+        assert_eq!(code(url("https://u:p@h/x.iso")), ProblemCode::InvalidArgument);
+        let both = serde_json::json!({"action": "media-insert", "target": "sda", "source": {"url": "https://h/x.iso", "file": "/a"}});
+        assert_eq!(code(both), ProblemCode::InvalidArgument);
         assert_eq!(
             code(serde_json::json!({"action": "disk-edit", "target": "vda", "bus": "ide"})),
             ProblemCode::InvalidArgument

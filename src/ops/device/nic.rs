@@ -2,37 +2,43 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
+use virt::connect::Connect;
 use virt::domain::Domain;
 use virt_sys as sys;
 
 use super::scope::{CONFIG, LIVE, Scope, detach, edit_saved, find_nic, two_step};
 use super::validate::invalid;
-use crate::hub::VmEntry;
+use crate::ops::action::storage::definitions;
+use crate::ops::create::host::{passt_installed, vlan_filtering};
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::device::{NicDevice, NicSource, interface_xml, nic_source_xml};
 use crate::xml::edit::device::{DeviceEdit, edit_device};
 
-/// Every MAC address the connection's VMs use, now or at their next boot.
-pub fn macs_in_use(vms: &[Arc<VmEntry>]) -> Vec<String> {
+/// Every MAC address the connection's VMs use, now or at their next boot, asked of libvirt (every
+/// domain's live and saved XML) rather than the watch's table: a VM defined a moment ago, or one the
+/// watch has not listed yet, counts too.
+pub fn macs_in_use(conn: &Connect) -> Result<Vec<String>, Problem> {
     let mut macs = Vec::new();
-    for entry in vms {
-        let config = &entry.vm.config;
-        let saved = config.saved.iter().flat_map(|s| s.interfaces.iter());
-        for nic in config.interfaces.iter().chain(saved) {
-            if let Some(mac) = &nic.mac {
-                macs.push(mac.to_ascii_lowercase());
-            }
+    for domain in conn.list_all_domains(0)? {
+        let name = domain.name().unwrap_or_default();
+        for config in definitions(&domain, &name)? {
+            macs.extend(config.interfaces.iter().filter_map(|nic| nic.mac.as_deref()).map(str::to_ascii_lowercase));
         }
     }
-    macs
+    Ok(macs)
 }
 
 /// Adds an interface. Without a MAC the helper picks one (in QEMU's 52:54:00 range, unused), so the
 /// running VM and its saved definition get the same one.
 pub fn add(domain: &Domain, scope: Scope, nic: &NicDevice, in_use: &[String]) -> Result<Map<String, Value>, Problem> {
+    if let Some(tag) = nic.vlan {
+        check_vlan(&nic.source, tag)?;
+    }
+    if matches!(nic.source, NicSource::Passt { .. }) && !passt_installed() {
+        return Err(invalid("passt is not installed on this host (Debian and Fedora package \"passt\")"));
+    }
     let mac = match &nic.mac {
         Some(mac) if in_use.contains(mac) => {
             return Err(invalid(format!("The MAC address {mac} is already used by a VM on this connection")));
@@ -46,6 +52,28 @@ pub fn add(domain: &Domain, scope: Scope, nic: &NicDevice, in_use: &[String]) ->
     let mut answer = scope.answer();
     answer.insert("mac".into(), json!(mac));
     Ok(answer)
+}
+
+/// Whether the source can carry an 802.1Q tag: a Linux bridge that filters VLANs (libvirt then sets the
+/// tap's VLAN on the bridge port), or macvtap in passthrough mode (libvirt sets it on the SR-IOV VF).
+fn check_vlan(source: &NicSource, tag: u16) -> Result<(), Problem> {
+    match source {
+        NicSource::Bridge(bridge) => {
+            if vlan_filtering(bridge) {
+                Ok(())
+            } else {
+                Err(invalid(format!(
+                    "The bridge \"{bridge}\" does not filter VLANs, so it cannot tag this interface with VLAN {tag}; \
+                     turn on its vlan_filtering, or leave the tag out"
+                )))
+            }
+        }
+        NicSource::Direct { mode: "passthrough", .. } => Ok(()),
+        NicSource::Direct { .. } => {
+            Err(invalid("A VLAN tag on a direct attachment needs mode passthrough (an SR-IOV VF)"))
+        }
+        _ => Err(invalid("A VLAN tag needs a host bridge or a direct attachment in passthrough mode")),
+    }
 }
 
 fn fresh_mac(in_use: &[String]) -> Result<String, Problem> {

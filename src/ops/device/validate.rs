@@ -1,7 +1,9 @@
 //! The device op's input, checked once into values that cannot be wrong: sizes, paths, names, MACs,
 //! and the few words (bus, cache, model, format) libvirt would otherwise reject later or not at all.
 
+use crate::http::{UrlUse, WebUrl};
 use crate::problem::{Problem, ProblemCode};
+use crate::xml::device::DiskSource;
 
 /// Largest size accepted for a disk (1 PiB): above it, a typo rather than a wish.
 pub const MAX_SIZE: u64 = 1 << 50;
@@ -45,6 +47,42 @@ pub fn path(value: &str) -> Result<String, Problem> {
         return Err(invalid("The path contains characters a file name cannot have"));
     }
     Ok(value.to_string())
+}
+
+/// A URL QEMU reads media from itself (http, https, ftp, nfs), parsed as the create dialog parses one.
+pub fn media_url(value: &str) -> Result<WebUrl, Problem> {
+    WebUrl::parse(value.trim(), UrlUse::Media).map_err(|err| invalid(err.to_string()))
+}
+
+/// The drive's `<source>` for media at `url`. libvirt builds QEMU's URL from `name` and `query` and
+/// escapes the path itself, so `name` is the decoded path (`/a b.iso`, not `/a%20b.iso`).
+pub fn network_source(url: &WebUrl) -> Result<DiskSource, Problem> {
+    let (path, query) = match url.path_and_query().split_once('?') {
+        Some((path, query)) => (path.to_string(), Some(query.to_string())),
+        None => (url.path_and_query(), None),
+    };
+    let name = percent_decoded(&path)
+        .filter(|name| !name.chars().any(char::is_control))
+        .ok_or_else(|| invalid("The URL's path has escapes that are not text"))?;
+    Ok(DiskSource::Network { protocol: url.scheme().to_string(), host: url.host(), port: url.port(), name, query })
+}
+
+/// `%XX` escapes decoded; `None` when they are malformed or do not make UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Refuses a file QEMU could not open, with the create dialog's advice (which directory blocks it and
@@ -103,6 +141,47 @@ pub fn mac(value: &str) -> Result<String, Problem> {
     Ok(value.to_ascii_lowercase())
 }
 
+/// An 802.1Q VLAN tag: 1 to 4094 (0 and 4095 are reserved).
+pub fn vlan(value: f64) -> Result<u16, Problem> {
+    if value.fract() != 0.0 || !(1.0..=4094.0).contains(&value) {
+        return Err(invalid("A VLAN tag is a whole number from 1 to 4094"));
+    }
+    Ok(value as u16)
+}
+
+/// Most port forwards one interface takes: more is a typo or a script gone wrong.
+pub const MAX_FORWARDS: usize = 32;
+
+/// passt's port forwards, `(proto, host port, guest port)`: TCP or UDP, host ports from 1024 (passt
+/// runs as QEMU's unprivileged user), guest ports from 1, each host port once per protocol.
+pub fn forwards<'a>(
+    given: impl ExactSizeIterator<Item = (&'a str, f64, f64)>,
+) -> Result<Vec<crate::xml::device::PortForward>, Problem> {
+    if given.len() > MAX_FORWARDS {
+        return Err(invalid(format!("At most {MAX_FORWARDS} port forwards")));
+    }
+    let port = |what: &str, value: f64, lowest: f64| {
+        if value.fract() != 0.0 || !(lowest..=65535.0).contains(&value) {
+            return Err(invalid(format!("The {what} port must be a whole number from {lowest} to 65535")));
+        }
+        Ok(value as u16)
+    };
+    let mut forwards: Vec<crate::xml::device::PortForward> = Vec::new();
+    for (proto, host, guest) in given {
+        let proto = word("protocol", proto, &["tcp", "udp"])?;
+        let forward = crate::xml::device::PortForward {
+            proto,
+            host: port("host", host, 1024.0)?,
+            guest: port("guest", guest, 1.0)?,
+        };
+        if forwards.iter().any(|f| f.proto == forward.proto && f.host == forward.host) {
+            return Err(invalid(format!("Host port {} ({proto}) is forwarded twice", forward.host)));
+        }
+        forwards.push(forward);
+    }
+    Ok(forwards)
+}
+
 /// One of `allowed`, by its exact spelling.
 pub fn word(what: &str, value: &str, allowed: &[&'static str]) -> Result<&'static str, Problem> {
     allowed
@@ -157,6 +236,43 @@ mod tests {
         assert!(path("relative.iso").is_err());
         assert!(path("/tmp/a\u{7}.iso").is_err());
         assert_eq!(path("/tmp/with space ü.iso").unwrap(), "/tmp/with space ü.iso");
+    }
+
+    #[test]
+    fn media_urls() {
+        let DiskSource::Network { protocol, host, port, name, query } =
+            network_source(&media_url("https://Mirror.example/isos/debian%2012%C3%BC.iso?x=1#frag").unwrap()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((protocol.as_str(), host.as_str(), port), ("https", "mirror.example", 443));
+        assert_eq!((name.as_str(), query.as_deref()), ("/isos/debian 12ü.iso", Some("x=1")));
+        assert!(network_source(&media_url("http://h/a%0Ab.iso").unwrap()).is_err());
+        assert!(network_source(&media_url("http://h/a%FF.iso").unwrap()).is_err());
+        assert!(media_url("file:///etc/passwd").unwrap_err().message.contains("not supported"));
+        assert!(media_url("https://user:pw@h/x.iso").unwrap_err().message.contains("password"));
+        assert!(media_url("https://h/a\nb.iso").is_err());
+        assert!(media_url("").is_err());
+        assert!(media_url("https://h/a b.iso").unwrap_err().message.contains("spaces"));
+    }
+
+    #[test]
+    fn vlans_and_forwards() {
+        assert_eq!(vlan(1.0).unwrap(), 1);
+        assert_eq!(vlan(4094.0).unwrap(), 4094);
+        for bad in [0.0, 4095.0, -3.0, 2.5, f64::NAN] {
+            assert!(vlan(bad).is_err(), "{bad}");
+        }
+        let ok = forwards([("tcp", 2222.0, 22.0), ("udp", 2222.0, 53.0)].into_iter()).unwrap();
+        assert_eq!(ok.len(), 2);
+        assert!(forwards([("tcp", 80.0, 80.0)].into_iter()).unwrap_err().message.contains("1024"));
+        assert!(forwards([("tcp", 2222.0, 0.0)].into_iter()).is_err());
+        assert!(forwards([("tcp", 70000.0, 22.0)].into_iter()).is_err());
+        assert!(forwards([("sctp", 2222.0, 22.0)].into_iter()).is_err());
+        assert!(
+            forwards([("tcp", 2222.0, 22.0), ("tcp", 2222.0, 23.0)].into_iter()).unwrap_err().message.contains("twice")
+        );
+        assert!(forwards(vec![("tcp", 2000.0, 1.0); MAX_FORWARDS + 1].into_iter()).is_err());
     }
 
     #[test]

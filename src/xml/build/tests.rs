@@ -265,7 +265,7 @@ fn build_parses_back() {
             ("vda", "disk", "volume", "virtio", Some("qcow2"), None),
             ("sda", "cdrom", "file", "sata", Some("raw"), Some(plan.disks[1].source_path())),
             ("vdb", "disk", "file", "virtio", Some("raw"), Some("/srv/a \"b\" <&>.raw")),
-            ("sdb", "cdrom", "network", "sata", Some("raw"), Some("/x.iso")),
+            ("sdb", "cdrom", "network", "sata", Some("raw"), Some("http://h:80/x.iso")),
         ]
     );
     assert_eq!(
