@@ -8,6 +8,25 @@ use std::fmt;
 
 use url::{Host, Url};
 
+/// `url`'s path with its `%XX` escapes decoded; `None` when one is malformed or the result is not text
+/// without control characters.
+fn decode_path(url: &Url) -> Option<String> {
+    let bytes = url.path().as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|path| !path.chars().any(char::is_control))
+}
+
 /// Longer URLs are not install media (and would only bloat logs and domain XML).
 const MAX_LEN: usize = 4096;
 
@@ -37,6 +56,8 @@ pub enum UrlError {
     TooLong,
     #[error("A URL cannot contain spaces or control characters")]
     BadCharacter,
+    #[error("The URL's path has %-escapes that do not make a file name")]
+    UndecodablePath,
     #[error("Enter a URL starting with {}", .0.join("://, ") + "://")]
     NoScheme(&'static [&'static str]),
     #[error("{scheme}:// is not supported here; use {}", allowed.join(", "))]
@@ -83,6 +104,10 @@ impl WebUrl {
             return Err(UrlError::Credentials);
         }
         url.set_fragment(None);
+        // QEMU is given media's path decoded (see `decoded_path`), so it must decode to text.
+        if usage == UrlUse::Media && decode_path(&url).is_none() {
+            return Err(UrlError::UndecodablePath);
+        }
         // The serializer percent-encodes what it must; this holds for every input, not just checked text.
         debug_assert!(url.as_str().bytes().all(|b| b.is_ascii_graphic()), "{url}");
         if !url.as_str().bytes().all(|b| b.is_ascii_graphic()) {
@@ -126,6 +151,18 @@ impl WebUrl {
             Some(query) => format!("{}?{query}", self.0.path()),
             None => self.0.path().to_string(),
         }
+    }
+
+    /// The path with its `%XX` escapes decoded (what libvirt wants as a network disk's `name`: it escapes the
+    /// path itself when it builds QEMU's URL); `None` when an escape is malformed or makes no text or a control
+    /// character.
+    pub fn decoded_path(&self) -> Option<String> {
+        decode_path(&self.0)
+    }
+
+    /// The query, without its `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.0.query()
     }
 
     /// Whether the path names an ISO image (`….iso`) rather than an install tree.
@@ -193,6 +230,18 @@ mod tests {
 
     fn fetch(text: &str) -> Result<WebUrl, UrlError> {
         WebUrl::parse(text, UrlUse::Fetch)
+    }
+
+    #[test]
+    fn weburl_media_path_decodes() {
+        let media = |text| WebUrl::parse(text, UrlUse::Media);
+        assert_eq!(media("http://h/a%20b%C3%BC.iso?x=1").unwrap().decoded_path().as_deref(), Some("/a bü.iso"));
+        assert_eq!(media("http://h/a.iso?x=1").unwrap().query(), Some("x=1"));
+        for text in ["http://h/a%0Ab.iso", "http://h/a%FF.iso", "http://h/a%zz.iso", "http://h/a%2"] {
+            assert_eq!(media(text), Err(UrlError::UndecodablePath), "{text}");
+        }
+        // Fetch URLs keep their escapes as they are: the helper sends them on the request line.
+        assert!(fetch("http://h/a%FF.iso").is_ok());
     }
 
     #[test]

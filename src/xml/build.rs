@@ -74,7 +74,9 @@ pub enum DiskSource {
         protocol: String,
         host: String,
         port: u16,
-        path: String,
+        /// The path, unescaped: libvirt escapes it when it builds QEMU's URL.
+        name: String,
+        query: Option<String>,
     },
 }
 
@@ -212,8 +214,9 @@ fn check_plan(plan: &DomainPlan) -> Result<()> {
         match &disk.source {
             DiskSource::File(path) => strings.push(path),
             DiskSource::Volume { pool, volume } => strings.extend([pool.as_str(), volume.as_str()]),
-            DiskSource::Network { protocol, host, path, .. } => {
-                strings.extend([protocol.as_str(), host.as_str(), path.as_str()])
+            DiskSource::Network { protocol, host, name, query, .. } => {
+                strings.extend([protocol.as_str(), host.as_str(), name.as_str()]);
+                strings.extend(query.as_deref());
             }
         }
     }

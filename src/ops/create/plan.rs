@@ -308,7 +308,9 @@ fn network_source(url: &WebUrl) -> DiskSource {
         protocol: url.scheme().into(),
         host: url.host(),
         port: url.port(),
-        path: url.path_and_query(),
+        // A media URL's path always decodes (WebUrl::parse refuses one that does not).
+        name: url.decoded_path().unwrap_or_else(|| url.path_and_query()),
+        query: url.query().map(str::to_string),
     }
 }
 
@@ -451,12 +453,13 @@ mod tests {
     fn plan_network_sources() {
         let source = |url| network_source(&WebUrl::parse(url, crate::http::UrlUse::Media).unwrap());
         assert_eq!(
-            source("http://example.org/isos/debian.iso?a=1"),
+            source("http://example.org/isos/debian%2012.iso?a=1"),
             DiskSource::Network {
                 protocol: "http".into(),
                 host: "example.org".into(),
                 port: 80,
-                path: "/isos/debian.iso?a=1".into()
+                name: "/isos/debian 12.iso".into(),
+                query: Some("a=1".into()),
             }
         );
         assert!(matches!(source("https://h:8443/x.iso"), DiskSource::Network { port: 8443, .. }));

@@ -198,15 +198,12 @@ fn write_disk(w: &mut W, disk: &DiskPlan, bus: &str, dev: &str, boot: Option<u32
                         .with_attribute(("volume", volume.as_str()))
                         .write_empty()?;
                 }
-                DiskSource::Network { protocol, host, port, path } => {
+                DiskSource::Network { protocol, host, port, name, query } => {
                     // libvirt keeps an URL's query apart; left in `name`, its `?` would be escaped.
-                    let (name, query) = match path.split_once('?') {
-                        Some((name, query)) => (name, Some(("query", query))),
-                        None => (path.as_str(), None),
-                    };
+                    let query = query.as_deref().map(|query| ("query", query));
                     w.create_element("source")
                         .with_attribute(("protocol", protocol.as_str()))
-                        .with_attribute(("name", name))
+                        .with_attribute(("name", name.as_str()))
                         .with_attributes(query)
                         .write_inner_content(|w| {
                             w.create_element("host")

@@ -60,7 +60,8 @@ fn golden_plans() -> Vec<(&'static str, DomainPlan)> {
                     protocol: "http".into(),
                     host: "mirror.example.org".into(),
                     port: 8080,
-                    path: "/fedora/40/Fedora-Everything-netinst-x86_64-40-1.14.iso?x=1&y=2".into(),
+                    name: "/fedora/40/Fedora-Everything-netinst-x86_64-40-1.14.iso".into(),
+                    query: Some("x=1&y=2".into()),
                 },
                 format: None,
                 readonly: true,
@@ -232,7 +233,13 @@ fn build_parses_back() {
     });
     plan.disks.push(DiskPlan {
         device: DiskDevice::Cdrom,
-        source: DiskSource::Network { protocol: "http".into(), host: "h".into(), port: 80, path: "/x.iso".into() },
+        source: DiskSource::Network {
+            protocol: "http".into(),
+            host: "h".into(),
+            port: 80,
+            name: "/x.iso".into(),
+            query: None,
+        },
         format: None,
         readonly: false,
     });
