@@ -1,6 +1,7 @@
 //! Typed VM data as the page sees it. The hub fills it from libvirt; ops serialize it.
 
 pub mod history;
+pub mod hostdev;
 pub mod resources;
 pub mod state;
 pub mod uri;

@@ -7,6 +7,7 @@ pub mod console;
 pub mod create;
 pub mod device;
 pub mod history;
+pub mod host_devices;
 pub mod info;
 pub mod network;
 pub mod osinfo;
@@ -59,6 +60,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("resources", resources::open),
     ("pool", storage::open),
     ("network", network::open),
+    // Host devices VMs can be given (issue #16).
+    ("host-devices", host_devices::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
