@@ -41,12 +41,12 @@ export function HostDevicesCard({ vm }: { vm: Vm }) {
             {rows.map(row => {
                 const hostdev = row.device;
                 const device = hostDevice(host.devices, hostdev);
-                const product = device?.product ?? hostdev.productId ?? "–";
+                const product = device?.product ?? device?.productId ?? hostdev.productId ?? "–";
                 const label = device?.product ?? hostdev.address ?? hostdev.key ?? hostdev.type;
                 return (
                     <Tr key={row.key} data-key={hostdev.key ?? ""} data-presence={row.presence}>
                         <Td dataLabel={_("Type")}>{deviceTypeLabel(hostdev.type)} <PresenceLabel presence={row.presence} /></Td>
-                        <Td dataLabel={_("Vendor")}>{device?.vendor ?? hostdev.vendorId ?? "–"}</Td>
+                        <Td dataLabel={_("Vendor")}>{device?.vendor ?? device?.vendorId ?? hostdev.vendorId ?? "–"}</Td>
                         <Td dataLabel={_("Product")}>{product}</Td>
                         <Td dataLabel={_("Address")} className="virt-mono">{hostdev.address ?? device?.address ?? "–"}</Td>
                         <Td isActionCell>

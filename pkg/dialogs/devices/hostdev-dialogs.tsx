@@ -68,11 +68,11 @@ function AddHostdevDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
                 <Thead>
                     <Tr>
                         <Th screenReaderText={_("Select")} />
-                        <Th>{_("Type")}</Th>
-                        <Th>{_("Vendor")}</Th>
-                        <Th>{_("Product")}</Th>
-                        <Th>{_("Address")}</Th>
-                        <Th>{_("In use")}</Th>
+                        <Th modifier="wrap">{_("Type")}</Th>
+                        <Th modifier="wrap">{_("Vendor")}</Th>
+                        <Th modifier="wrap">{_("Product")}</Th>
+                        <Th modifier="wrap">{_("Address")}</Th>
+                        <Th modifier="wrap">{_("In use")}</Th>
                     </Tr>
                 </Thead>
                 <Tbody>
