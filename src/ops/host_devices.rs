@@ -70,6 +70,9 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
     let mut sent_epoch = 0;
     let mut sent: HashMap<String, Value> = HashMap::new();
     let mut sent_driver = Value::Null;
+    // The devices or the VMs changed since the join was last made (usage ticks wake the VM watcher too).
+    let mut stale = true;
+    let mut vm_epoch = hub.epoch();
     loop {
         io.writable().await;
         let status = hub.status();
@@ -78,8 +81,9 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
             sent_status = Some(status);
         }
         let snapshot = hub.node_devices.snapshot();
-        if snapshot.epoch > 0 {
-            let fresh = snapshot.epoch != sent_epoch;
+        let fresh = snapshot.epoch > 0 && snapshot.epoch != sent_epoch;
+        if snapshot.epoch > 0 && (fresh || stale) {
+            stale = false;
             if fresh {
                 io.send_json(&json!({"reset": true}));
                 sent.clear();
@@ -112,9 +116,13 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>) -> OpResult {
             }
         }
         tokio::select! {
-            _ = version.changed() => {}
+            _ = version.changed() => stale = true,
             _ = status_rx.changed() => {}
-            _ = vm_watcher.wake.notified() => { vm_watcher.take(); }
+            _ = vm_watcher.wake.notified() => {
+                // A relisting (a new epoch) marks nothing dirty but may change everything.
+                stale |= !vm_watcher.take().dirty.is_empty() || hub.epoch() != vm_epoch;
+                vm_epoch = hub.epoch();
+            }
             input = io.recv() => match input {
                 None => return Ok(Map::new()),
                 Some(ChannelInput::Data(data)) => match serde_json::from_slice::<Value>(&data) {
