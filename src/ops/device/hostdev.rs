@@ -59,9 +59,10 @@ pub fn add(conn: &Connect, domain: &Domain, scope: Scope, names: &[String]) -> R
             || domain.attach_device_flags(&xml, LIVE),
         );
         if let Err(err) = result {
+            let live = if scope.live { LIVE } else { 0 };
+            let config = if scope.config { CONFIG } else { 0 };
             for done in attached.iter().rev() {
-                let flags = if scope.live { LIVE } else { 0 } | if scope.config { CONFIG } else { 0 };
-                if let Err(undo) = domain.detach_device_flags(done, flags) {
+                if let Err(undo) = domain.detach_device_flags(done, live | config) {
                     log::warn!("device: detaching a host device again after a refused one failed: {undo}");
                 }
             }
