@@ -104,9 +104,26 @@ describe("host devices and shared directories on real VMs", () => {
         await guestRun(guest, "mkdir -p /mnt/s && mount -t virtiofs cvshare /mnt/s && cat /mnt/s/hello.txt > /dev/console");
         await waitForSerial(guest, new RegExp(marker), 30000);
 
+        // The running VM's memory is shared now: a second directory goes in live (and for the next boot) by default.
+        const share2 = path.join(guest.dir, "second");
+        mkdirSync(share2);
+        chmodSync(share2, 0o755);
+        writeFileSync(path.join(share2, "hello.txt"), `${marker}-LIVE\n`);
+        const live = await device(b337, guest.uuid, "filesystem-add", { path: share2, tag: "cvlive", readonly: true });
+        assert.deepEqual([live.live, live.config, live.sharedMemory], [true, true, false]);
+        // The hot-plugged device shows in the guest a moment after libvirt answers: mount retries for up to 10 s.
+        await guestRun(guest, "mkdir -p /mnt/l; for i in $(seq 50); do mount -t virtiofs cvlive /mnt/l 2>/dev/null && break; " +
+                              "sleep 0.2; done; cat /mnt/l/hello.txt > /dev/console || echo CVTEST-MOUNT-FAILED > /dev/console");
+        await waitForSerial(guest, new RegExp(`${marker}-LIVE`), 30000);
+
         // Removed from the saved definition (the running VM keeps it until it stops).
         const removed = await device(b337, guest.uuid, "filesystem-remove", { tag: "cvshare", live: false });
         assert.deepEqual([removed.live, removed.config], [false, true]);
+        assert.doesNotMatch(await inactiveXml(guest.name), /<target dir='cvshare'\/>/);
+        assert.match(await virsh("dumpxml", guest.name), /<target dir='cvshare'\/>/);
+        // The live one from both (a hot-unplug, which the guest may finish later: `pending`).
+        const gone = await device(b287, guest.uuid, "filesystem-remove", { tag: "cvlive" });
+        assert.deepEqual([gone.live, gone.config], [true, true]);
         assert.doesNotMatch(await inactiveXml(guest.name), /<filesystem/);
     });
 });
