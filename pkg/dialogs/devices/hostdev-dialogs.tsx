@@ -68,10 +68,10 @@ function AddHostdevDialog({ vm, onDone }: { vm: Vm; onDone: Done }) {
                 <Thead>
                     <Tr>
                         <Th screenReaderText={_("Select")} />
-                        <Th modifier="wrap">{_("Type")}</Th>
-                        <Th modifier="wrap">{_("Vendor")}</Th>
-                        <Th modifier="wrap">{_("Product")}</Th>
-                        <Th modifier="wrap">{_("Address")}</Th>
+                        <Th modifier="nowrap">{_("Type")}</Th>
+                        <Th modifier="nowrap">{_("Vendor")}</Th>
+                        <Th modifier="nowrap">{_("Product")}</Th>
+                        <Th modifier="nowrap">{_("Address")}</Th>
                         <Th modifier="wrap">{_("In use")}</Th>
                     </Tr>
                 </Thead>
