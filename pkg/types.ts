@@ -31,6 +31,23 @@ export interface VmInterface {
     backend?: string;
 }
 
+/** A host device given to the VM (`<hostdev>`); `key` (USB and PCI) is what `hostdev-remove` takes. */
+export interface VmHostDevice {
+    type: string; // "usb", "pci", "scsi", "mdev"
+    key: string | null;
+    address: string | null;
+    vendorId?: string | null;
+    productId?: string | null;
+}
+
+/** A host directory shared with the VM (`<filesystem>`), found by its mount tag. */
+export interface VmFilesystem {
+    driver: string; // "virtiofs", "path" (9p), …
+    source: string | null;
+    tag: string;
+    readonly: boolean;
+}
+
 /** A running VM's saved definition (its next boot), when it differs from the live one (docs/api.md). */
 export interface SavedConfig {
     vcpus: number;
@@ -38,6 +55,8 @@ export interface SavedConfig {
     maxMemory: number;
     disks: VmDisk[];
     interfaces: VmInterface[];
+    hostdevs?: VmHostDevice[];
+    filesystems?: VmFilesystem[];
     topology: VmTopology | null;
     firmware: string;
     title: string;
@@ -77,6 +96,11 @@ export interface Vm {
     maxMemory: number;
     disks: VmDisk[];
     interfaces: VmInterface[];
+    /** left out when empty */
+    hostdevs?: VmHostDevice[];
+    filesystems?: VmFilesystem[];
+    /** `<memoryBacking>` shares the guest's memory (virtiofs needs it) */
+    sharedMemory?: boolean;
     saved: SavedConfig | null;
 }
 

@@ -89,3 +89,25 @@ if [ "$what" = test ]; then
     # Cockpit 287's C bridge (Debian 12's own), unpacked beside the tree: tests run the helper under both bridges.
     "$here/tests/lib/fetch-bridge-287.sh"
 fi
+
+# virtiofsd (shared directories, issue #16): Debian 13 ships it as a package; Debian 12 and its backports do not
+# (QEMU 10 dropped the C one), so it is built from crates.io there, with a vhost-user descriptor so that libvirt
+# finds it as it finds the packaged one.
+if ! command -v virtiofsd >/dev/null && [ ! -x /usr/libexec/virtiofsd ] && [ ! -x /usr/lib/qemu/virtiofsd ]; then
+    if apt-cache show virtiofsd >/dev/null 2>&1; then
+        apt-get install -y -q --no-install-recommends virtiofsd </dev/null
+    else
+        echo "install-deps: building virtiofsd from crates.io" >&2
+        apt-get install -y -q --no-install-recommends libseccomp-dev libcap-ng-dev </dev/null
+        cargo install virtiofsd --locked --root /usr/local
+        mkdir -p /etc/qemu/vhost-user
+        cat > /etc/qemu/vhost-user/50-virtiofsd.json <<'JSON'
+{
+  "description": "virtiofsd vhost-user-fs (cargo install, scripts/install-deps.sh)",
+  "type": "fs",
+  "binary": "/usr/local/bin/virtiofsd",
+  "features": ["migrate-precopy", "separate-options"]
+}
+JSON
+    fi
+fi

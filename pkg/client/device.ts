@@ -4,7 +4,8 @@ import { openOneShot } from "./one-shot.ts";
 
 export type DeviceAction =
     "media-insert" | "media-eject" | "disk-add" | "disk-remove" | "disk-resize" | "disk-edit" |
-    "nic-add" | "nic-edit" | "nic-remove" | "nic-link" | "nic-addresses" | "disk-sizes";
+    "nic-add" | "nic-edit" | "nic-remove" | "nic-link" | "nic-addresses" | "disk-sizes" |
+    "hostdev-add" | "hostdev-remove" | "filesystem-add" | "filesystem-remove";
 
 export interface GuestAddress {
     address: string;
@@ -29,6 +30,11 @@ export interface DeviceResult {
     previous?: number;
     addresses?: Record<string, GuestAddress[]>;
     sizes?: Record<string, DiskSize>;
+    /** hostdev-add: the keys of the devices added */
+    hostdevs?: string[];
+    /** filesystem-add: the mount tag, and whether shared memory was set up for it */
+    tag?: string;
+    sharedMemory?: boolean;
 }
 
 /** bytes */

@@ -1,7 +1,7 @@
 // Which configuration each disk and interface is in: the running VM ("now"), its saved definition ("next boot"),
 // or both, from the watch's `saved` (docs/api.md). Pure functions, for the Disks and Network interfaces cards.
 
-import { type Vm, type VmDisk, type VmInterface, isActive } from "../types.ts";
+import { type Vm, type VmDisk, type VmFilesystem, type VmHostDevice, type VmInterface, isActive } from "../types.ts";
 
 /** "both": in the running VM and at next boot alike (or the VM is off: only one configuration exists). */
 export type Presence = "both" | "now" | "next-boot" | "changed";
@@ -45,4 +45,19 @@ export function interfaceRows(vm: Vm): Row<VmInterface>[] {
                         (n, i) => n.mac ?? `#${i}`);
     // Show the live TAP device again.
     return result.map(r => ({ ...r, device: vm.interfaces.find(n => n.mac === r.device.mac && r.presence !== "next-boot") ?? r.device }));
+}
+
+export function hostdevRows(vm: Vm): Row<VmHostDevice>[] {
+    // Where a USB device named by its ids is plugged in shows only while the VM runs.
+    const comparable = (devices: readonly VmHostDevice[]) =>
+        devices.map(d => d.type === "usb" && d.key?.startsWith("usb:") ? { ...d, address: null } : d);
+    const saved = isActive(vm.state) && vm.saved ? vm.saved.hostdevs ?? [] : null;
+    const live = vm.hostdevs ?? [];
+    const result = rows(saved ? comparable(live) : live, saved, (d, i) => d.key ?? `#${d.type}${i}`);
+    return result.map(r => ({ ...r, device: live.find(d => d.key !== null && d.key === r.device.key && r.presence !== "next-boot") ?? r.device }));
+}
+
+export function filesystemRows(vm: Vm): Row<VmFilesystem>[] {
+    const saved = isActive(vm.state) && vm.saved ? vm.saved.filesystems ?? [] : null;
+    return rows(vm.filesystems ?? [], saved, f => f.tag);
 }

@@ -26,6 +26,8 @@ import { VmNotResponding } from "./usage-cells.tsx";
 import { VmActions } from "./vm-actions.tsx";
 import { DisksCard } from "./disks-card.tsx";
 import { InterfacesCard } from "./interfaces-card.tsx";
+import { HostDevicesCard } from "./host-devices-card.tsx";
+import { FilesystemsCard } from "./filesystems-card.tsx";
 import { OverviewCard } from "./vm-cards.tsx";
 import { SnapshotsCard } from "./snapshots-card.tsx";
 
@@ -98,6 +100,8 @@ function VmDetails({ vmKey }: { vmKey: string }) {
                     <DisksCard vm={vm} />
                     <InterfacesCard vm={vm} />
                     <SnapshotsCard vm={vm} />
+                    <HostDevicesCard vm={vm} />
+                    <FilesystemsCard vm={vm} />
                 </Stack>
                 <ConsoleCard vm={vm} />
             </PageSection>

@@ -6,6 +6,8 @@ mod bulk_stats;
 mod events;
 pub mod first_boot;
 pub mod job;
+mod node_device_events;
+pub mod node_devices;
 mod poller;
 mod read;
 mod resource_events;
@@ -73,6 +75,10 @@ pub enum HubCommand {
     /// re-reads of it (a re-read that fails is tried again a few times, so a transient error leaves no
     /// stale row).
     ResourceChanged(resources::ResourceKind, String, u8),
+    /// A node device event named this device: re-read it (the number counts failed re-reads).
+    NodeDeviceChanged(String, u8),
+    /// Someone started watching host devices: list them now if this connection has not.
+    ListNodeDevices,
 }
 
 pub struct Hub {
@@ -80,6 +86,8 @@ pub struct Hub {
     table: table::Table,
     /// Storage pools and virtual networks.
     pub resources: resources::ResourceTable,
+    /// Host devices VMs can be given (listed once someone watches them).
+    pub node_devices: node_devices::NodeDeviceTable,
     /// The live connection, for ops' calls; `None` while disconnected.
     conn: RwLock<Option<Connect>>,
     status: watch::Sender<ConnectionStatus>,
@@ -163,6 +171,13 @@ impl Hub {
     /// Asks the hub thread to re-read one pool or network (after our own changes).
     pub fn refresh_resource(&self, kind: resources::ResourceKind, uuid: &str) {
         let _ = self.commands.lock().unwrap().send(HubCommand::ResourceChanged(kind, uuid.to_string(), 0));
+    }
+
+    /// Starts following the host devices: the hub thread lists them once per connection from now on.
+    pub fn watch_node_devices(&self) {
+        if self.node_devices.want() {
+            let _ = self.commands.lock().unwrap().send(HubCommand::ListNodeDevices);
+        }
     }
 
     /// Runs a blocking libvirt call on a worker thread with the hub's connection, waiting up
@@ -326,6 +341,7 @@ impl Hubs {
             uri: uri.clone(),
             table: table::Table::default(),
             resources: resources::ResourceTable::default(),
+            node_devices: node_devices::NodeDeviceTable::default(),
             conn: RwLock::new(None),
             status,
             commands: Mutex::new(tx.clone()),

@@ -13,11 +13,11 @@ use virt_sys as sys;
 use super::HubCommand;
 use super::resources::ResourceKind;
 
-struct ResourceSink {
-    tx: Sender<HubCommand>,
+pub(super) struct ResourceSink {
+    pub(super) tx: Sender<HubCommand>,
 }
 
-unsafe extern "C" fn free_resource_sink(opaque: *mut c_void) {
+pub(super) unsafe extern "C" fn free_resource_sink(opaque: *mut c_void) {
     // SAFETY: every opaque we register is a leaked `Box<ResourceSink>`; libvirt frees it once.
     drop(unsafe { Box::from_raw(opaque as *mut ResourceSink) });
 }
@@ -142,7 +142,7 @@ impl ResourceRegistration {
 
 /// Registers each (event id, callback) through `register`, each with a sink of its own; returns the ids
 /// libvirt gave, and logs the events it refused.
-fn register_each<F: Copy>(
+pub(super) fn register_each<F: Copy>(
     what: &str,
     events: &[(u32, F)],
     tx: &Sender<HubCommand>,

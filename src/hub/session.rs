@@ -12,6 +12,8 @@ use virt::error::Error;
 
 use super::events::Registration;
 use super::first_boot;
+use super::node_device_events::NodeDeviceRegistration;
+use super::node_devices;
 use super::read;
 use super::resource_events::ResourceRegistration;
 use super::resources;
@@ -38,6 +40,7 @@ pub fn spawn(hub: Arc<Hub>, tx: Sender<HubCommand>, rx: Receiver<HubCommand>, id
             retry: HashMap::new(),
             idle,
             unused_since: None,
+            node_devices_listed: false,
         };
         session.run()
     })?;
@@ -55,6 +58,8 @@ struct Session {
     /// How long the hub may stay unused before it closes.
     idle: Duration,
     unused_since: Option<Instant>,
+    /// The host devices were listed on this connection (they are, once someone watches them).
+    node_devices_listed: bool,
 }
 
 /// Why `serve` returned.
@@ -81,11 +86,15 @@ impl Session {
             match self.connect_and_list() {
                 Ok((conn, registration, resource_registration)) => {
                     attempt = 0;
+                    let node_device_registration = NodeDeviceRegistration::register(&conn, &self.tx);
+                    self.node_devices_listed = false;
+                    self.list_node_devices(&conn);
                     was_connected = true;
                     let served = self.serve(&conn);
                     *self.hub.conn.write().unwrap() = None;
                     drop(registration);
                     drop(resource_registration);
+                    drop(node_device_registration);
                     drop(conn);
                     if let Served::Closed = served {
                         break;
@@ -153,6 +162,15 @@ impl Session {
         Ok((conn, registration, resource_registration))
     }
 
+    /// Lists the host devices once per connection, once someone wants them.
+    fn list_node_devices(&mut self, conn: &Connect) {
+        if self.node_devices_listed || !self.hub.node_devices.wanted() {
+            return;
+        }
+        self.node_devices_listed = true;
+        self.hub.node_devices.replace_all(node_devices::list_all(conn));
+    }
+
     /// Follows events until the connection is lost or the hub closes.
     fn serve(&mut self, conn: &Connect) -> Served {
         loop {
@@ -177,6 +195,8 @@ impl Session {
             }
             let mut lost = false;
             let mut resources_changed = std::collections::BTreeMap::new();
+            let mut devices_changed = std::collections::BTreeMap::new();
+            let mut list_devices = false;
             for command in first.into_iter().chain(self.rx.try_iter()) {
                 match command {
                     HubCommand::DomainChanged(uuid) => {
@@ -187,6 +207,11 @@ impl Session {
                         let seen = resources_changed.entry((kind, uuid)).or_insert(failures);
                         *seen = (*seen).max(failures);
                     }
+                    HubCommand::NodeDeviceChanged(name, failures) => {
+                        let seen = devices_changed.entry(name).or_insert(failures);
+                        *seen = (*seen).max(failures);
+                    }
+                    HubCommand::ListNodeDevices => list_devices = true,
                 }
             }
             if lost {
@@ -198,6 +223,20 @@ impl Session {
                     Err(err) => {
                         warn!("{}: re-reading {kind:?} {uuid} failed: {err}", self.hub.uri);
                         resources::retry_later(&self.tx, kind, uuid, failures);
+                    }
+                }
+            }
+            if list_devices {
+                self.list_node_devices(conn);
+            }
+            if self.node_devices_listed {
+                for (name, failures) in devices_changed {
+                    match node_devices::read_one(conn, &name) {
+                        Ok(device) => self.hub.node_devices.update(&name, device),
+                        Err(err) => {
+                            warn!("{}: re-reading node device {name} failed: {err}", self.hub.uri);
+                            node_devices::retry_later(&self.tx, name, failures);
+                        }
                     }
                 }
             }

@@ -2,6 +2,7 @@
 
 pub mod history;
 pub mod name_order;
+pub mod hostdev;
 pub mod resources;
 pub mod state;
 pub mod topology;

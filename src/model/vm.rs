@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::Topology;
+use super::hostdev::{VmFilesystem, VmHostDevice};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,6 +52,15 @@ pub struct DomainConfig {
     pub interfaces: Vec<NetInterface>,
     pub graphics: Vec<Graphics>,
     pub consoles: Vec<Console>,
+    /// Host devices given to the VM (`<hostdev>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hostdevs: Vec<VmHostDevice>,
+    /// Host directories shared with the VM (`<filesystem>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filesystems: Vec<VmFilesystem>,
+    /// `<memoryBacking>` has `<access mode='shared'/>`, which virtiofs needs.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shared_memory: bool,
     /// An emulated TPM, whose state lives on the host (the delete dialog says what becomes of it).
     #[serde(skip)]
     pub tpm: Option<TpmEmulator>,
@@ -74,6 +84,10 @@ pub struct SavedConfig {
     pub topology: Option<Topology>,
     pub firmware: String,
     pub title: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hostdevs: Vec<VmHostDevice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filesystems: Vec<VmFilesystem>,
 }
 
 impl SavedConfig {
@@ -88,6 +102,16 @@ impl SavedConfig {
             topology: config.topology,
             firmware: config.firmware.clone(),
             title: config.title.clone(),
+            // Where a USB device named by its ids is plugged in shows only while the VM runs.
+            hostdevs: config
+                .hostdevs
+                .iter()
+                .map(|h| match h.key {
+                    Some(super::hostdev::HostdevKey::Usb(_)) => VmHostDevice { address: None, ..h.clone() },
+                    _ => h.clone(),
+                })
+                .collect(),
+            filesystems: config.filesystems.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod console;
 pub mod create;
 pub mod device;
 pub mod history;
+pub mod host_devices;
 pub mod info;
 pub mod migrate;
 pub mod network;
@@ -71,6 +72,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("clone", clone::open),
     // Migration to another host (issue #16).
     ("migrate", migrate::open),
+    // Host devices VMs can be given (issue #16).
+    ("host-devices", host_devices::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use crate::model::hostdev::{HostdevKey, PciAddress, UsbId, VmFilesystem, VmHostDevice, parse_hex_id};
 use crate::model::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, VmDisk};
 use crate::xml::vcpu::TopologyDoc;
 
@@ -56,6 +57,13 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .map(|c| Console { kind: c.kind.unwrap_or_default(), target: c.target.and_then(|t| t.kind) })
             .collect(),
         tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
+        hostdevs: devices.hostdevs.into_iter().map(HostdevDoc::into_model).collect(),
+        filesystems: devices.filesystems.into_iter().map(FilesystemDoc::into_model).collect(),
+        shared_memory: doc
+            .memory_backing
+            .and_then(|m| m.access)
+            .and_then(|a| a.mode)
+            .is_some_and(|mode| mode == "shared"),
         saved: None,
         first_boot_pending: false,
     })
@@ -76,6 +84,19 @@ struct DomainDoc {
     cpu: Option<CpuDoc>,
     os: Option<OsDoc>,
     devices: Option<DevicesDoc>,
+    #[serde(rename = "memoryBacking")]
+    memory_backing: Option<MemoryBackingDoc>,
+}
+
+#[derive(Deserialize)]
+struct MemoryBackingDoc {
+    access: Option<AccessDoc>,
+}
+
+#[derive(Deserialize)]
+struct AccessDoc {
+    #[serde(rename = "@mode")]
+    mode: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +203,148 @@ struct DevicesDoc {
     consoles: Vec<ConsoleDoc>,
     #[serde(rename = "tpm", default)]
     tpms: Vec<TpmDoc>,
+    #[serde(rename = "hostdev", default)]
+    hostdevs: Vec<HostdevDoc>,
+    #[serde(rename = "filesystem", default)]
+    filesystems: Vec<FilesystemDoc>,
+}
+
+#[derive(Deserialize)]
+struct HostdevDoc {
+    #[serde(rename = "@type")]
+    kind: Option<String>,
+    source: Option<HostdevSourceDoc>,
+}
+
+#[derive(Deserialize, Default)]
+struct HostdevSourceDoc {
+    vendor: Option<IdDoc>,
+    product: Option<IdDoc>,
+    address: Option<HostdevAddressDoc>,
+    adapter: Option<AdapterDoc>,
+}
+
+#[derive(Deserialize)]
+struct IdDoc {
+    #[serde(rename = "@id")]
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AdapterDoc {
+    #[serde(rename = "@name")]
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct HostdevAddressDoc {
+    #[serde(rename = "@domain")]
+    domain: Option<String>,
+    #[serde(rename = "@bus")]
+    bus: Option<String>,
+    #[serde(rename = "@slot")]
+    slot: Option<String>,
+    #[serde(rename = "@function")]
+    function: Option<String>,
+    #[serde(rename = "@device")]
+    device: Option<String>,
+    #[serde(rename = "@target")]
+    target: Option<String>,
+    #[serde(rename = "@unit")]
+    unit: Option<String>,
+    #[serde(rename = "@uuid")]
+    uuid: Option<String>,
+}
+
+/// libvirt's numbers in XML: `0x1f` or `31`.
+fn xml_number(text: &str) -> Option<u32> {
+    let text = text.trim();
+    match text.strip_prefix("0x") {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+impl HostdevDoc {
+    fn into_model(self) -> VmHostDevice {
+        let kind = self.kind.unwrap_or_default();
+        let source = self.source.unwrap_or_default();
+        let a = source.address.unwrap_or_default();
+        let num = |v: &Option<String>| v.as_deref().and_then(xml_number);
+        let vendor = source.vendor.and_then(|v| v.id).as_deref().and_then(parse_hex_id);
+        let product = source.product.and_then(|p| p.id).as_deref().and_then(parse_hex_id);
+        let (key, address) = match kind.as_str() {
+            "pci" => {
+                let pci = (|| {
+                    Some(PciAddress {
+                        domain: u16::try_from(num(&a.domain).unwrap_or(0)).ok()?,
+                        bus: u8::try_from(num(&a.bus)?).ok()?,
+                        slot: u8::try_from(num(&a.slot)?).ok()?,
+                        function: u8::try_from(num(&a.function)?).ok()?,
+                    })
+                })();
+                (pci.map(HostdevKey::Pci), pci.map(|p| p.to_string()))
+            }
+            "usb" => {
+                let at = (|| Some((u16::try_from(num(&a.bus)?).ok()?, u16::try_from(num(&a.device)?).ok()?)))();
+                let key = match (vendor, product, at) {
+                    (Some(vendor), Some(product), _) => Some(HostdevKey::Usb(UsbId { vendor, product })),
+                    (_, _, Some((bus, device))) => Some(HostdevKey::UsbAt { bus, device }),
+                    _ => None,
+                };
+                (key, at.map(|(bus, device)| format!("{bus}.{device}")))
+            }
+            "scsi" => {
+                let adapter = source.adapter.and_then(|ad| ad.name).unwrap_or_default();
+                let parts = [&a.bus, &a.target, &a.unit].map(|v| num(v).map_or("?".to_string(), |n| n.to_string()));
+                (None, Some(format!("{adapter}:{}", parts.join(":"))))
+            }
+            "mdev" => (None, a.uuid),
+            _ => (None, None),
+        };
+        VmHostDevice {
+            kind,
+            key,
+            address,
+            vendor_id: vendor.map(|v| format!("{v:04x}")),
+            product_id: product.map(|p| format!("{p:04x}")),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FilesystemDoc {
+    driver: Option<TypeAttr>,
+    source: Option<FsSourceDoc>,
+    target: Option<FsTargetDoc>,
+    readonly: Option<Empty>,
+}
+
+#[derive(Deserialize)]
+struct FsSourceDoc {
+    #[serde(rename = "@dir")]
+    dir: Option<String>,
+    #[serde(rename = "@file")]
+    file: Option<String>,
+    #[serde(rename = "@name")]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FsTargetDoc {
+    #[serde(rename = "@dir")]
+    dir: Option<String>,
+}
+
+impl FilesystemDoc {
+    fn into_model(self) -> VmFilesystem {
+        VmFilesystem {
+            driver: self.driver.and_then(|d| d.kind).unwrap_or_else(|| "path".into()),
+            source: self.source.and_then(|s| s.dir.or(s.file).or(s.name)),
+            tag: self.target.and_then(|t| t.dir).unwrap_or_default(),
+            readonly: self.readonly.is_some(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -455,6 +618,52 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 3, "expected golden files in {}", dir.display());
+    }
+
+    #[test]
+    fn domain_xml_host_devices_filesystems_and_shared_memory() {
+        let config = parse_domain(
+            "<domain><name>n</name><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>
+             <devices>
+              <hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/><product id='0x0825'/>
+                <address bus='1' device='5'/></source></hostdev>
+              <hostdev mode='subsystem' type='usb'><source><address bus='2' device='3'/></source></hostdev>
+              <hostdev mode='subsystem' type='pci' managed='yes'><source>
+                <address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>
+              <hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/>
+                <address bus='0' target='1' unit='2'/></source></hostdev>
+              <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>
+                <address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>
+              <filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>
+                <source dir='/srv/a &amp; b'/><target dir='share'/><readonly/></filesystem>
+             </devices></domain>",
+        )
+        .unwrap();
+        assert!(config.shared_memory);
+        let keys: Vec<String> =
+            config.hostdevs.iter().map(|h| h.key.map(|k| k.to_string()).unwrap_or_default()).collect();
+        assert_eq!(keys, ["usb:046d:0825", "usb-at:2.3", "pci:0000:06:12.5", "", ""]);
+        let addresses: Vec<Option<&str>> = config.hostdevs.iter().map(|h| h.address.as_deref()).collect();
+        assert_eq!(
+            addresses,
+            [
+                Some("1.5"),
+                Some("2.3"),
+                Some("0000:06:12.5"),
+                Some("scsi_host0:0:1:2"),
+                Some("c2177883-f1bb-47f0-914d-32a22e3a8804")
+            ]
+        );
+        assert_eq!(
+            config.filesystems,
+            [VmFilesystem {
+                driver: "virtiofs".into(),
+                source: Some("/srv/a & b".into()),
+                tag: "share".into(),
+                readonly: true
+            }]
+        );
+        assert!(!parse_domain("<domain><name>n</name></domain>").unwrap().shared_memory);
     }
 
     #[test]

@@ -16,8 +16,9 @@ out=${1:-${CVIRT_GUEST_DIR:-$here/.cache/guest}}
 debs=${CVIRT_DEB_CACHE:-/var/cache/cockpit-virt/debs}
 kernel_meta=linux-image-cloud-amd64
 # Loaded in this order after their dependencies, which are read from the .ko files themselves.
-# virtio_scsi, sr_mod and isofs: CD/DVD drives on a SCSI bus, whose inserted media tests read.
-modules=(virtio_pci virtio_net virtio_blk virtio_console virtio_balloon button evdev virtio_scsi sr_mod isofs)
+# virtio_scsi, sr_mod and isofs: CD/DVD drives on a SCSI bus, whose inserted media tests read; virtiofs (and fuse):
+# shared directories.
+modules=(virtio_pci virtio_net virtio_blk virtio_console virtio_balloon button evdev virtio_scsi sr_mod isofs virtiofs)
 
 log() { echo "build-guest: $*" >&2; }
 

@@ -3,6 +3,8 @@
 //! (`validate.rs`) before libvirt is asked; libvirt's own message is passed on when it refuses.
 
 mod disk;
+mod filesystem;
+mod hostdev;
 mod media;
 mod nic;
 mod scope;
@@ -15,9 +17,11 @@ use serde_json::{Map, Value};
 
 use super::target::{VmTarget, reply_once};
 use super::{Context, OpBody, parse_options};
+use crate::model::hostdev::HostdevKey;
 use crate::model::uri::Uri;
 use crate::problem::Problem;
 use crate::xml::device::{DiskSource, NicDevice, NicSource};
+use crate::xml::hostdev::SharedDirectory;
 use disk::{DiskChange, NewDisk, NewSource};
 use nic::NicChange;
 use scope::Scope;
@@ -56,6 +60,14 @@ struct DeviceOptions {
     /// nic-add: an 802.1Q tag, 1–4094.
     vlan: Option<f64>,
     model: Option<String>,
+    /// hostdev-add: the host's node device names (`pci_0000_00_1f_3`, `usb_1_5`).
+    devices: Option<Vec<String>>,
+    /// hostdev-remove: the VM's host device key (`pci:0000:00:1f.3`, `usb:046d:0825`, `usb-at:1.5`).
+    hostdev: Option<String>,
+    /// filesystem-add: the host directory.
+    path: Option<String>,
+    /// filesystem-add and -remove: the mount tag.
+    tag: Option<String>,
 }
 
 /// Exactly one group of these is set: `file`, `block`, `pool`+`volume`, `url` (media only),
@@ -107,6 +119,10 @@ enum Request {
     DiskSizes,
     DiskEdit { target: String, change: DiskChange },
     NicEdit { mac: String, change: NicChange },
+    HostdevAdd { devices: Vec<String> },
+    HostdevRemove { key: HostdevKey },
+    FilesystemAdd(SharedDirectory),
+    FilesystemRemove { tag: String },
 }
 
 fn required<'a, T>(value: &'a Option<T>, field: &str, action: &str) -> Result<&'a T, Problem> {
@@ -230,6 +246,30 @@ impl Request {
                     serial: o.serial.as_deref().map(validate::serial).transpose()?,
                 },
             },
+            "hostdev-add" => {
+                let devices = required(&o.devices, "devices", action)?;
+                if devices.is_empty() || devices.len() > 64 {
+                    return Err(invalid("Choose 1 to 64 host devices"));
+                }
+                Request::HostdevAdd {
+                    devices: devices.iter().map(|d| validate::node_device_name(d)).collect::<Result<_, _>>()?,
+                }
+            }
+            "hostdev-remove" => {
+                let key = required(&o.hostdev, "hostdev", action)?;
+                Request::HostdevRemove {
+                    key: HostdevKey::parse(key)
+                        .ok_or_else(|| invalid(format!("\"{key}\" is not a USB or PCI host device address")))?,
+                }
+            }
+            "filesystem-add" => Request::FilesystemAdd(SharedDirectory {
+                path: validate::directory(required(&o.path, "path", action)?)?,
+                tag: validate::mount_tag(required(&o.tag, "tag", action)?)?,
+                readonly: o.readonly.unwrap_or(false),
+            }),
+            "filesystem-remove" => {
+                Request::FilesystemRemove { tag: validate::mount_tag(required(&o.tag, "tag", action)?)? }
+            }
             other => return Err(Problem::not_supported(format!("unknown device action \"{other}\""))),
         })
     }
@@ -270,6 +310,13 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                 Request::DiskSizes => disk::sizes(domain)?,
                 Request::DiskEdit { target, change } => disk::edit(domain, target, change)?,
                 Request::NicEdit { mac, change } => nic::edit(domain, mac, change, &nic::macs_in_use(conn)?)?,
+                Request::HostdevAdd { devices } => hostdev::add(conn, domain, scope()?, devices)?,
+                Request::HostdevRemove { key } => hostdev::remove(domain, scope()?, *key)?,
+                Request::FilesystemAdd(fs) => {
+                    let live = filesystem::default_live(domain, live)?;
+                    filesystem::add(domain, Scope::resolve(domain, live, config)?, fs)?
+                }
+                Request::FilesystemRemove { tag } => filesystem::remove(domain, scope()?, tag)?,
             };
             Ok(Value::Object(answer))
         }))
@@ -386,5 +433,33 @@ mod tests {
             code(serde_json::json!({"action": "disk-edit", "target": "vda", "serial": "a\"b"})),
             ProblemCode::InvalidArgument
         );
+    }
+
+    #[test]
+    fn host_device_and_shared_directory_requests_are_typed() {
+        let r = request(serde_json::json!({"action": "hostdev-remove", "hostdev": "pci:0000:00:05.0"})).unwrap();
+        assert_eq!(r, Request::HostdevRemove { key: HostdevKey::parse("pci:0000:00:05.0").unwrap() });
+        let r = request(serde_json::json!({"action": "filesystem-add", "path": "/srv/x/", "tag": "share"})).unwrap();
+        assert_eq!(
+            r,
+            Request::FilesystemAdd(SharedDirectory { path: "/srv/x".into(), tag: "share".into(), readonly: false })
+        );
+        let code = |v: Value| request(v).unwrap_err().code;
+        for bad in [
+            serde_json::json!({"action": "hostdev-remove", "hostdev": "pci:0000:00:20.0"}),
+            serde_json::json!({"action": "hostdev-remove", "hostdev": "usb:1"}),
+            serde_json::json!({"action": "hostdev-add", "devices": []}),
+            serde_json::json!({"action": "hostdev-add", "devices": ["pci_0000_00_05_0", "a b"]}),
+            serde_json::json!({"action": "hostdev-add", "devices": ["../x"]}),
+            serde_json::json!({"action": "filesystem-add", "path": "rel", "tag": "t"}),
+            serde_json::json!({"action": "filesystem-add", "path": "/", "tag": "t"}),
+            serde_json::json!({"action": "filesystem-add", "path": "/srv/../etc", "tag": "t"}),
+            serde_json::json!({"action": "filesystem-add", "path": "/srv", "tag": "has space"}),
+            serde_json::json!({"action": "filesystem-add", "path": "/srv", "tag": "x".repeat(37)}),
+            serde_json::json!({"action": "filesystem-remove", "tag": ""}),
+        ] {
+            assert_eq!(code(bad.clone()), ProblemCode::InvalidArgument, "{bad}");
+        }
+        assert_eq!(code(serde_json::json!({"action": "hostdev-add"})), ProblemCode::ProtocolError);
     }
 }

@@ -6,6 +6,7 @@ use virt::domain::Domain;
 use virt_sys as sys;
 
 use super::validate::invalid;
+use crate::model::hostdev::HostdevKey;
 use crate::model::{DomainConfig, NetInterface, VmDisk};
 use crate::problem::Problem;
 use crate::xml::edit::device::find_device;
@@ -65,6 +66,18 @@ pub fn find_nic(domain: &Domain, saved: bool, mac: &str) -> Result<Option<(Strin
         config.interfaces.first().and_then(|n| n.mac.as_deref()).is_some_and(|m| m.eq_ignore_ascii_case(mac))
     })?;
     Ok(found.and_then(|(text, config)| config.interfaces.into_iter().next().map(|nic| (text, nic))))
+}
+
+/// The exact XML of the host device with `key` in the live or saved definition.
+pub fn find_hostdev(domain: &Domain, saved: bool, key: HostdevKey) -> Result<Option<String>, Problem> {
+    let found = find(domain, saved, "hostdev", |config| config.hostdevs.first().is_some_and(|h| h.key == Some(key)))?;
+    Ok(found.map(|(text, _)| text))
+}
+
+/// The exact XML of the shared directory with mount tag `tag` in the live or saved definition.
+pub fn find_filesystem(domain: &Domain, saved: bool, tag: &str) -> Result<Option<String>, Problem> {
+    let found = find(domain, saved, "filesystem", |config| config.filesystems.first().is_some_and(|f| f.tag == tag))?;
+    Ok(found.map(|(text, _)| text))
 }
 
 fn parse_device(text: &str) -> Option<DomainConfig> {

@@ -174,6 +174,44 @@ pub const FORMATS: &[&str] = &["qcow2", "raw"];
 pub const MODELS: &[&str] = &["virtio", "e1000e", "e1000", "rtl8139"];
 pub const DIRECT_MODES: &[&str] = &["bridge", "vepa", "private", "passthrough"];
 
+/// A libvirt node device name (`pci_0000_00_1f_3`, `usb_1_5`, `mdev_<uuid>_…`).
+pub fn node_device_name(value: &str) -> Result<String, Problem> {
+    let ok = !value.is_empty()
+        && value.len() <= 200
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+    if !ok {
+        return Err(invalid(format!("\"{value}\" is not a host device name")));
+    }
+    Ok(value.to_string())
+}
+
+/// A virtiofs mount tag: what the guest mounts the directory by (`mount -t virtiofs TAG /mnt`). The kernel
+/// takes up to 36 bytes; letters, digits, `-`, `_` and `.` keep it one word in any shell or fstab.
+pub fn mount_tag(value: &str) -> Result<String, Problem> {
+    if value.is_empty() || value.len() > 36 {
+        return Err(invalid("The mount tag must be 1 to 36 characters long"));
+    }
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        return Err(invalid("The mount tag may contain only letters, digits, \"-\", \"_\" and \".\""));
+    }
+    Ok(value.to_string())
+}
+
+/// A directory to share: an absolute path ([`path`]) that is not `/` and has no `..` or `.` step, so what
+/// is shown is what is shared. Whether it exists is libvirt's to say (the helper may not see the host
+/// libvirt runs on).
+pub fn directory(value: &str) -> Result<String, Problem> {
+    let path = path(value)?;
+    if path.split('/').any(|step| step == ".." || step == ".") {
+        return Err(invalid("The directory must be given without \".\" or \"..\" steps"));
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err(invalid("The host's whole file system cannot be shared; choose a directory"));
+    }
+    Ok(trimmed.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
