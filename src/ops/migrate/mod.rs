@@ -19,7 +19,7 @@ use virt_sys as sys;
 
 use super::target::{CONNECT_TIMEOUT, VmTarget, lookup_domain};
 use super::{Context, OpBody, OpResult, parse_options};
-use crate::hub::Hub;
+use crate::hub::{Hub, job};
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::{ChannelInput, ChannelIo};
@@ -53,7 +53,7 @@ impl Drop for AbortOnDrop {
         if let (true, Ok(runtime)) = (self.armed, tokio::runtime::Handle::try_current()) {
             let (hub, vm) = (self.hub.clone(), self.vm.clone());
             runtime.spawn(async move {
-                let _ = hub.call(CONNECT_TIMEOUT, move |conn| abort_job(&lookup_domain(conn, &vm)?)).await;
+                let _ = hub.call(CONNECT_TIMEOUT, move |conn| Ok(job::abort(&lookup_domain(conn, &vm)?)?)).await;
             });
         }
     }
@@ -88,14 +88,15 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, target: VmTarget, options: Migrat
             _ = ticker.tick() => {
                 let vm = target.vm.clone();
                 let stats = hub.call(CONNECT_TIMEOUT, move |conn| {
-                    progress::read(&lookup_domain(conn, &vm)?)
+                    Ok(job::progress(&lookup_domain(conn, &vm)?)?)
                 }).await;
                 let Ok(stats) = stats else { continue };
-                if let Some(message) = progress::message(&stats, switched_to_post_copy) {
+                if let Some(message) = progress::message(stats.as_ref(), switched_to_post_copy) {
                     io.send_json(&message);
                 }
+                let iteration = stats.as_ref().and_then(|job| job.stats.get("memory_iteration").copied());
                 // The first pass over memory is done: let the VM run on the destination now.
-                if post_copy && !switched_to_post_copy && stats.iteration.unwrap_or(0) >= 2 {
+                if post_copy && !switched_to_post_copy && iteration.unwrap_or(0.0) >= 2.0 {
                     let vm = target.vm.clone();
                     switched_to_post_copy = hub.call(CONNECT_TIMEOUT, move |conn| {
                         start_post_copy(&lookup_domain(conn, &vm)?)
@@ -106,7 +107,7 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, target: VmTarget, options: Migrat
                 Some(ChannelInput::Data(data)) if is_cancel(&data) && !cancelled => {
                     cancelled = true;
                     let vm = target.vm.clone();
-                    hub.call(CONNECT_TIMEOUT, move |conn| abort_job(&lookup_domain(conn, &vm)?)).await?;
+                    hub.call(CONNECT_TIMEOUT, move |conn| Ok(job::abort(&lookup_domain(conn, &vm)?)?)).await?;
                 }
                 Some(_) => {}
                 None => input_open = false,
@@ -166,18 +167,6 @@ fn start_post_copy(domain: &Domain) -> Result<(), Problem> {
     // SAFETY: a valid domain; the `virt` crate has no wrapper for this call.
     if unsafe { sys::virDomainMigrateStartPostCopy(domain.as_ptr(), 0) } < 0 {
         return Err(virt::error::Error::last_error().into());
-    }
-    Ok(())
-}
-
-fn abort_job(domain: &Domain) -> Result<(), Problem> {
-    // SAFETY: a valid domain; the `virt` crate has no wrapper for this call.
-    if unsafe { sys::virDomainAbortJob(domain.as_ptr()) } < 0 {
-        let err = virt::error::Error::last_error();
-        // No job (it just ended) is not a failure of the cancel.
-        if err.code().to_raw() != sys::VIR_ERR_OPERATION_INVALID {
-            return Err(err.into());
-        }
     }
     Ok(())
 }
