@@ -151,8 +151,13 @@ for (const name of bridgeNames()) {
                 assert.match(await sourceError(url), /spaces or control characters/);
             }
             assert.equal(srv.connections.length, 0, "the server was never contacted");
-            // Percent-encoded, the same bytes stay encoded on the request line.
-            const r = await osinfo({ url: `${srv.base}/%0D%0ASET%20injected%201%0D%0A.iso` });
+            // Percent-encoded control characters make no file name QEMU could be given: refused as well.
+            const encoded = await osinfo({ url: `${srv.base}/%0D%0ASET%20injected%201%0D%0A.iso` });
+            assert.equal(encoded.problem, "invalid-argument", encoded.trail);
+            assert.match(encoded.close.message, /escapes/, encoded.trail);
+            assert.equal(srv.connections.length, 0, "the server was never contacted");
+            // Other escapes stay encoded on the request line.
+            const r = await osinfo({ url: `${srv.base}/SET%20injected%201.iso` });
             assert.equal(r.problem, "not-found", r.trail);
             assert.equal(srv.connections.length, 1);
             assertWellFormed(srv.connections);
