@@ -157,6 +157,7 @@ export async function performAction(vm: Vm, def: ActionDef, extra: ActionParams 
     } catch (ex) {
         const problem = ex instanceof ActionError ? ex.problem : "internal-error";
         const message = ex instanceof Error ? ex.message : String(ex);
-        actionState.fail(key, { title: def.failure, problem, message });
+        const detail = ex instanceof ActionError ? ex.detail : undefined;
+        actionState.fail(key, { title: def.failure, problem, message, ...detail ? { detail } : {} });
     }
 }

@@ -86,14 +86,20 @@ pub struct Problem {
     /// libvirt's `virErrorNumber`, when libvirt is where it failed.
     pub libvirt_error: Option<i32>,
     pub reason: Option<Reason>,
+    /// The full text behind a one-sentence `message` (QEMU's output when a VM could not start).
+    pub detail: Option<String>,
 }
 
 impl Problem {
     pub fn new(code: ProblemCode, message: impl Into<String>) -> Problem {
-        Problem { code, message: message.into(), libvirt_error: None, reason: None }
+        Problem { code, message: message.into(), libvirt_error: None, reason: None, detail: None }
     }
     pub fn with_reason(mut self, reason: Reason) -> Problem {
         self.reason = Some(reason);
+        self
+    }
+    pub fn with_detail(mut self, detail: String) -> Problem {
+        self.detail = Some(detail);
         self
     }
     pub fn protocol(message: impl Into<String>) -> Problem {
@@ -116,6 +122,9 @@ impl Problem {
         }
         if let Some(reason) = self.reason {
             fields.insert("reason".into(), reason.as_str().into());
+        }
+        if let Some(detail) = &self.detail {
+            fields.insert("detail".into(), detail.clone().into());
         }
         fields
     }
@@ -152,7 +161,13 @@ impl From<virt::error::Error> for Problem {
                 _ => ProblemCode::InternalError,
             }
         };
-        Problem { code, message: err.message().to_string(), libvirt_error: Some(raw as i32), reason: None }
+        Problem {
+            code,
+            message: err.message().to_string(),
+            libvirt_error: Some(raw as i32),
+            reason: None,
+            detail: None,
+        }
     }
 }
 

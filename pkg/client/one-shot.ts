@@ -10,13 +10,17 @@ export class OpError extends Error {
     readonly errors: Readonly<Record<string, string>>;
     /** the close's `reason` code, where the op gives one (docs/api.md "Problem codes") */
     readonly reason: string | null;
+    /** the full text behind a one-sentence message (QEMU's output when a VM could not start) */
+    readonly detail: string | undefined;
 
-    constructor(problem: string, message: string, errors: Record<string, string> = {}, reason: string | null = null) {
+    constructor(problem: string, message: string, errors: Record<string, string> = {},
+                reason: string | null = null, detail?: string) {
         super(message);
         this.name = "OpError";
         this.problem = problem;
         this.errors = errors;
         this.reason = reason;
+        this.detail = detail;
     }
 }
 
@@ -83,7 +87,8 @@ export function openOneShot(options: Record<string, cockpit.JsonValue>,
             if (close.problem) {
                 reject(new OpError(close.problem, close.message ?? cockpit.message(close.problem),
                                    stringRecord(close.errors),
-                                   typeof close.reason === "string" ? close.reason : null));
+                                   typeof close.reason === "string" ? close.reason : null,
+                                   typeof close.detail === "string" ? close.detail : undefined));
             } else {
                 resolve({ messages, close });
             }

@@ -11,6 +11,8 @@ export interface ActionFailure {
     title: string;
     problem: string;
     message: string;
+    /** the full text behind `message`, shown on request */
+    detail?: string;
 }
 
 export interface VmActionState {

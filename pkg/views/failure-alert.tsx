@@ -4,6 +4,8 @@ import { Alert, AlertActionCloseButton } from "@patternfly/react-core/dist/esm/c
 
 import { actionState, type ActionFailure } from "../store/action-state.ts";
 
+import { FailureDetail } from "./failure-detail.tsx";
+
 const _ = cockpit.gettext;
 
 interface Props {
@@ -27,6 +29,7 @@ export function FailureAlert({ vmKey, vmName, failure, isCompact = false }: Prop
     return (
         <Alert variant="danger" isInline actionClose={close} className="virt-failure-alert" title={failure.title}>
             {failure.message}
+            {failure.detail && <FailureDetail detail={failure.detail} />}
         </Alert>
     );
 }

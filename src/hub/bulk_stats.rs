@@ -3,7 +3,7 @@
 //! The `virt` crate's wrapper leaks the records and does not decode them, so we call libvirt
 //! directly and free with `virDomainStatsRecordListFree`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{CStr, c_char, c_int};
 
 use virt::connect::Connect;
@@ -44,11 +44,48 @@ pub fn running_domain_stats(conn: &Connect, groups: u32) -> Result<Vec<DomainRec
     domain_stats(conn, groups, flags)
 }
 
+/// The running VMs but those in `skip` (QEMUs known not to answer), without waiting for a busy
+/// monitor: `virDomainListGetStats` with an explicit list, so a call never touches them.
+pub fn running_domain_stats_except(
+    conn: &Connect,
+    skip: &HashSet<String>,
+    groups: u32,
+) -> Result<Vec<DomainRecord>, Error> {
+    let running = conn.list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)?;
+    let mut listed: Vec<sys::virDomainPtr> = running
+        .iter()
+        .filter(|domain| domain.uuid_string().is_ok_and(|uuid| !skip.contains(&uuid)))
+        // SAFETY: the pointer is only used while `running` holds the domain.
+        .map(|domain| unsafe { domain.as_ptr() })
+        .collect();
+    if listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    // libvirt reads the list up to a NULL; `running` keeps the domains alive during the call.
+    listed.push(std::ptr::null_mut());
+    let mut records: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
+    // SAFETY: a NULL-terminated list of valid domains and an out-pointer; the records are freed in `decode`.
+    let count = unsafe {
+        sys::virDomainListGetStats(
+            listed.as_mut_ptr(),
+            groups,
+            &mut records,
+            sys::VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT,
+        )
+    };
+    decode(count, records)
+}
+
 /// `virConnectGetAllDomainStats` with the given groups and flags, decoded.
 pub fn domain_stats(conn: &Connect, groups: u32, flags: u32) -> Result<Vec<DomainRecord>, Error> {
     let mut records: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
-    // SAFETY: valid connection and out-pointer; the list is freed below.
+    // SAFETY: valid connection and out-pointer; the list is freed in `decode`.
     let count = unsafe { sys::virConnectGetAllDomainStats(conn.as_ptr(), groups, &mut records, flags) };
+    decode(count, records)
+}
+
+/// The records libvirt returned (`count` of them, or -1 on error), decoded and freed.
+fn decode(count: c_int, records: *mut sys::virDomainStatsRecordPtr) -> Result<Vec<DomainRecord>, Error> {
     if count < 0 {
         return Err(Error::last_error());
     }
@@ -166,4 +203,24 @@ fn node_params(conn: &Connect, kind: NodeKind) -> Result<HashMap<String, f64>, E
             (name, f.value as f64)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explicit list leaves out exactly the skipped VMs (test driver: one running VM, "test").
+    #[test]
+    fn bulk_stats_except_leaves_out_the_skipped_vms() {
+        let conn = Connect::open(Some("test:///default")).unwrap();
+        let test_vm = conn.lookup_domain_by_name("test").unwrap().uuid_string().unwrap();
+        let all = running_domain_stats(&conn, sys::VIR_DOMAIN_STATS_STATE).unwrap();
+        let unrelated: HashSet<String> = ["00000000-0000-0000-0000-00000000cafe".to_string()].into();
+        let listed = running_domain_stats_except(&conn, &unrelated, sys::VIR_DOMAIN_STATS_STATE).unwrap();
+        assert_eq!(listed.iter().map(|r| &r.uuid).collect::<Vec<_>>(), all.iter().map(|r| &r.uuid).collect::<Vec<_>>());
+        assert!(listed.iter().any(|r| r.uuid == test_vm && r.get("state.state").is_some()));
+        let skipped: HashSet<String> = [test_vm.clone()].into();
+        let rest = running_domain_stats_except(&conn, &skipped, sys::VIR_DOMAIN_STATS_STATE).unwrap();
+        assert!(rest.iter().all(|r| r.uuid != test_vm));
+    }
 }

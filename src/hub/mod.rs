@@ -4,12 +4,14 @@
 
 mod bulk_stats;
 mod events;
+pub mod first_boot;
 mod poller;
 mod read;
 mod resource_events;
 pub mod resources;
 mod session;
 mod table;
+mod unresponsive;
 mod usage_table;
 mod xml_reader;
 

@@ -15,7 +15,7 @@ use super::bulk_stats::{DomainRecord, domain_stats};
 use super::xml_reader::{DomainXml, XmlReader};
 use crate::model::state::{reason_name, state_name};
 use crate::model::{DomainConfig, SavedConfig, Vm};
-use crate::xml::parse_domain;
+use crate::xml::{first_boot, parse_domain};
 
 /// Domain-level flags that `list_all_domains` can answer for all domains in one call each.
 struct ListFlags {
@@ -155,6 +155,8 @@ fn build_vm(
                 DomainConfig { name: domain.name().unwrap_or_default(), ..DomainConfig::default() }
             });
             config.saved = xml.saved.as_deref().and_then(|saved| saved_differences(&uuid, &config, saved));
+            // `saved` is read only while QEMU runs: the first boot has happened.
+            config.first_boot_pending = xml.saved.as_deref().is_some_and(|saved| saved.contains(first_boot::NAMESPACE));
             (config, true)
         }
         None => (previous.map_or_else(|| config_without_job(domain), Ok)?, false),

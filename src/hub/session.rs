@@ -11,6 +11,7 @@ use virt::connect::Connect;
 use virt::error::Error;
 
 use super::events::Registration;
+use super::first_boot;
 use super::read;
 use super::resource_events::ResourceRegistration;
 use super::resources;
@@ -137,6 +138,8 @@ impl Session {
             table.get(id).map(|e| e.vm.config.clone())
         })?;
         let vms = listing.vms;
+        let first_booted: Vec<String> =
+            vms.iter().filter(|vm| vm.config.first_boot_pending).map(|vm| vm.id.clone()).collect();
         self.retry = listing.late.into_iter().map(|id| (id, Instant::now() + LATE_XML_RETRY)).collect();
         info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
         *self.hub.conn.write().unwrap() = Some(conn.clone());
@@ -144,6 +147,9 @@ impl Session {
         self.set_status(ConnState::Connected, None);
         self.hub.table.replace_all(vms);
         self.hub.resources.replace_all(resources::list_all(&conn));
+        for uuid in first_booted {
+            self.finish_first_boot(&conn, &uuid);
+        }
         Ok((conn, registration, resource_registration))
     }
 
@@ -202,7 +208,11 @@ impl Session {
                         if !complete {
                             self.retry.insert(uuid.clone(), Instant::now() + LATE_XML_RETRY);
                         }
-                        self.hub.table.update(&uuid, Some(vm))
+                        let first_booted = vm.config.first_boot_pending;
+                        self.hub.table.update(&uuid, Some(vm));
+                        if first_booted {
+                            self.finish_first_boot(conn, &uuid);
+                        }
                     }
                     Ok(None) => {
                         self.retry.remove(&uuid);
@@ -217,6 +227,14 @@ impl Session {
                     }
                 }
             }
+        }
+    }
+
+    /// A VM created without starting ran: drop what only its first boot needed. Its new definition
+    /// brings an event, and the re-read shows it without the marker. No call here waits for QEMU.
+    fn finish_first_boot(&self, conn: &Connect, uuid: &str) {
+        if let Err(err) = first_boot::finish(conn, uuid) {
+            warn!("{}: {uuid}: removing the first-boot devices failed: {err:#}", self.hub.uri);
         }
     }
 

@@ -2,7 +2,7 @@
 //! the latest `Usage` of each VM (serialized once), its history ring, and whether its QEMU
 //! still answers. Watchers ask for what changed since the tick they last sent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -37,6 +37,27 @@ struct Track {
     changed: u64,
 }
 
+impl Track {
+    fn new(history_points: usize, tick: u64) -> Track {
+        Track {
+            last: None,
+            usual_fields: 0,
+            incomplete_ticks: 0,
+            history: History::new(history_points),
+            usage: None,
+            changed: tick,
+        }
+    }
+
+    /// Unchanged numbers (an idle VM) are not sent again.
+    fn set(&mut self, next: Arc<RawValue>, tick: u64) {
+        if self.usage.as_ref().is_none_or(|old| old.get() != next.get()) {
+            self.usage = Some(next);
+            self.changed = tick;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     tick: u64,
@@ -67,22 +88,23 @@ impl UsageTable {
         UsageTable { inner: Mutex::new(Inner::default()), history_points }
     }
 
-    /// Folds one tick's records (all running VMs) into the table.
-    pub fn apply(&self, now: f64, unix_time: f64, records: &[DomainRecord], node: Option<NodeCounters>) {
+    /// Folds one tick's records (all running VMs but the `unresponsive` ones, whose QEMU monitor is
+    /// known not to answer) into the table.
+    pub fn apply(
+        &self,
+        now: f64,
+        unix_time: f64,
+        records: &[DomainRecord],
+        unresponsive: &HashSet<String>,
+        node: Option<NodeCounters>,
+    ) {
         let mut inner = self.inner.lock().unwrap();
         inner.tick += 1;
         let tick = inner.tick;
+        let history_points = self.history_points;
         for record in records {
             let sample = sample_of(record, now);
-            let history_points = self.history_points;
-            let track = inner.tracks.entry(record.uuid.clone()).or_insert_with(|| Track {
-                last: None,
-                usual_fields: 0,
-                incomplete_ticks: 0,
-                history: History::new(history_points),
-                usage: None,
-                changed: tick,
-            });
+            let track = inner.tracks.entry(record.uuid.clone()).or_insert_with(|| Track::new(history_points, tick));
             let lost_vcpu_times = sample.vcpus > 0
                 && sample.vcpu_time_ns == 0.0
                 && track.last.as_ref().is_some_and(|l| l.vcpu_time_ns > 0.0);
@@ -107,16 +129,19 @@ impl UsageTable {
                 if complete {
                     track.history.push(Point::new(unix_time, &next));
                 }
-                let next = raw(&next);
-                // Unchanged numbers (an idle VM) are not sent again.
-                if track.usage.as_ref().is_none_or(|old| old.get() != next.get()) {
-                    track.usage = Some(next);
-                    track.changed = tick;
-                }
+                track.set(raw(&next), tick);
             }
         }
+        // Not asked at all: their last numbers with rates at 0, flagged (zeros if never sampled).
+        for id in unresponsive.iter().filter(|id| !records.iter().any(|r| &r.uuid == *id)) {
+            let track = inner.tracks.entry(id.clone()).or_insert_with(|| Track::new(history_points, tick));
+            track.incomplete_ticks = track.incomplete_ticks.max(UNRESPONSIVE_AFTER);
+            let last = track.last.clone().unwrap_or_default();
+            track.set(raw(&usage(&last, &last, false)), tick);
+        }
         // VMs without a record stopped: drop their numbers (history stays for the VM page).
-        let running: std::collections::HashSet<&str> = records.iter().map(|r| r.uuid.as_str()).collect();
+        let running: HashSet<&str> =
+            records.iter().map(|r| r.uuid.as_str()).chain(unresponsive.iter().map(String::as_str)).collect();
         for (id, track) in inner.tracks.iter_mut() {
             if !running.contains(id.as_str()) && (track.usage.is_some() || track.last.is_some()) {
                 track.usage = None;
@@ -236,6 +261,10 @@ mod tests {
         DomainRecord { uuid: uuid.into(), fields }
     }
 
+    fn none() -> HashSet<String> {
+        HashSet::new()
+    }
+
     fn usage_of(table: &UsageTable, id: &str) -> Option<serde_json::Value> {
         let changes = table.changes_since(0);
         changes
@@ -249,15 +278,15 @@ mod tests {
     #[test]
     fn usage_table_rates_history_and_stop() {
         let table = UsageTable::new(10);
-        table.apply(0.0, 1000.0, &[record("a", 0.0, 3)], None);
+        table.apply(0.0, 1000.0, &[record("a", 0.0, 3)], &none(), None);
         assert!(usage_of(&table, "a").is_none(), "one sample gives no rate yet");
-        table.apply(5.0, 1005.0, &[record("a", 2.5e9, 3)], None);
+        table.apply(5.0, 1005.0, &[record("a", 2.5e9, 3)], &none(), None);
         let u = usage_of(&table, "a").unwrap();
         assert_eq!(u["cpu"], 50.0);
         assert_eq!(u["responding"], true);
         assert_eq!(table.series("a").unwrap().cpu, vec![50.0]);
         let since = table.tick();
-        table.apply(10.0, 1010.0, &[], None);
+        table.apply(10.0, 1010.0, &[], &none(), None);
         let changes = table.changes_since(since);
         assert_eq!(changes.vms.len(), 1);
         assert!(changes.vms[0].1.is_none(), "a stopped VM is sent as null");
@@ -266,18 +295,37 @@ mod tests {
     #[test]
     fn usage_table_not_responding_after_two_incomplete_ticks_and_recovers() {
         let table = UsageTable::new(10);
-        table.apply(0.0, 0.0, &[record("a", 1e9, 3)], None);
-        table.apply(5.0, 5.0, &[record("a", 2e9, 3)], None);
+        table.apply(0.0, 0.0, &[record("a", 1e9, 3)], &none(), None);
+        table.apply(5.0, 5.0, &[record("a", 2e9, 3)], &none(), None);
         // QEMU stops answering: NOWAIT returns fewer fields and zero vCPU times.
-        table.apply(10.0, 10.0, &[record("a", 0.0, 0)], None);
+        table.apply(10.0, 10.0, &[record("a", 0.0, 0)], &none(), None);
         assert_eq!(usage_of(&table, "a").unwrap()["responding"], true, "one bad tick is tolerated");
-        table.apply(15.0, 15.0, &[record("a", 0.0, 0)], None);
+        table.apply(15.0, 15.0, &[record("a", 0.0, 0)], &none(), None);
         assert_eq!(usage_of(&table, "a").unwrap()["responding"], false);
-        table.apply(20.0, 20.0, &[record("a", 4e9, 3)], None);
+        table.apply(20.0, 20.0, &[record("a", 4e9, 3)], &none(), None);
         let u = usage_of(&table, "a").unwrap();
         assert_eq!(u["responding"], true);
         // Rate against the last complete sample (t=5 s): 2e9 ns over 15 s on 1 vCPU.
         assert!((u["cpu"].as_f64().unwrap() - 13.333).abs() < 0.01, "{u}");
+    }
+
+    /// A VM left out of the call because its monitor is stuck is flagged at once and kept running,
+    /// with its last memory and no rates; back in the records, it responds again.
+    #[test]
+    fn usage_table_unresponsive_vms_flagged_at_once_and_kept() {
+        let table = UsageTable::new(10);
+        let stuck: HashSet<String> = ["a".to_string(), "never-sampled".to_string()].into();
+        table.apply(0.0, 0.0, &[record("a", 1e9, 3)], &none(), None);
+        table.apply(5.0, 5.0, &[record("a", 2e9, 3)], &none(), None);
+        table.apply(10.0, 10.0, &[], &stuck, None);
+        let u = usage_of(&table, "a").expect("still running");
+        assert_eq!((u["responding"].clone(), u["cpu"].clone()), (false.into(), 0.0.into()));
+        assert_eq!(u["memoryTotal"], 131072u64 * 1024);
+        assert_eq!(usage_of(&table, "never-sampled").unwrap()["responding"], false);
+        assert_eq!(table.series("a").unwrap().cpu.len(), 1, "no history point while not answering");
+        table.apply(15.0, 15.0, &[record("a", 4e9, 3)], &none(), None);
+        assert_eq!(usage_of(&table, "a").unwrap()["responding"], true);
+        assert!(usage_of(&table, "never-sampled").is_none(), "gone from the running VMs");
     }
 
     #[test]
@@ -288,7 +336,7 @@ mod tests {
             for name in ["balloon.current", "balloon.available", "balloon.usable", "balloon.unused"] {
                 r.fields.insert(name.into(), value);
             }
-            table.apply(t, t, &[r], None);
+            table.apply(t, t, &[r], &none(), None);
         }
         assert!(usage_of(&table, "a").is_some());
     }
@@ -303,8 +351,8 @@ mod tests {
             memory_total: 8 << 30,
             memory_available: 6 << 30,
         };
-        table.apply(0.0, 0.0, &[], Some(node(0.0, 0.0)));
-        table.apply(5.0, 5.0, &[], Some(node(2.5e9, 10e9)));
+        table.apply(0.0, 0.0, &[], &none(), Some(node(0.0, 0.0)));
+        table.apply(5.0, 5.0, &[], &none(), Some(node(2.5e9, 10e9)));
         let host: serde_json::Value = serde_json::from_str(table.changes_since(0).host.unwrap().get()).unwrap();
         assert_eq!(host["cpu"], 25.0);
         assert_eq!(host["memoryUsed"], 2u64 << 30);

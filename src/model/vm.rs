@@ -51,6 +51,9 @@ pub struct DomainConfig {
     /// A running VM's saved definition (what its next boot gets), when it differs from the live one
     /// in what is listed here; `None` otherwise.
     pub saved: Option<Box<SavedConfig>>,
+    /// The VM runs and its saved definition still has the first-boot marker (`xml/first_boot.rs`).
+    #[serde(skip)]
+    pub first_boot_pending: bool,
 }
 
 /// The parts of a saved definition the page compares with the running VM.

@@ -13,6 +13,7 @@ pub mod network;
 pub mod osinfo;
 pub mod resources;
 pub mod settings;
+pub mod start_failure;
 pub mod storage;
 pub mod target;
 pub mod watch;

@@ -10,6 +10,8 @@ use quick_xml::events::BytesText;
 
 use devices::{disk_targets, write_devices};
 
+use super::first_boot::{FirstBoot, write_marker};
+
 /// Everything the new domain's XML depends on.
 #[derive(Debug, Clone)]
 pub struct DomainPlan {
@@ -36,6 +38,8 @@ pub struct DomainPlan {
     pub graphics_vnc: bool,
     pub serial_console: bool,
     pub guest_agent_channel: bool,
+    /// What only the first boot needs, marked for removal once the VM ran (a VM defined, not started).
+    pub first_boot: Option<FirstBoot>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,14 +135,19 @@ pub fn build_domain_xml(plan: &DomainPlan) -> Result<String> {
             if let Some(uuid) = &plan.uuid {
                 text(w, "uuid", uuid)?;
             }
-            if let Some(id) = &plan.os_id {
+            if plan.os_id.is_some() || plan.first_boot.is_some() {
                 w.create_element("metadata").write_inner_content(|w| {
-                    w.create_element("libosinfo:libosinfo")
-                        .with_attribute(("xmlns:libosinfo", LIBOSINFO_NS))
-                        .write_inner_content(|w| {
-                            w.create_element("libosinfo:os").with_attribute(("id", id.as_str())).write_empty()?;
-                            Ok(())
-                        })?;
+                    if let Some(id) = &plan.os_id {
+                        w.create_element("libosinfo:libosinfo")
+                            .with_attribute(("xmlns:libosinfo", LIBOSINFO_NS))
+                            .write_inner_content(|w| {
+                                w.create_element("libosinfo:os").with_attribute(("id", id.as_str())).write_empty()?;
+                                Ok(())
+                            })?;
+                    }
+                    if let Some(first_boot) = &plan.first_boot {
+                        write_marker(w, first_boot)?;
+                    }
                     Ok(())
                 })?;
             }
@@ -218,6 +227,9 @@ fn check_plan(plan: &DomainPlan) -> Result<()> {
         strings.push(&k.kernel);
         strings.extend(k.initrd.as_deref());
         strings.extend(k.cmdline.as_deref());
+    }
+    for (pool, volume) in plan.first_boot.iter().flat_map(|marker| &marker.volumes) {
+        strings.extend([pool.as_str(), volume.as_str()]);
     }
     for s in strings {
         if let Some(c) =

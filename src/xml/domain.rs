@@ -45,6 +45,7 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .collect(),
         tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
         saved: None,
+        first_boot_pending: false,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod build;
 pub mod device;
 pub mod domain;
 pub mod edit;
+pub mod first_boot;
 pub mod network;
 pub mod pool;
 pub mod set;

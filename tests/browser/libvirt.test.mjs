@@ -87,6 +87,29 @@ describe(`real libvirt (${URI})`, () => {
         await failure.waitFor({ state: "detached" });
     }));
 
+    test("a VM QEMU refuses to start: QEMU's error in one sentence, its whole output behind Show details", () => snapOnFailure(page, "libvirt-start-detail", async () => {
+        // 4 TiB of memory: QEMU cannot set it up (tests/libvirt/start-failure.test.mjs checks the protocol).
+        const g = await newGuest("bqemu", { memoryMiB: 4 << 20 });
+        await waitVmState(page, g.name, "shutoff");
+        await vmRow(page, g.name).getByRole("button", { name: `Run ${g.name}` }).click();
+        const failure = page.locator(`tr[data-vm-failure="${g.uuid}"]`);
+        await failure.getByText("QEMU could not start the VM:", { exact: false }).waitFor();
+        assert.doesNotMatch(await failure.innerText(), /qemu-system/, "the row shows the sentence, not QEMU's output");
+
+        await vmRow(page, g.name).getByRole("link", { name: g.name }).click();
+        const alert = page.locator(".virt-failure-alert");
+        await alert.getByText("QEMU could not start the VM:", { exact: false }).waitFor();
+        const detail = alert.locator(".virt-failure-detail-text");
+        assert.equal(await detail.isVisible(), false, "the detail starts hidden");
+        await alert.getByRole("button", { name: "Show details" }).click();
+        await detail.getByText(/qemu-system-\w+: /).waitFor();
+        await screenshot(page, "libvirt-start-failure-detail");
+        await page.getByRole("link", { name: "Virtual machines" }).click();
+        await filterList(page, g.name);
+        await page.getByRole("button", { name: `Dismiss the error about ${g.name}` }).click();
+        await failure.waitFor({ state: "detached" });
+    }));
+
     test("Delete removes the VM and exactly the ticked disk", () => snapOnFailure(page, "libvirt-delete", async () => {
         const g = await newGuest("bdel", { disks: ["16M", "16M"] });
         await waitVmState(page, g.name, "shutoff");

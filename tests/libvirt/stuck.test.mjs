@@ -64,10 +64,11 @@ describe("a hung guest", () => {
 });
 
 // Frozen QEMUs that no job touches: running guests without disks or memory balloon, their QEMUs stopped with
-// nothing else pending on them. They must not stay "running, 0 %" for good: the helper flags each not responding
-// (the poller's own stats call asks every running QEMU's monitor, blocks, is abandoned, and the next call skips that
-// VM), the other guest's numbers keep coming, and the flags go once QEMU runs again. Meanwhile the helper (same PID)
-// still answers on another channel.
+// nothing else pending on them. They must not stay "running, 0 %" for good: the poller's own stats call asks every
+// running QEMU's monitor and blocks on a frozen one; the helper stops waiting, finds the stuck monitor through
+// virDomainGetControlInfo, flags that VM not responding and leaves it out of later calls, so the other guest's
+// numbers keep coming (up to three frozen at once), and the flags go once QEMU runs again. Meanwhile the helper (same
+// PID) still answers on another channel.
 describe("frozen QEMUs nobody talks to", () => {
     let frozen, frozen2, healthy, b, w, helper;
     const stopped = new Set();
@@ -111,14 +112,11 @@ describe("frozen QEMUs nobody talks to", () => {
         await assertHelperAnswers();
     });
 
-    // Known bug: each frozen QEMU holds one abandoned stats call, and the poller stops asking at two (hub/poller.rs,
-    // MAX_ABANDONED_CALLS), so with two frozen every VM's numbers stop until one resumes.
-    test("frozen_qemus: with two frozen, both are flagged and the other guest keeps updating", {
-        todo: "the poller stalls once two stats calls are stuck",
-    }, async () => {
+    test("frozen_qemus: with two frozen, both are flagged and the other guest keeps updating", async () => {
         stop(frozen2);
         await w.until(w => w.latest[frozen2.uuid]?.usage?.responding === false, TICKS_MS,
                       `${frozen2.name} (QEMU stopped) to show responding: false`);
+        assert.equal(w.vms[frozen2.uuid]?.state, "running");
         const flaggedAt = w.latest[frozen2.uuid].tick;
         await w.until(w => w.ticksAfter(flaggedAt).filter(t => t.usage[healthy.uuid]).length >= 3, TICKS_MS,
                       `three more ticks updating ${healthy.name}`);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ops `create-options` and `create` (docs/api.md) through the real bridges against qemu:///system: what the host
-// offers, validation errors, a VM defined with a new volume, and rollback after a failure and on cancel.
+// offers, validation errors, a VM defined with a new volume, rollback after a failure and on cancel, and what only
+// the first boot needs (seed, installer kernel) removed after it, also when the VM is started elsewhere.
 // Everything this file makes is named cop-*: pool cop-pool (a dir pool under /var/tmp/cop-pool), network cop-net
 // (defined, never started), and the domains and volumes of each test; all removed afterwards.
 
@@ -172,6 +173,24 @@ describe("create", () => {
                 };
             }
 
+            /**
+             * Starts `name` with virsh, not through the helper, while a watch keeps the helper's hub of URI open
+             * (as the page does); resolves with the saved definition once the helper removed `firstBootOnly` from it.
+             */
+            async function startElsewhereUntilGone(name, firstBootOnly) {
+                const { channel } = await b.watch(URI);
+                try {
+                    await virsh("start", name);
+                    return await waitFor(async () => {
+                        const config = await virsh("dumpxml", "--inactive", name);
+                        return !config.includes(firstBootOnly) && config;
+                    }, 30000, { what: `${firstBootOnly} to leave ${name}'s saved definition` });
+                } finally {
+                    b.close(channel);
+                    await b.next(channel, m => m.command === "close");
+                }
+            }
+
             test("create-options: host, KVM as detected, our pool and network", async () => {
                 const r = await run({ op: "create-options", uri: URI });
                 assert.equal(r.close.problem, undefined, r.trail);
@@ -310,9 +329,16 @@ describe("create", () => {
                 assert.match(xml, /<on_reboot>destroy<\/on_reboot>/, xml);
                 assert.doesNotMatch(xml, /device='cdrom'/, xml);
                 assert.ok(treeHttp.requests.some(q => q.path === "/os/images/pxeboot/initrd.img"));
+                // Started elsewhere, the installer runs once: then the definition boots the disk and the
+                // kernel and initrd volumes are gone.
+                const config = await startElsewhereUntilGone(name, "<kernel>");
+                assert.doesNotMatch(config, /<initrd>|<cmdline>|first-boot/, config);
+                assert.match(config, /<on_reboot>restart<\/on_reboot>/, config);
+                assert.ok((await virsh("dumpxml", name)).includes(`<kernel>${kernel}</kernel>`), "the running installer keeps its kernel");
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [`${name}.qcow2`]);
+                await virsh("destroy", name);
                 await virsh("undefine", name);
-                for (const vol of [`${name}.qcow2`, `${name}-kernel`, `${name}-initrd`])
-                    await virsh("vol-delete", "--pool", POOL, vol);
+                await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
             });
 
             test("install tree run:true: defined to boot its disk, running the installer's kernel once", async () => {
@@ -396,9 +422,15 @@ describe("create", () => {
                 const verdict = execFileSync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])",
                     "Cop-Secret-9", hash]).toString().trim();
                 assert.equal(verdict, "True", hash);
+                // Started elsewhere: after its first boot the seed (password hashes) leaves the definition and the pool.
+                const config = await startElsewhereUntilGone(name, "cidata");
+                assert.doesNotMatch(config, /device='cdrom'|first-boot/, config);
+                assert.match(config, new RegExp(`<source pool='${POOL}' volume='${name}.qcow2'/>`), config);
+                assert.match(await virsh("domstate", name), /running/);
+                assert.deepEqual((await volumes()).filter(v => v.startsWith(name)), [`${name}.qcow2`]);
+                await virsh("destroy", name);
                 await virsh("undefine", name);
                 await virsh("vol-delete", "--pool", POOL, `${name}.qcow2`);
-                await virsh("vol-delete", "--pool", POOL, `${name}-cidata.iso`);
             });
 
             test("cloud image run:true: started with its seed, defined without it, the seed volume deleted", async () => {

@@ -15,6 +15,7 @@ import { OpError } from "../../client/one-shot.ts";
 import { detectOs } from "../../client/osinfo.ts";
 import { connectionLabel } from "../../connections.ts";
 import { useConnections } from "../../store/hooks.ts";
+import { FailureDetail } from "../../views/failure-detail.tsx";
 
 import { AdvancedFields } from "./advanced-fields.tsx";
 import { CloudFields } from "./cloud-fields.tsx";
@@ -46,7 +47,7 @@ const TOUCHES: Partial<Record<keyof CreateForm, Field>> = {
 };
 
 type Phase =
-    { kind: "form"; alert: { variant: "danger" | "info"; title: string; text?: string } | null } |
+    { kind: "form"; alert: { variant: "danger" | "info"; title: string; text?: string; detail?: string } | null } |
     { kind: "creating"; progress: Progress | null; cancel: () => void };
 
 interface Props {
@@ -184,7 +185,10 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
             onFailed: (err: OpError) => {
                 setCreateErrors(pick(err.errors));
                 setSubmitted(true);
-                setPhase({ kind: "form", alert: { variant: "danger", title: _("The VM could not be created"), text: err.message } });
+                setPhase({
+                    kind: "form",
+                    alert: { variant: "danger", title: _("The VM could not be created"), text: err.message, ...err.detail ? { detail: err.detail } : {} },
+                });
             },
         });
     };
@@ -226,6 +230,7 @@ export function CreateVmDialog({ prefill, onClose }: Props) {
                                 <Alert isInline variant={phase.alert.variant} title={phase.alert.title}
                                        className="virt-create-alert">
                                     {phase.alert.text}
+                                    {phase.alert.detail && <FailureDetail detail={phase.alert.detail} />}
                                 </Alert>}
                             {optionsProblem &&
                                 <Alert isInline variant="warning" title={_("The host's options could not be read")}>

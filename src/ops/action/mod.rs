@@ -124,7 +124,7 @@ fn delete_plan(conn: &Connect, domain: &Domain) -> Result<Value, Problem> {
 
 fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Problem> {
     match action {
-        Action::Start => domain.create()?,
+        Action::Start => domain.create().map_err(crate::ops::start_failure::start_failed)?,
         Action::Shutdown => domain.shutdown()?,
         Action::Destroy => domain.destroy()?,
         Action::Reboot => domain.reboot(0)?,

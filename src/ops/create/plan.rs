@@ -15,12 +15,15 @@ use super::storage::{self, Rollback};
 use super::tree;
 use super::validate::Facts;
 use crate::http::WebUrl;
+use crate::hub::first_boot;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
+use crate::ops::start_failure::start_failed;
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::build::{
     BootDev, DirectKernel, DiskDevice, DiskPlan, DiskSource, DomainPlan, Firmware, Machine, NicPlan,
     VirtType as PlanVirtType, build_domain_xml,
 };
+use crate::xml::first_boot::FirstBoot;
 
 /// Creates the VM; returns its UUID. What it made is in `rollback` for the caller to undo.
 pub fn create(
@@ -55,7 +58,10 @@ pub fn create(
     // them, as virt-install does: `virDomainCreateXML` of the same name and UUID gives the persistent
     // domain a transient live config. Once QEMU runs it holds them open (the kernel is loaded, the
     // seed's file is open), so their volumes are deleted at once. Not run now, they stay in the
-    // defined config for the first start.
+    // defined config for the first start, marked: the helper removes them once it sees the VM run
+    // (`hub/first_boot.rs`), however it was started.
+    let once: Vec<(String, String)> =
+        spec.seed_volume().into_iter().chain(spec.tree_volumes().into_iter().flatten()).collect();
     let seed = spec.seed_volume();
     let is_seed = |disk: &DiskPlan| matches!(&disk.source, DiskSource::Volume { pool, volume } if seed.as_ref() == Some(&(pool.clone(), volume.clone())));
     let first_boot = spec.run.then(|| {
@@ -65,7 +71,11 @@ pub fn create(
     });
     match &first_boot {
         Some(_) => plan.disks.retain(|disk| !is_seed(disk)),
-        None => plan.kernel = kernel.clone(),
+        None => {
+            plan.kernel = kernel.clone();
+            plan.first_boot =
+                (!once.is_empty()).then(|| FirstBoot { volumes: once.clone(), direct_kernel: kernel.is_some() });
+        }
     }
     progress.step("define", "Defining the VM…");
     let domain = conn.define_domain_xml(&build(&plan)?)?;
@@ -75,19 +85,12 @@ pub fn create(
 
     if let Some(mut live) = first_boot {
         progress.step("start", "Starting the VM…");
-        let once: Vec<(String, String)> =
-            spec.seed_volume().into_iter().chain(spec.tree_volumes().into_iter().flatten()).collect();
         if once.is_empty() {
-            domain.create()?;
+            domain.create().map_err(start_failed)?;
         } else {
             live.uuid = Some(uuid.clone());
-            conn.create_domain_xml(&build(&live)?, 0)?;
-            for (pool, name) in once {
-                match storage::delete_volume(conn, &pool, &name) {
-                    Ok(()) => log::info!("create: deleted first-boot volume {pool}/{name}"),
-                    Err(err) => log::warn!("create: deleting first-boot volume {pool}/{name}: {err}"),
-                }
-            }
+            conn.create_domain_xml(&build(&live)?, 0).map_err(start_failed)?;
+            first_boot::delete_volumes(conn, &once);
         }
     }
     Ok(uuid)
@@ -364,6 +367,7 @@ pub fn domain_plan(spec: &Spec, os: &OsHints, host: &HostOptions, disks: Vec<Dis
         graphics_vnc: true,
         serial_console: true,
         guest_agent_channel: true,
+        first_boot: None,
     }
 }
 

@@ -40,6 +40,7 @@ fn iso_linux() -> DomainPlan {
         graphics_vnc: true,
         serial_console: true,
         guest_agent_channel: true,
+        first_boot: None,
     }
 }
 
@@ -74,6 +75,7 @@ fn golden_plans() -> Vec<(&'static str, DomainPlan)> {
         disks: vec![base.disks[0].clone()],
         boot: vec![BootDev::Hd, BootDev::Network],
         guest_agent_channel: false,
+        first_boot: None,
         ..base.clone()
     };
     let cloud = DomainPlan {
@@ -124,6 +126,7 @@ fn golden_plans() -> Vec<(&'static str, DomainPlan)> {
         virtio: false,
         serial_console: false,
         guest_agent_channel: false,
+        first_boot: None,
         ..base.clone()
     };
     let win11 = DomainPlan {
@@ -150,6 +153,7 @@ fn golden_plans() -> Vec<(&'static str, DomainPlan)> {
         virtio: false,
         serial_console: false,
         guest_agent_channel: false,
+        first_boot: None,
         ..base.clone()
     };
     let tcg = DomainPlan {
