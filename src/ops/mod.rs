@@ -3,6 +3,7 @@
 //! its body, which the router runs with the channel.
 
 pub mod action;
+pub mod connections;
 pub mod console;
 pub mod create;
 pub mod device;
@@ -63,6 +64,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("network", network::open),
     // Migration to another host (issue #16).
     ("migrate", migrate::open),
+    // Saved connections to other hosts (issue #18).
+    ("connections", connections::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
