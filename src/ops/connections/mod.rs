@@ -34,7 +34,6 @@ enum Action {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Options {
     #[allow(dead_code)]
     op: String,
