@@ -45,7 +45,7 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
            syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
-           openssh-server)  # tests/lib/test-sshd.sh: qemu+ssh:// to the second test host (tests/libvirt/hosts)
+           openssh-server)  # an sshd inside a test host for qemu+ssh:// and qemu+libssh:// (issue #18, next slice)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
