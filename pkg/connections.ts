@@ -1,5 +1,7 @@
 // Which libvirt connections the page watches, and how it names them.
 
+import { savedConnectionUris } from "./client/saved-connections.ts";
+
 const _ = cockpit.gettext;
 
 export const SYSTEM_URI = "qemu:///system";
@@ -23,16 +25,32 @@ export function overrideUris(): string[] | null {
     return null;
 }
 
-/** root sees the system connection only; everyone else also has a session libvirt of their own. */
+/** root sees the system connection only; everyone else also has a session libvirt of their own. Then the
+ * user's saved connections to other hosts (op `connections`). */
 export async function connectionUris(): Promise<string[]> {
     const override = overrideUris();
     if (override)
         return override;
-    return urisFor(await cockpit.user());
+    const local = urisFor(await cockpit.user());
+    const saved = await savedConnectionUris().catch((ex: unknown) => {
+        console.warn("virt: cannot read the saved connections", ex);
+        return [];
+    });
+    return [...local, ...saved.filter(uri => !local.includes(uri))];
 }
 
+/** The local connections a user watches: root only the system one. */
 export function urisFor(user: cockpit.UserInfo): string[] {
     return user.id === 0 ? [SYSTEM_URI] : [SYSTEM_URI, SESSION_URI];
+}
+
+/** A remote URI's `[user@]host[:port]`, with `/session` when it names that; null for local URIs. */
+export function remoteHost(uri: string): string | null {
+    const match = /^qemu\+(?:ssh|tls|tcp):\/\/([^/?]+)\/(system|session)/.exec(uri);
+    if (!match)
+        return null;
+    const [, host = "", path] = match;
+    return path === "session" ? `${host} (${_("session")})` : host;
 }
 
 export function connectionLabel(uri: string): string {
@@ -40,7 +58,7 @@ export function connectionLabel(uri: string): string {
         return _("System");
     if (uri === SESSION_URI)
         return _("Session");
-    return uri;
+    return remoteHost(uri) ?? uri;
 }
 
 /** The connection's segment of a VM page's path: short names for the two usual URIs, else the URI itself. */

@@ -13,18 +13,27 @@ import type { VmStore } from "./vm-store.ts";
 /** Starts watching `uris`; returns the function that stops it. */
 export function watchConnections(store: VmStore, uris: readonly string[]): () => void {
     store.setConnections(uris);
-    const clients = uris.map(uri => {
-        const client = new VirtWatchClient(uri);
-        client.on("change", change => {
-            store.applyChange(uri, change);
-            for (const id of change.removed)
-                usageStore.remove(uri, id);
-        });
-        client.on("status", status => store.setStatus(uri, status));
-        client.on("usage", message => usageStore.apply(uri, message));
-        return client;
-    });
-
+    const clients = uris.map(uri => feedClient(store, uri));
     // Each client has taken its connection's early channel (pkg/boot.ts) if it could; the others are not needed.
     return followClients(clients, releaseEarlyWatches);
+}
+
+/** Starts watching one more connection (a host just added), beside those watched already. */
+export function watchAnotherConnection(store: VmStore, uri: string): () => void {
+    if (store.getConnections().some(c => c.uri === uri))
+        return () => {};
+    store.setConnections([...store.getConnections().map(c => c.uri), uri]);
+    return followClients([feedClient(store, uri)]);
+}
+
+function feedClient(store: VmStore, uri: string): VirtWatchClient {
+    const client = new VirtWatchClient(uri);
+    client.on("change", change => {
+        store.applyChange(uri, change);
+        for (const id of change.removed)
+            usageStore.remove(uri, id);
+    });
+    client.on("status", status => store.setStatus(uri, status));
+    client.on("usage", message => usageStore.apply(uri, message));
+    return client;
 }

@@ -12,6 +12,7 @@ import { useActionState, useUsage, useVm } from "../store/hooks.ts";
 import { isActive } from "../types.ts";
 
 import { FailureAlert } from "./failure-alert.tsx";
+import { HostUnreachableLabel, useConnectionLost } from "./host-reachable.tsx";
 import { vmHref } from "./routes.ts";
 import { VmStateLabel } from "./state-label.tsx";
 import { CpuCell, DiskCell, MemoryCell, NetworkCell, NotRespondingLabel } from "./usage-cells.tsx";
@@ -31,6 +32,7 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
     const vm = useVm(vmKey);
     const { pending, failure } = useActionState(vmKey);
     const usage = useUsage(vmKey);
+    const lost = useConnectionLost(vm?.uri ?? "");
     if (!vm)
         return null;
     // Numbers from before the VM stopped wait for the next tick to go: don't show them meanwhile.
@@ -41,7 +43,8 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
         <>
             <Tr className="virt-vm-row" aria-rowindex={rowIndex}
                 data-vm-id={vm.id} data-vm-name={vm.name} data-vm-state={vm.state}
-                {...responding ? {} : { "data-vm-not-responding": "true" }}>
+                {...responding ? {} : { "data-vm-not-responding": "true" }}
+                {...lost ? { "data-host-unreachable": "true" } : {}}>
                 <Td dataLabel={_("Name")} className="virt-cell-name">
                     <Button variant="link" isInline component="a" href={vmHref(vm)} title={vm.title || vm.name}>
                         {vm.name}
@@ -51,7 +54,9 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
                     <span title={vm.uri}>{connectionLabel(vm.uri)}</span>
                 </Td>
                 <Td dataLabel={_("State")}>
-                    {responding ? <VmStateLabel state={vm.state} isCompact /> : <NotRespondingLabel isCompact />}
+                    {lost
+                        ? <HostUnreachableLabel isCompact />
+                        : responding ? <VmStateLabel state={vm.state} isCompact /> : <NotRespondingLabel isCompact />}
                 </Td>
                 <Td dataLabel={_("vCPUs")} className="virt-col-wide virt-col-config">{vm.vcpus}</Td>
                 <Td dataLabel={_("Memory")} className="virt-col-wide virt-col-config">{formatBytes(vm.memory)}</Td>

@@ -360,6 +360,11 @@ impl Hubs {
         Ok(hub)
     }
 
+    /// The state of the connection to `uri`, when a hub for it is open (nothing is opened here).
+    pub fn status_of(&self, uri: &Uri) -> Option<ConnectionStatus> {
+        self.registry.hubs.lock().unwrap().get(uri).map(|hub| hub.status())
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.registry.hubs.lock().unwrap().len()

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod clone;
+pub mod connections;
 pub mod console;
 pub mod create;
 pub mod device;
@@ -74,6 +75,8 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("migrate", migrate::open),
     // Host devices VMs can be given (issue #16).
     ("host-devices", host_devices::open),
+    // Saved connections to other hosts (issue #18).
+    ("connections", connections::open),
 ];
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {

@@ -5,7 +5,7 @@
 //! runs, libvirt's job statistics are sent every half second, and `{"cancel":true}` (or closing the
 //! channel) aborts the job.
 
-mod cause;
+pub(crate) mod cause;
 mod plan;
 mod progress;
 

@@ -1,0 +1,89 @@
+// "Add host": a libvirt URI or user@host, tested by the helper (op `connections`) before it is saved; once saved,
+// the page watches it beside the other connections. Failures are told apart by their reason codes.
+
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
+import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { useState } from "react";
+
+import { OpError } from "../client/one-shot.ts";
+import { type ConnectionReason, addConnection } from "../client/saved-connections.ts";
+import { watchAnotherConnection } from "../store/feed.ts";
+import { vmStore } from "../store/vm-store.ts";
+
+import { openDialog } from "./dialog-host.tsx";
+
+const _ = cockpit.gettext;
+
+const REASONS: Partial<Record<string, string>> & Record<ConnectionReason, string> = {
+    "host-unreachable": _("The host cannot be reached"),
+    "port-closed": _("Nothing answers on the host's libvirt or SSH port"),
+    "auth-failed": _("The host refused the login"),
+};
+
+function failureTitle(error: OpError): string {
+    if (error.problem === "invalid-argument")
+        return _("This is not a host or libvirt URI that can be added");
+    return REASONS[error.reason ?? ""] ?? _("Cannot connect to the host");
+}
+
+function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
+    const [target, setTarget] = useState("");
+    const [busy, setBusy] = useState(false);
+    const [error, setError] = useState<OpError | null>(null);
+
+    const add = () => {
+        setBusy(true);
+        setError(null);
+        addConnection(target)
+            .then(added => onDone(added.uri))
+            .catch((ex: unknown) => {
+                setBusy(false);
+                setError(ex instanceof OpError ? ex : new OpError("internal-error", String(ex)));
+            });
+    };
+
+    return (
+        <Modal isOpen variant="small" onClose={() => onDone(null)} aria-labelledby="virt-add-host-title">
+            <ModalHeader title={_("Add host")} labelId="virt-add-host-title" />
+            <ModalBody>
+                <Form id="virt-add-host-form" onSubmit={ev => { ev.preventDefault(); add() }}>
+                    <FormGroup label={_("Host")} fieldId="virt-add-host-target" isRequired>
+                        <TextInput id="virt-add-host-target" value={target} isRequired
+                                   onChange={(_ev, v) => setTarget(v)} isDisabled={busy}
+                                   placeholder="root@host.example" />
+                        <FormHelperText>
+                            <HelperText>
+                                <HelperTextItem>
+                                    {_("user@host connects with SSH (your keys and agent); or a libvirt URI such as qemu+tls://host/system.")}
+                                </HelperTextItem>
+                            </HelperText>
+                        </FormHelperText>
+                    </FormGroup>
+                </Form>
+                {error &&
+                    <Alert variant="danger" isInline title={failureTitle(error)} className="virt-add-host-error"
+                           data-problem={error.problem} data-reason={error.reason ?? ""}>
+                        {error.message}
+                    </Alert>}
+            </ModalBody>
+            <ModalFooter>
+                <Button variant="primary" type="submit" form="virt-add-host-form" isDisabled={busy || !target.trim()}
+                        isLoading={busy}>
+                    {busy ? _("Connecting…") : _("Add")}
+                </Button>
+                <Button variant="link" onClick={() => onDone(null)}>{_("Cancel")}</Button>
+            </ModalFooter>
+        </Modal>
+    );
+}
+
+/** Opens the dialog; a host it saved is watched at once. */
+export async function showAddHostDialog(): Promise<void> {
+    const uri = await openDialog<string | null>(done => <AddHostDialog onDone={done} />);
+    if (uri)
+        watchAnotherConnection(vmStore, uri);
+}

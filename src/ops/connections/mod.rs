@@ -1,0 +1,178 @@
+//! op `connections`: the user's saved libvirt connections (other hosts, through libvirt's remote
+//! driver). `list` answers the saved URIs with the state of the helper's connection to each; `test`
+//! connects once and says whether that works (with a reason code when not); `add` tests, then saves;
+//! `remove` forgets. A host may be given as a URI or as `[user@]host[:port]`, which means
+//! `qemu+ssh://[user@]host[:port]/system`. The helper is the one authority on what is accepted.
+
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use virt::connect::Connect;
+use virt_sys as sys;
+
+use super::migrate::cause;
+use super::{Context, OpBody, OpResult, parse_options};
+use crate::model::uri::Uri;
+use crate::problem::{Problem, ProblemCode, Reason, is_access_error};
+use crate::router::channel::ChannelIo;
+
+/// How long a test connection may take (ssh's own connect timeout included).
+const TEST_DEADLINE: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Action {
+    List,
+    Test,
+    Add,
+    Remove,
+}
+
+#[derive(Debug, Deserialize)]
+struct Options {
+    #[allow(dead_code)]
+    op: String,
+    action: Action,
+    /// A libvirt URI or `[user@]host[:port]` (`test`, `add`, `remove`).
+    #[serde(default)]
+    target: Option<String>,
+}
+
+/// A connection target as the user typed it: a URI through the allow-list, or `[user@]host[:port]`
+/// for libvirt's ssh transport to the host's system libvirt.
+pub fn parse_target(text: &str) -> Result<Uri, Problem> {
+    let text = text.trim();
+    let refused = |err: crate::model::uri::UriError| Problem::new(ProblemCode::InvalidArgument, err.to_string());
+    if text.contains("://") {
+        return Uri::parse(text).map_err(refused);
+    }
+    if text.is_empty() || text.contains(['/', '?', '&', '=']) {
+        return Err(Problem::new(
+            ProblemCode::InvalidArgument,
+            "Give a libvirt URI (qemu+ssh://user@host/system) or user@host",
+        ));
+    }
+    Uri::parse(&format!("qemu+ssh://{text}/system")).map_err(refused)
+}
+
+pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
+    let options: Options = parse_options(options)?;
+    let target = match (options.action, &options.target) {
+        (Action::List, _) => None,
+        (_, Some(text)) => Some(text.clone()),
+        (_, None) => return Err(Problem::protocol("\"target\" is required for test, add and remove")),
+    };
+    let path = store::default_path()?;
+    let ctx = ctx.clone();
+    Ok(Box::new(move |io| Box::pin(run(io, ctx, options.action, target, path))))
+}
+
+async fn run(io: ChannelIo, ctx: Arc<Context>, action: Action, target: Option<String>, path: PathBuf) -> OpResult {
+    // The target is checked after `ready`, so a refusal is a close with invalid-argument the page shows
+    // beside the field, not a protocol error.
+    io.ready();
+    let mut fields = Map::new();
+    match action {
+        Action::List => {
+            let saved = blocking(move || store::load(&path)).await?;
+            let list: Vec<Value> = saved.iter().map(|uri| describe(&ctx, uri)).collect();
+            fields.insert("connections".into(), Value::Array(list));
+        }
+        Action::Test | Action::Add => {
+            let uri = parse_target(target.as_deref().unwrap_or_default())?;
+            let hostname = test_connection(uri.clone()).await?;
+            fields.insert("uri".into(), uri.as_str().into());
+            fields.insert("hostname".into(), hostname.into());
+            if action == Action::Add {
+                let saved = uri.clone();
+                let added = blocking(move || store::add(&path, &saved)).await?;
+                fields.insert("added".into(), added.into());
+            }
+        }
+        Action::Remove => {
+            let uri = parse_target(target.as_deref().unwrap_or_default())?;
+            let gone = uri.clone();
+            let removed = blocking(move || store::remove(&path, &gone)).await?;
+            fields.insert("uri".into(), uri.as_str().into());
+            fields.insert("removed".into(), removed.into());
+        }
+    }
+    Ok(fields)
+}
+
+/// One saved connection with the state of the helper's connection to it (`idle` when no page watches it).
+fn describe(ctx: &Context, uri: &Uri) -> Value {
+    match ctx.hubs.status_of(uri) {
+        Some(status) => {
+            let mut value = json!({"uri": uri.as_str(), "state": status.state});
+            if let Some(message) = status.message {
+                value["message"] = message.into();
+            }
+            value
+        }
+        None => json!({"uri": uri.as_str(), "state": "idle"}),
+    }
+}
+
+/// File work off the router's thread.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Problem> + Send + 'static) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f).await.map_err(|err| Problem::internal(format!("worker failed: {err}")))?
+}
+
+/// Connects to `uri` once (its own connection, not a hub's) and answers the host's name. For a
+/// remote URI the host's port is probed first, so an unknown host and a closed port have their own
+/// reason codes rather than libvirt's (translated) message.
+async fn test_connection(uri: Uri) -> Result<String, Problem> {
+    let attempt = tokio::task::spawn_blocking(move || {
+        if let Some((host, port)) = uri.remote_endpoint() {
+            cause::probe(&host, port)?;
+        }
+        let conn = Connect::open(Some(uri.as_str())).map_err(connect_error)?;
+        // Dropping `conn` closes it.
+        conn.hostname().map_err(Problem::from)
+    });
+    match tokio::time::timeout(TEST_DEADLINE, attempt).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(err)) => Err(Problem::internal(format!("worker failed: {err}"))),
+        Err(_) => Err(Problem::new(
+            ProblemCode::Timeout,
+            format!("No answer from the host within {} s", TEST_DEADLINE.as_secs()),
+        )
+        .with_reason(Reason::HostUnreachable)),
+    }
+}
+
+/// libvirt refused the connection: credentials (`auth-failed`), or a transport that died after the
+/// port answered (`host-unreachable`); libvirt's message is kept.
+fn connect_error(err: virt::error::Error) -> Problem {
+    let access = is_access_error(&err);
+    let mut problem = Problem::from(err);
+    if access {
+        problem.reason = Some(Reason::AuthFailed);
+    } else if problem.libvirt_error == Some(sys::VIR_ERR_SYSTEM_ERROR as i32) {
+        problem.reason = Some(Reason::HostUnreachable);
+    }
+    problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_target_user_at_host_means_ssh_to_system() {
+        let uri = |t: &str| parse_target(t).map(|u| u.as_str().to_string());
+        assert_eq!(uri("root@host.example").unwrap(), "qemu+ssh://root@host.example/system");
+        assert_eq!(uri(" host.example:2222 ").unwrap(), "qemu+ssh://host.example:2222/system");
+        assert_eq!(uri("qemu+tcp://127.0.0.2/system").unwrap(), "qemu+tcp://127.0.0.2/system");
+        for bad in ["", "root@", "-oProxyCommand=x", "a b", "host/session", "host?socket=/x", "qemu+ext:///system"] {
+            let err = parse_target(bad).unwrap_err();
+            assert_eq!(err.code, ProblemCode::InvalidArgument, "{bad}: {}", err.message);
+        }
+    }
+}

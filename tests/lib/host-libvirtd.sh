@@ -1,0 +1,30 @@
+#!/bin/bash
+# Stops or starts only the libvirtd of a test host made by second-host.sh, leaving its namespace (kept alive by
+# its virtlogd), its state and its running QEMUs alone: a host whose libvirt goes away and comes back.
+#   host-libvirtd.sh stop NAME     SIGTERM to its libvirtd, wait until it is gone
+#   host-libvirtd.sh start NAME    start it again in the same namespaces, wait until it answers
+set -euo pipefail
+
+base=/run/cvtest-hosts
+name=${2:-}
+[[ $name =~ ^cvtest-[a-z0-9-]{1,40}$ ]] || { echo "host-libvirtd.sh: NAME must match cvtest-[a-z0-9-]+" >&2; exit 2; }
+dir=$base/$name
+[ -s "$dir/virtlogd.pid" ] || { echo "host-libvirtd.sh: $name is not running (second-host.sh start)" >&2; exit 1; }
+uri="qemu+tcp://$(cat "$dir/addr")/system"
+
+case ${1:-} in
+    stop)
+        pid=$(cat "$dir/libvirtd.pid" 2>/dev/null || true)
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || exit 0
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+        echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 10 s" >&2; exit 1 ;;
+    start)
+        timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1 && exit 0
+        # Not `exec`'s fds: the daemon must not keep a lock the caller holds (`flock LOCK …`).
+        nsenter --mount --uts --target "$(cat "$dir/virtlogd.pid")" -- \
+            bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+                     exec libvirtd -d -l -p "$1"' start "$dir/libvirtd.pid"
+        for _ in $(seq 300); do timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1 && exit 0; sleep 0.1; done
+        echo "host-libvirtd.sh: $name's libvirtd does not answer after 30 s" >&2; exit 1 ;;
+    *) echo "usage: $0 stop|start NAME" >&2; exit 2 ;;
+esac
