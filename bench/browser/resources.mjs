@@ -121,6 +121,14 @@ async function timeToRows(url, prefix, n) {
         localStorage.setItem("virtualization-disabled-ignored", "true");
     }, URI);
     const page = await context.newPage();
+    // cockpit-machines reports a failed or timed-out libvirt-dbus call only as a console warning, and drops its row.
+    const warnings = [];
+    page.on("console", m => {
+        if (m.type() === "warning" || m.type() === "error")
+            warnings.push(m.text());
+    });
+    const warned = () => warnings.length
+        ? { warnings: warnings.length, someWarnings: [...new Set(warnings.map(w => w.slice(0, 200)))].slice(0, 5) } : {};
     try {
         const t0 = Date.now();
         await page.goto(url);
@@ -138,10 +146,10 @@ async function timeToRows(url, prefix, n) {
                     .waitFor({ state: "attached", timeout: TIMEOUT });
             result.openPoolMs = Date.now() - t1;
         }
-        return result;
+        return { ...result, ...warned() };
     } catch (e) {
         const rows = await page.evaluate(countRows, prefix).catch(() => null);
-        return { ms: null, error: e.message.split("\n")[0], rows };
+        return { ms: null, error: e.message.split("\n")[0], rows, ...warned() };
     } finally {
         await context.close();
     }
