@@ -14,8 +14,9 @@
 //             "open one pool → all its volume rows".
 //   networks: navigation to the networks page until every cvbrow-net row is on screen.
 // Rows are counted by their text (a table row naming a cvbrow- object), the same test for both pages.
-// cockpit-machines is Debian's package unpacked beside ours (tests/harness/machines.mjs); it reaches libvirt through
-// libvirt-dbus on the system bus (scripts/install-deps.sh test). Everything is removed on exit, also on error.
+// cockpit-machines is the start-up benchmark's (bench/browser/machines-side.mjs): Debian's 332 unpacked, with
+// libvirt-dbus on a private system bus for this cockpit-ws only; nothing is installed. Our page is served by the same
+// cockpit-ws (it uses no system bus). Everything is removed on exit, also on error.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
@@ -25,8 +26,8 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 
 import { REPO } from "../../tests/harness/bridge.mjs";
-import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
-import { besideMachinesPrefix } from "../../tests/harness/machines.mjs";
+
+import { startMachinesSide } from "./machines-side.mjs";
 
 const URI = "qemu:///system";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -108,7 +109,6 @@ for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]])
 process.on("exit", cleanup);
 
 let browser;
-let ws;
 
 /** Table rows naming an object that starts with `prefix`, counted the same way on both pages (runs in the page). */
 const countRows = prefix => [...document.querySelectorAll("tbody tr")].filter(tr => tr.textContent.includes(prefix)).length;
@@ -121,6 +121,14 @@ async function timeToRows(url, prefix, n) {
         localStorage.setItem("virtualization-disabled-ignored", "true");
     }, URI);
     const page = await context.newPage();
+    // cockpit-machines reports a failed or timed-out libvirt-dbus call only as a console warning, and drops its row.
+    const warnings = [];
+    page.on("console", m => {
+        if (m.type() === "warning" || m.type() === "error")
+            warnings.push(m.text());
+    });
+    const warned = () => warnings.length
+        ? { warnings: warnings.length, someWarnings: [...new Set(warnings.map(w => w.slice(0, 200)))].slice(0, 5) } : {};
     try {
         const t0 = Date.now();
         await page.goto(url);
@@ -138,10 +146,10 @@ async function timeToRows(url, prefix, n) {
                     .waitFor({ state: "attached", timeout: TIMEOUT });
             result.openPoolMs = Date.now() - t1;
         }
-        return result;
+        return { ...result, ...warned() };
     } catch (e) {
         const rows = await page.evaluate(countRows, prefix).catch(() => null);
-        return { ms: null, error: e.message.split("\n")[0], rows };
+        return { ms: null, error: e.message.split("\n")[0], rows, ...warned() };
     } finally {
         await context.close();
     }
@@ -184,9 +192,11 @@ async function main() {
         ...opts, scenarios: [] };
     cleanupStale();
     setup();
-    ws = await startCockpitWs({ wrap: besideMachinesPrefix() });
-    browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ARGS });
+    const side = await startMachinesSide();
+    const { ws } = side;
     try {
+        browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium", headless: true,
+            args: ARGS });
         const machines = `${ws.base}/cockpit/@localhost/machines/index.html`;
         if (scenarios.includes("storage"))
             results.scenarios.push(await sideBySide(`storage: ${opts.pools} pools × ${opts.volumes} volumes`,
@@ -195,8 +205,8 @@ async function main() {
             results.scenarios.push(await sideBySide(`networks: ${opts.networks}`,
                                                     ws.pageUrl + "#/networks", machines + "#/networks", "cvbrow-net-", opts.networks));
     } finally {
-        await browser.close();
-        await ws.stop();
+        await browser?.close();
+        await side.stop();
         mkdirSync(path.dirname(opts.out), { recursive: true });
         writeFileSync(opts.out, JSON.stringify(results, null, 2));
     }

@@ -8,7 +8,8 @@
 // 3. Navigation to all rows, our page and cockpit-machines side by side on one cockpit-ws (--local-session, as
 //    root), alternating, a fresh browser context per run. Ours: from page.goto() until the list's data-loaded="true"
 //    and the count text ("N VMs") shows at least the number of cvbrow- VMs (it counts every VM on the connection).
-//    cockpit-machines (Debian package, libvirt-dbus on the system bus): until the rows `tr[data-row-id^="vm-cvbrow-"]`
+//    cockpit-machines (bench/browser/machines-side.mjs: Debian's 332 unpacked, libvirt-dbus on a private system bus
+//    for this cockpit-ws only, nothing installed): until the rows `tr[data-row-id^="vm-cvbrow-"]`
 //    number N, or 60 s ("did not finish").
 //    test<N>: ours alone on a libvirt test:/// node file with N domains (bench/domains.py; a third shut off): how
 //    the page scales past what a shared libvirtd should hold for a benchmark (cockpit-machines cannot open
@@ -18,7 +19,6 @@
 //    data-vm-state="paused"; resume between runs.
 //
 // Creates only domains named cvbrow-*, on qemu:///system, and removes them on exit (also on error or Ctrl-C).
-// Needs cockpit-machines and libvirt-dbus (apt-get install -t bookworm-backports cockpit-machines libvirt-dbus).
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,9 +27,9 @@ import path from "node:path";
 
 import { chromium } from "playwright-core";
 
-import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
 import { REPO } from "../../tests/harness/bridge.mjs";
 
+import { startMachinesSide } from "./machines-side.mjs";
 import { URI, allDomainCount, benchVms, virsh } from "./vms.mjs";
 
 const PREFIX = "cvbrow-";
@@ -57,6 +57,7 @@ const ourDomains = vms.ours;
 
 let browser;
 let ws;
+let side;
 
 async function newPage(uri = URI) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -240,7 +241,8 @@ async function main() {
         writeFileSync(opts.out, JSON.stringify(results, null, 2));
     };
     removeAll();
-    ws = await startCockpitWs();
+    side = await startMachinesSide();
+    ({ ws } = side);
     browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium",
         headless: true, args: ARGS });
     try {
@@ -284,7 +286,7 @@ async function main() {
         }
     } finally {
         await browser.close();
-        await ws.stop();
+        await side.stop();
         cleanup();
         save();
     }
