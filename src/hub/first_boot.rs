@@ -90,6 +90,7 @@ mod tests {
         let marker = FirstBoot {
             volumes: vec![("default-pool".into(), "seed.iso".into()), ("default-pool".into(), "bystander.img".into())],
             direct_kernel: false,
+            reset_nvram: false,
         };
         let mut w = quick_xml::Writer::new(Vec::new());
         write_marker(&mut w, &marker).unwrap();

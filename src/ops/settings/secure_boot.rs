@@ -4,6 +4,7 @@
 use super::check::{Findings, NO_DEFINITION, Plan};
 use super::facts::Current;
 use super::{Change, Firmware};
+use crate::xml::first_boot::reset_nvram_edit;
 use crate::xml::set::SetElement;
 
 pub fn check(change: &Change, current: &Current, f: &mut Findings) {
@@ -47,5 +48,15 @@ pub fn plan(change: &Change, current: &Current, plan: &mut Plan) {
     }
     if !plan.saved_fields.contains(&"secureBoot") {
         plan.saved_fields.push("secureBoot");
+    }
+}
+
+/// A UEFI VM whose firmware selection changed (UEFI from BIOS, secure boot on or off) needs its NVRAM made from
+/// the new firmware's template, but libvirt keeps an NVRAM file it finds: the definition is marked for a fresh
+/// one at its next start (`ops/action/start.rs`).
+pub fn plan_fresh_nvram(change: &Change, current: &Current, plan: &mut Plan) {
+    let efi = change.firmware.map_or(current.saved.firmware == "efi", |fw| fw == Firmware::Efi);
+    if efi && (plan.saved_fields.contains(&"firmware") || plan.saved_fields.contains(&"secureBoot")) {
+        plan.saved_edits.push(reset_nvram_edit());
     }
 }
