@@ -51,7 +51,7 @@ pub fn finish(conn: &Connect, uuid: &str) -> Result<bool> {
         .collect();
     let stripped = strip(&saved, &marked).context("removing the first-boot devices")?;
     conn.define_domain_xml(&stripped)?;
-    info!("{uuid}: ran its first boot; its definition no longer has the first-boot devices");
+    info!("{uuid}: runs; its saved definition no longer has the first-boot marker or what it names");
     delete_volumes(conn, &volumes);
     Ok(true)
 }
