@@ -31,18 +31,19 @@ pub fn check(change: &Change, current: &Current, f: &mut Findings) {
 pub fn plan(change: &Change, current: &Current, plan: &mut Plan) {
     let saved = &current.saved;
     let firmware_changes = change.firmware.is_some_and(|fw| fw.as_str() != saved.firmware);
-    let Some(on) = change.secure_boot.filter(|on| *on != saved.secure_boot || (firmware_changes && *on)) else {
+    let Some(on) = change.secure_boot.filter(|on| *on != saved.secure_boot || firmware_changes) else {
         return;
     };
     // The firmware features name what libvirt looks for in the firmware descriptors; the old ones go.
     plan.saved_edits.push(SetElement::remove(vec!["os", "firmware"]));
     plan.saved_edits.push(SetElement::remove(vec!["os", "loader"]));
     plan.saved_edits.push(SetElement::remove(vec!["os", "nvram"]));
+    // Off is said too: without it libvirt picks its first firmware descriptor, which may be a secure boot one.
+    plan.saved_edits.push(SetElement::attrs(
+        vec!["os", "firmware", "feature"],
+        vec![("enabled", Some(if on { "yes" } else { "no" }.into())), ("name", Some("secure-boot".into()))],
+    ));
     if on {
-        plan.saved_edits.push(SetElement::attrs(
-            vec!["os", "firmware", "feature"],
-            vec![("enabled", Some("yes".into())), ("name", Some("secure-boot".into()))],
-        ));
         // Secure boot firmware keeps its variables safe from the guest OS with SMM.
         plan.saved_edits.push(SetElement::attrs(vec!["features", "smm"], vec![("state", Some("on".into()))]));
     }
