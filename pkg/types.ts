@@ -48,6 +48,24 @@ export interface VmFilesystem {
     readonly: boolean;
 }
 
+/** A VM's TPM: `backend` "emulator" (swtpm), "passthrough" or "external". */
+export interface VmTpm {
+    backend: string;
+    model?: string;
+    version?: string;
+}
+
+export interface VmWatchdog {
+    model: string;
+    action: string;
+}
+
+/** `auto`: libvirt picks the CID at start (`cid` is then the one it picked, while the VM runs). */
+export interface VmVsock {
+    cid?: number;
+    auto: boolean;
+}
+
 /** A running VM's saved definition (its next boot), when it differs from the live one (docs/api.md). */
 export interface SavedConfig {
     vcpus: number;
@@ -60,6 +78,10 @@ export interface SavedConfig {
     topology: VmTopology | null;
     firmware: string;
     title: string;
+    /** left out when absent */
+    tpm?: VmTpm;
+    watchdog?: VmWatchdog;
+    vsock?: VmVsock;
 }
 
 export interface VmTopology {
@@ -101,6 +123,13 @@ export interface Vm {
     filesystems?: VmFilesystem[];
     /** `<memoryBacking>` shares the guest's memory (virtiofs needs it) */
     sharedMemory?: boolean;
+    /** left out when absent */
+    tpm?: VmTpm;
+    watchdog?: VmWatchdog;
+    vsock?: VmVsock;
+    /** host CPUs by pinned vCPU number, and of the emulator threads; left out when none */
+    vcpuPins?: Record<string, number[]>;
+    emulatorPin?: number[];
     saved: SavedConfig | null;
 }
 

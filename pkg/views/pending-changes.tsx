@@ -8,27 +8,41 @@ import { useEffect, useRef, useState } from "react";
 import { ACTIONS, performAction } from "../actions.ts";
 import { showConfirmActionDialog } from "../dialogs/confirm-action.tsx";
 import { formatBytes } from "../format.ts";
-import type { Vm, VmTopology } from "../types.ts";
+import type { SavedConfig, Vm, VmTopology, VmVsock } from "../types.ts";
+
+import { requestedVsock, tpmText, vsockText, watchdogText } from "./guest-device-text.ts";
 
 const _ = cockpit.gettext;
 
+type NextBootField = "vcpus" | "memory" | "maxMemory" | "topology" | "firmware" | "title" | "tpm" | "watchdog" | "vsock";
+
+/** The saved value, comparable with the running one (an automatic vsock CID is that run's only). */
+function comparable(field: NextBootField, value: unknown): string | undefined {
+    return JSON.stringify(field === "vsock" ? requestedVsock(value as VmVsock | undefined) : value);
+}
+
+function savedText(saved: SavedConfig, field: NextBootField): string {
+    switch (field) {
+    case "memory":
+    case "maxMemory":
+        return formatBytes(saved[field]);
+    case "topology": return saved.topology ? topologyText(saved.topology) : _("default topology");
+    case "firmware": return saved.firmware === "efi" ? "UEFI" : "BIOS";
+    case "tpm": return saved.tpm ? tpmText(saved.tpm) : _("no TPM");
+    case "watchdog": return saved.watchdog ? watchdogText(saved.watchdog) : _("no watchdog");
+    case "vsock": return saved.vsock ? vsockText(saved.vsock) : _("no vsock");
+    default: return String(saved[field]);
+    }
+}
+
 /** "Next boot: …" beside a setting whose saved value differs from the running one. */
-export function NextBoot({ vm, field }: { vm: Vm; field: "vcpus" | "memory" | "maxMemory" | "topology" | "firmware" | "title" }) {
+export function NextBoot({ vm, field }: { vm: Vm; field: NextBootField }) {
     const saved = vm.saved;
-    if (!saved || JSON.stringify(saved[field]) === JSON.stringify(vm[field]))
+    if (!saved || comparable(field, saved[field]) === comparable(field, vm[field]))
         return null;
-    let value: string;
-    if (field === "memory" || field === "maxMemory")
-        value = formatBytes(saved[field]);
-    else if (field === "topology")
-        value = saved.topology ? topologyText(saved.topology) : _("default topology");
-    else if (field === "firmware")
-        value = saved.firmware === "efi" ? "UEFI" : "BIOS";
-    else
-        value = String(saved[field]);
     return (
         <Label isCompact color="blue" className="virt-next-boot" id={`virt-next-boot-${field}`}>
-            {cockpit.format(field === "maxMemory" ? _("Maximum at next boot: $0") : _("Next boot: $0"), value)}
+            {cockpit.format(field === "maxMemory" ? _("Maximum at next boot: $0") : _("Next boot: $0"), savedText(saved, field))}
         </Label>
     );
 }

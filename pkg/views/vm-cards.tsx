@@ -11,6 +11,7 @@ import { connectionLabel } from "../connections.ts";
 import { formatBytes, yesNo } from "../format.ts";
 import type { Vm } from "../types.ts";
 
+import { guestDevicesText, pinsText } from "./guest-device-text.ts";
 import { NextBoot, topologyText } from "./pending-changes.tsx";
 import { VmStateLabel } from "./state-label.tsx";
 
@@ -79,7 +80,7 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                         <span id="virt-cpu-model">{cpuText(vm)}</span> {vm.persistent && <EditSettingButton vm={vm} kind="cpu" />}
                     </Field>
                     <Field term={_("CPU pinning")}>
-                        {_("Host CPUs of the vCPUs and the emulator")} <EditSettingButton vm={vm} kind="pins" />
+                        <span id="virt-cpu-pins">{pinsText(vm)}</span> <EditSettingButton vm={vm} kind="pins" />
                     </Field>
                     <Field term={_("Memory")}>
                         {memoryText(vm)} <NextBoot vm={vm} field="memory" /> <NextBoot vm={vm} field="maxMemory" />
@@ -96,10 +97,11 @@ export function OverviewCard({ vm, busy }: { vm: Vm; busy: boolean }) {
                         {firmwareLabel(vm.firmware)} <NextBoot vm={vm} field="firmware" />
                         {" "}{vm.persistent && <EditSettingButton vm={vm} kind="boot" />}
                     </Field>
-                    {vm.persistent &&
-                        <Field term={_("TPM, watchdog, vsock")}>
-                            {_("For the next boot")} <EditSettingButton vm={vm} kind="extras" />
-                        </Field>}
+                    <Field term={_("TPM, watchdog, vsock")}>
+                        <span id="virt-guest-devices">{guestDevicesText(vm)}</span>
+                        {" "}<NextBoot vm={vm} field="tpm" /> <NextBoot vm={vm} field="watchdog" /> <NextBoot vm={vm} field="vsock" />
+                        {" "}{vm.persistent && <EditSettingButton vm={vm} kind="extras" />}
+                    </Field>
                     <Field term={_("UUID")}><span className="virt-mono">{vm.id}</span></Field>
                     {vm.description && <Field term={_("Description")}><span className="virt-description">{vm.description}</span></Field>}
                 </DescriptionList>

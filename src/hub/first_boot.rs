@@ -51,7 +51,7 @@ pub fn finish(conn: &Connect, uuid: &str) -> Result<bool> {
         .collect();
     let stripped = strip(&saved, &marked).context("removing the first-boot devices")?;
     conn.define_domain_xml(&stripped)?;
-    info!("{uuid}: ran its first boot; its definition no longer has the first-boot devices");
+    info!("{uuid}: runs; its saved definition no longer has the first-boot marker or what it names");
     delete_volumes(conn, &volumes);
     Ok(true)
 }
@@ -90,6 +90,7 @@ mod tests {
         let marker = FirstBoot {
             volumes: vec![("default-pool".into(), "seed.iso".into()), ("default-pool".into(), "bystander.img".into())],
             direct_kernel: false,
+            reset_nvram: false,
         };
         let mut w = quick_xml::Writer::new(Vec::new());
         write_marker(&mut w, &marker).unwrap();

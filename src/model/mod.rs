@@ -1,5 +1,6 @@
 //! Typed VM data as the page sees it. The hub fills it from libvirt; ops serialize it.
 
+pub mod guest_devices;
 pub mod history;
 pub mod hostdev;
 pub mod name_order;
@@ -11,4 +12,4 @@ pub mod usage;
 pub mod vm;
 
 pub use topology::Topology;
-pub use vm::{Console, DomainConfig, Graphics, NetInterface, SavedConfig, TpmEmulator, Vm, VmDisk};
+pub use vm::{Console, DomainConfig, Graphics, NetInterface, SavedConfig, Vm, VmDisk};

@@ -1,9 +1,12 @@
 //! One VM: its configuration (parsed from domain XML) plus what libvirt reports beside the XML
 //! (state, autostart, managed save). Serialized as documented in `docs/api.md`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::Topology;
+use super::guest_devices::{VmTpm, VmVsock, Watchdog};
 use super::hostdev::{VmFilesystem, VmHostDevice};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,9 +64,19 @@ pub struct DomainConfig {
     /// `<memoryBacking>` has `<access mode='shared'/>`, which virtiofs needs.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub shared_memory: bool,
-    /// An emulated TPM, whose state lives on the host (the delete dialog says what becomes of it).
-    #[serde(skip)]
-    pub tpm: Option<TpmEmulator>,
+    /// The TPM (an emulated one first where there are two): an emulated one's state lives on the host (the
+    /// delete dialog says what becomes of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<VmTpm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchdog: Option<Watchdog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vsock: Option<VmVsock>,
+    /// Host CPUs of each pinned vCPU (`<cputune><vcpupin>`), and of the emulator threads.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub vcpu_pins: BTreeMap<u32, Vec<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emulator_pin: Option<Vec<u32>>,
     /// A running VM's saved definition (what its next boot gets), when it differs from the live one
     /// in what is listed here; `None` otherwise.
     pub saved: Option<Box<SavedConfig>>,
@@ -88,6 +101,13 @@ pub struct SavedConfig {
     pub hostdevs: Vec<VmHostDevice>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub filesystems: Vec<VmFilesystem>,
+    /// TPM, watchdog and vsock change in the saved definition only (libvirt cannot hot-plug them here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<VmTpm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchdog: Option<Watchdog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vsock: Option<VmVsock>,
 }
 
 impl SavedConfig {
@@ -112,14 +132,11 @@ impl SavedConfig {
                 })
                 .collect(),
             filesystems: config.filesystems.clone(),
+            tpm: config.tpm.clone(),
+            watchdog: config.watchdog.clone(),
+            vsock: config.vsock.map(VmVsock::requested),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TpmEmulator {
-    /// `persistent_state='yes'`: libvirt keeps the state when the VM is undefined.
-    pub persistent_state: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

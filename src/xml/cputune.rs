@@ -22,10 +22,19 @@ struct Doc {
 }
 
 #[derive(Deserialize)]
-struct CputuneDoc {
+pub(super) struct CputuneDoc {
     #[serde(default)]
     vcpupin: Vec<PinDoc>,
     emulatorpin: Option<PinDoc>,
+}
+
+impl CputuneDoc {
+    /// The pins as the watch shows them: a pin whose cpuset cannot be read is left out, not an error.
+    pub(super) fn readable_pins(self) -> (BTreeMap<u32, Vec<u32>>, Option<Vec<u32>>) {
+        let cpus = |pin: &PinDoc| parse_cpuset(&pin.cpuset).ok().map(|set| set.into_iter().collect::<Vec<u32>>());
+        let vcpus = self.vcpupin.iter().filter_map(|pin| Some((pin.vcpu?, cpus(pin)?))).collect();
+        (vcpus, self.emulatorpin.as_ref().and_then(cpus))
+    }
 }
 
 #[derive(Deserialize)]

@@ -4,8 +4,10 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use crate::model::guest_devices::{VmTpm, VmVsock, Watchdog};
 use crate::model::hostdev::{HostdevKey, PciAddress, UsbId, VmFilesystem, VmHostDevice, parse_hex_id};
-use crate::model::{Console, DomainConfig, Graphics, NetInterface, TpmEmulator, VmDisk};
+use crate::model::{Console, DomainConfig, Graphics, NetInterface, VmDisk};
+use crate::xml::cputune::CputuneDoc;
 use crate::xml::vcpu::TopologyDoc;
 
 pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
@@ -28,6 +30,10 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
         .and_then(|c| c.model.as_ref())
         .map(|m| m.value.trim().to_string())
         .filter(|m| !m.is_empty());
+    let (vcpu_pins, emulator_pin) = doc.cputune.map(CputuneDoc::readable_pins).unwrap_or_default();
+    let mut tpms: Vec<VmTpm> = devices.tpms.into_iter().filter_map(TpmDoc::into_model).collect();
+    // An emulated TPM first: the one whose state lives on the host, and the one settings change.
+    tpms.sort_by_key(|tpm| !tpm.emulated());
     Ok(DomainConfig {
         name: doc.name.text(),
         uuid: doc.uuid.map(Text::text).unwrap_or_default(),
@@ -56,7 +62,19 @@ pub fn parse_domain(xml: &str) -> Result<DomainConfig> {
             .into_iter()
             .map(|c| Console { kind: c.kind.unwrap_or_default(), target: c.target.and_then(|t| t.kind) })
             .collect(),
-        tpm: devices.tpms.into_iter().find_map(TpmDoc::into_model),
+        tpm: tpms.into_iter().next(),
+        // libvirt's default action.
+        watchdog: devices.watchdogs.into_iter().next().map(|w| Watchdog {
+            model: w.model.unwrap_or_default(),
+            action: w.action.unwrap_or_else(|| "reset".into()),
+        }),
+        vsock: devices.vsock.map(|v| {
+            let cid = v.cid.unwrap_or_default();
+            let address = cid.address.as_deref().and_then(xml_number);
+            VmVsock { auto: cid.auto.as_deref() == Some("yes") || address.is_none(), cid: address }
+        }),
+        vcpu_pins,
+        emulator_pin,
         hostdevs: devices.hostdevs.into_iter().map(HostdevDoc::into_model).collect(),
         filesystems: devices.filesystems.into_iter().map(FilesystemDoc::into_model).collect(),
         shared_memory: doc
@@ -86,6 +104,7 @@ struct DomainDoc {
     devices: Option<DevicesDoc>,
     #[serde(rename = "memoryBacking")]
     memory_backing: Option<MemoryBackingDoc>,
+    cputune: Option<CputuneDoc>,
 }
 
 #[derive(Deserialize)]
@@ -203,6 +222,9 @@ struct DevicesDoc {
     consoles: Vec<ConsoleDoc>,
     #[serde(rename = "tpm", default)]
     tpms: Vec<TpmDoc>,
+    #[serde(rename = "watchdog", default)]
+    watchdogs: Vec<WatchdogDoc>,
+    vsock: Option<VsockDoc>,
     #[serde(rename = "hostdev", default)]
     hostdevs: Vec<HostdevDoc>,
     #[serde(rename = "filesystem", default)]
@@ -349,6 +371,8 @@ impl FilesystemDoc {
 
 #[derive(Deserialize)]
 struct TpmDoc {
+    #[serde(rename = "@model")]
+    model: Option<String>,
     backend: Option<TpmBackendDoc>,
 }
 
@@ -356,17 +380,43 @@ struct TpmDoc {
 struct TpmBackendDoc {
     #[serde(rename = "@type")]
     kind: Option<String>,
+    #[serde(rename = "@version")]
+    version: Option<String>,
     #[serde(rename = "@persistent_state")]
     persistent_state: Option<String>,
 }
 
 impl TpmDoc {
-    /// Only an emulated TPM (swtpm) has state on the host.
-    fn into_model(self) -> Option<TpmEmulator> {
+    fn into_model(self) -> Option<VmTpm> {
         let backend = self.backend?;
-        (backend.kind.as_deref() == Some("emulator"))
-            .then(|| TpmEmulator { persistent_state: backend.persistent_state.as_deref() == Some("yes") })
+        Some(VmTpm {
+            backend: backend.kind?,
+            model: self.model,
+            version: backend.version,
+            persistent_state: backend.persistent_state.as_deref() == Some("yes"),
+        })
     }
+}
+
+#[derive(Deserialize)]
+struct WatchdogDoc {
+    #[serde(rename = "@model")]
+    model: Option<String>,
+    #[serde(rename = "@action")]
+    action: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct VsockDoc {
+    cid: Option<CidDoc>,
+}
+
+#[derive(Deserialize, Default)]
+struct CidDoc {
+    #[serde(rename = "@auto")]
+    auto: Option<String>,
+    #[serde(rename = "@address")]
+    address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -589,6 +639,7 @@ struct ConsoleDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
     use std::path::Path;
 
     /// Each `testdata/<name>.xml` must parse to exactly `testdata/<name>.json`.
@@ -699,20 +750,55 @@ mod tests {
         assert_eq!(config.firmware, "bios");
     }
 
+    fn devices(devices: &str) -> DomainConfig {
+        parse_domain(&format!("<domain><name>n</name><devices>{devices}</devices></domain>")).unwrap()
+    }
+
     #[test]
-    fn domain_xml_tpm_emulator_and_its_state() {
-        let tpm = |devices: &str| {
-            parse_domain(&format!("<domain><name>n</name><devices>{devices}</devices></domain>")).unwrap().tpm
-        };
+    fn domain_xml_tpm_and_its_state() {
+        let tpm = |xml: &str| devices(xml).tpm;
         assert_eq!(tpm(""), None);
-        assert_eq!(
-            tpm("<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"),
-            Some(TpmEmulator { persistent_state: false })
+        let crb = tpm("<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>").unwrap();
+        assert!(crb.emulated() && !crb.persistent_state);
+        assert_eq!((crb.model.as_deref(), crb.version.as_deref()), (Some("tpm-crb"), Some("2.0")));
+        assert!(tpm("<tpm><backend type='emulator' persistent_state='yes'/></tpm>").unwrap().persistent_state);
+        let host = "<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>";
+        assert!(!tpm(host).unwrap().emulated());
+        let both = tpm(&format!("{host}<tpm model='tpm-spapr'><backend type='emulator'/></tpm>")).unwrap();
+        assert!(both.emulated(), "the emulated one is shown");
+    }
+
+    #[test]
+    fn domain_xml_watchdog_vsock_and_pins() {
+        let config = devices(
+            "<watchdog model='i6300esb' action='poweroff'/><watchdog model='itco'/>\
+             <vsock model='virtio'><cid auto='no' address='7'/></vsock>",
         );
+        assert_eq!(config.watchdog, Some(Watchdog { model: "i6300esb".into(), action: "poweroff".into() }));
+        assert_eq!(config.vsock, Some(VmVsock { cid: Some(7), auto: false }));
+        let running_auto = devices("<watchdog model='itco'/><vsock><cid auto='yes' address='3'/></vsock>");
+        assert_eq!(running_auto.watchdog.unwrap().action, "reset", "libvirt's default");
+        let vsock = running_auto.vsock.unwrap();
         assert_eq!(
-            tpm("<tpm><backend type='emulator' persistent_state='yes'/></tpm>"),
-            Some(TpmEmulator { persistent_state: true })
+            (vsock, vsock.requested()),
+            (VmVsock { cid: Some(3), auto: true }, VmVsock { cid: None, auto: true })
         );
-        assert_eq!(tpm("<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"), None);
+        assert_eq!(devices("<vsock/>").vsock, Some(VmVsock { cid: None, auto: true }));
+        let empty = devices("");
+        assert_eq!((empty.watchdog, empty.vsock), (None, None));
+
+        let pinned = parse_domain(
+            "<domain><name>n</name><cputune><vcpupin vcpu='0' cpuset='0-2,^1'/><vcpupin vcpu='1' cpuset='x'/>\
+             <emulatorpin cpuset='1'/></cputune></domain>",
+        )
+        .unwrap();
+        assert_eq!(pinned.vcpu_pins, BTreeMap::from([(0, vec![0, 2])]), "an unreadable cpuset is left out");
+        assert_eq!(pinned.emulator_pin, Some(vec![1]));
+        let json = serde_json::to_value(&pinned).unwrap();
+        assert_eq!(
+            (&json["vcpuPins"], &json["emulatorPin"]),
+            (&serde_json::json!({"0": [0, 2]}), &serde_json::json!([1]))
+        );
+        assert!(json.get("tpm").is_none() && json.get("watchdog").is_none(), "left out when absent: {json}");
     }
 }

@@ -2,6 +2,10 @@
 //! cloud-init seed with its password hashes, an install tree's kernel and initrd), kept in the domain's
 //! `<metadata>` until the VM runs. Then the saved definition is stripped of them (`strip`) and the
 //! volumes are deleted (`hub/first_boot.rs`), however the VM was started.
+//!
+//! The same marker says when the next boot needs a fresh NVRAM (`nvram='reset'`, after its firmware changed):
+//! a start from this helper asks libvirt for one (`VIR_DOMAIN_START_RESET_NVRAM`), and the marker goes once
+//! the VM runs, like the rest.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -16,6 +20,8 @@ use super::set::{SetElement, set_elements};
 pub const NAMESPACE: &str = "https://cockpit-project.org/ns/virt/first-boot/1";
 const PREFIX: &str = "cockpit-virt";
 const LOCAL_NAME: &str = "first-boot";
+/// `PREFIX:LOCAL_NAME`, the name this helper writes.
+const QUALIFIED_NAME: &str = "cockpit-virt:first-boot";
 
 /// What only the first boot needs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +30,8 @@ pub struct FirstBoot {
     pub volumes: Vec<(String, String)>,
     /// The definition boots the installer's kernel directly, only the first time.
     pub direct_kernel: bool,
+    /// The next start needs the NVRAM made afresh from the firmware's template.
+    pub reset_nvram: bool,
 }
 
 /// The marker in a saved definition, with what the definition says about the files it names.
@@ -44,6 +52,9 @@ pub fn write_marker(w: &mut Writer<Vec<u8>>, marker: &FirstBoot) -> std::io::Res
     let mut element = w.create_element(&name).with_attribute((format!("xmlns:{PREFIX}").as_str(), NAMESPACE));
     if marker.direct_kernel {
         element = element.with_attribute(("kernel", "yes"));
+    }
+    if marker.reset_nvram {
+        element = element.with_attribute(("nvram", "reset"));
     }
     element.write_inner_content(|w| {
         for (pool, volume) in &marker.volumes {
@@ -90,8 +101,11 @@ pub fn find_marker(domain_xml: &str) -> Result<Option<Marked>> {
                     && e.local_name().as_ref() == LOCAL_NAME
                     && e.attributes().flatten().any(|a| a.key.as_ref().starts_with("xmlns") && *a.value == *NAMESPACE);
                 if is_marker {
-                    let first_boot =
-                        FirstBoot { volumes: Vec::new(), direct_kernel: attr(e, "kernel").as_deref() == Some("yes") };
+                    let first_boot = FirstBoot {
+                        volumes: Vec::new(),
+                        direct_kernel: attr(e, "kernel").as_deref() == Some("yes"),
+                        reset_nvram: attr(e, "nvram").as_deref() == Some("reset"),
+                    };
                     match event {
                         Event::Empty(_) => found = Some((first_boot, before..after)),
                         _ => marker = Some((first_boot, before)),
@@ -133,6 +147,20 @@ pub fn find_marker(domain_xml: &str) -> Result<Option<Marked>> {
         }
     }
     Ok(found.map(|(first_boot, span)| Marked { first_boot, span, disk_volumes, boot_files }))
+}
+
+/// The edit of a saved definition that marks its next start as needing a fresh NVRAM: the attribute on
+/// this helper's marker, the marker added where there is none.
+pub fn reset_nvram_edit() -> SetElement {
+    SetElement::attrs(
+        vec!["metadata", QUALIFIED_NAME],
+        vec![("xmlns:cockpit-virt", Some(NAMESPACE.into())), ("nvram", Some("reset".into()))],
+    )
+}
+
+/// Whether a saved definition's next start needs a fresh NVRAM.
+pub fn reset_nvram_pending(domain_xml: &str) -> Result<bool> {
+    Ok(find_marker(domain_xml)?.is_some_and(|marked| marked.first_boot.reset_nvram))
 }
 
 /// The saved definition without the marker, the disks of its volumes and, for an installer's kernel, the
@@ -203,6 +231,7 @@ mod tests {
         let marker = FirstBoot {
             volumes: vec![("default".into(), "a-seed.iso".into()), ("default".into(), "a-kernel".into())],
             direct_kernel: true,
+            reset_nvram: false,
         };
         let xml = domain(&marker_xml(&marker));
         let marked = find_marker(&xml).unwrap().expect("the marker");
@@ -221,7 +250,7 @@ mod tests {
     /// `<metadata>`, is not.
     #[test]
     fn first_boot_marker_by_namespace_only() {
-        let seed_only = FirstBoot { volumes: vec![("p".into(), "a-seed.iso".into())], direct_kernel: false };
+        let seed_only = FirstBoot { volumes: vec![("p".into(), "a-seed.iso".into())], ..FirstBoot::default() };
         let other_prefix = marker_xml(&seed_only).replace("cockpit-virt", "cv");
         let marked = find_marker(&domain(&other_prefix)).unwrap().expect("found by namespace");
         assert_eq!(marked.first_boot, seed_only);
@@ -230,5 +259,28 @@ mod tests {
         let foreign = other_prefix.replace(NAMESPACE, "urn:someone-else");
         assert_eq!(find_marker(&domain(&foreign)).unwrap(), None);
         assert_eq!(find_marker(&format!("<domain><description>{NAMESPACE}</description></domain>")).unwrap(), None);
+    }
+
+    /// The NVRAM reset goes on this helper's marker, kept with what it already names, or on a new one; the
+    /// stripped definition has neither.
+    #[test]
+    fn reset_nvram_marker_added_and_merged() {
+        let plain = domain("");
+        assert!(!reset_nvram_pending(&plain).unwrap());
+        let marked = set_elements(&plain, &[reset_nvram_edit()]).unwrap();
+        assert!(reset_nvram_pending(&marked).unwrap(), "{marked}");
+        assert!(marked.contains("<other:x xmlns:other='urn:o'/>"), "{marked}");
+        let found = find_marker(&marked).unwrap().unwrap();
+        assert_eq!(found.first_boot, FirstBoot { reset_nvram: true, ..FirstBoot::default() });
+        assert!(!reset_nvram_pending(&strip(&marked, &found).unwrap()).unwrap());
+
+        let seed = FirstBoot { volumes: vec![("p".into(), "a-seed.iso".into())], ..FirstBoot::default() };
+        let both = set_elements(&domain(&marker_xml(&seed)), &[reset_nvram_edit()]).unwrap();
+        let found = find_marker(&both).unwrap().unwrap();
+        assert_eq!(found.first_boot, FirstBoot { reset_nvram: true, ..seed }, "{both}");
+        assert_eq!(both.matches(NAMESPACE).count(), 1, "one marker: {both}");
+
+        let without_metadata = "<domain><name>a</name><devices/></domain>";
+        assert!(reset_nvram_pending(&set_elements(without_metadata, &[reset_nvram_edit()]).unwrap()).unwrap());
     }
 }

@@ -133,6 +133,7 @@ describe("settings dialogs (real libvirt)", () => {
             await pins.waitFor({ state: "detached" });
             assert.match(await virsh("vcpupin", g.name, "--config"), /^\s*0\s+0\s*$/m);
             assert.equal((await virsh("emulatorpin", g.name, "--config")).split(":").at(-1).trim(), "0");
+            await page.locator("#virt-cpu-pins").getByText("vCPU 0 → 0; emulator → 0").waitFor();
 
             // TPM and watchdog saved; a reserved vsock CID refused under the field.
             await page.locator("#virt-settings-edit-extras").click();
@@ -152,6 +153,7 @@ describe("settings dialogs (real libvirt)", () => {
             assert.match(extrasXml, /<backend type='emulator' version='2.0'\/>/);
             assert.match(extrasXml, /<watchdog model='i6300esb' action='poweroff'\/?>/);
             assert.doesNotMatch(extrasXml, /<vsock/);
+            await page.locator("#virt-guest-devices").getByText("TPM 2.0 (emulated); watchdog i6300esb → poweroff").waitFor();
 
             // Edit XML: an edit typed into the editor, reviewed as changed lines, saved; then a concurrent
             // virsh change makes a second save refuse with a reload offer.
@@ -226,6 +228,14 @@ describe("settings dialogs (real libvirt)", () => {
             const banner = page.locator(".virt-pending-changes");
             await banner.getByText("Changes take effect after the VM shuts down").waitFor({ timeout: 20000 });
             await page.locator("#virt-next-boot-maxMemory").getByText("Maximum at next boot: 192 MiB").waitFor();
+            // The watchdog changes in the saved definition only: the card says what the next boot gets.
+            await page.locator("#virt-settings-edit-extras").click();
+            const runningExtras = dialog(page, "TPM, watchdog and vsock of");
+            await runningExtras.locator("#virt-settings-watchdog-action").selectOption("reset");
+            await runningExtras.getByRole("button", { name: "Save" }).click();
+            await runningExtras.waitFor({ state: "detached" });
+            await page.locator("#virt-next-boot-watchdog").getByText("Next boot: watchdog i6300esb → reset").waitFor();
+            await page.locator("#virt-guest-devices").getByText("watchdog i6300esb → poweroff").waitFor();
             await screenshot(page, "settings-pending-light");
             await page.locator("#virt-pending-restart").click();
             await dialog(page, "Shut down and restart").getByRole("button", { name: "Shut down and restart" }).click();
@@ -233,6 +243,8 @@ describe("settings dialogs (real libvirt)", () => {
             await banner.waitFor({ state: "detached", timeout: 60000 });
             await waitFor(async () => (await virsh("domstate", g.name)).trim() === "running", 20000);
             assert.match(await virsh("dumpxml", g.name), /<memory unit='KiB'>196608<\/memory>/);
+            await page.locator("#virt-guest-devices").getByText("watchdog i6300esb → reset").waitFor();
+            assert.equal(await page.locator("#virt-next-boot-watchdog").count(), 0);
             assert.deepEqual(page.virtErrors, []);
         });
     });

@@ -241,12 +241,12 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             // The BIOS definition no longer names the NVRAM file, so undefine would not remove it.
             rmSync(nvram, { force: true });
         });
-        await t.test("secure boot: refused with the reason on an i440fx VM; asked of libvirt's firmware selection on q35", async () => {
+        await t.test("secure boot: refused on i440fx; on q35 libvirt's secure firmware, with a fresh NVRAM at the next start", async () => {
             const refused = await settings(b, g.uuid, { firmware: "efi", secureBoot: true });
             assert.equal(refused.problem, "invalid-argument", refused.trail);
             assert.deepEqual(Object.keys(refused.close.errors), ["secureBoot"]);
             assert.match(refused.close.errors.secureBoot, /machine type \(pc[^)]*\)/);
-            // A q35 VM that is only defined (never started: the firmware selection is libvirt's at start).
+            // A q35 VM without a disk: QEMU starts with its firmware at once, and the NVRAM is made before it does.
             const name = `cvtest-sb-${g.uuid.slice(0, 6)}`;
             const file = `${g.dir}/q35.xml`;
             writeFileSync(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory>
@@ -254,13 +254,38 @@ describe("settings on tiny real guests", { concurrency: true }, () => {
             await virsh("define", file);
             const { limits } = (await settings(b, name, { validate: true })).results[0];
             assert.equal(limits.secureBoot, true, "OVMF's secure boot images are installed (scripts/install-deps.sh)");
-            const r = await changed(b, name, { firmware: "efi", secureBoot: true });
-            assert.deepEqual(r.saved.sort(), ["firmware", "secureBoot"]);
+            const fresh = /<cockpit-virt:first-boot [^>]*nvram=["']reset["']/;
+            // Plain UEFI first, started once through the helper: an NVRAM without enrolled keys.
+            await changed(b, name, { firmware: "efi", secureBoot: false });
+            assert.match(await savedXml(name), fresh);
+            const startOnce = async () => {
+                // A watch keeps the helper's hub open, as the page does.
+                const { channel } = await b.watch(URI);
+                const started = await b.action(URI, name, "start");
+                assert.equal(started.problem, undefined, JSON.stringify(started.close));
+                const live = await liveXml(name);
+                const nvram = live.match(/<nvram[^>]*>([^<]+)<\/nvram>/)?.[1];
+                // Seen running, the helper drops the marker: a later start keeps what this one made.
+                await waitFor(async () => !fresh.test(await savedXml(name)), 20000, { what: "the marker to go" });
+                b.close(channel);
+                await virsh("destroy", name);
+                return { live, keys: readFileSync(nvram).includes("Microsoft Corporation") };
+            };
+            const plain = await startOnce();
+            assert.doesNotMatch(plain.live, /secure='yes'/);
+            assert.equal(plain.keys, false, "the plain template has no enrolled keys");
+
+            const r = await changed(b, name, { secureBoot: true });
+            assert.deepEqual(r.saved, ["secureBoot"]);
             const xml = await savedXml(name);
             assert.match(xml, /<os firmware='efi'>[^]*<feature enabled='yes' name='secure-boot'\/>[^]*<\/os>/);
             assert.match(xml, /<smm state='on'\/>/);
+            assert.match(xml, fresh);
             const answer = (await settings(b, name, { validate: true })).results[0];
             assert.equal(answer.current.saved.secureBoot, true);
+            const secure = await startOnce();
+            assert.match(secure.live, /<loader [^>]*secure='yes'[^>]*>[^<]+<\/loader>/);
+            assert.equal(secure.keys, true, "the old NVRAM was replaced by the secure boot template's, keys enrolled");
             await virsh("undefine", "--nvram", name);
         });
         await t.test("domain-xml: read, a valid edit saved, libvirt's refusal, a concurrent edit and a new name refused", async () => {

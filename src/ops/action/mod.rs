@@ -4,6 +4,7 @@
 
 mod add_vnc;
 pub(crate) mod delete;
+mod start;
 pub(crate) mod storage;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use virt_sys as sys;
 
 use super::target::{CONNECT_TIMEOUT, VmTarget, reply_once};
 use super::{Context, OpBody, parse_options};
+use crate::model::guest_devices::VmTpm;
 use crate::model::uri::Uri;
 use crate::problem::Problem;
 use delete::StorageChoice;
@@ -118,13 +120,13 @@ fn delete_plan(conn: &Connect, domain: &Domain) -> Result<Value, Problem> {
         .map(|storage| storage::plan_entry(&storage, &users.of(&storage)))
         .collect();
     // NVRAM and TPM state go as libvirt's undefine takes them (see delete.rs).
-    let tpm = config.tpm.map(|tpm| if tpm.persistent_state { "kept" } else { "removed" });
+    let tpm = config.tpm.filter(VmTpm::emulated).map(|tpm| if tpm.persistent_state { "kept" } else { "removed" });
     Ok(json!({"disks": disks, "nvram": config.nvram, "tpm": tpm}))
 }
 
 fn perform(conn: &Connect, domain: &Domain, action: &Action) -> Result<Value, Problem> {
     match action {
-        Action::Start => domain.create().map_err(crate::ops::start_failure::start_failed)?,
+        Action::Start => start::start(domain)?,
         Action::Shutdown => domain.shutdown()?,
         Action::Destroy => domain.destroy()?,
         Action::Reboot => domain.reboot(0)?,

@@ -73,8 +73,11 @@ pub fn create(
         Some(_) => plan.disks.retain(|disk| !is_seed(disk)),
         None => {
             plan.kernel = kernel.clone();
-            plan.first_boot =
-                (!once.is_empty()).then(|| FirstBoot { volumes: once.clone(), direct_kernel: kernel.is_some() });
+            plan.first_boot = (!once.is_empty()).then(|| FirstBoot {
+                volumes: once.clone(),
+                direct_kernel: kernel.is_some(),
+                reset_nvram: false,
+            });
         }
     }
     progress.step("define", "Defining the VM…");

@@ -316,6 +316,7 @@ pub fn plan(change: &Change, current: &Current) -> Plan {
     super::pins::plan(change, current, &mut plan);
     super::guest_devices::plan(change, current, &mut plan);
     super::secure_boot::plan(change, current, &mut plan);
+    super::secure_boot::plan_fresh_nvram(change, current, &mut plan);
     plan.rename = change.name.clone().filter(|name| *name != current.name);
     plan
 }
@@ -464,6 +465,8 @@ mod tests {
         assert!(errors(efi.clone(), &c, false).is_empty());
         let p = plan(&efi, &c);
         assert_eq!(p.saved_fields, ["bootMenu", "firmware"]);
+        let fresh = crate::xml::first_boot::reset_nvram_edit();
+        assert!(p.saved_edits.contains(&fresh), "an NVRAM left from an earlier UEFI time is not reused");
         assert_eq!(errors(efi, &current(true), false), ["firmware"]);
         // The same firmware is no change, even while running.
         let bios = Change { firmware: Some(Firmware::Bios), ..Default::default() };
@@ -589,5 +592,16 @@ mod tests {
         assert!(errors(with_efi.clone(), &c, false).is_empty());
         assert_eq!(plan(&with_efi, &c).saved_fields, ["firmware", "secureBoot"]);
         assert_eq!(errors(sb(Some(Firmware::Efi)), &current(true), false), ["firmware", "secureBoot"]);
+        // On or off on a UEFI VM: its next start makes the NVRAM from the other template; BIOS needs none.
+        let fresh = crate::xml::first_boot::reset_nvram_edit();
+        c.saved.firmware = "efi".into();
+        let off = Change { secure_boot: Some(false), ..Default::default() };
+        c.saved.secure_boot = true;
+        assert!(plan(&off, &c).saved_edits.contains(&fresh));
+        c.saved.secure_boot = false;
+        assert!(plan(&sb(None), &c).saved_edits.contains(&fresh));
+        assert_eq!(plan(&off, &c), Plan::default(), "no change, no fresh NVRAM");
+        let to_bios = Change { firmware: Some(Firmware::Bios), ..Default::default() };
+        assert!(!plan(&to_bios, &c).saved_edits.contains(&fresh));
     }
 }

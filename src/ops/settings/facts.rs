@@ -12,7 +12,7 @@ use crate::xml::boot::{boot_menu, secure_boot};
 use crate::xml::boot_order::{BootOrder, boot_order};
 use crate::xml::cpu_model::{CpuChoice, HostCpus, parse_cpu_choice, parse_host_cpus};
 use crate::xml::cputune::{HostCpu, Pins, parse_host_topology, parse_pins};
-use crate::xml::guest_devices::{GuestDevices, parse_guest_devices};
+use crate::xml::guest_devices::GuestDevices;
 use crate::xml::parse_domain;
 use crate::xml::vcpu::{Topology, parse_cpu_facts};
 
@@ -105,6 +105,7 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<Current, Problem> {
 fn values(xml: &str) -> Result<Values, Problem> {
     let config = parse_domain(xml).map_err(unreadable)?;
     let cpu = parse_cpu_facts(xml).map_err(unreadable)?;
+    let devices = GuestDevices::of(&config);
     Ok(Values {
         memory: config.memory,
         max_memory: config.max_memory,
@@ -119,7 +120,7 @@ fn values(xml: &str) -> Result<Values, Problem> {
         boot: boot_order(xml).map_err(unreadable)?,
         cpu: parse_cpu_choice(xml).map_err(unreadable)?,
         pins: parse_pins(xml).map_err(unreadable)?,
-        devices: parse_guest_devices(xml).map_err(unreadable)?,
+        devices,
         secure_boot: secure_boot(xml).map_err(unreadable)?,
     })
 }

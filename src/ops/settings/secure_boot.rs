@@ -4,6 +4,7 @@
 use super::check::{Findings, NO_DEFINITION, Plan};
 use super::facts::Current;
 use super::{Change, Firmware};
+use crate::xml::first_boot::reset_nvram_edit;
 use crate::xml::set::SetElement;
 
 pub fn check(change: &Change, current: &Current, f: &mut Findings) {
@@ -30,22 +31,33 @@ pub fn check(change: &Change, current: &Current, f: &mut Findings) {
 pub fn plan(change: &Change, current: &Current, plan: &mut Plan) {
     let saved = &current.saved;
     let firmware_changes = change.firmware.is_some_and(|fw| fw.as_str() != saved.firmware);
-    let Some(on) = change.secure_boot.filter(|on| *on != saved.secure_boot || (firmware_changes && *on)) else {
+    let Some(on) = change.secure_boot.filter(|on| *on != saved.secure_boot || firmware_changes) else {
         return;
     };
     // The firmware features name what libvirt looks for in the firmware descriptors; the old ones go.
     plan.saved_edits.push(SetElement::remove(vec!["os", "firmware"]));
     plan.saved_edits.push(SetElement::remove(vec!["os", "loader"]));
     plan.saved_edits.push(SetElement::remove(vec!["os", "nvram"]));
+    // Off is said too: without it libvirt picks its first firmware descriptor, which may be a secure boot one.
+    plan.saved_edits.push(SetElement::attrs(
+        vec!["os", "firmware", "feature"],
+        vec![("enabled", Some(if on { "yes" } else { "no" }.into())), ("name", Some("secure-boot".into()))],
+    ));
     if on {
-        plan.saved_edits.push(SetElement::attrs(
-            vec!["os", "firmware", "feature"],
-            vec![("enabled", Some("yes".into())), ("name", Some("secure-boot".into()))],
-        ));
         // Secure boot firmware keeps its variables safe from the guest OS with SMM.
         plan.saved_edits.push(SetElement::attrs(vec!["features", "smm"], vec![("state", Some("on".into()))]));
     }
     if !plan.saved_fields.contains(&"secureBoot") {
         plan.saved_fields.push("secureBoot");
+    }
+}
+
+/// A UEFI VM whose firmware selection changed (UEFI from BIOS, secure boot on or off) needs its NVRAM made from
+/// the new firmware's template, but libvirt keeps an NVRAM file it finds: the definition is marked for a fresh
+/// one at its next start (`ops/action/start.rs`).
+pub fn plan_fresh_nvram(change: &Change, current: &Current, plan: &mut Plan) {
+    let efi = change.firmware.map_or(current.saved.firmware == "efi", |fw| fw == Firmware::Efi);
+    if efi && (plan.saved_fields.contains(&"firmware") || plan.saved_fields.contains(&"secureBoot")) {
+        plan.saved_edits.push(reset_nvram_edit());
     }
 }
