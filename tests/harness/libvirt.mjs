@@ -318,3 +318,23 @@ export async function cleanupTestResources() {
         await virsh("net-undefine", net).catch(() => {});
     }
 }
+
+/** Runs a shell script in the guest through its agent and resolves with its stdout. */
+export async function guestOutput(g, script, timeoutMs = 60000) {
+    const exec = JSON.stringify({ execute: "guest-exec", arguments: { path: "/bin/sh", arg: ["-c", script], "capture-output": true } });
+    const pid = await waitFor(async () => {
+        try {
+            return JSON.parse(await virsh("qemu-agent-command", g.name, exec)).return.pid;
+        } catch (e) {
+            if (/not connected|not responding|unable to execute QEMU agent/i.test(e.message))
+                return null;
+            throw e;
+        }
+    }, timeoutMs, { interval: 500, what: `the agent of ${g.name}` });
+    const status = JSON.stringify({ execute: "guest-exec-status", arguments: { pid } });
+    const done = await waitFor(async () => {
+        const r = JSON.parse(await virsh("qemu-agent-command", g.name, status)).return;
+        return r.exited ? r : null;
+    }, 20000, { what: `${script} in ${g.name}` });
+    return Buffer.from(done["out-data"] ?? "", "base64").toString();
+}

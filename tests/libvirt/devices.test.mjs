@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { Bridge } from "../harness/bridge.mjs";
 import {
     GUESTS_DIR, PREFIX, READY, URI, cleanupTestObjects, defineTinyGuest, ensureLibvirtd, guestDir, qemuPid, virsh,
-    waitFor, waitForSerial,
+    guestOutput, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 import { startHttpServer } from "../harness/media.mjs";
 
@@ -56,25 +56,6 @@ async function refused(b, vm, action, params, problem, pattern) {
 
 const dumpxml = (name, inactive = false) => virsh("dumpxml", ...(inactive ? ["--inactive"] : []), name);
 
-/** Runs a shell script in the guest through its agent and resolves with its stdout. */
-async function guestOutput(g, script, timeoutMs = 60000) {
-    const exec = JSON.stringify({ execute: "guest-exec", arguments: { path: "/bin/sh", arg: ["-c", script], "capture-output": true } });
-    const pid = await waitFor(async () => {
-        try {
-            return JSON.parse(await virsh("qemu-agent-command", g.name, exec)).return.pid;
-        } catch (e) {
-            if (/not connected|not responding|unable to execute QEMU agent/i.test(e.message))
-                return null;
-            throw e;
-        }
-    }, timeoutMs, { interval: 500, what: `the agent of ${g.name}` });
-    const status = JSON.stringify({ execute: "guest-exec-status", arguments: { pid } });
-    const done = await waitFor(async () => {
-        const r = JSON.parse(await virsh("qemu-agent-command", g.name, status)).return;
-        return r.exited ? r : null;
-    }, 20000, { what: `${script} in ${g.name}` });
-    return Buffer.from(done["out-data"] ?? "", "base64").toString();
-}
 
 /** A small ISO 9660 image with volume label `label`. */
 function makeIso(dir, label) {
