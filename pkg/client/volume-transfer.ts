@@ -21,6 +21,28 @@ function closeError(close: cockpit.CloseOptions): OpError {
     return new OpError(close.problem ?? "internal-error", close.message ?? cockpit.message(close.problem ?? "internal-error"));
 }
 
+/** The channel's close settles the transfer: a close after our own cancel rejects with "cancelled". */
+function onClose(channel: cockpit.Channel, state: { over: boolean }, succeed: () => void,
+                 reject: (err: OpError) => void): void {
+    channel.addEventListener("close", (_ev, close) => {
+        const cancelled = state.over;
+        state.over = true;
+        if (cancelled)
+            reject(new OpError("cancelled", "cancelled"));
+        else if (close.problem)
+            reject(closeError(close));
+        else
+            succeed();
+    });
+}
+
+function cancel(channel: cockpit.Channel, state: { over: boolean }): void {
+    if (!state.over) {
+        state.over = true;
+        channel.close();
+    }
+}
+
 export function uploadVolume(uri: string, pool: string, volume: string, file: Blob,
                              onProgress: (done: number, total: number) => void): Transfer {
     const size = file.size;
@@ -61,26 +83,9 @@ export function uploadVolume(uri: string, pool: string, volume: string, file: Bl
                     void pump().catch(reject);
             }
         });
-        channel.addEventListener("close", (_ev, close) => {
-            const cancelled = state.over;
-            state.over = true;
-            if (cancelled)
-                reject(new OpError("cancelled", "cancelled"));
-            else if (close.problem)
-                reject(closeError(close));
-            else
-                resolve(null);
-        });
+        onClose(channel, state, () => resolve(null), reject);
     });
-    return {
-        done,
-        cancel() {
-            if (!state.over) {
-                state.over = true;
-                channel.close();
-            }
-        },
-    };
+    return { done, cancel: () => cancel(channel, state) };
 }
 
 export function downloadVolume(uri: string, pool: string, volume: string,
@@ -100,26 +105,9 @@ export function downloadVolume(uri: string, pool: string, volume: string,
             received += data.length;
             onProgress(received, Math.max(total, received));
         });
-        channel.addEventListener("close", (_ev, close) => {
-            const cancelled = state.over;
-            state.over = true;
-            if (cancelled)
-                reject(new OpError("cancelled", "cancelled"));
-            else if (close.problem)
-                reject(closeError(close));
-            else
-                resolve(new Blob(parts as BlobPart[]));
-        });
+        onClose(channel, state, () => resolve(new Blob(parts as BlobPart[])), reject);
     });
-    return {
-        done,
-        cancel() {
-            if (!state.over) {
-                state.over = true;
-                channel.close();
-            }
-        },
-    };
+    return { done, cancel: () => cancel(channel, state) };
 }
 
 /** Hands `blob` to the browser as a file download named `name`. */
