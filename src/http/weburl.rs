@@ -145,14 +145,6 @@ impl WebUrl {
         })
     }
 
-    /// Path and query (`/a/b?c`).
-    pub fn path_and_query(&self) -> String {
-        match self.0.query() {
-            Some(query) => format!("{}?{query}", self.0.path()),
-            None => self.0.path().to_string(),
-        }
-    }
-
     /// The path with its `%XX` escapes decoded (what libvirt wants as a network disk's `name`: it escapes the
     /// path itself when it builds QEMU's URL); `None` when an escape is malformed or makes no text or a control
     /// character.
@@ -283,16 +275,13 @@ mod tests {
     fn weburl_parts_and_escapes() {
         let url = fetch("HTTP://Mirror.Example:8080/pub/x.ISO?a=b#frag").unwrap();
         assert_eq!(url.as_str(), "http://mirror.example:8080/pub/x.ISO?a=b");
-        assert_eq!(
-            (url.host(), url.port(), url.path_and_query()),
-            ("mirror.example".into(), 8080, "/pub/x.ISO?a=b".into())
-        );
+        assert_eq!((url.host(), url.port(), url.query()), ("mirror.example".into(), 8080, Some("a=b")));
         assert!(url.is_iso());
         let v6 = fetch("https://[::1]/t").unwrap();
         assert_eq!((v6.host(), v6.port()), ("::1".into(), 443));
         assert_eq!(WebUrl::parse("nfs://h/p", UrlUse::Media).unwrap().port(), 2049);
         // Percent-encoded CR/LF stay encoded: harmless on a request line.
-        assert_eq!(fetch("http://h/%0D%0ASET").unwrap().path_and_query(), "/%0D%0ASET");
+        assert_eq!(fetch("http://h/%0D%0ASET").unwrap().as_str(), "http://h/%0D%0ASET");
         // Non-ASCII is encoded, never raw.
         assert_eq!(fetch("http://h/ü").unwrap().as_str(), "http://h/%C3%BC");
     }

@@ -10,6 +10,7 @@ use quick_xml::events::BytesText;
 
 use devices::{disk_targets, write_devices};
 
+pub use super::device::DiskSource;
 use super::first_boot::{FirstBoot, write_marker};
 
 /// Everything the new domain's XML depends on.
@@ -60,24 +61,6 @@ pub enum Machine {
 pub enum Firmware {
     Bios,
     Efi { secure_boot: bool },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiskSource {
-    /// A path; one under `/dev/` is a block device.
-    File(String),
-    Volume {
-        pool: String,
-        volume: String,
-    },
-    Network {
-        protocol: String,
-        host: String,
-        port: u16,
-        /// The path, unescaped: libvirt escapes it when it builds QEMU's URL.
-        name: String,
-        query: Option<String>,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +195,7 @@ fn check_plan(plan: &DomainPlan) -> Result<()> {
     for disk in &plan.disks {
         strings.extend(disk.format.as_deref());
         match &disk.source {
-            DiskSource::File(path) => strings.push(path),
+            DiskSource::File(path) | DiskSource::Block(path) => strings.push(path),
             DiskSource::Volume { pool, volume } => strings.extend([pool.as_str(), volume.as_str()]),
             DiskSource::Network { protocol, host, name, query, .. } => {
                 strings.extend([protocol.as_str(), host.as_str(), name.as_str()]);

@@ -25,6 +25,11 @@ pub enum DiskSource {
 }
 
 impl DiskSource {
+    /// A local path: one under `/dev/` is a block device, anything else a file.
+    pub fn local(path: String) -> Self {
+        if path.starts_with("/dev/") { DiskSource::Block(path) } else { DiskSource::File(path) }
+    }
+
     /// The disk's `type` attribute for this source.
     pub fn disk_type(&self) -> &'static str {
         match self {
@@ -39,6 +44,12 @@ impl DiskSource {
 /// `<source …/>` for a disk.
 pub fn source_xml(source: &DiskSource) -> Result<String> {
     let mut writer = Writer::new(Vec::new());
+    write_source(&mut writer, source)?;
+    String::from_utf8(writer.into_inner()).context("source XML")
+}
+
+/// Writes a disk's `<source …/>`: shared by device changes and the domain a create builds.
+pub fn write_source(writer: &mut Writer<Vec<u8>>, source: &DiskSource) -> std::io::Result<()> {
     let element = writer.create_element("source");
     match source {
         DiskSource::File(path) => element.with_attribute(("file", path.as_str())).write_empty()?,
@@ -46,6 +57,7 @@ pub fn source_xml(source: &DiskSource) -> Result<String> {
         DiskSource::Volume { pool, volume } => {
             element.with_attribute(("pool", pool.as_str())).with_attribute(("volume", volume.as_str())).write_empty()?
         }
+        // libvirt keeps an URL's query apart; left in `name`, its `?` would be escaped.
         DiskSource::Network { protocol, host, port, name, query } => element
             .with_attribute(("protocol", protocol.as_str()))
             .with_attribute(("name", name.as_str()))
@@ -59,7 +71,7 @@ pub fn source_xml(source: &DiskSource) -> Result<String> {
                 Ok(())
             })?,
     };
-    String::from_utf8(writer.into_inner()).context("source XML")
+    Ok(())
 }
 
 /// A disk to attach.

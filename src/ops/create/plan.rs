@@ -14,9 +14,9 @@ use super::spec::{FirmwareChoice, Network, Source, Spec, Storage, VirtType, gib_
 use super::storage::{self, Rollback};
 use super::tree;
 use super::validate::Facts;
-use crate::http::WebUrl;
 use crate::hub::first_boot;
 use crate::media::nocloud::{self, Password, SeedConfig, SeedUser};
+use crate::ops::device::network_source;
 use crate::ops::start_failure::start_failed;
 use crate::problem::{Problem, ProblemCode};
 use crate::xml::build::{
@@ -173,7 +173,7 @@ fn make_disks(
     match &spec.source {
         Source::Iso { path } => disks.push(DiskPlan {
             device: DiskDevice::Cdrom,
-            source: DiskSource::File(path.clone()),
+            source: DiskSource::local(path.clone()),
             format: Some("raw".into()),
             readonly: true,
         }),
@@ -182,7 +182,7 @@ fn make_disks(
             device: DiskDevice::Cdrom,
             source: network_source(
                 &spec.source_url().expect("a url source").map_err(|err| Problem::protocol(err.to_string()))?,
-            ),
+            )?,
             format: Some("raw".into()),
             readonly: true,
         }),
@@ -290,7 +290,7 @@ struct VolumeFormatDoc {
 fn file_disk(path: &str, format: &str) -> DiskPlan {
     DiskPlan {
         device: DiskDevice::Disk,
-        source: DiskSource::File(path.into()),
+        source: DiskSource::local(path.into()),
         format: Some(format.into()),
         readonly: false,
     }
@@ -302,18 +302,6 @@ fn volume_disk(pool: &str, volume: &str, format: &str) -> DiskPlan {
         source: DiskSource::Volume { pool: pool.into(), volume: volume.into() },
         format: Some(format.into()),
         readonly: false,
-    }
-}
-
-/// `http://host:port/path` → a network CD-ROM source (the port is the scheme's default unless given).
-fn network_source(url: &WebUrl) -> DiskSource {
-    DiskSource::Network {
-        protocol: url.scheme().into(),
-        host: url.host(),
-        port: url.port(),
-        // A media URL's path always decodes (WebUrl::parse refuses one that does not).
-        name: url.decoded_path().unwrap_or_else(|| url.path_and_query()),
-        query: url.query().map(str::to_string),
     }
 }
 
@@ -450,30 +438,5 @@ mod tests {
         assert_eq!(&iso[0x8001..0x8006], b"CD001");
         let text = String::from_utf8_lossy(&iso);
         assert!(text.contains("alice") && text.contains("cop-plan"), "user and default host name in the seed");
-    }
-
-    #[test]
-    fn plan_network_sources() {
-        let source = |url| network_source(&WebUrl::parse(url, crate::http::UrlUse::Media).unwrap());
-        assert_eq!(
-            source("http://example.org/isos/debian%2012.iso?a=1"),
-            DiskSource::Network {
-                protocol: "http".into(),
-                host: "example.org".into(),
-                port: 80,
-                name: "/isos/debian 12.iso".into(),
-                query: Some("a=1".into()),
-            }
-        );
-        assert!(matches!(source("https://h:8443/x.iso"), DiskSource::Network { port: 8443, .. }));
-        assert!(matches!(source("https://h/x.iso"), DiskSource::Network { port: 443, .. }));
-        assert!(matches!(source("ftp://h/x.iso"), DiskSource::Network { port: 21, .. }));
-        assert!(matches!(source("nfs://h/x.iso"), DiskSource::Network { port: 2049, .. }));
-        assert!(
-            matches!(source("http://[::1]:8080/x.iso"), DiskSource::Network { port: 8080, ref host, .. } if host == "::1")
-        );
-        assert!(
-            matches!(source("http://[::1]/x.iso"), DiskSource::Network { port: 80, ref host, .. } if host == "::1")
-        );
     }
 }

@@ -10,6 +10,8 @@ mod nic;
 mod scope;
 mod validate;
 
+pub use validate::network_source;
+
 use std::sync::Arc;
 
 use serde::Deserialize;

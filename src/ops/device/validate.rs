@@ -269,6 +269,16 @@ mod tests {
         assert!(media_url("https://h/a\nb.iso").is_err());
         assert!(media_url("").is_err());
         assert!(media_url("https://h/a b.iso").unwrap_err().message.contains("spaces"));
+        let port = |url| match network_source(&media_url(url).unwrap()).unwrap() {
+            DiskSource::Network { host, port, .. } => (host, port),
+            _ => panic!("a network source"),
+        };
+        assert_eq!(port("https://h:8443/x.iso"), ("h".into(), 8443));
+        assert_eq!(port("https://h/x.iso").1, 443);
+        assert_eq!(port("ftp://h/x.iso").1, 21);
+        assert_eq!(port("nfs://h/x.iso").1, 2049);
+        assert_eq!(port("http://[::1]:8080/x.iso"), ("::1".into(), 8080));
+        assert_eq!(port("http://[::1]/x.iso"), ("::1".into(), 80));
     }
 
     #[test]

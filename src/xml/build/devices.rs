@@ -4,7 +4,8 @@
 use anyhow::{Result, bail};
 use quick_xml::events::BytesText;
 
-use super::{BootDev, DiskDevice, DiskPlan, DiskSource, DomainPlan, Machine, NicPlan, W};
+use super::{BootDev, DiskDevice, DiskPlan, DomainPlan, Machine, NicPlan, W};
+use crate::xml::device::write_source;
 
 /// virt-install's count: enough free PCIe slots to hot-plug a few disks and NICs later.
 const PCIE_ROOT_PORTS: usize = 14;
@@ -172,12 +173,7 @@ pub(super) fn write_devices(w: &mut W, plan: &DomainPlan, targets: &[(&str, Stri
 }
 
 fn write_disk(w: &mut W, disk: &DiskPlan, bus: &str, dev: &str, boot: Option<u32>) -> std::io::Result<()> {
-    let (kind, source_attr) = match &disk.source {
-        DiskSource::File(path) if path.starts_with("/dev/") => ("block", Some(("dev", path.as_str()))),
-        DiskSource::File(path) => ("file", Some(("file", path.as_str()))),
-        DiskSource::Volume { .. } => ("volume", None),
-        DiskSource::Network { .. } => ("network", None),
-    };
+    let kind = disk.source.disk_type();
     let device = match disk.device {
         DiskDevice::Disk => "disk",
         DiskDevice::Cdrom => "cdrom",
@@ -191,32 +187,7 @@ fn write_disk(w: &mut W, disk: &DiskPlan, bus: &str, dev: &str, boot: Option<u32
                 driver = driver.with_attribute(("discard", "unmap"));
             }
             driver.write_empty()?;
-            match &disk.source {
-                DiskSource::Volume { pool, volume } => {
-                    w.create_element("source")
-                        .with_attribute(("pool", pool.as_str()))
-                        .with_attribute(("volume", volume.as_str()))
-                        .write_empty()?;
-                }
-                DiskSource::Network { protocol, host, port, name, query } => {
-                    // libvirt keeps an URL's query apart; left in `name`, its `?` would be escaped.
-                    let query = query.as_deref().map(|query| ("query", query));
-                    w.create_element("source")
-                        .with_attribute(("protocol", protocol.as_str()))
-                        .with_attribute(("name", name.as_str()))
-                        .with_attributes(query)
-                        .write_inner_content(|w| {
-                            w.create_element("host")
-                                .with_attribute(("name", host.as_str()))
-                                .with_attribute(("port", port.to_string().as_str()))
-                                .write_empty()?;
-                            Ok(())
-                        })?;
-                }
-                DiskSource::File(_) => {
-                    w.create_element("source").with_attributes(source_attr).write_empty()?;
-                }
-            }
+            write_source(w, &disk.source)?;
             // Pinned empty: the guest gets this image alone, never a backing file its header names.
             if format == "qcow2" {
                 w.create_element("backingStore").write_empty()?;
