@@ -5,7 +5,7 @@ import { openOneShot } from "./one-shot.ts";
 
 export interface NodeDevice {
     name: string;
-    /** "pci", "usb_device", "scsi", "mdev" */
+    /** "pci", "usb_device", "scsi", "mdev", "scsi_host" (a Fibre Channel adapter: address its WWPN) */
     type: string;
     parent: string | null;
     driver: string | null;

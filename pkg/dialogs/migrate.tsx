@@ -1,4 +1,4 @@
-// Migrating a VM to another host: where (a libvirt URI), how (live, storage shared or copied, kept defined where),
+// Migrating a VM to another host: where (one of the user's saved connections, or a typed libvirt URI), how (live, storage shared or copied, kept defined where),
 // then libvirt's job progress with Cancel. A failure shows what went wrong by the helper's reason code, with
 // libvirt's own message under it.
 
@@ -7,16 +7,19 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Progress as ProgressBar } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Stack } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { type MigrateProgress, type MigrateStorage, type Migration, startMigration } from "../client/migrate.ts";
 import { OpError } from "../client/one-shot.ts";
+import { savedConnectionUris } from "../client/saved-connections.ts";
+import { connectionLabel, remoteHost } from "../connections.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import type { Vm } from "../types.ts";
 
@@ -70,9 +73,30 @@ function ProgressView({ progress }: { progress: MigrateProgress | null }) {
     );
 }
 
+/** The destination select's value for "type a URI". */
+const TYPED = "";
+
+/** The user's saved remote connections other than the VM's own, in their saved order (none when unreadable). */
+function useSavedDestinations(vmUri: string): string[] {
+    const [uris, setUris] = useState<string[]>([]);
+    useEffect(() => {
+        let current = true;
+        savedConnectionUris().then(
+            list => { if (current) setUris(list.filter(uri => uri !== vmUri && remoteHost(uri) !== null)) },
+            (ex: unknown) => console.warn("virt: cannot read the saved connections", ex));
+        return () => { current = false };
+    }, [vmUri]);
+    return uris;
+}
+
 function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (destination: string | null) => void }) {
     const running = vm.state !== "shutoff";
-    const [destination, setDestination] = useState("");
+    const saved = useSavedDestinations(vm.uri);
+    const [picked, setPicked] = useState<string | null>(null);
+    const [typed, setTyped] = useState("");
+    // The first saved host until the user picks, unless they started typing a URI before the list came.
+    const choice = picked ?? (typed === "" && saved[0] !== undefined ? saved[0] : TYPED);
+    const destination = choice === TYPED ? typed.trim() : choice;
     const [storage, setStorage] = useState<MigrateStorage>("shared");
     const [live, setLive] = useState(true);
     const [persist, setPersist] = useState(true);
@@ -94,11 +118,11 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (destination: string | 
         setFailure(null);
         setProgress(null);
         const m = startMigration(vm.uri, vm.id, {
-            destination: destination.trim(), live, storage, persist, undefine_source: undefineSource,
+            destination, live, storage, persist, undefine_source: undefineSource,
             bandwidth_mib: bandwidthMib, auto_converge: autoConverge, post_copy: postCopy, unsafe,
         }, setProgress);
         migration.current = m;
-        m.channel.done.then(() => onDone(destination.trim()), (ex: unknown) => {
+        m.channel.done.then(() => onDone(destination), (ex: unknown) => {
             migration.current = null;
             setBusy(false);
             setFailure(failureOf(ex));
@@ -122,14 +146,27 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (destination: string | 
             <ModalHeader title={cockpit.format(_("Migrate $0"), vm.name)} labelId="virt-migrate-title" />
             <ModalBody>
                 <Stack hasGutter>
-                    <Form onSubmit={ev => { ev.preventDefault(); if (!busy && destination.trim()) submit() }}>
-                        <FormGroup label={_("Destination")} isRequired fieldId="virt-migrate-destination">
-                            <TextInput id="virt-migrate-destination" value={destination} isDisabled={busy}
-                                       placeholder="qemu+ssh://root@host.example.com/system"
-                                       onChange={(_ev, v) => setDestination(v)} />
+                    <Form onSubmit={ev => { ev.preventDefault(); if (!busy && destination) submit() }}>
+                        <FormGroup label={_("Destination")} isRequired
+                                   fieldId={saved.length > 0 ? "virt-migrate-host" : "virt-migrate-destination"}>
+                            {saved.length > 0 &&
+                                <FormSelect id="virt-migrate-host" value={choice} isDisabled={busy}
+                                            onChange={(_ev, v) => setPicked(v)}>
+                                    {saved.map(uri => <FormSelectOption key={uri} value={uri} label={connectionLabel(uri)} />)}
+                                    <FormSelectOption value={TYPED} label={_("Another host (libvirt URI)")} />
+                                </FormSelect>}
+                            {choice === TYPED &&
+                                <TextInput id="virt-migrate-destination" value={typed} isDisabled={busy}
+                                           aria-label={_("Destination URI")}
+                                           placeholder="qemu+ssh://root@host.example.com/system"
+                                           onChange={(_ev, v) => setTyped(v)} />}
                             <FormHelperText>
                                 <HelperText>
-                                    <HelperTextItem>{_("A libvirt URI: qemu+ssh://, qemu+tls:// or qemu+tcp://")}</HelperTextItem>
+                                    <HelperTextItem>
+                                        {choice === TYPED
+                                            ? _("A libvirt URI: qemu+ssh://, qemu+tls:// or qemu+tcp://")
+                                            : choice}
+                                    </HelperTextItem>
                                 </HelperText>
                             </FormHelperText>
                         </FormGroup>
@@ -177,7 +214,7 @@ function MigrateDialog({ vm, onDone }: { vm: Vm; onDone: (destination: string | 
                 </Stack>
             </ModalBody>
             <ModalFooter>
-                <Button variant="primary" isLoading={busy} isDisabled={busy || !destination.trim() || bandwidthBad}
+                <Button variant="primary" isLoading={busy} isDisabled={busy || !destination || bandwidthBad}
                         onClick={submit}>
                     {_("Migrate")}
                 </Button>

@@ -1,4 +1,4 @@
-//! The host devices (PCI, USB, SCSI, mediated) of one connection, for giving them to VMs. Listed once per
+//! The host devices (PCI, USB, SCSI, mediated; Fibre Channel adapters) of one connection, for giving them to VMs. Listed once per
 //! connection, and only once someone watches them (a host can have hundreds); then only the device a
 //! node-device event names is re-read. Kept as JSON serialized once per change; watchers follow a version.
 
@@ -106,13 +106,14 @@ impl NodeDeviceTable {
     }
 }
 
-/// The device types VMs can be given, in one listing call.
+/// The device types VMs can be given, and the FC adapters their SCSI storage sits on, in one listing call.
 const LIST_FLAGS: sys::virConnectListAllNodeDeviceFlags = sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV
     | sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV
     | sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_SCSI
-    | sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV;
+    | sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV
+    | sys::VIR_CONNECT_LIST_NODE_DEVICES_CAP_FC_HOST;
 
-/// Every PCI, USB, SCSI and mediated device. A missing node device driver is reported, not fatal.
+/// Every PCI, USB, SCSI, mediated device and FC adapter. A missing node device driver is reported, not fatal.
 pub fn list_all(conn: &Connect) -> (Vec<NodeDevice>, DriverStatus) {
     match conn.list_all_node_devices(LIST_FLAGS) {
         Ok(list) => (

@@ -5,6 +5,9 @@
 //! link must not reach any of that. So only an allow-list passes:
 //! - `qemu:///system`, `qemu:///session`;
 //! - `test:///default` and `test:///<absolute path>` (the test driver, for tests and benchmarks);
+//! - `test+unix:///default`: the test driver's default state in the local libvirtd, shared by every client
+//!   connected at once (in-process test drivers are private to each process), so a test can change what
+//!   the helper watches;
 //! - `qemu+ssh://`, `qemu+tls://`, `qemu+tcp://` `[user@]host[:port]/system|session`, with a few
 //!   harmless query parameters.
 //!
@@ -56,6 +59,7 @@ impl Uri {
         match scheme {
             "qemu" if rest == "/system" || rest == "/session" => {}
             "test" => check_test_path(rest)?,
+            "test+unix" if rest == "/default" => {}
             _ if REMOTE_SCHEMES.contains(&scheme) => check_remote(rest)?,
             _ => {
                 return Err(refuse(format_args!(
@@ -186,6 +190,7 @@ mod tests {
             "test:///default",
             "test:///path/to/file.xml",
             "test:///tmp/cvtest-1000_vms.xml",
+            "test+unix:///default",
             "qemu+ssh://root@host.example/system",
             "qemu+ssh://host:2222/session?keyfile=/home/u/.ssh/id_ed25519&no_verify=1",
             "qemu+tls://[fe80::1]:16514/system",
@@ -223,6 +228,10 @@ mod tests {
             "test://",
             "test:///",
             "test:///a?b",
+            "test+unix:///etc/shadow",
+            "test+unix:///default?socket=/tmp/s",
+            "test+unix://host/default",
+            "test+tcp://host/default",
             "lxc:///system",
             "vbox:///session",
             "qemu:///systém",

@@ -1,5 +1,7 @@
 //! Node device XML (`virNodeDeviceGetXMLDesc`) → [`NodeDevice`]: the PCI, USB, SCSI and mediated devices a VM
-//! can be given. Other capabilities (the computer, network interfaces, SCSI hosts, storage) are not listed.
+//! can be given, and Fibre Channel host adapters (HBAs and the vHBAs made on them with `virNodeDeviceCreateXML`,
+//! which a VM's SCSI storage sits on). Other capabilities (the computer, network interfaces, other SCSI hosts,
+//! storage) are not listed.
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -7,14 +9,19 @@ use serde::Deserialize;
 use crate::model::hostdev::{HostdevKey, NodeDevice, PciAddress, UsbId, parse_hex_id};
 
 /// The capability types a VM can be given, as libvirt names them.
-pub const LISTED_TYPES: [&str; 4] = ["pci", "usb_device", "scsi", "mdev"];
+pub const LISTED_TYPES: [&str; 5] = ["pci", "usb_device", "scsi", "mdev", "scsi_host"];
 
 /// `Ok(None)`: a device of a kind VMs are not given.
 pub fn parse_node_device(xml: &str) -> Result<Option<NodeDevice>> {
     let doc: DeviceDoc = quick_xml::de::from_str(xml).context("parsing node device XML")?;
-    let Some(cap) = doc.capabilities.into_iter().find(|c| LISTED_TYPES.contains(&c.kind.as_str())) else {
+    let Some(mut cap) = doc.capabilities.into_iter().find(|c| LISTED_TYPES.contains(&c.kind.as_str())) else {
         return Ok(None);
     };
+    // A SCSI host only when it is a Fibre Channel port: its WWPN is its address.
+    let wwpn = cap.nested.iter_mut().find(|n| n.kind == "fc_host").map(|fc| fc.wwpn.take());
+    if cap.kind == "scsi_host" && wwpn.is_none() {
+        return Ok(None);
+    }
     let num = |v: &Option<String>| v.as_deref().and_then(number);
     let vendor_id = cap.vendor.as_ref().and_then(|v| v.id.as_deref()).and_then(parse_hex_id);
     let product_id = cap.product.as_ref().and_then(|p| p.id.as_deref()).and_then(parse_hex_id);
@@ -44,6 +51,7 @@ pub fn parse_node_device(xml: &str) -> Result<Option<NodeDevice>> {
                 [&cap.host, &cap.bus, &cap.target, &cap.lun].map(|v| num(v).map_or("?".into(), |n| n.to_string()));
             (Some(parts.join(":")), None, None)
         }
+        "scsi_host" => (wwpn.flatten().map(|w| w.value.trim().to_string()), None, None),
         _ => (cap.uuid.map(|u| u.value.trim().to_string()), None, None),
     };
     let text = |v: Option<IdText>| v.map(|v| v.value.trim().to_string()).filter(|s| !s.is_empty());
@@ -125,6 +133,16 @@ struct CapabilityDoc {
     product: Option<IdText>,
     #[serde(rename = "iommuGroup")]
     iommu_group: Option<IommuGroupDoc>,
+    /// A SCSI host's `fc_host`, `vport_ops` …
+    #[serde(rename = "capability", default)]
+    nested: Vec<NestedCapabilityDoc>,
+}
+
+#[derive(Deserialize)]
+struct NestedCapabilityDoc {
+    #[serde(rename = "@type")]
+    kind: String,
+    wwpn: Option<Plain>,
 }
 
 #[cfg(test)]
@@ -159,6 +177,19 @@ mod tests {
         assert_eq!(usb.address.as_deref(), Some("1.5"));
         assert_eq!(usb.key.unwrap().to_string(), "usb:046d:0825");
         assert_eq!(usb.usb_at.unwrap().to_string(), "usb-at:1.5");
+        let vhba = parse_node_device(
+            "<device><name>scsi_host12</name><parent>scsi_host1</parent><capability type='scsi_host'><host>11</host>
+             <unique_id>10</unique_id><capability type='fc_host'><wwnn>51000004010d70ab</wwnn>
+             <wwpn>5100000a3d1c963c</wwpn></capability></capability></device>",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (vhba.kind.as_str(), vhba.address.as_deref(), vhba.key),
+            ("scsi_host", Some("5100000a3d1c963c"), None)
+        );
+        let ata = "<device><name>scsi_host0</name><capability type='scsi_host'><host>0</host></capability></device>";
+        assert_eq!(parse_node_device(ata).unwrap(), None);
         let computer = "<device><name>computer</name><capability type='system'><hardware/></capability></device>";
         assert_eq!(parse_node_device(computer).unwrap(), None);
         assert!(parse_node_device("<device>").is_err());

@@ -38,9 +38,22 @@ udev_kvm() {
 
 # launch NAME: runs `NAME -d` (a daemon that writes /run/NAME.pid) without our lock fd, waits for its pid file and
 # prints the pid.
+# without_fds CMD…: runs CMD with nothing open but stdin, stdout and stderr. The daemons outlive this script and
+# must not keep a lock its caller holds: `flock /run/cvtest-suite.lock …` passes its lock fd down, and a libvirtd
+# holding it blocks every later test run on the machine.
+without_fds() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+        done
+        exec "$@"
+    )
+}
+
 launch() {
     rm -f "/run/$1.pid"
-    "$1" -d 9>&-
+    without_fds "$1" -d
     for _ in $(seq 50); do [ -s "/run/$1.pid" ] && break; sleep 0.1; done
     pid_from "/run/$1.pid"
 }
@@ -71,7 +84,7 @@ start() {
             log "dbus-daemon $pid runs but does not answer"
         else
             rm -f /run/dbus/pid /run/dbus/system_bus_socket
-            dbus-daemon --system --fork 9>&-
+            without_fds dbus-daemon --system --fork
             record dbus-daemon "$(pid_from /run/dbus/pid)"
         fi
     fi

@@ -2,10 +2,11 @@
 // op `migrate` (docs/api.md) between the suite's libvirtd and a second libvirtd on this machine
 // (tests/harness/second-host.mjs): running tiny guests move and keep running (their uptime goes on, their serial
 // console answers on the destination) with shared and with copied storage; progress and cancel; each failure
-// has its reason code. Through both bridges.
+// has its reason code; auto-converge throttling a guest that dirties memory faster than it is sent, and post-copy
+// finishing its migration (libvirt's own post-copy events on the source). Through both bridges.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -14,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { Bridge } from "../harness/bridge.mjs";
 import {
     READY, URI, cleanupTestObjects, defineTinyGuest, domState, ensureLibvirtd, guestDir, removeGuest,
-    tinyGuestXml, virsh, waitForSerial,
+    tinyGuestXml, virsh, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 import { startSecondHost } from "../harness/second-host.mjs";
 
@@ -75,6 +76,27 @@ async function guestWithLocalDisk(name) {
     await virsh("define", g.xmlPath);
     await virsh("start", full);
     return g;
+}
+
+/** Types a command line into the guest's serial console through op `console`, until the shell echoes `echo`. */
+async function serialType(b, uri, vm, line, echo) {
+    const ch = b.open({ payload: "virt1", op: "console", uri, vm, kind: "serial", binary: "raw", force: true });
+    await b.next(ch, m => m.command === "ready", 20000);
+    let text = "";
+    b.send(ch, `\r${line}\r`);
+    await b.next(ch, m => {
+        text += m.raw?.toString("latin1") ?? "";
+        return text.includes(echo);
+    }, 20000);
+    b.close(ch);
+}
+
+/** `virsh event --loop` on the source for one domain: its lifecycle events, as text, until stop(). */
+function lifecycleEvents(name) {
+    const child = spawn("virsh", ["-c", URI, "event", "--domain", name, "--event", "lifecycle", "--loop"]);
+    let text = "";
+    child.stdout.on("data", d => { text += d });
+    return { text: () => text, stop: () => child.kill() };
 }
 
 async function removeEverywhere(g) {
@@ -225,6 +247,54 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
                 await host.virsh("pool-undefine", pool).catch(() => {});
             }
         } finally {
+            await b.closeBridge();
+            await removeEverywhere(g);
+        }
+    });
+
+    test("converge_postcopy_337: auto-converge throttles a busy guest; post-copy moves it while it stays busy", { timeout: 150000 }, async () => {
+        const b = await Bridge.start("337");
+        const g = await defineTinyGuest("mig-busy", { running: true });
+        const events = lifecycleEvents(g.name);
+        try {
+            await waitForSerial(g, READY, BOOT_MS);
+            const before = await uptime(b, URI, g.uuid);
+            // Copies 12 MiB of busybox (QEMU sends zero pages for nothing, so not /dev/zero) into dd's buffer over and
+            // over: memory changes faster than 20 MiB/s can carry it.
+            await serialType(b, URI, g.uuid, "for i in 1 2 3 4 5 6; do cat /bin/busybox; done > /run/cvsrc; " +
+                             "(while :; do dd if=/run/cvsrc of=/dev/null bs=16M 2>/dev/null; done) &", "cvsrc");
+
+            // Auto-converge: QEMU throttles the vCPUs once a pass cannot keep up (libvirt's auto_converge_throttle).
+            let throttled = null;
+            let r = await migrate(b, g.uuid, host.uri, { auto_converge: true, bandwidth_mib: 20 }, {
+                timeoutMs: 60000,
+                onProgress: (channel, progress) => {
+                    if (!throttled && progress.throttle_percent > 0) {
+                        throttled = progress;
+                        b.send(channel, { cancel: true });
+                    }
+                },
+            });
+            assert.ok(throttled, `never throttled:\n${r.trail}`);
+            assert.ok(throttled.iteration >= 2, JSON.stringify(throttled));
+            assert.equal(r.close.problem, "terminated", r.trail);
+            assert.equal(await domState(g.name), "running");
+
+            // Post-copy: the op switches once the first pass is done; the source pauses for post-copy (its own
+            // lifecycle event), the guest runs on the destination while the rest of its memory follows.
+            r = await migrate(b, g.uuid, host.uri, { post_copy: true, bandwidth_mib: 15 }, { timeoutMs: 60000 });
+            assert.equal(r.close.problem, undefined, r.trail);
+            await waitFor(() => /Suspended Post-copy/.test(events.text()), 5000, { what: "the post-copy event" })
+                .catch(() => assert.fail(`no post-copy event on the source:\n${events.text()}`));
+            assert.ok(r.progress.some(p => p.phase === "post-copy"), `never switched to post-copy:\n${r.trail}`);
+            const firstPostCopy = r.progress.findIndex(p => p.phase === "post-copy");
+            assert.ok(r.progress.slice(1, firstPostCopy).some(p => p.iteration >= 2), r.trail);
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
+            assert.equal(await domState(g.name), "shut off");
+            const afterwards = await uptime(b, host.uri, g.uuid);
+            assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+        } finally {
+            events.stop();
             await b.closeBridge();
             await removeEverywhere(g);
         }

@@ -101,6 +101,10 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, target: VmTarget, options: Migrat
                     switched_to_post_copy = hub.call(CONNECT_TIMEOUT, move |conn| {
                         start_post_copy(&lookup_domain(conn, &vm)?)
                     }).await.is_ok();
+                    // Said at once: the rest may follow faster than the next reading.
+                    if let Some(message) = progress::message(stats.as_ref(), true).filter(|_| switched_to_post_copy) {
+                        io.send_json(&message);
+                    }
                 }
             }
             input = io.recv(), if input_open => match input {
