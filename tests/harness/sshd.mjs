@@ -7,14 +7,17 @@
 //   const sshd = await startSshd(host, { port: 2222, authorizedKeys: [publicKeyText] });
 //   await sshd.replaceHostKey();     // the same address with a new host key
 //   await sshd.stop();
+// Or all a qemu+ssh test needs at once: startSshTestHost() (a second host, its sshd, a throw-away user with keys).
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { REPO } from "./libvirt.mjs";
+import { startSecondHost } from "./second-host.mjs";
+import { createUser, removeUser } from "./users.mjs";
 
 const SECOND_HOST = path.join(REPO, "tests/lib/second-host.sh");
 
@@ -105,4 +108,46 @@ export async function startSshd(host, { port = 2222, authorizedKeys = [] } = {})
             rmSync(dir, { recursive: true, force: true });
         },
     };
+}
+
+/**
+ * A second host (`name` at `address`) with an sshd on `port`, and a throw-away local user `userName` (its home is
+ * its own ~/.ssh, never root's) with a key the sshd accepts (`goodKey`) and one it does not (`wrongKey`).
+ * Resolves with { host, sshd, user, goodKey, wrongKey, uriWith(keyFile), knownHosts, fingerprint(), stop() }.
+ */
+export async function startSshTestHost({ name, address, port, userName }) {
+    const host = await startSecondHost({ name, address });
+    const user = createUser(userName);
+    try {
+        const sshDir = path.join(user.home, ".ssh");
+        mkdirSync(sshDir, { mode: 0o700 });
+        const goodKey = path.join(sshDir, "id_cvtest");
+        const wrongKey = path.join(sshDir, "id_cvtest_unauthorised");
+        const authorised = makeKey(goodKey);
+        makeKey(wrongKey);
+        for (const f of [sshDir, goodKey, `${goodKey}.pub`, wrongKey, `${wrongKey}.pub`])
+            chownSync(f, user.uid, user.gid);
+        const sshd = await startSshd(host, { port, authorizedKeys: [authorised] });
+        return {
+            host,
+            sshd,
+            user,
+            goodKey,
+            wrongKey,
+            uriWith: keyFile => `qemu+ssh://root@${address}:${port}/system?keyfile=${keyFile}`,
+            knownHosts: path.join(sshDir, "known_hosts"),
+            /** The fingerprint ssh-keygen prints for the sshd's current host key. */
+            fingerprint: () => execFileSync("ssh-keygen", ["-lf", "-"], { input: sshd.hostKey(), encoding: "utf8" })
+                .split(" ")[1],
+            async stop() {
+                await sshd.stop();
+                await host.stop();
+                removeUser(userName);
+            },
+        };
+    } catch (err) {
+        await host.stop();
+        removeUser(userName);
+        throw err;
+    }
 }

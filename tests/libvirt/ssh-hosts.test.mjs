@@ -7,19 +7,14 @@
 // trusted over the old one.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, bridgeNames } from "../harness/bridge.mjs";
 import { GUESTS_DIR, ensureLibvirtd, guestDir, tinyGuestXml } from "../harness/libvirt.mjs";
-import { startSecondHost } from "../harness/second-host.mjs";
-import { makeKey, startSshd } from "../harness/sshd.mjs";
-import { createUser, removeUser } from "../harness/users.mjs";
-
-const USER = "cvtest-sshuser";
+import { startSshTestHost } from "../harness/sshd.mjs";
 
 async function connections(b, action, target, extra = {}) {
     const channel = b.open({ payload: "virt1", op: "connections", action, target, ...extra });
@@ -27,28 +22,15 @@ async function connections(b, action, target, extra = {}) {
     return messages.at(-1).control;
 }
 
-/** The fingerprint ssh-keygen prints for a public key line. */
-function fingerprintOf(publicKey) {
-    return execFileSync("ssh-keygen", ["-lf", "-"], { input: publicKey, encoding: "utf8" }).split(" ")[1];
-}
-
-let host, sshd, user, goodKey, wrongKey, vmName, xmlDir;
+let ssh, host, sshd, user, goodKey, wrongKey, vmName, xmlDir;
 const uuid = randomUUID();
 
 describe("saved connections over ssh", () => {
     before(async () => {
         await ensureLibvirtd();
-        host = await startSecondHost({ name: "cvtest-sshhost", address: "127.0.0.6" });
-        user = createUser(USER);
-        const sshDir = path.join(user.home, ".ssh");
-        mkdirSync(sshDir, { mode: 0o700 });
-        goodKey = path.join(sshDir, "id_cvtest");
-        wrongKey = path.join(sshDir, "id_cvtest_unauthorised");
-        const authorised = makeKey(goodKey);
-        makeKey(wrongKey);
-        for (const f of [sshDir, goodKey, `${goodKey}.pub`, wrongKey, `${wrongKey}.pub`])
-            chownSync(f, user.uid, user.gid);
-        sshd = await startSshd(host, { port: 2222, authorizedKeys: [authorised] });
+        ssh = await startSshTestHost({ name: "cvtest-sshhost", address: "127.0.0.6", port: 2222,
+                                       userName: "cvtest-sshuser" });
+        ({ host, sshd, user, goodKey, wrongKey } = ssh);
 
         const kernelDir = await guestDir();
         vmName = `cvtest-ssh-${randomUUID().slice(0, 6)}`;
@@ -63,15 +45,13 @@ describe("saved connections over ssh", () => {
     });
     after(async () => {
         await host?.virsh("undefine", vmName).catch(() => {});
-        await sshd?.stop();
-        await host?.stop();
-        removeUser(USER);
+        await ssh?.stop();
         if (xmlDir)
             rmSync(xmlDir, { recursive: true, force: true });
     });
 
-    const uriWith = key => `qemu+ssh://root@${host.address}:2222/system?keyfile=${key}`;
-    const knownHosts = () => path.join(user.home, ".ssh/known_hosts");
+    const uriWith = key => ssh.uriWith(key);
+    const knownHosts = () => ssh.knownHosts;
     const start = name => Bridge.start(name, { user, env: { SSH_AUTH_SOCK: "" } });
 
     for (const name of bridgeNames()) {
@@ -89,7 +69,7 @@ describe("saved connections over ssh", () => {
                 close = await connections(b, "host-key", uri);
                 const hostKey = close["host-key"];
                 assert.equal(hostKey?.state, "unknown", JSON.stringify(close));
-                assert.equal(hostKey.offered.fingerprint, fingerprintOf(sshd.hostKey()));
+                assert.equal(hostKey.offered.fingerprint, ssh.fingerprint());
                 assert.ok(close.problem === undefined);
 
                 // A key that is not a key is refused before anything is written.
@@ -137,7 +117,7 @@ describe("saved connections over ssh", () => {
             close = await connections(b, "host-key", uriWith(goodKey));
             const offered = close["host-key"];
             assert.equal(offered?.state, "changed", JSON.stringify(close));
-            assert.equal(offered.offered.fingerprint, fingerprintOf(sshd.hostKey()));
+            assert.equal(offered.offered.fingerprint, ssh.fingerprint());
             close = await connections(b, "trust", uriWith(goodKey),
                                       { "host-key": { type: offered.offered.type, key: offered.offered.key } });
             assert.deepEqual([close.problem, close.reason], ["access-denied", "host-key-changed"],
