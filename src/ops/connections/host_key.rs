@@ -176,7 +176,11 @@ fn host_of(uri: &Uri) -> String {
 fn resolve(uri: &Uri) -> Result<Target, Problem> {
     let (host, port) = uri.remote_endpoint().ok_or_else(|| Problem::internal("not a remote URI"))?;
     let mut ssh = Command::new("ssh");
-    ssh.arg("-G").arg("-p").arg(port.to_string());
+    ssh.arg("-G");
+    // As libvirt runs ssh: a port only when the URI names one, so the user's config may name another.
+    if has_port(uri) {
+        ssh.arg("-p").arg(port.to_string());
+    }
     if let Some(user) = ssh_user(uri) {
         ssh.arg("-l").arg(user);
     }
@@ -186,10 +190,23 @@ fn resolve(uri: &Uri) -> Result<Target, Problem> {
     parse_config(&text).ok_or_else(|| Problem::internal(format!("ssh -G {host}: no host name or port in its answer")))
 }
 
+/// `[user@]host[:port]` of a remote URI.
+fn authority(uri: &Uri) -> &str {
+    let rest = uri.as_str().split_once("://").map_or("", |(_, rest)| rest);
+    &rest[..rest.find('/').unwrap_or(rest.len())]
+}
+
 fn ssh_user(uri: &Uri) -> Option<String> {
-    let rest = uri.as_str().split_once("://")?.1;
-    let authority = &rest[..rest.find('/')?];
-    authority.rsplit_once('@').map(|(user, _)| user.to_string())
+    authority(uri).rsplit_once('@').map(|(user, _)| user.to_string())
+}
+
+fn has_port(uri: &Uri) -> bool {
+    let authority = authority(uri);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6.contains("]:"),
+        None => host_port.contains(':'),
+    }
 }
 
 fn parse_config(text: &str) -> Option<Target> {
@@ -356,6 +373,17 @@ mod tests {
             assert!(HostKey::parse(kind, text).is_err(), "{kind} {text}");
         }
         assert!(HostKey::parse("ssh-ed25519", &"A".repeat(10_000)).is_err());
+    }
+
+    #[test]
+    fn host_key_asks_ssh_for_the_port_only_when_the_uri_names_one() {
+        let uri = |text: &str| Uri::parse(text).unwrap();
+        assert!(has_port(&uri("qemu+ssh://root@h:2222/system")));
+        assert!(has_port(&uri("qemu+ssh://[fe80::1]:2222/system")));
+        assert!(!has_port(&uri("qemu+ssh://root@h/system?keyfile=/k")));
+        assert!(!has_port(&uri("qemu+ssh://[fe80::1]/system")));
+        assert_eq!(ssh_user(&uri("qemu+ssh://root@h/system")).as_deref(), Some("root"));
+        assert_eq!(ssh_user(&uri("qemu+ssh://h/system")), None);
     }
 
     #[test]
