@@ -7,6 +7,7 @@
 // trusted over the old one.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,6 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { Bridge, bridgeNames } from "../harness/bridge.mjs";
 import { GUESTS_DIR, ensureLibvirtd, guestDir, tinyGuestXml } from "../harness/libvirt.mjs";
 import { startSshTestHost } from "../harness/sshd.mjs";
+import { ChannelBytes, rfbHandshake } from "../console/rfb.mjs";
 
 async function connections(b, action, target, extra = {}) {
     const channel = b.open({ payload: "virt1", op: "connections", action, target, ...extra });
@@ -37,13 +39,15 @@ describe("saved connections over ssh", () => {
         xmlDir = path.join(GUESTS_DIR, vmName);
         mkdirSync(xmlDir, { recursive: true, mode: 0o755 });
         const xmlPath = path.join(xmlDir, "domain.xml");
+        // A VNC display on the remote host's loopback, reached through the user's ssh (op `console`).
         writeFileSync(xmlPath, tinyGuestXml({
             name: vmName, uuid, kernel: path.join(kernelDir, "vmlinuz"), initrd: path.join(kernelDir, "initrd.img"),
             serialLog: path.join(xmlDir, "serial.log"),
-        }));
+        }).replace("</devices>", "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video></devices>"));
         await host.virsh("define", xmlPath);
     });
     after(async () => {
+        await host?.virsh("destroy", vmName).catch(() => {});
         await host?.virsh("undefine", vmName).catch(() => {});
         await ssh?.stop();
         if (xmlDir)
@@ -101,6 +105,32 @@ describe("saved connections over ssh", () => {
             }
         });
     }
+
+    test("ssh_graphics: a remote VM's VNC display through an ssh -W the helper runs, closed with the console", async () => {
+        writeFileSync(knownHosts(), knownLine());
+        chownSync(knownHosts(), user.uid, user.gid);
+        const b = await start(bridgeNames()[0]);
+        try {
+            const uri = uriWith(goodKey);
+            const r = await b.action(uri, uuid, "start");
+            assert.equal(r.problem, undefined, r.trail);
+            const ch = b.open({ payload: "virt1", op: "console", uri, vm: uuid, kind: "graphics", binary: "raw" });
+            const m = await b.next(ch, m => m.command === "ready" || m.command === "close", 30000);
+            assert.equal(m.command, "ready", JSON.stringify(m.control));
+            assert.equal(m.control.via, "ssh");
+            const init = await rfbHandshake(new ChannelBytes(b, ch), data => b.send(ch, data));
+            assert.equal(init.name, `QEMU (${vmName})`, "the remote VM's own display");
+            const tunnels = () => execFileSync("pgrep", ["-u", String(user.uid), "-f", "ssh .*-W"], { encoding: "utf8" })
+                .trim().split("\n").filter(Boolean);
+            assert.equal(tunnels().length, 1, "one ssh -W for the console");
+            b.close(ch);
+            await b.next(ch, m => m.command === "close", 10000);
+            assert.throws(tunnels, "ssh ended with the console (pgrep finds none)");
+            await host.virsh("destroy", vmName);
+        } finally {
+            await b.closeBridge();
+        }
+    });
 
     test("ssh_refusals: a key the host does not take, then a changed host key", async () => {
         // known_hosts as a trusted first login leaves it, whatever the tests before did.
