@@ -45,7 +45,8 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
            syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
-           passt)  # user-mode interfaces with port forwards (tests/libvirt/devices)
+           passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
+           openssh-server)  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

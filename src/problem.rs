@@ -59,6 +59,10 @@ pub enum Reason {
     /// op `migrate`: libvirt cannot tell that a disk is on shared storage (a local file system): copy the
     /// storage, or say that the destination sees the same files (`unsafe`).
     StorageNotShared,
+    /// op `connections`: the ssh host's key is not in the user's `known_hosts` (trust it first).
+    HostKeyUnknown,
+    /// op `connections`: the ssh host offers another key than `known_hosts` holds for it (or a revoked one).
+    HostKeyChanged,
 }
 
 impl Reason {
@@ -74,6 +78,8 @@ impl Reason {
             Reason::CpuIncompatible => "cpu-incompatible",
             Reason::SameHost => "same-host",
             Reason::StorageNotShared => "storage-not-shared",
+            Reason::HostKeyUnknown => "host-key-unknown",
+            Reason::HostKeyChanged => "host-key-changed",
         }
     }
 }

@@ -9,6 +9,7 @@ import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-co
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { useState } from "react";
 
+import { type HostKeyReason, type OfferedHostKey, readHostKey, trustHostKey } from "../client/host-key.ts";
 import { OpError } from "../client/one-shot.ts";
 import { type ConnectionReason, addConnection } from "../client/saved-connections.ts";
 import { watchAnotherConnection } from "../store/feed.ts";
@@ -18,10 +19,12 @@ import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
 
-const REASONS: Partial<Record<string, string>> & Record<ConnectionReason, string> = {
+const REASONS: Partial<Record<string, string>> & Record<ConnectionReason | HostKeyReason, string> = {
     "host-unreachable": _("The host cannot be reached"),
     "port-closed": _("Nothing answers on the host's libvirt or SSH port"),
     "auth-failed": _("The host refused the login"),
+    "host-key-unknown": _("The host's SSH key is not known"),
+    "host-key-changed": _("The host's SSH key changed"),
 };
 
 function failureTitle(error: OpError): string {
@@ -34,15 +37,44 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
     const [target, setTarget] = useState("");
     const [busy, setBusy] = useState(false);
     const [error, setError] = useState<OpError | null>(null);
+    // An unknown SSH host key awaiting the user's word: exactly this key is trusted.
+    const [unknownKey, setUnknownKey] = useState<OfferedHostKey | null>(null);
+
+    const fail = (ex: unknown) => {
+        setBusy(false);
+        setError(ex instanceof OpError ? ex : new OpError("internal-error", String(ex)));
+    };
 
     const add = () => {
         setBusy(true);
         setError(null);
+        setUnknownKey(null);
         addConnection(target)
             .then(added => onDone(added.uri))
             .catch((ex: unknown) => {
-                setBusy(false);
-                setError(ex instanceof OpError ? ex : new OpError("internal-error", String(ex)));
+                if (!(ex instanceof OpError) || ex.reason !== "host-key-unknown")
+                    return fail(ex);
+                // Read the key once; what the page shows is what `trust` gets back.
+                readHostKey(target).then(read => {
+                    if (read.state === "unknown" && read.offered) {
+                        setBusy(false);
+                        setUnknownKey(read.offered);
+                    } else {
+                        fail(ex);
+                    }
+                }, fail);
+            });
+    };
+
+    const trustAndAdd = (key: OfferedHostKey) => {
+        setBusy(true);
+        setError(null);
+        trustHostKey(target, key)
+            .then(() => addConnection(target))
+            .then(added => onDone(added.uri))
+            .catch((ex: unknown) => {
+                setUnknownKey(null);
+                fail(ex);
             });
     };
 
@@ -53,7 +85,7 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                 <Form id="virt-add-host-form" onSubmit={ev => { ev.preventDefault(); add() }}>
                     <FormGroup label={_("Host")} fieldId="virt-add-host-target" isRequired>
                         <TextInput id="virt-add-host-target" value={target} isRequired
-                                   onChange={(_ev, v) => setTarget(v)} isDisabled={busy}
+                                   onChange={(_ev, v) => { setTarget(v); setUnknownKey(null) }} isDisabled={busy}
                                    placeholder="root@host.example" />
                         <FormHelperText>
                             <HelperText>
@@ -69,12 +101,25 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                            data-problem={error.problem} data-reason={error.reason ?? ""}>
                         {error.message}
                     </Alert>}
+                {unknownKey &&
+                    <Alert variant="warning" isInline title={REASONS["host-key-unknown"]} className="virt-add-host-key">
+                        <p>{_("Connecting for the first time. Compare the host key's fingerprint with the one the host shows (ssh-keygen -lf on its host key) before you trust it.")}</p>
+                        <p>
+                            {unknownKey.type}{" "}
+                            <code className="virt-add-host-fingerprint">{unknownKey.fingerprint}</code>
+                        </p>
+                    </Alert>}
             </ModalBody>
             <ModalFooter>
-                <Button variant="primary" type="submit" form="virt-add-host-form" isDisabled={busy || !target.trim()}
-                        isLoading={busy}>
-                    {busy ? _("Connecting…") : _("Add")}
-                </Button>
+                {unknownKey
+                    ? <Button variant="primary" onClick={() => trustAndAdd(unknownKey)} isDisabled={busy}
+                              isLoading={busy} className="virt-add-host-trust">
+                        {busy ? _("Connecting…") : _("Trust and add")}
+                    </Button>
+                    : <Button variant="primary" type="submit" form="virt-add-host-form"
+                              isDisabled={busy || !target.trim()} isLoading={busy}>
+                        {busy ? _("Connecting…") : _("Add")}
+                    </Button>}
                 <Button variant="link" onClick={() => onDone(null)}>{_("Cancel")}</Button>
             </ModalFooter>
         </Modal>

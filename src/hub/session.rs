@@ -136,7 +136,7 @@ impl Session {
     }
 
     fn connect_and_list(&mut self) -> Result<(Connect, Registration, ResourceRegistration), Error> {
-        let conn = Connect::open(Some(self.hub.uri.as_str()))?;
+        let conn = Connect::open(Some(&self.hub.uri.for_open()))?;
         self.generation += 1;
         let registration = Registration::register(&conn, &self.tx, self.generation);
         let resource_registration = ResourceRegistration::register(&conn, &self.tx);

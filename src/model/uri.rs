@@ -75,6 +75,16 @@ impl Uri {
         &self.0
     }
 
+    /// The URI libvirt is given: a `qemu+ssh` URI gets `no_tty=1` unless it says otherwise, so libvirt runs ssh
+    /// in batch mode (no prompt for a password, passphrase or unknown host key: there is no terminal to answer).
+    pub fn for_open(&self) -> String {
+        if !self.0.starts_with("qemu+ssh://") || self.0.contains("no_tty=") {
+            return self.0.clone();
+        }
+        let separator = if self.0.contains('?') { '&' } else { '?' };
+        format!("{}{separator}no_tty=1", self.0)
+    }
+
     /// For `qemu+ssh`, `qemu+tls` and `qemu+tcp` URIs: the host and the TCP port libvirt's remote driver
     /// connects to (the URI's, else the transport's default: 22, 16514, 16509). `None` for local URIs.
     pub fn remote_endpoint(&self) -> Option<(String, u16)> {
@@ -250,6 +260,15 @@ mod tests {
         assert_eq!(endpoint("qemu+tls://h.example/system"), Some(("h.example".into(), 16514)));
         assert_eq!(endpoint("qemu+ssh://root@h.example:2222/system?no_tty=1"), Some(("h.example".into(), 2222)));
         assert_eq!(endpoint("qemu+ssh://[fe80::1]/session"), Some(("fe80::1".into(), 22)));
+    }
+
+    #[test]
+    fn uri_for_open_runs_ssh_in_batch_mode() {
+        let open = |text: &str| Uri::parse(text).unwrap().for_open();
+        assert_eq!(open("qemu+ssh://h/system"), "qemu+ssh://h/system?no_tty=1");
+        assert_eq!(open("qemu+ssh://h/system?keyfile=/k"), "qemu+ssh://h/system?keyfile=/k&no_tty=1");
+        assert_eq!(open("qemu+ssh://h/system?no_tty=0"), "qemu+ssh://h/system?no_tty=0");
+        assert_eq!(open("qemu+tcp://h/system"), "qemu+tcp://h/system");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 // data and its controls in arrival order; transport-level controls are filed under "". next() consumes from a
 // channel's queue; history(channel) keeps everything ever received for it.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -105,10 +105,10 @@ export class Bridge {
      * Spawns bridge `name` ("337" or "287") with the package staged for `helper`, completes the handshake as
      * cockpit-ws does, and resolves once the bridge's init has arrived.
      */
-    static async start(name = "337", { helper = helperPath(), env = {}, host = "localhost" } = {}) {
+    static async start(name = "337", { helper = helperPath(), env = {}, host = "localhost", user = null } = {}) {
         if (!BRIDGES[name] || !existsSync(BRIDGES[name]))
             throw new Error(`cockpit-bridge ${name} is not at ${BRIDGES[name]} (tests/lib/fetch-bridge-287.sh)`);
-        const b = new Bridge(name, helper, env, host);
+        const b = new Bridge(name, helper, env, host, undefined, user);
         await b.#handshake();
         return b;
     }
@@ -123,19 +123,24 @@ export class Bridge {
         return b;
     }
 
-    constructor(name, helper, env, host, peerArgv) {
+    /** `user` ({ name, uid, gid, home } from tests/harness/users.mjs): the bridge runs as that user. */
+    constructor(name, helper, env, host, peerArgv, user = null) {
         this.name = name;
         this.host = host;
         this.helper = helper;
         this.dataHome = mkdtempSync(path.join(tmpdir(), "cvtest-bridge-"));
         stagePackage(this.dataHome, helper);
+        if (user)
+            execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, this.dataHome]);
+        const asUser = user ? { HOME: user.home, USER: user.name, LOGNAME: user.name } : {};
         const argv = peerArgv ?? [BRIDGES[name]];
         // Both bridges want a session bus for some of their built-in channels; give them a private one.
         if (!peerArgv && !process.env.DBUS_SESSION_BUS_ADDRESS)
             argv.unshift("dbus-run-session", "--");
         this.proc = spawn(argv[0], argv.slice(1), {
             stdio: ["pipe", "pipe", "pipe"],
-            env: { ...process.env, XDG_DATA_HOME: this.dataHome, ...env },
+            env: { ...process.env, XDG_DATA_HOME: this.dataHome, ...asUser, ...env },
+            ...user ? { uid: user.uid, gid: user.gid } : {},
         });
         this.exited = new Promise(resolve => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
         this.exitStatus = null;

@@ -4,6 +4,7 @@
 //! `remove` forgets. A host may be given as a URI or as `[user@]host[:port]`, which means
 //! `qemu+ssh://[user@]host[:port]/system`. The helper is the one authority on what is accepted.
 
+pub mod host_key;
 pub mod store;
 
 use std::path::PathBuf;
@@ -31,6 +32,16 @@ enum Action {
     Test,
     Add,
     Remove,
+    HostKey,
+    Trust,
+}
+
+/// The key action `trust` adds: exactly the one action `host-key` answered and the page showed.
+#[derive(Debug, Deserialize)]
+struct OfferedKey {
+    #[serde(rename = "type")]
+    kind: String,
+    key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,6 +52,9 @@ struct Options {
     /// A libvirt URI or `[user@]host[:port]` (`test`, `add`, `remove`).
     #[serde(default)]
     target: Option<String>,
+    /// The host key to trust (`trust`).
+    #[serde(default, rename = "host-key")]
+    host_key: Option<OfferedKey>,
 }
 
 /// A connection target as the user typed it: a URI through the allow-list, or `[user@]host[:port]`
@@ -67,12 +81,24 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
         (_, Some(text)) => Some(text.clone()),
         (_, None) => return Err(Problem::protocol("\"target\" is required for test, add and remove")),
     };
+    let offered = match (options.action, options.host_key) {
+        (Action::Trust, Some(key)) => Some(key),
+        (Action::Trust, None) => return Err(Problem::protocol("\"host-key\" is required for trust")),
+        _ => None,
+    };
     let path = store::default_path()?;
     let ctx = ctx.clone();
-    Ok(Box::new(move |io| Box::pin(run(io, ctx, options.action, target, path))))
+    Ok(Box::new(move |io| Box::pin(run(io, ctx, options.action, target, offered, path))))
 }
 
-async fn run(io: ChannelIo, ctx: Arc<Context>, action: Action, target: Option<String>, path: PathBuf) -> OpResult {
+async fn run(
+    io: ChannelIo,
+    ctx: Arc<Context>,
+    action: Action,
+    target: Option<String>,
+    offered: Option<OfferedKey>,
+    path: PathBuf,
+) -> OpResult {
     // The target is checked after `ready`, so a refusal is a close with invalid-argument the page shows
     // beside the field, not a protocol error.
     io.ready();
@@ -101,6 +127,32 @@ async fn run(io: ChannelIo, ctx: Arc<Context>, action: Action, target: Option<St
             fields.insert("uri".into(), uri.as_str().into());
             fields.insert("removed".into(), removed.into());
         }
+        Action::HostKey => {
+            let uri = ssh_target(target.as_deref().unwrap_or_default())?;
+            let checked = uri.clone();
+            let verdict = bounded(move || host_key::check(&checked)).await?;
+            let (state, key) = match verdict {
+                host_key::Verdict::Known => ("known", None),
+                host_key::Verdict::Unknown(key) => ("unknown", Some(key)),
+                host_key::Verdict::Changed(key) => ("changed", Some(key)),
+            };
+            let mut answer = json!({"state": state});
+            if let Some(key) = key {
+                answer["offered"] = key.to_json();
+            }
+            fields.insert("uri".into(), uri.as_str().into());
+            fields.insert("host-key".into(), answer);
+        }
+        Action::Trust => {
+            let uri = ssh_target(target.as_deref().unwrap_or_default())?;
+            let offered = offered.expect("checked at open");
+            let key = host_key::HostKey::parse(&offered.kind, &offered.key)?;
+            fields.insert("fingerprint".into(), key.fingerprint().into());
+            let trusted = uri.clone();
+            let added = bounded(move || host_key::trust(&trusted, &key)).await?;
+            fields.insert("uri".into(), uri.as_str().into());
+            fields.insert("added".into(), added.into());
+        }
     }
     Ok(fields)
 }
@@ -124,19 +176,18 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Problem> + Se
     tokio::task::spawn_blocking(f).await.map_err(|err| Problem::internal(format!("worker failed: {err}")))?
 }
 
-/// Connects to `uri` once (its own connection, not a hub's) and answers the host's name. For a
-/// remote URI the host's port is probed first, so an unknown host and a closed port have their own
-/// reason codes rather than libvirt's (translated) message.
-async fn test_connection(uri: Uri) -> Result<String, Problem> {
-    let attempt = tokio::task::spawn_blocking(move || {
-        if let Some((host, port)) = uri.remote_endpoint() {
-            cause::probe(&host, port)?;
-        }
-        let conn = Connect::open(Some(uri.as_str())).map_err(connect_error)?;
-        // Dropping `conn` closes it.
-        conn.hostname().map_err(Problem::from)
-    });
-    match tokio::time::timeout(TEST_DEADLINE, attempt).await {
+/// A target for the host-key actions: only `qemu+ssh://` has ssh host keys.
+fn ssh_target(text: &str) -> Result<Uri, Problem> {
+    let uri = parse_target(text)?;
+    if !uri.as_str().starts_with("qemu+ssh://") {
+        return Err(Problem::new(ProblemCode::InvalidArgument, "Only qemu+ssh:// hosts have ssh host keys"));
+    }
+    Ok(uri)
+}
+
+/// Work that runs commands or connects, off the router's thread, within [`TEST_DEADLINE`].
+async fn bounded<T: Send + 'static>(f: impl FnOnce() -> Result<T, Problem> + Send + 'static) -> Result<T, Problem> {
+    match tokio::time::timeout(TEST_DEADLINE, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(result)) => result,
         Ok(Err(err)) => Err(Problem::internal(format!("worker failed: {err}"))),
         Err(_) => Err(Problem::new(
@@ -145,6 +196,30 @@ async fn test_connection(uri: Uri) -> Result<String, Problem> {
         )
         .with_reason(Reason::HostUnreachable)),
     }
+}
+
+/// Connects to `uri` once (its own connection, not a hub's) and answers the host's name. For a
+/// remote URI the host's port is probed first, so an unknown host and a closed port have their own
+/// reason codes rather than libvirt's (translated) message.
+async fn test_connection(uri: Uri) -> Result<String, Problem> {
+    bounded(move || {
+        if let Some((host, port)) = uri.remote_endpoint() {
+            cause::probe(&host, port)?;
+        }
+        // ssh's host key first, so an unknown or changed key has its own reason (libvirt's ssh transport runs
+        // ssh in batch mode, which only says that verification failed).
+        if uri.as_str().starts_with("qemu+ssh://") {
+            match host_key::check(&uri)? {
+                host_key::Verdict::Known => {}
+                host_key::Verdict::Unknown(key) => return Err(host_key::unknown(&uri, &key)),
+                host_key::Verdict::Changed(key) => return Err(host_key::changed_for(&uri, &key)),
+            }
+        }
+        let conn = Connect::open(Some(&uri.for_open())).map_err(connect_error)?;
+        // Dropping `conn` closes it.
+        conn.hostname().map_err(Problem::from)
+    })
+    .await
 }
 
 /// libvirt refused the connection: credentials (`auth-failed`), or a transport that died after the

@@ -23,6 +23,9 @@ use crate::problem::Problem;
 use crate::router::channel::{ChannelInput, ChannelIo};
 
 pub async fn run(mut io: ChannelIo, hub: Arc<Hub>, request: Request) -> OpResult {
+    if request.uri.as_str().starts_with("qemu+ssh://") {
+        return super::remote_graphics::run(io, hub, request).await;
+    }
     let (index, fd) = hub
         .call(CONNECT_TIMEOUT, move |conn| {
             let (domain, config) = running_domain(conn, &request.vm)?;
@@ -47,7 +50,7 @@ pub async fn run(mut io: ChannelIo, hub: Arc<Hub>, request: Request) -> OpResult
 
 /// Picks the `<graphics>` device to open: `wanted`, or the first VNC display. The page shows
 /// the message of a refusal as it is.
-fn choose_display(graphics: &[Graphics], wanted: Option<u32>) -> Result<u32, Problem> {
+pub(super) fn choose_display(graphics: &[Graphics], wanted: Option<u32>) -> Result<u32, Problem> {
     if let Some(index) = wanted {
         return match graphics.get(index as usize) {
             Some(g) if g.kind == "vnc" => Ok(index),
@@ -70,7 +73,7 @@ fn choose_display(graphics: &[Graphics], wanted: Option<u32>) -> Result<u32, Pro
     }))
 }
 
-async fn relay(io: &mut ChannelIo, mut socket: UnixStream) -> Result<(), Problem> {
+pub(super) async fn relay(io: &mut ChannelIo, mut socket: UnixStream) -> Result<(), Problem> {
     let (mut from_guest, mut to_guest) = socket.split();
     let mut input_done = false;
     loop {

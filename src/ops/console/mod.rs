@@ -8,7 +8,9 @@
 //! channel ends, including when the browser closes it and the op is dropped.
 
 mod graphics;
+mod remote_graphics;
 mod serial;
+mod ssh_tunnel;
 
 use std::sync::Arc;
 
@@ -54,6 +56,8 @@ struct ConsoleOptions {
 /// What an op needs to open a console.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The connection the VM is on (a `qemu+ssh` one reaches its display through ssh).
+    pub uri: Uri,
     pub vm: String,
     pub index: Option<u32>,
     pub force: bool,
@@ -66,7 +70,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
         return Err(Problem::protocol("console channels carry bytes: open them with \"binary\": \"raw\""));
     }
     let hub = target.hub(ctx)?;
-    let request = Request { vm: target.vm, index: options.index, force: options.force };
+    let request = Request { uri: target.uri, vm: target.vm, index: options.index, force: options.force };
     Ok(match options.kind {
         Kind::Graphics => Box::new(move |io| Box::pin(graphics::run(io, hub, request))),
         Kind::Serial => Box::new(move |io| Box::pin(serial::run(io, hub, request))),
