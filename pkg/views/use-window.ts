@@ -53,7 +53,9 @@ export function useWindow(scrollRef: RefObject<HTMLElement | null>, heights: rea
             if (!frame)
                 frame = window.requestAnimationFrame(update);
         };
-        update();
+        // measured at the next frame, not now: reading the size here would lay the page out before its first paint,
+        // and the re-render with the overscan would hold that paint back too
+        schedule();
         el.addEventListener("scroll", schedule, { passive: true });
         const observer = new ResizeObserver(schedule);
         observer.observe(el);
