@@ -53,9 +53,7 @@ export function useWindow(scrollRef: RefObject<HTMLElement | null>, heights: rea
             if (!frame)
                 frame = window.requestAnimationFrame(update);
         };
-        // measured at the next frame, not now: reading the size here would lay the page out before its first paint,
-        // and the re-render with the overscan would hold that paint back too
-        schedule();
+        update();
         el.addEventListener("scroll", schedule, { passive: true });
         const observer = new ResizeObserver(schedule);
         observer.observe(el);
