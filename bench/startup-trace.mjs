@@ -244,6 +244,8 @@ function analyse(run) {
         shell: round(run.breakdown.timeOrigin - run.topOrigin),
         ownByFrame: byPhase(selfs, own, byFrame)["own part"],
         ownPageWork: byPhase(selfs, own, pageWork)["own part"],
+        // rendering the rows: from the first watch message the store gets to every row's data shown
+        rowsWork: byPhase(selfs, [["rows", at("virt:watch-first") ?? origin, done]], pageWork).rows,
         phasesByFrame: byPhase(selfs, phases, byFrame),
         phasesPageWork: byPhase(selfs, phases, pageWork),
         marks: Object.fromEntries(Object.entries(pageMarks).map(([k, v]) => [k, round(v)])),
@@ -273,6 +275,18 @@ function noPreload() {
 /** Prints the analysis of runs. */
 function report(results) {
     const parts = (p, n = 8) => Object.entries(p.parts).slice(0, n).map(([k, v]) => `${k} ${v}`).join(", ");
+    const median = xs => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const mid = sorted.length >> 1;
+        return sorted.length % 2 ? sorted[mid] : round((sorted[mid - 1] + sorted[mid]) / 2);
+    };
+    for (const s of results.scenarios) {
+        const rows = s.runs.map(r => r.rowsWork);
+        console.log(`N=${s.n}, medians of ${s.runs.length}: own ${median(s.runs.map(r => r.own))} ms, ` +
+            `main-thread CPU ${median(s.runs.map(r => r.ownByFrame.cpuMs))} ms, the page's ` +
+            `${median(s.runs.map(r => r.ownPageWork.cpuMs))} ms; first watch message → all rows' data: ` +
+            `wall ${median(rows.map(w => w.wallMs))}, the page's CPU ${median(rows.map(w => w.cpuMs))}`);
+    }
     for (const s of results.scenarios) {
         console.log(`\n=== ${s.n} VMs (load ${s.load.map(x => x.toFixed(1)).join("→")}) ===`);
         for (const r of s.runs) {
