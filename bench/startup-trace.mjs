@@ -15,8 +15,8 @@
 // both). From the trace it takes the renderer main thread's events and splits their *thread* time (CPU; `tdur`),
 // self time only, by phase of the iframe's start-up (the page's `virt:*` marks, found in the trace as user-timing
 // events) and by what it was: script (compile, evaluation, calls) per script file, garbage collection, HTML
-// parsing, CSS parsing, style, layout, paint, other. Script time is charged to the file of the nearest enclosing
-// event that names one; the rest to the shell's frame or the page's, when the event names its frame.
+// parsing, CSS parsing, style, layout, paint, other. Each event's time is charged to the frame (our page, the shell,
+// or a page the shell preloads in a hidden frame) and the script file named by it or its nearest enclosing event.
 
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
