@@ -36,6 +36,7 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
+import { HELPER_ENV, frameBreakdown, probe, testNode } from "./startup-common.mjs";
 
 const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0,
     out: path.join(REPO, ".cache/bench/startup.json") };
@@ -48,72 +49,6 @@ const TIMEOUT = 60000;
 const tmp = mkdtempSync(path.join(tmpdir(), "cvbrow-"));
 const vms = benchVms("cvbrow-", tmp);
 const log = (...a) => console.error(new Date().toISOString().slice(11, 23), ...a);
-
-/**
- * Runs in every frame before its scripts: in the page's iframe, watches every animation frame for the rows and
- * records when the rows in view first showed and when all rows' data did (performance.now() of the iframe).
- */
-function probe({ kind, n }) {
-    if (window === window.top || !/\/(virt|machines)\//.test(location.pathname))
-        return;
-    const rowSelector = kind === "machines" ? 'tbody tr[data-row-id^="vm-cvbrow-"]' : "tr[data-vm-name]";
-    const seen = [];
-    const result = { firstRows: null, done: null, seen };
-    window.__startup = result;
-    const inView = () => {
-        let count = 0;
-        for (const row of document.querySelectorAll(rowSelector)) {
-            const rect = row.getBoundingClientRect();
-            if (rect.height > 0 && rect.top < window.innerHeight)
-                count++;
-        }
-        return count;
-    };
-    const finished = () => {
-        if (kind === "machines")
-            return document.querySelectorAll(rowSelector).length >= n;
-        const list = document.querySelector('.virt-vm-list[data-loaded="true"]');
-        const count = document.querySelector(".virt-list-count");
-        const m = count && /^(\d+) VMs?$/.exec(count.textContent.trim().replace(/,/g, ""));
-        return Boolean(list && m && Number(m[1]) >= n);
-    };
-    const tick = () => {
-        const t = performance.now();
-        const rows = inView();
-        if (rows > 0 && (seen.length === 0 || seen[seen.length - 1].rows !== rows))
-            seen.push({ t, rows });
-        if (finished()) {
-            result.done = t;
-            result.rowsInView = rows;
-            // the first frame that showed as many rows in view as the end does
-            result.firstRows = seen.find(s => s.rows >= rows)?.t ?? t;
-            return;
-        }
-        requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-}
-
-/** What the iframe knows about its own start, on its own clock. */
-function frameBreakdown() {
-    const nav = performance.getEntriesByType("navigation")[0];
-    const resource = name => {
-        const e = performance.getEntriesByType("resource").find(r => new URL(r.name).pathname.endsWith(name));
-        return e ? { start: e.startTime, end: e.responseEnd } : null;
-    };
-    const marks = {};
-    for (const m of performance.getEntriesByType("mark"))
-        marks[m.name] ??= m.startTime;
-    return {
-        timeOrigin: performance.timeOrigin,
-        domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
-        cockpitJs: resource("/base1/cockpit.js"),
-        bootJs: resource("/boot.js"),
-        indexJs: resource("/index.js"),
-        indexCss: resource("/index.css"),
-        marks,
-    };
-}
 
 /** The helper's log lines of the last run with a millisecond timestamp, as [epoch ms, text]. */
 function helperLog(stderr, since) {
@@ -213,9 +148,6 @@ function medians(runs) {
     return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
 }
 
-// CVIRT_LOG: the manifest's `environ` sets RUST_LOG
-const HELPER_ENV = { CVIRT_LOG: "cockpit_virt_helper::startup=debug" };
-
 async function scenario(label, kind, n, uri) {
     const res = { scenario: label, kind, n, uri, fresh: opts.fresh, load: [os.loadavg()[0]], runs: [] };
     if (uri === URI)
@@ -251,12 +183,6 @@ async function scenario(label, kind, n, uri) {
     return res;
 }
 
-function testNode(n) {
-    const file = path.join(REPO, `.cache/bench/browser-node-${n}.xml`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    return execFileSync("python3", ["-c", "import sys, domains; print(domains.write_test_node(sys.argv[1], int(sys.argv[2])))",
-        file, String(n)], { cwd: path.join(REPO, "bench"), encoding: "utf8" }).trim();
-}
 
 let cleaned = false;
 function cleanup() {

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// What the start-up benchmarks (bench/startup.mjs, bench/startup-trace.mjs) run inside the page's iframe: probe() is
+// an init script that watches every animation frame for the rows, frameBreakdown() reads the iframe's own timings;
+// testNode() writes a test:/// node file of N domains.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+import { REPO } from "../tests/harness/bridge.mjs";
+
+// CVIRT_LOG: the manifest's `environ` sets RUST_LOG
+export const HELPER_ENV = { CVIRT_LOG: "cockpit_virt_helper::startup=debug" };
+
+/**
+ * Runs in every frame before its scripts: in the page's iframe, watches every animation frame for the rows and
+ * records when the rows in view first showed and when all rows' data did (performance.now() of the iframe).
+ */
+export function probe({ kind, n }) {
+    if (window === window.top || !/\/(virt|machines)\//.test(location.pathname))
+        return;
+    const rowSelector = kind === "machines" ? 'tbody tr[data-row-id^="vm-cvbrow-"]' : "tr[data-vm-name]";
+    const seen = [];
+    const result = { firstRows: null, done: null, seen };
+    window.__startup = result;
+    const inView = () => {
+        let count = 0;
+        for (const row of document.querySelectorAll(rowSelector)) {
+            const rect = row.getBoundingClientRect();
+            if (rect.height > 0 && rect.top < window.innerHeight)
+                count++;
+        }
+        return count;
+    };
+    const finished = () => {
+        if (kind === "machines")
+            return document.querySelectorAll(rowSelector).length >= n;
+        const list = document.querySelector('.virt-vm-list[data-loaded="true"]');
+        const count = document.querySelector(".virt-list-count");
+        const m = count && /^(\d+) VMs?$/.exec(count.textContent.trim().replace(/,/g, ""));
+        return Boolean(list && m && Number(m[1]) >= n);
+    };
+    const tick = () => {
+        // measuring the rows lays the page out if it is not yet: taken after that, so a page that leaves its
+        // layout to the frame does not look faster than one that forces it earlier
+        const rows = inView();
+        const t = performance.now();
+        if (rows > 0 && (seen.length === 0 || seen[seen.length - 1].rows !== rows))
+            seen.push({ t, rows });
+        if (finished()) {
+            result.done = t;
+            result.rowsInView = rows;
+            // the first frame that showed as many rows in view as the end does
+            result.firstRows = seen.find(s => s.rows >= rows)?.t ?? t;
+            return;
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}
+
+/** What the iframe knows about its own start, on its own clock. */
+export function frameBreakdown() {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const resource = name => {
+        const e = performance.getEntriesByType("resource").find(r => new URL(r.name).pathname.endsWith(name));
+        return e ? { start: e.startTime, end: e.responseEnd } : null;
+    };
+    const marks = {};
+    for (const m of performance.getEntriesByType("mark"))
+        marks[m.name] ??= m.startTime;
+    return {
+        timeOrigin: performance.timeOrigin,
+        domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+        cockpitJs: resource("/base1/cockpit.js"),
+        bootJs: resource("/boot.js"),
+        indexJs: resource("/index.js"),
+        indexCss: resource("/index.css"),
+        marks,
+    };
+}
+
+/** A test:/// node file of `n` domains (bench/domains.py), made once; returns its URI. */
+export function testNode(n) {
+    const file = path.join(REPO, `.cache/bench/browser-node-${n}.xml`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    return execFileSync("python3", ["-c", "import sys, domains; print(domains.write_test_node(sys.argv[1], int(sys.argv[2])))",
+        file, String(n)], { cwd: path.join(REPO, "bench"), encoding: "utf8" }).trim();
+}
