@@ -440,6 +440,25 @@ mod tests {
         assert_eq!(count, 1);
     }
 
+    /// A hub that waits to retry tries at once when asked: well before its backoff (by then 4 s) is up.
+    #[test]
+    fn hub_reconnect_tries_at_once() {
+        let path = std::env::temp_dir().join(format!("cvtest-reconnect-{}.xml", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let hubs = Hubs::with_idle(PollConfig::from_env(), HUB_IDLE);
+        let hub = hubs.get(&Uri::parse(&format!("test://{}", path.display())).unwrap()).unwrap();
+        wait_until("the first attempt fails", || hub.status().state == ConnState::Unreachable);
+        assert_eq!(hub.status().reason, None, "a local URI has no port to probe");
+        // Attempts at 0, 1, 2 and 4 s; the next would be at 8 s.
+        std::thread::sleep(Duration::from_millis(4500));
+        std::fs::write(&path, "<node/>").unwrap();
+        let asked = std::time::Instant::now();
+        hub.reconnect();
+        wait_until("connected", || hub.status().state == ConnState::Connected);
+        assert!(asked.elapsed() < Duration::from_secs(2), "took {:?}", asked.elapsed());
+        std::fs::remove_file(&path).unwrap();
+    }
+
     #[test]
     fn hubs_bounded_by_count_and_freed_when_idle() {
         let hubs = Hubs::with_idle(PollConfig::from_env(), Duration::from_millis(300));
