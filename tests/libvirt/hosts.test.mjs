@@ -3,7 +3,8 @@
 // connects, unreachable hosts by their reason code, the second libvirtd (tests/harness/second-host.mjs) added by
 // URI into a per-test config directory, a VM on it started and forced off through its own watch while the local
 // watch carries on, its libvirtd stopped (only its watch leaves `connected`) and started again (a fresh
-// reset … synced with the same VM), its reason code while down and `reconnect` trying at once. Through both bridges for the refusals; the host's life once.
+// reset … synced with the same VM), with its reason code while down and `reconnect` trying at once. Through both
+// bridges for the refusals; the host's life once.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
