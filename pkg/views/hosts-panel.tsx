@@ -95,6 +95,8 @@ export function HostsPanel({ connections }: { connections: readonly ConnectionSt
     const hosts = useHosts();
     if (connections.length < 2)
         return null;
+    // Columns nobody has numbers for (no connection reports its host yet) would be a row of dashes.
+    const usage = hosts.length > 0;
 
     return (
         <section className="virt-hosts-panel" aria-labelledby="virt-hosts-title">
@@ -106,8 +108,8 @@ export function HostsPanel({ connections }: { connections: readonly ConnectionSt
                         <Th modifier="nowrap">{_("Host")}</Th>
                         <Th>{_("State")}</Th>
                         <Th modifier="nowrap">{_("Running VMs")}</Th>
-                        <Th modifier="nowrap">{_("CPU")}</Th>
-                        <Th modifier="nowrap">{_("Memory")}</Th>
+                        {usage && <Th modifier="nowrap">{_("CPU")}</Th>}
+                        {usage && <Th modifier="nowrap">{_("Memory")}</Th>}
                         <Th screenReaderText={_("Actions")} />
                     </Tr>
                 </Thead>
@@ -130,9 +132,11 @@ export function HostsPanel({ connections }: { connections: readonly ConnectionSt
                                 <Td dataLabel={_("Running VMs")} className="virt-host-vms">
                                     {cockpit.format(_("$0 of $1"), counts[i * 2] ?? 0, counts[i * 2 + 1] ?? 0)}
                                 </Td>
-                                <Td dataLabel={_("CPU")} className="virt-host-cpu"><Usage host={host} /></Td>
-                                <Td dataLabel={_("Memory")} className="virt-host-memory"><Memory host={host} /></Td>
+                                {usage && <Td dataLabel={_("CPU")} className="virt-host-cpu"><Usage host={host} /></Td>}
+                                {usage &&
+                                    <Td dataLabel={_("Memory")} className="virt-host-memory"><Memory host={host} /></Td>}
                                 <Td isActionCell className="virt-host-actions">
+                                    <div className="virt-host-buttons">
                                     {canReconnect(status) && <ReconnectButton status={status} />}
                                     {remoteHost(status.uri) !== null &&
                                         <Button variant="link" size="sm" isDanger
@@ -141,6 +145,7 @@ export function HostsPanel({ connections }: { connections: readonly ConnectionSt
                                                 onClick={() => { void showRemoveHostDialog(status.uri) }}>
                                             {_("Remove")}
                                         </Button>}
+                                    </div>
                                 </Td>
                             </Tr>
                         );
