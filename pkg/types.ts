@@ -149,6 +149,8 @@ export interface ConnectionStatus {
     problem: string | null;
     /** a complete snapshot of this connection's VMs has arrived at least once */
     synced: boolean;
+    /** why it is not connected (docs/api.md problem reasons: auth-failed, host-unreachable, port-closed) */
+    reason?: string | null;
 }
 
 /** Connection states after which the page stops waiting: the list is as complete as it will get for now. */

@@ -37,3 +37,13 @@ export async function addConnection(target: string): Promise<AddedConnection> {
 export async function removeConnection(uri: string): Promise<void> {
     await run({ action: "remove", target: uri });
 }
+
+/** Has the helper's connection to `uri` try again now (when it waits to retry); resolves with the outcome's
+ * state (as op `watch` names it, or "idle") and reason code. */
+export async function reconnectConnection(uri: string): Promise<{ state: string; reason: string | null }> {
+    const close = await run({ action: "reconnect", target: uri });
+    return {
+        state: typeof close.state === "string" ? close.state : "idle",
+        reason: typeof close.reason === "string" ? close.reason : null,
+    };
+}

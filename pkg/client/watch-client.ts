@@ -31,6 +31,8 @@ export interface WatchStatus {
     message: string | null;
     problem: string | null;
     synced: boolean;
+    /** why the helper's connection is down, a problem reason code (only from the helper's `connection`) */
+    reason?: string | null;
 }
 
 /** Usage messages (docs/api.md, "Usage"): the recent CPU % per VM once, then one or more messages per tick. */
@@ -254,7 +256,8 @@ export class VirtWatchClient extends Emitter<WatchEvents> {
             this.#failures = 0;
         }
         const message = typeof connection.message === "string" ? connection.message : null;
-        this.#setStatus({ state: state as ConnectionState, message, problem: null });
+        const reason = typeof connection.reason === "string" ? connection.reason : null;
+        this.#setStatus({ state: state as ConnectionState, message, problem: null, reason });
     }
 
     #onVms(patch: Record<string, unknown>): void {

@@ -10,12 +10,20 @@ import { followClients } from "./follow.ts";
 import { usageStore } from "./usage-store.ts";
 import type { VmStore } from "./vm-store.ts";
 
+/** How to stop following each watched connection (one may be forgotten alone: a host removed). */
+const following = new Map<string, () => void>();
+
 /** Starts watching `uris`; returns the function that stops it. */
 export function watchConnections(store: VmStore, uris: readonly string[]): () => void {
     store.setConnections(uris);
-    const clients = uris.map(uri => feedClient(store, uri));
     // Each client has taken its connection's early channel (pkg/boot.ts) if it could; the others are not needed.
-    return followClients(clients, releaseEarlyWatches);
+    // All start together once the transport is ready, so the last one's start comes after every other.
+    uris.forEach((uri, i) =>
+        following.set(uri, followClients([feedClient(store, uri)], i === uris.length - 1 ? releaseEarlyWatches : undefined)));
+    return () => {
+        for (const uri of uris)
+            forgetConnection(store, uri);
+    };
 }
 
 /** Starts watching one more connection (a host just added), beside those watched already. */
@@ -23,7 +31,16 @@ export function watchAnotherConnection(store: VmStore, uri: string): () => void 
     if (store.getConnections().some(c => c.uri === uri))
         return () => {};
     store.setConnections([...store.getConnections().map(c => c.uri), uri]);
-    return followClients([feedClient(store, uri)]);
+    following.set(uri, followClients([feedClient(store, uri)]));
+    return () => forgetConnection(store, uri);
+}
+
+/** Stops watching `uri` (a host removed): its channel closes, its rows and usage leave the stores. */
+export function forgetConnection(store: VmStore, uri: string): void {
+    following.get(uri)?.();
+    following.delete(uri);
+    store.forgetConnection(uri);
+    usageStore.forgetConnection(uri);
 }
 
 function feedClient(store: VmStore, uri: string): VirtWatchClient {

@@ -10,9 +10,11 @@ export interface ListView {
     text: string;
     state: StateFilter;
     sort: SortSpec;
+    /** only this connection's VMs ("" for every connection) */
+    host: string;
 }
 
-let view: ListView = { text: "", state: "all", sort: { column: "name", direction: "asc" } };
+let view: ListView = { text: "", state: "all", sort: { column: "name", direction: "asc" }, host: "" };
 const listeners = new Listeners();
 
 export function setListView(patch: Partial<ListView>): void {

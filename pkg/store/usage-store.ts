@@ -210,6 +210,18 @@ export class UsageStore {
             this.#scheduleOrder();
     }
 
+    /** Forgets a connection the page no longer lists: its host and its VMs' usage. */
+    forgetConnection(uri: string): void {
+        const conn = this.#connections.get(uri);
+        for (const id of conn ? [...conn.tracks.keys()] : [])
+            this.remove(uri, id);
+        this.#connections.delete(uri);
+        if (this.#hosts.some(h => h.uri === uri)) {
+            this.#hosts = this.#hosts.filter(h => h.uri !== uri);
+            this.hostListeners.notify();
+        }
+    }
+
     /** Forgets a VM that is gone (undefined). */
     remove(uri: string, id: string): void {
         const conn = this.#connections.get(uri);

@@ -60,6 +60,15 @@ export class VmStore {
         this.connectionListeners.notify();
     }
 
+    /** Stops listing `uri`: its status and its VMs leave the store. */
+    forgetConnection(uri: string): void {
+        const ids = [...this.#vms.values()].filter(vm => vm.uri === uri).map(vm => vm.id);
+        this.#connections = this.#connections.filter(c => c.uri !== uri);
+        this.connectionListeners.notify();
+        if (ids.length > 0)
+            this.applyChange(uri, { upserts: [], removed: ids });
+    }
+
     setStatus(uri: string, status: WatchStatus): void {
         this.#connections = this.#connections.map(c => c.uri === uri ? { uri, ...status } : c);
         this.connectionListeners.notify();

@@ -59,12 +59,13 @@ function HostStats({ machine, host }: { machine: string; host: HostUsage }) {
     );
 }
 
-export function HostSummary({ total }: { total: number }) {
+/** With `hostStats` false (several connections: the hosts panel has each one's) only the running count shows. */
+export function HostSummary({ total, hostStats = true }: { total: number; hostStats?: boolean }) {
     const running = useRunningCount();
     const hosts = useHosts();
     // qemu:///system and qemu:///session are the same machine: show each machine once.
     const machines = new Map<string, HostUsage>();
-    for (const { uri, host } of hosts) {
+    for (const { uri, host } of hostStats ? hosts : []) {
         const machine = machineOf(uri);
         if (!machines.has(machine))
             machines.set(machine, host);

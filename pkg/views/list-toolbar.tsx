@@ -7,6 +7,7 @@ import { Select, SelectList, SelectOption } from "@patternfly/react-core/dist/es
 import { Toolbar, ToolbarContent, ToolbarGroup, ToolbarItem } from "@patternfly/react-core/dist/esm/components/Toolbar/index.js";
 import { useState } from "react";
 
+import { connectionLabel } from "../connections.ts";
 import type { ConnectionStatus } from "../types.ts";
 
 import { ConnectionBadges } from "./connection-status.tsx";
@@ -29,13 +30,18 @@ interface Props {
     onText: (text: string) => void;
     state: StateFilter;
     onState: (state: StateFilter) => void;
+    /** the host filter: a connection URI, "" for all (shown with several connections) */
+    host: string;
+    onHost: (host: string) => void;
     shown: number;
     total: number;
     connections: readonly ConnectionStatus[];
 }
 
-export function ListToolbar({ text, onText, state, onState, shown, total, connections }: Props) {
+export function ListToolbar({ text, onText, state, onState, host, onHost, shown, total, connections }: Props) {
     const [stateOpen, setStateOpen] = useState(false);
+    const [hostOpen, setHostOpen] = useState(false);
+    const hostLabel = host ? connectionLabel(host) : _("All hosts");
     const stateLabel = STATE_FILTERS.find(f => f.value === state)?.label ?? "";
 
     return (
@@ -64,6 +70,25 @@ export function ListToolbar({ text, onText, state, onState, shown, total, connec
                             </SelectList>
                         </Select>
                     </ToolbarItem>
+                    {connections.length > 1 &&
+                        <ToolbarItem>
+                            <Select isOpen={hostOpen} selected={host} onOpenChange={setHostOpen}
+                                    onSelect={(_ev, value) => { onHost(String(value ?? "")); setHostOpen(false) }}
+                                    toggle={ref =>
+                                        <MenuToggle ref={ref} isExpanded={hostOpen} onClick={() => setHostOpen(!hostOpen)}
+                                                    aria-label={cockpit.format(_("Host filter: $0"), hostLabel)}
+                                                    className="virt-host-filter">
+                                            {hostLabel}
+                                        </MenuToggle>}>
+                                <SelectList>
+                                    <SelectOption value="" isSelected={host === ""}>{_("All hosts")}</SelectOption>
+                                    {connections.map(c =>
+                                        <SelectOption key={c.uri} value={c.uri} isSelected={c.uri === host}>
+                                            {connectionLabel(c.uri)}
+                                        </SelectOption>)}
+                                </SelectList>
+                            </Select>
+                        </ToolbarItem>}
                 </ToolbarGroup>
                 <ToolbarItem alignSelf="center">
                     <ConnectionBadges connections={connections} />

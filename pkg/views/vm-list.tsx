@@ -18,6 +18,7 @@ import { type Vm, isSettled } from "../types.ts";
 
 import { ConnectionAlerts, LoadingState, NoVmsState, isFailing } from "./connection-status.tsx";
 import { HostSummary } from "./host-summary.tsx";
+import { HostsPanel } from "./hosts-panel.tsx";
 import { ListToolbar } from "./list-toolbar.tsx";
 import { type SortSpec, type StateFilter, isUsageColumn, visibleKeys } from "./list-order.ts";
 import { Notices } from "./notices.tsx";
@@ -27,17 +28,22 @@ import { VmTable } from "./vm-table.tsx";
 const _ = cockpit.gettext;
 
 export function VmList() {
-    const { text, state: stateFilter, sort } = useListView();
+    const { text, state: stateFilter, sort, host } = useListView();
     const setText = (value: string) => setListView({ text: value });
     const setStateFilter = (value: StateFilter) => setListView({ state: value });
     const setSort = (value: SortSpec) => setListView({ sort: value });
+    const setHost = (value: string) => setListView({ host: value });
 
     const connections = useConnections();
     const connectionsLoaded = useConnectionsLoaded();
     const total = useVmCount();
+    // The host filter applies while its connection is listed (a removed host's filter means nothing).
+    const hostShown = connections.length > 1 && connections.some(c => c.uri === host) ? host : "";
     const select = useCallback(
-        (vms: readonly Vm[]) => visibleKeys(vms, text, stateFilter, sort, key => usageStore.get(key)?.usage),
-        [text, stateFilter, sort]);
+        (vms: readonly Vm[]) => visibleKeys(hostShown ? vms.filter(vm => vm.uri === hostShown) : vms, text, stateFilter,
+                                            sort, key => usageStore.get(key)?.usage),
+        [text, stateFilter, sort, hostShown]);
+    const several = connections.length > 1;
     const keys = useListSelection(select, isUsageColumn(sort.column));
 
     const loaded = connectionsLoaded && connections.every(isSettled);
@@ -55,13 +61,13 @@ export function VmList() {
     let body;
     if (total > 0) {
         body = keys.length > 0
-            ? <VmTable keys={keys} sort={sort} onSort={setSort} />
+            ? <VmTable keys={keys} sort={sort} onSort={setSort} showHost={several} />
             : (
                 <EmptyState titleText={_("No matching virtual machines")} headingLevel="h2" icon={SearchIcon}>
                     <EmptyStateBody>{_("No virtual machine matches the filters.")}</EmptyStateBody>
                     <EmptyStateFooter>
                         <EmptyStateActions>
-                            <Button variant="link" onClick={() => setListView({ text: "", state: "all" })}>
+                            <Button variant="link" onClick={() => setListView({ text: "", state: "all", host: "" })}>
                                 {_("Clear all filters")}
                             </Button>
                         </EmptyStateActions>
@@ -80,12 +86,14 @@ export function VmList() {
         <>
             <PageSection className="virt-list-header">
                 <Title headingLevel="h1" size="2xl">{_("Virtual machines")}</Title>
-                <HostSummary total={total} />
+                <HostSummary total={total} hostStats={!several} />
+                <HostsPanel connections={connections} />
                 <ResourceCards />
                 <ConnectionAlerts connections={connections} />
                 <Notices />
                 {total > 0 &&
                     <ListToolbar text={text} onText={setText} state={stateFilter} onState={setStateFilter}
+                                 host={hostShown} onHost={setHost}
                                  shown={keys.length} total={total} connections={connections} />}
             </PageSection>
             <PageSection isFilled className="virt-list-body" padding={{ default: "noPadding" }}

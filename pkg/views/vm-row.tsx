@@ -26,9 +26,11 @@ interface Props {
     vmKey: string;
     /** aria-rowindex: position in the whole (virtualized) table, header = 1 */
     rowIndex: number;
+    /** the Host column (several connections) */
+    showHost: boolean;
 }
 
-export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
+export const VmRow = memo(function VmRow({ vmKey, rowIndex, showHost }: Props) {
     const vm = useVm(vmKey);
     const { pending, failure } = useActionState(vmKey);
     const usage = useUsage(vmKey);
@@ -50,9 +52,10 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex }: Props) {
                         {vm.name}
                     </Button>
                 </Td>
-                <Td dataLabel={_("Connection")} className="virt-cell-connection">
-                    <span title={vm.uri}>{connectionLabel(vm.uri)}</span>
-                </Td>
+                {showHost &&
+                    <Td dataLabel={_("Host")} className="virt-cell-connection">
+                        <span title={vm.uri}>{connectionLabel(vm.uri)}</span>
+                    </Td>}
                 <Td dataLabel={_("State")}>
                     {lost
                         ? <HostUnreachableLabel isCompact />

@@ -20,9 +20,10 @@ export const FAILURE_ROW_HEIGHT = 49;
 // and memory; the VM page has them) first, then virt-col-io (disk and network rates), then virt-col-wide (memory;
 // a phone keeps name, connection, state and CPU).
 // Sorting by a usage column (CPU … Network) follows the live numbers, once per tick.
+// The Host column (the connection, sorted as "connection") shows only when the list has several connections.
 const COLUMNS: readonly { column: SortColumn; title: string; width?: 20; className?: string; wrap?: true }[] = [
     { column: "name", title: _("Name"), width: 20, className: "virt-cell-name" },
-    { column: "connection", title: _("Connection"), className: "virt-cell-connection" },
+    { column: "connection", title: _("Host"), className: "virt-cell-connection" },
     { column: "state", title: _("State") },
     { column: "vcpus", title: _("vCPUs"), className: "virt-col-wide virt-col-config" },
     { column: "memory", title: _("Memory"), className: "virt-col-wide virt-col-config" },
@@ -36,9 +37,11 @@ interface Props {
     keys: readonly string[];
     sort: SortSpec;
     onSort: (sort: SortSpec) => void;
+    /** the Host column (several connections) */
+    showHost: boolean;
 }
 
-export function VmTable({ keys, sort, onSort }: Props) {
+export function VmTable({ keys, sort, onSort, showHost }: Props) {
     const scrollRef = useRef<HTMLDivElement>(null);
     const failed = useFailedKeys();
     const heights = useMemo(
@@ -54,7 +57,7 @@ export function VmTable({ keys, sort, onSort }: Props) {
                    aria-rowcount={keys.length + 1} className="virt-vm-table">
                 <Thead>
                     <Tr aria-rowindex={1}>
-                        {COLUMNS.map((c, columnIndex) =>
+                        {COLUMNS.map((c, columnIndex) => (c.column === "connection" && !showHost) ? null :
                             <Th key={c.column} {...c.width ? { width: c.width } : { modifier: c.wrap ? "wrap" : "nowrap" }}
                                 data-sort-column={c.column}
                                 {...c.className ? { className: c.className } : {}}
@@ -70,7 +73,7 @@ export function VmTable({ keys, sort, onSort }: Props) {
                 </Thead>
                 <Tbody>
                     {before > 0 && <tr className="virt-spacer" aria-hidden="true" style={{ height: before }}><td colSpan={COLUMN_COUNT} /></tr>}
-                    {keys.slice(start, end).map((key, i) => <VmRow key={key} vmKey={key} rowIndex={start + i + 2} />)}
+                    {keys.slice(start, end).map((key, i) => <VmRow key={key} vmKey={key} rowIndex={start + i + 2} showHost={showHost} />)}
                     {after > 0 && <tr className="virt-spacer" aria-hidden="true" style={{ height: after }}><td colSpan={COLUMN_COUNT} /></tr>}
                 </Tbody>
             </Table>

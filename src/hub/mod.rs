@@ -9,6 +9,7 @@ pub mod job;
 mod node_device_events;
 pub mod node_devices;
 mod poller;
+pub mod reach;
 mod read;
 mod resource_events;
 pub mod resources;
@@ -62,6 +63,9 @@ pub struct ConnectionStatus {
     pub state: ConnState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Why it is not connected, as a problem reason code (`auth-failed`, `host-unreachable`, `port-closed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 /// Work for the hub thread.
@@ -79,6 +83,8 @@ pub enum HubCommand {
     NodeDeviceChanged(String, u8),
     /// Someone started watching host devices: list them now if this connection has not.
     ListNodeDevices,
+    /// Waiting to retry a lost connection: try now (a user asked).
+    Reconnect,
 }
 
 pub struct Hub {
@@ -171,6 +177,11 @@ impl Hub {
     /// Asks the hub thread to re-read one pool or network (after our own changes).
     pub fn refresh_resource(&self, kind: resources::ResourceKind, uuid: &str) {
         let _ = self.commands.lock().unwrap().send(HubCommand::ResourceChanged(kind, uuid.to_string(), 0));
+    }
+
+    /// Asks the hub thread to try connecting now when it waits to retry (nothing happens while connected).
+    pub fn reconnect(&self) {
+        let _ = self.commands.lock().unwrap().send(HubCommand::Reconnect);
     }
 
     /// Starts following the host devices: the hub thread lists them once per connection from now on.
@@ -335,8 +346,12 @@ impl Hubs {
         }
         events::start_event_loop()?;
         let (tx, rx) = std::sync::mpsc::channel();
-        let (status, _) =
-            watch::channel(ConnectionStatus { uri: uri.to_string(), state: ConnState::Connecting, message: None });
+        let (status, _) = watch::channel(ConnectionStatus {
+            uri: uri.to_string(),
+            state: ConnState::Connecting,
+            message: None,
+            reason: None,
+        });
         let hub = Arc::new(Hub {
             uri: uri.clone(),
             table: table::Table::default(),
@@ -363,6 +378,11 @@ impl Hubs {
     /// The state of the connection to `uri`, when a hub for it is open (nothing is opened here).
     pub fn status_of(&self, uri: &Uri) -> Option<ConnectionStatus> {
         self.registry.hubs.lock().unwrap().get(uri).map(|hub| hub.status())
+    }
+
+    /// The hub of `uri` when one is open (nothing is opened here).
+    pub fn open_hub(&self, uri: &Uri) -> Option<Arc<Hub>> {
+        self.registry.hubs.lock().unwrap().get(uri).cloned()
     }
 
     #[cfg(test)]
@@ -418,6 +438,25 @@ mod tests {
         }
         let count = hub.call(connect, |conn| conn.num_of_domains().map_err(Problem::from)).await.unwrap();
         assert_eq!(count, 1);
+    }
+
+    /// A hub that waits to retry tries at once when asked: well before its backoff (by then 4 s) is up.
+    #[test]
+    fn hub_reconnect_tries_at_once() {
+        let path = std::env::temp_dir().join(format!("cvtest-reconnect-{}.xml", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let hubs = Hubs::with_idle(PollConfig::from_env(), HUB_IDLE);
+        let hub = hubs.get(&Uri::parse(&format!("test://{}", path.display())).unwrap()).unwrap();
+        wait_until("the first attempt fails", || hub.status().state == ConnState::Unreachable);
+        assert_eq!(hub.status().reason, None, "a local URI has no port to probe");
+        // Attempts at 0, 1, 2 and 4 s; the next would be at 8 s.
+        std::thread::sleep(Duration::from_millis(4500));
+        std::fs::write(&path, "<node/>").unwrap();
+        let asked = std::time::Instant::now();
+        hub.reconnect();
+        wait_until("connected", || hub.status().state == ConnState::Connected);
+        assert!(asked.elapsed() < Duration::from_secs(2), "took {:?}", asked.elapsed());
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

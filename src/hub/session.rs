@@ -14,12 +14,13 @@ use super::events::Registration;
 use super::first_boot;
 use super::node_device_events::NodeDeviceRegistration;
 use super::node_devices;
+use super::reach;
 use super::read;
 use super::resource_events::ResourceRegistration;
 use super::resources;
 use super::xml_reader::XmlReader;
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
-use crate::problem::is_access_error;
+use crate::problem::{Reason, is_access_error};
 
 /// When to read a VM's XML again after it came late (its QEMU did not answer).
 const LATE_XML_RETRY: Duration = Duration::from_secs(20);
@@ -62,6 +63,14 @@ struct Session {
     node_devices_listed: bool,
 }
 
+/// Why `sleep` returned.
+enum Slept {
+    Waited,
+    Closed,
+    /// A reconnect was asked for: try now.
+    Asked,
+}
+
 /// Why `serve` returned.
 enum Served {
     Lost,
@@ -99,21 +108,28 @@ impl Session {
                     if let Served::Closed = served {
                         break;
                     }
-                    self.set_status(ConnState::Reconnecting, None);
+                    self.set_status(ConnState::Reconnecting, None, None);
                 }
                 Err(err) => {
-                    let state = if is_access_error(&err) {
+                    let access = is_access_error(&err);
+                    let state = if access {
                         ConnState::AccessDenied
                     } else if was_connected && attempt < 5 {
                         ConnState::Reconnecting
                     } else {
                         ConnState::Unreachable
                     };
-                    self.set_status(state, Some(err.message().to_string()));
-                    if self.sleep(backoff(attempt, state)) {
-                        break;
+                    let reason = if access { Some(Reason::AuthFailed) } else { reach::reason_for(&self.hub.uri) };
+                    self.set_status(state, Some(err.message().to_string()), reason.map(Reason::as_str));
+                    match self.sleep(backoff(attempt, state)) {
+                        Slept::Closed => break,
+                        Slept::Waited => attempt += 1,
+                        Slept::Asked => {
+                            // Shown at once; the attempt's outcome follows.
+                            let retrying = if was_connected { ConnState::Reconnecting } else { ConnState::Connecting };
+                            self.set_status(retrying, None, None);
+                        }
                     }
-                    attempt += 1;
                 }
             }
         }
@@ -153,7 +169,7 @@ impl Session {
         info!("{}: connected, {} VMs, {} event types", self.hub.uri, vms.len(), registration.event_count());
         *self.hub.conn.write().unwrap() = Some(conn.clone());
         // Status first, then the table: watchers send `connected` before the snapshot.
-        self.set_status(ConnState::Connected, None);
+        self.set_status(ConnState::Connected, None, None);
         self.hub.table.replace_all(vms);
         self.hub.resources.replace_all(resources::list_all(&conn));
         for uuid in first_booted {
@@ -212,6 +228,7 @@ impl Session {
                         *seen = (*seen).max(failures);
                     }
                     HubCommand::ListNodeDevices => list_devices = true,
+                    HubCommand::Reconnect => {}
                 }
             }
             if lost {
@@ -277,8 +294,8 @@ impl Session {
         }
     }
 
-    fn set_status(&self, state: ConnState, message: Option<String>) {
-        let status = ConnectionStatus { uri: self.hub.uri.to_string(), state, message };
+    fn set_status(&self, state: ConnState, message: Option<String>, reason: Option<&'static str>) {
+        let status = ConnectionStatus { uri: self.hub.uri.to_string(), state, message, reason };
         let changed = self.hub.status.send_if_modified(|current| {
             let changed = *current != status;
             *current = status.clone();
@@ -292,20 +309,22 @@ impl Session {
         }
     }
 
-    /// Waits before retrying, ignoring events of the dead connection. True: the hub closed.
-    fn sleep(&mut self, duration: Duration) -> bool {
+    /// Waits before retrying, ignoring events of the dead connection, until the time is up, the hub
+    /// closed, or someone asked for a reconnect now.
+    fn sleep(&mut self, duration: Duration) -> Slept {
         let deadline = Instant::now() + duration;
         loop {
             if self.idle_expired() {
-                return true;
+                return Slept::Closed;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return false;
+                return Slept::Waited;
             }
             match self.rx.recv_timeout(left.min(self.idle_check_interval())) {
+                Ok(HubCommand::Reconnect) => return Slept::Asked,
                 Ok(_) | Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return false,
+                Err(RecvTimeoutError::Disconnected) => return Slept::Waited,
             }
         }
     }

@@ -67,7 +67,7 @@ describe("empty and failing connections", () => {
         await snapOnFailure(page, "states-mixed", async () => {
             await waitLoaded(page);
             await vmRow(page, "test").waitFor();
-            // A remote connection is named by its host, as in the list's Connection column.
+            // A remote connection is named by its host, as in the list's Host column.
             await page.getByRole("heading", { name: "Danger alert: libvirt is not reachable (127.0.0.1:1)" }).waitFor();
             await screenshot(page, "mixed");
         });

@@ -3,7 +3,8 @@
 // connects, unreachable hosts by their reason code, the second libvirtd (tests/harness/second-host.mjs) added by
 // URI into a per-test config directory, a VM on it started and forced off through its own watch while the local
 // watch carries on, its libvirtd stopped (only its watch leaves `connected`) and started again (a fresh
-// reset … synced with the same VM). Through both bridges for the refusals; the host's life once.
+// reset … synced with the same VM), with its reason code while down and `reconnect` trying at once. Through both
+// bridges for the refusals; the host's life once.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -140,9 +141,17 @@ describe("saved connections to other hosts", () => {
                              "the local connection's state did not change");
             close = await connections(b, "list");
             assert.notEqual(close.connections[0].state, "connected");
+            // Why, by its code; a reconnect while it is still down tries at once and answers the same.
+            await follow("for the reason", m => m.data?.connection?.reason === "port-closed");
+            close = await connections(b, "reconnect", host.uri);
+            assert.notEqual(close.state, "connected", JSON.stringify(close));
+            assert.equal(close.reason, "port-closed", JSON.stringify(close));
 
-            // Back: a fresh snapshot with the VM still running (its QEMU never stopped).
+            // Back: a reconnect answers once connected; a fresh snapshot with the VM still running (its QEMU
+            // never stopped).
             await hostLibvirtd("start", host.name);
+            close = await connections(b, "reconnect", host.uri);
+            assert.equal(close.state, "connected", JSON.stringify(close));
             await follow("for the resync", m => m.data?.synced, 40000);
             assert.equal(vms[uuid]?.state, "running");
             assert.ok(states.includes("connected"), states.join(" "));

@@ -1,7 +1,8 @@
 //! op `connections`: the user's saved libvirt connections (other hosts, through libvirt's remote
 //! driver). `list` answers the saved URIs with the state of the helper's connection to each; `test`
 //! connects once and says whether that works (with a reason code when not); `add` tests, then saves;
-//! `remove` forgets. A host may be given as a URI or as `[user@]host[:port]`, which means
+//! `remove` forgets; `reconnect` asks the hub of a saved (watched) connection that waits to retry to try
+//! now, and answers the outcome. A host may be given as a URI or as `[user@]host[:port]`, which means
 //! `qemu+ssh://[user@]host[:port]/system`. The helper is the one authority on what is accepted.
 
 pub mod host_key;
@@ -18,6 +19,7 @@ use virt_sys as sys;
 
 use super::migrate::cause;
 use super::{Context, OpBody, OpResult, parse_options};
+use crate::hub::ConnState;
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode, Reason, is_access_error};
 use crate::router::channel::ChannelIo;
@@ -34,6 +36,7 @@ enum Action {
     Remove,
     HostKey,
     Trust,
+    Reconnect,
 }
 
 /// The key action `trust` adds: exactly the one action `host-key` answered and the page showed.
@@ -79,7 +82,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
     let target = match (options.action, &options.target) {
         (Action::List, _) => None,
         (_, Some(text)) => Some(text.clone()),
-        (_, None) => return Err(Problem::protocol("\"target\" is required for test, add and remove")),
+        (_, None) => return Err(Problem::protocol("\"target\" is required for test, add, remove and reconnect")),
     };
     let offered = match (options.action, options.host_key) {
         (Action::Trust, Some(key)) => Some(key),
@@ -153,6 +156,13 @@ async fn run(
             fields.insert("uri".into(), uri.as_str().into());
             fields.insert("added".into(), added.into());
         }
+        Action::Reconnect => {
+            let uri = parse_target(target.as_deref().unwrap_or_default())?;
+            reconnect(&ctx, &uri).await;
+            if let Value::Object(status) = describe(&ctx, &uri) {
+                fields.extend(status);
+            }
+        }
     }
     Ok(fields)
 }
@@ -165,10 +175,36 @@ fn describe(ctx: &Context, uri: &Uri) -> Value {
             if let Some(message) = status.message {
                 value["message"] = message.into();
             }
+            if let Some(reason) = status.reason {
+                value["reason"] = reason.into();
+            }
             value
         }
         None => json!({"uri": uri.as_str(), "state": "idle"}),
     }
+}
+
+/// Has the hub of `uri`, when it waits to retry, try now, and waits (at most [`TEST_DEADLINE`]) for the
+/// outcome. Nothing happens while it is connected or when no hub is open (no page watches the URI).
+async fn reconnect(ctx: &Context, uri: &Uri) {
+    let Some(hub) = ctx.hubs.open_hub(uri) else { return };
+    let mut status = hub.status_receiver();
+    if status.borrow_and_update().state == ConnState::Connected {
+        return;
+    }
+    hub.reconnect();
+    // The hub shows the attempt (connecting or reconnecting, without a message), then its outcome.
+    let outcome = async {
+        while status.changed().await.is_ok() {
+            let now = status.borrow_and_update().clone();
+            let attempting =
+                matches!(now.state, ConnState::Connecting | ConnState::Reconnecting) && now.message.is_none();
+            if !attempting {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(TEST_DEADLINE, outcome).await;
 }
 
 /// File work off the router's thread.
