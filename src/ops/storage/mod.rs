@@ -78,8 +78,9 @@ struct PoolOptions {
     path: Option<String>,
     /// Source block device (fs, logical, disk, zfs).
     device: Option<String>,
-    /// Server (netfs, iscsi, iscsi-direct, gluster) and its export or directory (netfs, gluster).
-    host: Option<String>,
+    /// Server (netfs, iscsi, iscsi-direct, gluster) and its export or directory (netfs, gluster). Not `host`:
+    /// cockpit-bridge takes an open's `host` as the machine to run the channel on.
+    server: Option<String>,
     dir: Option<String>,
     /// The iSCSI portal's port, when not 3260.
     port: Option<u64>,
@@ -92,7 +93,7 @@ struct PoolOptions {
     source: Option<String>,
     /// Ceph monitors (rbd).
     #[serde(default)]
-    hosts: Vec<spec::HostOption>,
+    monitors: Vec<spec::HostOption>,
     auth: Option<spec::AuthOption>,
     #[serde(default)]
     autostart: bool,

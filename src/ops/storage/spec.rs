@@ -9,10 +9,10 @@ use crate::problem::{Problem, ProblemCode};
 use crate::xml::pool_spec::{Auth, DiskLabel, Endpoint, PoolSpec};
 use crate::xml::pool_values::{AbsPath, HostName, Iqn, Port, ScsiHost, SecretUsage, SourceName};
 
-/// A Ceph monitor (`rbd`): `{"host","port"?}`.
+/// A Ceph monitor (`rbd`): `{"server","port"?}`.
 #[derive(Deserialize, Debug)]
 pub struct HostOption {
-    host: String,
+    server: String,
     port: Option<u64>,
 }
 
@@ -43,7 +43,7 @@ fn optional_path(value: &Option<String>, what: &str) -> Result<Option<AbsPath>, 
 }
 
 fn host(value: &Option<String>) -> Result<HostName, Problem> {
-    HostName::parse(required(value, "host")?).map_err(invalid)
+    HostName::parse(required(value, "server")?).map_err(invalid)
 }
 
 fn port(value: Option<u64>) -> Result<Option<Port>, Problem> {
@@ -78,7 +78,7 @@ pub fn pool_spec(options: &PoolOptions) -> Result<PoolSpec, Problem> {
             PoolSpec::Fs { device: path(&o.device, "device", "device")?, path: path(&o.path, "path", "mount point")? }
         }
         Some("netfs") => PoolSpec::Netfs {
-            host: host(&o.host)?,
+            host: host(&o.server)?,
             dir: path(&o.dir, "dir", "export")?,
             path: path(&o.path, "path", "mount point")?,
         },
@@ -88,7 +88,7 @@ pub fn pool_spec(options: &PoolOptions) -> Result<PoolSpec, Problem> {
             label: DiskLabel::parse(o.format.as_deref().unwrap_or("gpt")).map_err(invalid)?,
         },
         Some("iscsi") => PoolSpec::Iscsi {
-            portal: Endpoint { host: host(&o.host)?, port: port(o.port)? },
+            portal: Endpoint { host: host(&o.server)?, port: port(o.port)? },
             target: iqn(&o.target, "target", "target")?,
             initiator: match o.initiator.as_deref().filter(|i| !i.is_empty()) {
                 Some(i) => Some(Iqn::parse("initiator", i).map_err(invalid)?),
@@ -97,7 +97,7 @@ pub fn pool_spec(options: &PoolOptions) -> Result<PoolSpec, Problem> {
             auth: auth(&o.auth)?,
         },
         Some("iscsi-direct") => PoolSpec::IscsiDirect {
-            portal: Endpoint { host: host(&o.host)?, port: port(o.port)? },
+            portal: Endpoint { host: host(&o.server)?, port: port(o.port)? },
             target: iqn(&o.target, "target", "target")?,
             initiator: iqn(&o.initiator, "initiator", "initiator")?,
             auth: auth(&o.auth)?,
@@ -108,18 +108,18 @@ pub fn pool_spec(options: &PoolOptions) -> Result<PoolSpec, Problem> {
             PoolSpec::Zfs { pool: source_name(&o.source, "ZFS pool")?, device: optional_path(&o.device, "device")? }
         }
         Some("rbd") => {
-            if o.hosts.is_empty() || o.hosts.len() > MAX_MONITORS {
+            if o.monitors.is_empty() || o.monitors.len() > MAX_MONITORS {
                 return Err(invalid(format!("A Ceph pool needs 1 to {MAX_MONITORS} monitor hosts")));
             }
             let monitors = o
-                .hosts
+                .monitors
                 .iter()
-                .map(|h| Ok(Endpoint { host: HostName::parse(&h.host).map_err(invalid)?, port: port(h.port)? }))
+                .map(|h| Ok(Endpoint { host: HostName::parse(&h.server).map_err(invalid)?, port: port(h.port)? }))
                 .collect::<Result<_, Problem>>()?;
             PoolSpec::Rbd { monitors, pool: source_name(&o.source, "Ceph pool")?, auth: auth(&o.auth)? }
         }
         Some("gluster") => PoolSpec::Gluster {
-            host: host(&o.host)?,
+            host: host(&o.server)?,
             volume: source_name(&o.source, "Gluster volume")?,
             dir: match &o.dir {
                 Some(_) => path(&o.dir, "dir", "directory")?,
