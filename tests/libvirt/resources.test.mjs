@@ -264,7 +264,8 @@ describe("pools and networks on qemu:///system", () => {
         execFileSync("truncate", ["-s", "64M", image]);
         let loop;
         try {
-            loop = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
+            // -P: the kernel reads the partition table, so each partition gets its node (/dev/loopNp1).
+            loop = execFileSync("losetup", ["-P", "-f", "--show", image], { encoding: "utf8" }).trim();
         } catch (e) {
             t.skip(`no loop device: ${e.message}`);
             return;
@@ -288,6 +289,7 @@ describe("pools and networks on qemu:///system", () => {
             assert.match(await virsh("vol-list", name), new RegExp(part));
             r = await op("pool", { action: "delete-volumes", pool: name, names: [part] });
             assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            assert.deepEqual(r.results[0].deleted, [part], JSON.stringify(r.results));
             assert.doesNotMatch(label(), /^1:/m);
             r = await op("pool", { action: "delete", pool: name });
             assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
@@ -335,13 +337,26 @@ describe("pools and networks on qemu:///system", () => {
                           "for the iscsi-direct pool");
                 r = await op("pool", { action: "volumes", pool: name });
                 assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
-                const volumes = r.results[0].volumes;
-                assert.equal(volumes.length, 1, JSON.stringify(volumes));
-                assert.equal(volumes[0].capacity, 64 << 20);
-                assert.match(await virsh("vol-list", name), new RegExp(volumes[0].name));
-                const volXml = await virsh("vol-dumpxml", "--pool", name, volumes[0].name);
-                assert.match(volXml, /<capacity unit='bytes'>67108864<\/capacity>/);
-                assert.match(volXml, new RegExp(`<path>${volumes[0].path.replaceAll(".", "\\.")}</path>`));
+                // LUN 0 is tgt's controller (no storage); LUN 1 the 64 MiB file.
+                const lun = r.results[0].volumes.find(v => v.path.endsWith("-lun-1"));
+                assert.ok(lun, JSON.stringify(r.results[0].volumes));
+                assert.equal(lun.name, "unit:0:0:1");
+                assert.ok(lun.capacity > 60 << 20 && lun.capacity <= 64 << 20, JSON.stringify(lun));
+                assert.match(await virsh("vol-list", name), /unit:0:0:1/);
+                const volXml = await virsh("vol-dumpxml", "--pool", name, lun.name);
+                assert.match(volXml, new RegExp(`<capacity unit='bytes'>${lun.capacity}</capacity>`));
+                assert.ok(volXml.includes(`<path>${lun.path}</path>`), volXml);
+
+                // The LUN as a shut-off guest's disk: a volume disk, and the pool's listing names its user.
+                const g = await defineTinyGuest("iscsiuser");
+                r = await op("device", { vm: g.uuid, action: "disk-add", source: { pool: name, volume: lun.name } });
+                assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+                assert.match(await virsh("dumpxml", g.name), new RegExp(`<source pool='${name}' volume='unit:0:0:1'`));
+                await waitFor(async () => {
+                    const v = await op("pool", { action: "volumes", pool: name });
+                    return v.results[0]?.volumes.find(x => x.name === lun.name)?.usedBy.includes(g.name);
+                }, 20000, { what: "the LUN used by the guest" });
+                await virsh("undefine", g.name);
                 r = await op("pool", { action: "delete", pool: name });
                 assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
                 await assert.rejects(virsh("pool-info", name));
