@@ -317,6 +317,7 @@ describe("pools and networks on qemu:///system", () => {
 
         test("pool_iscsi_direct: libvirt's libiscsi logs in, the LUN is a volume, removed with the pool", async t => {
             if (!portal) {
+                assert.equal(target, "tgt is not installed", "tests/lib/iscsi-target.sh start failed");
                 t.skip(`no iSCSI target: ${target}`);
                 return;
             }
@@ -368,6 +369,7 @@ describe("pools and networks on qemu:///system", () => {
 
         test("pool_iscsi: the kernel initiator's pool; without iscsi_tcp its start fails with libvirt's message, nothing kept", async t => {
             if (!portal) {
+                assert.equal(target, "tgt is not installed", "tests/lib/iscsi-target.sh start failed");
                 t.skip(`no iSCSI target: ${target}`);
                 return;
             }
