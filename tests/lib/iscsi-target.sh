@@ -22,10 +22,11 @@ start() {
     mkdir -p "$state_dir"
     if ! running; then
         truncate -s 64M "$lun"
-        # -f: in the foreground of a background job, so this script knows its pid and it dies with nothing else.
-        setsid tgtd -f -C "$control" -p "$pid_file" --iscsi "portal=127.0.0.1:$port" </dev/null >"$state_dir/cvtest-tgtd.log" 2>&1 &
+        # -f: a background job of this script, so $! is tgtd's own pid (the only one `stop` will signal).
+        tgtd -f -C "$control" --iscsi "portal=127.0.0.1:$port" </dev/null >"$state_dir/cvtest-tgtd.log" 2>&1 &
         echo $! > "$pid_file"
         for _ in $(seq 50); do adm --mode target --op show >/dev/null 2>&1 && break; sleep 0.1; done
+        running || { log "tgtd exited: $(cat "$state_dir/cvtest-tgtd.log")"; rm -f "$pid_file"; exit 1; }
         adm --mode target --op new --tid 1 --targetname "$iqn"
         adm --mode logicalunit --op new --tid 1 --lun 1 --backing-store "$lun"
         adm --mode target --op bind --tid 1 --initiator-address ALL
@@ -36,11 +37,13 @@ start() {
 stop() {
     if running; then
         pid=$(cat "$pid_file")
+        # tgtd ignores SIGTERM; it exits when told so through its own control port.
         adm --mode target --op delete --force --tid 1 >/dev/null 2>&1 || true
-        kill "$pid"
+        tgtadm -C "$control" --mode system --op delete >/dev/null 2>&1 || kill "$pid"
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     fi
-    rm -f "$pid_file" "$lun"
+    rm -f "$pid_file" "$lun" "$state_dir/cvtest-tgtd.log"
 }
 
 case ${1:-} in
