@@ -35,6 +35,7 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system sudo
           libvirt-daemon-driver-secret libvirt-daemon-driver-interface libvirt-daemon-driver-nwfilter
           libvirt-daemon-driver-storage-disk libvirt-daemon-driver-storage-logical
           libvirt-daemon-driver-storage-scsi libvirt-daemon-driver-storage-iscsi libvirt-daemon-driver-storage-mpath
+          libvirt-daemon-driver-storage-iscsi-direct
           libvirt-daemon-lock libvirt-daemon-plugin-lockd
           qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
           busybox-static cpio gzip
@@ -46,7 +47,8 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
            passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
-           openssh-server)  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
+           openssh-server  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
+           tgt parted)  # a userspace iSCSI target (tests/lib/iscsi-target.sh); disk pools partition with parted
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -23,15 +23,17 @@ interface Props {
     withName: boolean;
     available: number;
     current?: number;
+    /** A disk pool's volumes are partitions: raw only. */
+    rawOnly?: boolean;
 }
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
-function VolumeSizeDialog({ title, withName, available, current, onDone }: Props & { onDone: (v: VolumeSize | null) => void }) {
+function VolumeSizeDialog({ title, withName, available, current, rawOnly = false, onDone }: Props & { onDone: (v: VolumeSize | null) => void }) {
     const [name, setName] = useState("");
     const [size, setSize] = useState(current ? String(Math.ceil(current / MIB)) : "1024");
-    const [format, setFormat] = useState("qcow2");
+    const [format, setFormat] = useState(rawOnly ? "raw" : "qcow2");
     const capacity = Math.round(Number(size) * MIB);
     const valid = Number.isFinite(capacity) && capacity > 0 && (!withName || name !== "");
     return (
@@ -62,7 +64,7 @@ function VolumeSizeDialog({ title, withName, available, current, onDone }: Props
                     {withName &&
                         <FormGroup label={_("Format")} fieldId="volume-format">
                             <FormSelect id="volume-format" value={format} onChange={(_ev, v) => setFormat(v)}>
-                                <FormSelectOption value="qcow2" label="qcow2" />
+                                {!rawOnly && <FormSelectOption value="qcow2" label="qcow2" />}
                                 <FormSelectOption value="raw" label="raw" />
                             </FormSelect>
                         </FormGroup>}

@@ -14,6 +14,8 @@ pub mod hostdev;
 pub mod network;
 pub mod nodedev;
 pub mod pool;
+pub mod pool_spec;
+pub mod pool_values;
 pub mod set;
 pub mod snapshot;
 pub mod vcpu;

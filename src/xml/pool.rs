@@ -20,7 +20,9 @@ struct PoolDoc {
 
 #[derive(Deserialize, Default)]
 struct SourceDoc {
-    host: Option<NamedDoc>,
+    /// Several for Ceph (its monitors): the first is shown.
+    #[serde(default)]
+    host: Vec<NamedDoc>,
     dir: Option<PathDoc>,
     device: Option<PathDoc>,
     name: Option<String>,
@@ -46,7 +48,8 @@ struct TargetDoc {
 pub fn parse_pool(xml: &str) -> Result<PoolXml> {
     let doc: PoolDoc = quick_xml::de::from_str(xml).context("parsing storage pool XML")?;
     let source = doc.source.unwrap_or_default();
-    let source = match (source.host, source.dir, source.device, source.name) {
+    let host = source.host.into_iter().next();
+    let source = match (host, source.dir, source.device, source.name) {
         (Some(host), Some(dir), _, _) => Some(format!("{}:{}", host.name, dir.path)),
         (Some(host), None, _, _) => Some(host.name),
         (None, _, Some(device), _) => Some(device.path),
@@ -80,14 +83,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(logical.source.as_deref(), Some("/dev/loop0"));
-    }
-
-    #[test]
-    fn pool_xml_escapes() {
-        assert_eq!(
-            pool_xml("a<b", &PoolSpec::Dir { path: "/tmp/x&y".into() }),
-            "<pool type='dir'><name>a&lt;b</name><target><path>/tmp/x&amp;y</path></target></pool>"
-        );
     }
 }
 
@@ -160,58 +155,6 @@ pub fn parse_pool_capabilities(xml: &str) -> Result<std::collections::BTreeMap<S
     Ok(doc.pool.into_iter().map(|p| (p.kind, p.supported.as_deref() == Some("yes"))).collect())
 }
 
-/// Where a new pool's storage is, by type; each value reaches the XML escaped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PoolSpec {
-    /// A directory.
-    Dir { path: String },
-    /// A block device holding a file system, mounted at `path`.
-    Fs { device: String, path: String },
-    /// An NFS export `host:dir`, mounted at `path`.
-    Netfs { host: String, dir: String, path: String },
-    /// An LVM volume group named like the pool; with `device`, built on it (pvcreate, vgcreate).
-    Logical { device: Option<String> },
-}
-
-impl PoolSpec {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            PoolSpec::Dir { .. } => "dir",
-            PoolSpec::Fs { .. } => "fs",
-            PoolSpec::Netfs { .. } => "netfs",
-            PoolSpec::Logical { .. } => "logical",
-        }
-    }
-}
-
-pub fn pool_xml(name: &str, spec: &PoolSpec) -> String {
-    use quick_xml::escape::escape;
-    let name = escape(name);
-    match spec {
-        PoolSpec::Dir { path } => {
-            format!("<pool type='dir'><name>{name}</name><target><path>{}</path></target></pool>", escape(path))
-        }
-        PoolSpec::Fs { device, path } => format!(
-            "<pool type='fs'><name>{name}</name><source><device path='{}'/><format type='auto'/></source>\
-             <target><path>{}</path></target></pool>",
-            escape(device),
-            escape(path)
-        ),
-        PoolSpec::Netfs { host, dir, path } => format!(
-            "<pool type='netfs'><name>{name}</name><source><host name='{}'/><dir path='{}'/><format type='auto'/>\
-             </source><target><path>{}</path></target></pool>",
-            escape(host),
-            escape(dir),
-            escape(path)
-        ),
-        PoolSpec::Logical { device } => format!(
-            "<pool type='logical'><name>{name}</name><source>{}<name>{name}</name><format type='lvm2'/></source>\
-             <target><path>/dev/{name}</path></target></pool>",
-            device.as_ref().map(|d| format!("<device path='{}'/>", escape(d.as_str()))).unwrap_or_default()
-        ),
-    }
-}
-
 #[cfg(test)]
 mod spec_tests {
     use super::*;
@@ -225,9 +168,5 @@ mod spec_tests {
         .unwrap();
         assert_eq!(caps.get("dir"), Some(&true));
         assert_eq!(caps.get("rbd"), Some(&false));
-        let xml = pool_xml("vg1", &PoolSpec::Logical { device: Some("/dev/loop3".into()) });
-        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("/dev/loop3"));
-        let xml = pool_xml("n", &PoolSpec::Netfs { host: "h".into(), dir: "/e".into(), path: "/mnt/n".into() });
-        assert_eq!(parse_pool(&xml).unwrap().source.as_deref(), Some("h:/e"));
     }
 }

@@ -45,6 +45,31 @@ describe("storage pools and networks pages", () => {
     const poolRow = name => page.locator(`tr[data-pool="${name}"]`);
     const networkRow = name => page.locator(`tr[data-network="${name}"]`);
 
+    test("pool_types_dialog: iscsi-direct's fields, the helper's IQN verdict shown, rbd disabled; light and dark", async () => {
+        for (const theme of ["light", "dark"]) {
+            const p = await openVirtPage(browser, ws, { connections: [URI], theme, path: "/storage" });
+            await snapOnFailure(p, `resources-pool-types-${theme}`, async () => {
+                await p.locator('[data-page="storage"][data-loaded="true"]').waitFor();
+                await p.getByRole("button", { name: "Create storage pool" }).click();
+                const d = dialog(p, "Create storage pool");
+                assert.equal(await d.locator('#create-pool-type option[value="rbd"]').isDisabled(), true);
+                await d.locator("#create-pool-type").selectOption("iscsi-direct");
+                await d.getByLabel("Name").fill(`${PREFIX}iscsi-${suffix}`);
+                await d.getByLabel("Target host").fill("127.0.0.1");
+                await d.getByLabel("Port").fill("3261");
+                await d.getByLabel("Target IQN").fill("iqn.2026-01.org.cockpit-virt:cvtest-target");
+                await d.getByLabel("Initiator IQN").fill("cvtest-initiator");
+                await d.getByRole("button", { name: "Create" }).click();
+                await d.locator('[data-test="create-pool-error"]').filter({ hasText: 'initiator "cvtest-initiator" is not an iSCSI name' })
+                        .waitFor();
+                await screenshot(p, `resources-create-pool-iscsi-direct-${theme}`);
+                assert.deepEqual(p.virtErrors, []);
+            });
+            await p.close();
+        }
+        await assert.rejects(virsh("pool-info", `${PREFIX}iscsi-${suffix}`));
+    });
+
     test("pools: card, create (refused, then made), virsh stop seen live, delete", () => snapOnFailure(page, "resources-pools", async () => {
         const card = page.locator('[data-card="storage"]');
         await card.waitFor();

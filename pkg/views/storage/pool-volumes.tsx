@@ -88,7 +88,7 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
             <Flex>
                 <FlexItem>
                     <Button variant="secondary" size="sm" isDisabled={busy}
-                            onClick={() => void showVolumeSizeDialog({ title: _("Create volume"), withName: true, available: pool.available })
+                            onClick={() => void showVolumeSizeDialog({ title: _("Create volume"), withName: true, available: pool.available, rawOnly: pool.type === "disk" })
                                     .then(v => v && act("create-volume", { name: v.name, capacity: v.capacity, format: v.format }))}>
                         {_("Create volume")}
                     </Button>

@@ -1,6 +1,7 @@
 //! op `pool`: one action on a storage pool (or a new one), answered with one message (`docs/api.md`).
 //! The hub re-reads the pool afterwards, so watchers see the change also on drivers without events.
 
+mod spec;
 pub mod transfer;
 mod volumes;
 
@@ -19,7 +20,7 @@ use crate::hub::resources::ResourceKind;
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode};
 use crate::router::channel::ChannelIo;
-use crate::xml::pool::{PoolSpec, pool_xml};
+use crate::xml::pool_spec::{PoolSpec, pool_xml};
 
 #[derive(Debug, Clone, PartialEq)]
 enum PoolAction {
@@ -75,17 +76,32 @@ struct PoolOptions {
     kind: Option<String>,
     /// Target path: the directory (dir) or mount point (fs, netfs).
     path: Option<String>,
-    /// Source block device (fs, logical).
+    /// Source block device (fs, logical, disk, zfs).
     device: Option<String>,
-    /// NFS server and export (netfs).
-    host: Option<String>,
+    /// Server (netfs, iscsi, iscsi-direct, gluster) and its export or directory (netfs, gluster). Not `host`:
+    /// cockpit-bridge takes an open's `host` as the machine to run the channel on.
+    server: Option<String>,
     dir: Option<String>,
+    /// The iSCSI portal's port, when not 3260.
+    port: Option<u64>,
+    /// iSCSI target and initiator IQNs.
+    target: Option<String>,
+    initiator: Option<String>,
+    /// SCSI host adapter (scsi).
+    adapter: Option<String>,
+    /// The Ceph pool, Gluster volume or ZFS pool (rbd, gluster, zfs).
+    source: Option<String>,
+    /// Ceph monitors (rbd).
+    #[serde(default)]
+    monitors: Vec<spec::HostOption>,
+    auth: Option<spec::AuthOption>,
     #[serde(default)]
     autostart: bool,
     /// A volume's name (create-volume, resize-volume).
     name: Option<String>,
     /// Bytes.
     capacity: Option<u64>,
+    /// A new volume's format; a new disk pool's partition table (`gpt`, `dos`).
     format: Option<String>,
     /// Volumes to delete (delete-volumes).
     #[serde(default)]
@@ -102,23 +118,7 @@ fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
         },
         "delete" => PoolAction::Delete { volumes: options.volumes },
         "create" => {
-            let spec = match options.kind.as_deref() {
-                Some("dir") => PoolSpec::Dir { path: required(&options.path, "path")? },
-                Some("fs") => PoolSpec::Fs {
-                    device: required(&options.device, "device")?,
-                    path: required(&options.path, "path")?,
-                },
-                Some("netfs") => PoolSpec::Netfs {
-                    host: required(&options.host, "host")?,
-                    dir: required(&options.dir, "dir")?,
-                    path: required(&options.path, "path")?,
-                },
-                Some("logical") => PoolSpec::Logical { device: options.device.clone() },
-                Some(other) => {
-                    return Err(Problem::not_supported(format!("creating \"{other}\" pools is not supported here")));
-                }
-                None => return Err(Problem::protocol("action \"create\" needs \"type\"")),
-            };
+            let spec = spec::pool_spec(options)?;
             PoolAction::Create { name: options.pool.clone(), spec, autostart: options.autostart }
         }
         "volumes" => PoolAction::Volumes,
@@ -269,13 +269,6 @@ fn invalid(message: String) -> Problem {
     Problem::new(ProblemCode::InvalidArgument, message)
 }
 
-fn check_absolute(what: &str, path: &str) -> Result<(), Problem> {
-    if !path.starts_with('/') || path.chars().any(char::is_control) {
-        return Err(invalid(format!("The {what} must be an absolute path")));
-    }
-    Ok(())
-}
-
 /// On local URIs: the path exists and is a directory (`want_dir`) or a block device.
 fn check_local(path: &str, want_dir: bool) -> Result<(), Problem> {
     use std::os::unix::fs::FileTypeExt;
@@ -297,42 +290,27 @@ fn validate(conn: &Connect, name: &str, spec: &PoolSpec, local: bool) -> Result<
     if conn.lookup_storage_pool_by_name(name).is_ok() {
         return Err(invalid(format!("A storage pool named \"{name}\" already exists")));
     }
-    match spec {
-        PoolSpec::Dir { path } => {
-            check_absolute("path", path)?;
-            if local {
-                check_local(path, true)?;
-            }
+    // The values themselves were parsed (`spec`); here, what only this host can tell.
+    let (dir, device) = match spec {
+        PoolSpec::Dir { path } => (Some(path), None),
+        PoolSpec::Fs { device, .. } | PoolSpec::Disk { device, .. } => (None, Some(device)),
+        PoolSpec::Logical { device } | PoolSpec::Zfs { device, .. } => (None, device.as_ref()),
+        _ => (None, None),
+    };
+    if let PoolSpec::Logical { .. } = spec {
+        // LVM's own rule for volume group names (the pool's name is the group's).
+        let lvm_name = !name.starts_with('-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '_' | '.' | '-'));
+        if !lvm_name {
+            return Err(invalid("An LVM pool's name is its volume group's: letters, digits and + _ . - only".into()));
         }
-        PoolSpec::Fs { device, path } => {
-            check_absolute("device", device)?;
-            check_absolute("mount point", path)?;
-            if local {
-                check_local(device, false)?;
-            }
+    }
+    if local {
+        if let Some(dir) = dir {
+            check_local(dir.as_str(), true)?;
         }
-        PoolSpec::Netfs { host, dir, path } => {
-            if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') {
-                return Err(invalid(format!("\"{host}\" is not a host name or address")));
-            }
-            check_absolute("export", dir)?;
-            check_absolute("mount point", path)?;
-        }
-        PoolSpec::Logical { device } => {
-            // LVM's own rule for volume group names (the pool's name is the group's).
-            let lvm_name = !name.starts_with('-')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '_' | '.' | '-'));
-            if !lvm_name {
-                return Err(invalid(
-                    "An LVM pool's name is its volume group's: letters, digits and + _ . - only".into(),
-                ));
-            }
-            if let Some(device) = device {
-                check_absolute("device", device)?;
-                if local {
-                    check_local(device, false)?;
-                }
-            }
+        if let Some(device) = device {
+            check_local(device.as_str(), false)?;
         }
     }
     Ok(())
@@ -350,11 +328,7 @@ fn create(
 ) -> Result<(String, Value), Problem> {
     validate(conn, name, spec, local)?;
     let pool = conn.define_storage_pool_xml(&pool_xml(name, spec), 0)?;
-    let build = match spec {
-        PoolSpec::Dir { .. } => false,
-        PoolSpec::Fs { .. } | PoolSpec::Netfs { .. } => true,
-        PoolSpec::Logical { device } => device.is_some(),
-    };
+    let build = spec.needs_build();
     if build && let Err(err) = pool.build(0) {
         let _ = pool.undefine();
         return Err(err.into());
@@ -362,8 +336,8 @@ fn create(
     let started = pool.create(0).and_then(|_| if autostart { pool.set_autostart(true) } else { Ok(()) });
     if let Err(err) = started {
         let _ = pool.destroy();
-        if build && matches!(spec, PoolSpec::Logical { .. }) {
-            // Removes the volume group the build made.
+        if build && matches!(spec, PoolSpec::Logical { .. } | PoolSpec::Zfs { .. }) {
+            // Removes the volume group or ZFS pool the build made.
             let _ = pool.delete(0);
         }
         let _ = pool.undefine();

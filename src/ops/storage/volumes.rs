@@ -10,7 +10,7 @@ use virt::storage_vol::StorageVol;
 
 use crate::model::VmDisk;
 use crate::problem::{Problem, ProblemCode};
-use crate::xml::pool::{parse_volume_format, volume_xml};
+use crate::xml::pool::{parse_pool, parse_volume_format, volume_xml};
 
 /// Disks of every VM on the connection, by VM name, for "used by".
 pub type VmDisks = Vec<(String, bool, Vec<VmDisk>)>;
@@ -107,6 +107,13 @@ pub fn create(pool: &StoragePool, name: &str, capacity: u64, format: &str) -> Re
     if capacity > available {
         return Err(invalid(format!("{capacity} bytes is more than the pool has available ({available} bytes)")));
     }
+    // A disk pool's volumes are partitions: raw data, made as partitions of no particular type.
+    let disk_pool = parse_pool(&pool.xml_desc(0)?).is_ok_and(|p| p.kind == "disk");
+    let format = match (disk_pool, format) {
+        (true, "raw") => "none",
+        (true, _) => return Err(invalid("A disk pool's volumes are partitions: raw only")),
+        (false, format) => format,
+    };
     let vol = StorageVol::create_xml(pool, &volume_xml(name, capacity, format), 0)?;
     Ok(json!({"ok": true, "volume": {"name": name, "path": vol.path()?}}))
 }
