@@ -55,7 +55,7 @@ describe("clone of a UEFI VM with a TPM", () => {
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
     <tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>
-    <graphics type='none'/><video><model type='none'/></video><memballoon model='none'/>
+    <video><model type='none'/></video><memballoon model='none'/>
   </devices>
 </domain>`);
         await virsh("define", path.join(dir, "domain.xml"));
