@@ -77,6 +77,20 @@ export function runClone<T = { vm: { id: string; name: string } }>(uri: string, 
     return runJob<T>({ op: "clone", uri, vm, action, ...params }, onProgress);
 }
 
+/**
+ * Watches one VM's snapshots (action `watch`): `onList` gets the list now and again whenever the helper sees them
+ * change (made or deleted elsewhere too), `onFailure` the message of a close with a problem. Returns the stop.
+ */
+export function watchSnapshots(uri: string, vm: string, onList: (snapshots: Snapshot[]) => void,
+                               onFailure: (message: string) => void): () => void {
+    const shot = openOneShot({ op: "snapshot", uri, vm, action: "watch" }, message => {
+        if (Array.isArray(message.snapshots))
+            onList(message.snapshots as Snapshot[]);
+    });
+    shot.done.catch((ex: unknown) => onFailure(ex instanceof Error ? ex.message : String(ex)));
+    return () => { void shot.close() };
+}
+
 /** The snapshots as a tree: roots (no parent, or a parent that is gone) first, each followed by its children. */
 export interface SnapshotRow {
     snapshot: Snapshot;

@@ -1,6 +1,6 @@
-// The VM page's Snapshots card: the snapshot tree (op `snapshot` list; listed again after our own changes and
-// whenever the VM's row changes, since libvirt has no snapshot events), with create, revert, delete and clone from a
-// snapshot; and the Clone VM button.
+// The VM page's Snapshots card: the snapshot tree (op `snapshot` watch: the helper sends the list again whenever the
+// snapshots change, also when made elsewhere, since libvirt has no snapshot events), with create, revert, delete and
+// clone from a snapshot; and the Clone VM button.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -10,7 +10,7 @@ import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { useEffect, useState } from "react";
 
-import { type Snapshot, runSnapshot, snapshotTree } from "../client/snapshot.ts";
+import { type Snapshot, snapshotTree, watchSnapshots } from "../client/snapshot.ts";
 import { showClone } from "../dialogs/snapshots/clone-vm.tsx";
 import { confirmDelete, confirmRevert } from "../dialogs/snapshots/confirm-snapshot.tsx";
 import { showCreateSnapshot } from "../dialogs/snapshots/create-snapshot.tsx";
@@ -25,17 +25,17 @@ function heldState(state: string): string {
     return stateLabel(state as VmState);
 }
 
-/** The snapshots, listed again whenever `vm` (its row in the store) or `generation` changes. */
+/** The snapshots, kept current by a watch while the card is shown; opened again when `generation` changes. */
 function useSnapshots(vm: Vm, generation: number): { snapshots: Snapshot[] | null; failure: string | null } {
     const [snapshots, setSnapshots] = useState<Snapshot[] | null>(null);
     const [failure, setFailure] = useState<string | null>(null);
     useEffect(() => {
         let live = true;
-        runSnapshot<{ snapshots: Snapshot[] }>(vm.uri, vm.id, "list").done.then(
-            r => { if (live) { setSnapshots(r.snapshots); setFailure(null) } },
-            (ex: unknown) => { if (live) setFailure(ex instanceof Error ? ex.message : String(ex)) });
-        return () => { live = false };
-    }, [vm, generation]);
+        const stop = watchSnapshots(vm.uri, vm.id,
+                                    list => { if (live) { setSnapshots(list); setFailure(null) } },
+                                    message => { if (live) setFailure(message) });
+        return () => { live = false; stop() };
+    }, [vm.uri, vm.id, generation]);
     return { snapshots, failure };
 }
 

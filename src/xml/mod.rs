@@ -11,6 +11,7 @@ pub mod edit;
 pub mod first_boot;
 pub mod guest_devices;
 pub mod hostdev;
+pub mod machine_state;
 pub mod network;
 pub mod nodedev;
 pub mod pool;

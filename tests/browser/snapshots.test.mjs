@@ -3,8 +3,9 @@
 // themselves (markers in a running guest, external snapshots, clones that boot) are proven in
 // tests/libvirt/snapshots.test.mjs; here: the create dialog used from the keyboard, the tree (a child indented
 // under its parent, the current one marked), confirmations for revert and delete, the clone dialog, libvirt's
-// refusal inside a dialog. Screenshots go to test-results/snapshots-*.png (the card light and dark; the dialogs
-// after that follow the dark theme, which the browser context shares).
+// refusal inside a dialog, and a snapshot made and deleted with virsh showing up live. Screenshots go to
+// test-results/snapshots-*.png (the card light and dark; the dialogs after that follow the dark theme, which the
+// browser context shares).
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -82,6 +83,13 @@ describe("snapshots card (real libvirt)", () => {
         await dark.locator('.virt-card-snapshots tr[data-snapshot="second"]').waitFor();
         await dark.locator(".virt-card-snapshots").screenshot({ path: await screenshot(dark, "snapshots-card-dark") });
         await dark.close();
+    }));
+
+    test("a snapshot made and deleted with virsh appears and goes without a reload", () => snapOnFailure(page, "snapshots-virsh", async () => {
+        await virsh("snapshot-create-as", g.name, "from-virsh");
+        await row("from-virsh").waitFor({ timeout: 10000 });
+        await virsh("snapshot-delete", g.name, "from-virsh");
+        await row("from-virsh").waitFor({ state: "detached", timeout: 10000 });
     }));
 
     test("revert and delete ask first; clone from a snapshot", () => snapOnFailure(page, "snapshots-revert", async () => {

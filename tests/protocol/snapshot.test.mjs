@@ -38,6 +38,18 @@ for (const name of bridgeNames()) {
             assert.deepEqual(list, { snapshots: [], truncated: false });
         });
 
+        test("watch: the list at once, the channel stays open until closed; a missing VM is not-found", async () => {
+            const id = b.open({ payload: "virt1", op: "snapshot", uri: URI, vm: "test", action: "watch" });
+            const first = await b.next(id, m => m.command === "close" || m.data !== undefined, 20000);
+            assert.deepEqual(first.data, { snapshots: [], truncated: false }, b.describe(id));
+            b.close(id);
+            const closed = await b.untilClose(id);
+            assert.equal(closed.at(-1).control.problem, undefined, JSON.stringify(closed.at(-1)));
+            const missing = await op("snapshot", { action: "watch", vm: "no-such-vm" });
+            assert.equal(missing.close.problem, "not-found");
+            assert.deepEqual(missing.results, []);
+        });
+
         test("refusals carry their codes and no result", async () => {
             for (const [fields, problem] of [
                 [{ action: "create", name: "a/b" }, "invalid-argument"],

@@ -12,6 +12,7 @@ use virt::domain::Domain;
 use virt::storage_vol::StorageVol;
 use virt_sys as sys;
 
+use super::state::{self, StatePlan};
 use super::{Request, invalid};
 use crate::model::VmDisk;
 use crate::ops::create::progress::Progress;
@@ -19,6 +20,7 @@ use crate::ops::create::storage::{self, Rollback};
 use crate::problem::Problem;
 use crate::xml::device::{DiskSource, source_xml};
 use crate::xml::edit::device::{DeviceEdit, edit_device, find_device};
+use crate::xml::machine_state::nvram_edit;
 use crate::xml::parse_domain;
 use crate::xml::pool::parse_pool;
 use crate::xml::set::{SetElement, set_elements};
@@ -46,6 +48,8 @@ pub struct Plan {
     /// The definition the clone starts from: the VM's saved one, or the one a snapshot holds.
     xml: String,
     disks: Vec<DiskJob>,
+    /// The NVRAM and TPM state copied with them.
+    state: StatePlan,
 }
 
 fn xml_problem(err: anyhow::Error) -> Problem {
@@ -111,7 +115,10 @@ pub fn plan(conn: &Connect, domain: &Domain, request: &Request) -> Result<Plan, 
         };
         disks.push(DiskJob { target: disk.target.clone(), path: disk_path(conn, disk)?, copy });
     }
-    Ok(Plan { xml, disks })
+    // The saved definition's NVRAM and TPM state, also for a clone from a snapshot (libvirt keeps no
+    // NVRAM or TPM state in snapshots).
+    let state = state::plan(conn, domain, &request.name)?;
+    Ok(Plan { xml, disks, state })
 }
 
 fn format_of(path: &str) -> &'static str {
@@ -177,12 +184,19 @@ pub fn make(
         };
         edit_disk(&mut xml, &disk.target, pool, &volume, format)?;
     }
+    let nvram = match &plan.state.nvram_path {
+        // The clone's own copy of the original's UEFI variables, named for it (made once it is defined).
+        Some(path) => nvram_edit(path),
+        // None in the saved definition: none from a snapshot's either (libvirt names a new one).
+        None => SetElement::remove(vec!["os", "nvram"]),
+    };
     let sets = [
         SetElement::text(vec!["name"], vec![], request.name.clone()),
         SetElement::remove(vec!["uuid"]),
         SetElement::remove(vec!["devices", "interface", "mac"]),
-        // A fresh UEFI variable store from the firmware's template (libvirt names it for the new VM).
-        SetElement::remove(vec!["os", "nvram"]),
+        nvram,
+        // The TPM state goes under the clone's UUID, where libvirt looks by default.
+        SetElement::remove(vec!["devices", "tpm", "backend", "source"]),
         // The original's console log files stay the original's (virtlogd refuses a second writer).
         SetElement::remove(vec!["devices", "serial", "log"]),
         SetElement::remove(vec!["devices", "console", "log"]),
@@ -195,6 +209,11 @@ pub fn make(
     let domain = conn.define_domain_xml(&xml)?;
     let uuid = domain.uuid_string()?;
     rollback.domain(&uuid);
+    if progress.cancelled() {
+        return Err(storage::cancelled());
+    }
+    progress.step("state", "Copying the UEFI variables and TPM state…");
+    state::copy(conn, &plan.state, &uuid)?;
     Ok(uuid)
 }
 

@@ -1,11 +1,12 @@
 //! op `clone` (`docs/api.md`): a new VM from an existing one, or from one of its snapshots. `options`
 //! suggests a name and lists the pools; `clone` copies each writable disk into the chosen pool (or
-//! makes a qcow2 overlay on it), and defines the copy with a new name, UUID and MAC addresses and a
-//! fresh UEFI variable store. It runs like `create`: progress on the channel, and everything made is
+//! makes a qcow2 overlay on it), and defines the copy with a new name, UUID and MAC addresses, and
+//! its own copies of the original's UEFI variable store and emulated TPM state (`state.rs`). It runs like `create`: progress on the channel, and everything made is
 //! in create's [`Rollback`] (and journal), undone on failure, on `{"cancel":true}` and when the
 //! channel closes, so a cancelled clone leaves nothing behind.
 
 mod disks;
+mod state;
 
 use std::sync::Arc;
 use std::time::Duration;

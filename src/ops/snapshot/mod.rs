@@ -1,5 +1,5 @@
 //! op `snapshot`: one VM's snapshots (`docs/api.md`). `list` answers the whole tree at once (the
-//! page asks again when the VM changes); `options` says what a new snapshot would be (kind, memory,
+//! page asks again when the VM changes); `watch` sends it again whenever the snapshots change (`watch.rs`); `options` says what a new snapshot would be (kind, memory,
 //! where its files go and the free space there); `create`, `revert` and `delete` run as libvirt
 //! jobs with progress from `virDomainGetJobStats` and `{"cancel": true}` aborting the job
 //! (`job.rs`).
@@ -7,6 +7,7 @@
 mod job;
 mod list;
 mod plan;
+mod watch;
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ struct SnapshotOptions {
 #[derive(Debug, Clone, PartialEq)]
 enum Request {
     List,
+    Watch,
     Options,
     Create { name: String, description: String, location: Option<Location>, memory: Option<bool> },
     Revert { name: String, force: bool },
@@ -72,6 +74,7 @@ impl Request {
             || o.name.as_deref().ok_or_else(|| Problem::protocol(format!("action \"{}\" needs \"name\"", o.action)));
         Ok(match o.action.as_str() {
             "list" => Request::List,
+            "watch" => Request::Watch,
             "options" => Request::Options,
             "create" => {
                 let description = o.description.clone().unwrap_or_default();
@@ -102,6 +105,7 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
         Box::pin(async move {
             match request {
                 Request::List => reply_once(io, hub, target, |_, domain| list::list(domain)).await,
+                Request::Watch => watch::run(io, hub, target).await,
                 Request::Options => reply_once(io, hub, target, plan::options).await,
                 Request::Create { name, description, location, memory } => {
                     let job = move |domain: &Domain| {
