@@ -3,7 +3,7 @@
 // Many hosts in one list (issue 18), as root:
 //
 //   node bench/browser/hosts.mjs [--vms 1000] [--runs 5] [--scenarios healthy,stopped,frozen] [--timeout 45000]
-//                                [--out .cache/bench/hosts.json]
+//                                [--frozen-runs 3] [--frozen-timeout 20000] [--out .cache/bench/hosts.json]
 //
 // Three hosts: the machine's own libvirtd (qemu:///system) and two more made by tests/lib/second-host.sh
 // (cvtest-bench-h2 and -h3: libvirtd in its own mount/UTS namespace, qemu+tcp://127.0.0.12/system and .13), each
@@ -43,11 +43,11 @@ const SLOW = HOSTS[1];
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"];
 
-const opts = { vms: 1000, runs: 5, scenarios: "healthy,stopped,frozen", timeout: 45000,
+const opts = { vms: 1000, runs: 5, frozenRuns: 3, scenarios: "healthy,stopped,frozen", timeout: 45000, frozenTimeout: 20000,
     out: path.join(REPO, ".cache/bench/hosts.json") };
 for (let i = 2; i < process.argv.length; i += 2)
-    opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
-for (const k of ["vms", "runs", "timeout"])
+    opts[process.argv[i].replace(/^--/, "").replace(/-(\w)/g, (_, c) => c.toUpperCase())] = process.argv[i + 1];
+for (const k of ["vms", "runs", "frozenRuns", "timeout", "frozenTimeout"])
     opts[k] = Number(opts[k]);
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cvtest-bench-hosts-"));
@@ -143,11 +143,11 @@ let browser;
  * One navigation: page.goto() until every mark ({name, total}) is reached by the count text and the list is
  * data-loaded, or the timeout. The recorder runs in the page from its first script on, every animation frame.
  */
-async function navigate(ws, marks) {
+async function navigate(ws, marks, timeout) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(marks => {
         localStorage.setItem("shell:style", "light");
-        const got = {};
+        const got = { states: {} };
         window.__benchMarks = got;
         const tick = () => {
             const count = document.querySelector(".virt-list-count");
@@ -159,6 +159,11 @@ async function navigate(ws, marks) {
                     got[k.name] = Date.now();
             if (!("loaded" in got) && document.querySelector('.virt-vm-list[data-loaded="true"]'))
                 got.loaded = Date.now();
+            // When each connection first showed each state (its badge or alert).
+            for (const el of document.querySelectorAll("[data-connection-state]")) {
+                const key = `${el.dataset.connection} ${el.dataset.connectionState}`;
+                got.states[key] ??= Date.now();
+            }
             if (!marks.every(k => k.name in got) || !("loaded" in got))
                 requestAnimationFrame(tick);
         };
@@ -174,12 +179,13 @@ async function navigate(ws, marks) {
             got = await (await page.waitForFunction(names => {
                 const g = window.__benchMarks;
                 return g && names.every(n => n in g) ? g : false;
-            }, names, { polling: 100, timeout: opts.timeout })).jsonValue();
+            }, names, { polling: 100, timeout })).jsonValue();
         } catch {
             got = await page.evaluate(() => window.__benchMarks);
             got.timedOut = true;
         }
-        const res = { total: got.total };
+        const res = { total: got.total, states: Object.fromEntries(Object.entries(got.states)
+            .filter(([k]) => !k.startsWith("qemu:///")).map(([k, t]) => [k.replace(/^qemu\+tcp:\/\/|\/system/g, ""), t - t0])) };
         for (const n of names)
             res[n] = n in got ? got[n] - t0 : null;
         if (got.timedOut)
@@ -198,14 +204,14 @@ const median = xs => {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function scenario(label, marks, { before = () => {}, after = () => {} } = {}) {
-    const res = { scenario: label, marks, loadBefore: os.loadavg(), fresh: [], warm: [] };
-    for (let r = 0; r < opts.runs; r++) {
+async function scenario(label, marks, { before = () => {}, after = () => {}, runs = opts.runs, timeout = opts.timeout } = {}) {
+    const res = { scenario: label, marks, timeout, loadBefore: os.loadavg(), fresh: [], warm: [] };
+    for (let r = 0; r < runs; r++) {
         before();
         const ws = await startCockpitWs({ env: ENV });
         try {
-            const fresh = await navigate(ws, marks);
-            const warm = await navigate(ws, marks);
+            const fresh = await navigate(ws, marks, timeout);
+            const warm = await navigate(ws, marks, timeout);
             res.fresh.push(fresh);
             res.warm.push(warm);
             log(label, `run ${r + 1}: fresh`, JSON.stringify(fresh), "warm", JSON.stringify(warm));
@@ -262,6 +268,7 @@ async function main() {
             results.scenarios.push(await scenario(`frozen: ${SLOW.name}'s libvirtd SIGSTOPped`, [healthyTwo], {
                 before: () => process.kill(libvirtdPid(SLOW), "SIGSTOP"),
                 after: () => process.kill(libvirtdPid(SLOW), "SIGCONT"),
+                runs: opts.frozenRuns, timeout: opts.frozenTimeout,
             }));
         }
     } finally {
