@@ -127,7 +127,7 @@ async function saveConnections() {
     try {
         for (const h of HOSTS) {
             const ch = b.open({ payload: "virt1", op: "connections", action: "add", target: hostUri(h) });
-            const close = (await b.untilClose(ch, 30000)).at(-1);
+            const close = (await b.untilClose(ch, 30000)).at(-1).control;
             if (close.problem || close.added !== true)
                 throw new Error(`connections add ${hostUri(h)}: ${JSON.stringify(close)}`);
         }

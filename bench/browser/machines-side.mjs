@@ -83,7 +83,7 @@ export async function startMachinesSide() {
             return false;
         }
     };
-    await waitFor(owned, "libvirt-dbus on the private bus");
+    await waitFor(owned, "libvirt-dbus on the private bus", 30000);
     const ws = await startCockpitWs({
         wrap: besideMachinesPrefix(path.join(root, "usr/share/cockpit/machines")),
         env: { DBUS_SYSTEM_BUS_ADDRESS: address },
