@@ -71,7 +71,11 @@ export async function startMachinesSide() {
     await waitFor(() => existsSync(socket), "the private system bus");
     const address = `unix:path=${socket}`;
     const dbusEnv = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: address };
-    const libvirtDbus = spawn(path.join(root, "usr/sbin/libvirt-dbus"), ["--system"], {
+    // libvirt-dbus reads its interface descriptions from the compiled-in /usr/share/dbus-1/interfaces: show it the
+    // unpacked ones there, in a mount namespace of its own (unshare and sh exec, so the child is libvirt-dbus).
+    const libvirtDbus = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c",
+        'mount --bind "$1" /usr/share/dbus-1/interfaces && exec "$2" --system', "sh",
+        path.join(root, "usr/share/dbus-1/interfaces"), path.join(root, "usr/sbin/libvirt-dbus")], {
         env: { ...dbusEnv, LD_LIBRARY_PATH: path.join(root, "usr/lib/x86_64-linux-gnu") }, stdio: "ignore",
     });
     const owned = () => {
@@ -83,7 +87,7 @@ export async function startMachinesSide() {
             return false;
         }
     };
-    await waitFor(owned, "libvirt-dbus on the private bus");
+    await waitFor(owned, "libvirt-dbus on the private bus", 30000);
     const ws = await startCockpitWs({
         wrap: besideMachinesPrefix(path.join(root, "usr/share/cockpit/machines")),
         env: { DBUS_SYSTEM_BUS_ADDRESS: address },

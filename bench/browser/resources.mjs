@@ -2,18 +2,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Storage pools and networks pages (issue 15), ours and cockpit-machines' side by side on one cockpit-ws, as root:
 //
-//   node bench/browser/resources.mjs [--pools 50] [--volumes 200] [--networks 50] [--runs 3]
+//   node bench/browser/resources.mjs [--pools 50] [--volumes 200] [--networks 50] [--started 25] [--runs 3]
 //                                    [--scenarios storage,networks] [--timeout 60000] [--out .cache/bench/resources.json]
 //
-// Makes `pools` transient dir pools cvbrow-pool-NN on a private tmpfs, each holding `volumes` sparse 1 MiB files
-// (made as files before the pool starts, so libvirt finds them at its first scan), and `networks` transient isolated
-// networks cvbrow-net-NN without addresses (a bridge each, no dnsmasq). Then, alternating which page goes first, a
-// fresh browser context per run:
-//   storage:  navigation to the pools page until every cvbrow-pool row is on screen. cockpit-machines lists every
-//             pool's volumes while it loads them; ours lists a pool's volumes when its row opens, so ours also reports
-//             "open one pool → all its volume rows".
-//   networks: navigation to the networks page until every cvbrow-net row is on screen.
-// Rows are counted by their text (a table row naming a cvbrow- object), the same test for both pages.
+// Makes `pools` transient dir pools cvtest-bench-pool-NN on a private tmpfs, each holding `volumes` sparse 1 MiB files
+// (made as files before the pool starts, so libvirt finds them at its first scan), and `networks` persistent isolated
+// networks cvtest-bench-net-NN, each with its own subnet 172.29.NN.0/24, no DHCP and DNS off (so no dnsmasq), of
+// which the first `started` are started (a bridge each) and the rest only defined. Then, alternating which page goes
+// first, a fresh browser context per run:
+//   storage:  navigation to the pools page until every cvtest-bench-pool row is on screen. cockpit-machines lists
+//             every pool's volumes while it loads them; ours lists a pool's volumes when its row opens, so ours also
+//             reports "open one pool → all its volume rows".
+//   networks: navigation to the networks page until every cvtest-bench-net row is on screen.
+// Rows are counted by their text (a table row naming a cvtest-bench- object), the same test for both pages. The
+// cvtest- prefix means a killed run's leftovers are also removed by the test suites' cleanupTestObjects().
 // cockpit-machines is the start-up benchmark's (bench/browser/machines-side.mjs): Debian's 332 unpacked, with
 // libvirt-dbus on a private system bus for this cockpit-ws only; nothing is installed. Our page is served by the same
 // cockpit-ws (it uses no system bus). Everything is removed on exit, also on error.
@@ -32,11 +34,11 @@ import { startMachinesSide } from "./machines-side.mjs";
 const URI = "qemu:///system";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"];
-const opts = { pools: 50, volumes: 200, networks: 50, runs: 3, scenarios: "storage,networks", timeout: 60000,
+const opts = { pools: 50, volumes: 200, networks: 50, started: 25, runs: 3, scenarios: "storage,networks", timeout: 60000,
     out: path.join(REPO, ".cache/bench/resources.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
-for (const k of ["pools", "volumes", "networks", "runs", "timeout"])
+for (const k of ["pools", "volumes", "networks", "started", "runs", "timeout"])
     opts[k] = Number(opts[k]);
 const TIMEOUT = opts.timeout;
 const scenarios = opts.scenarios.split(",");
@@ -45,8 +47,9 @@ const tmp = mkdtempSync(path.join(tmpdir(), "cvbrow-res-"));
 const poolRoot = path.join(tmp, "pools");
 const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
 const pad = i => String(i).padStart(2, "0");
-const poolName = i => `cvbrow-pool-${pad(i)}`;
-const netName = i => `cvbrow-net-${pad(i)}`;
+const PREFIX = "cvtest-bench-";
+const poolName = i => `${PREFIX}pool-${pad(i)}`;
+const netName = i => `${PREFIX}net-${pad(i)}`;
 
 function virshBatch(lines) {
     if (!lines.length)
@@ -58,7 +61,7 @@ function virshBatch(lines) {
 
 function names(kind) {
     const out = execFileSync("virsh", ["-q", "-c", URI, `${kind}-list`, "--all", "--name"], { encoding: "utf8" });
-    return out.split("\n").map(s => s.trim()).filter(n => n.startsWith("cvbrow-"));
+    return out.split("\n").map(s => s.trim()).filter(n => n.startsWith(PREFIX));
 }
 
 function setup() {
@@ -81,11 +84,14 @@ function setup() {
     const nets = [];
     for (let i = 0; i < opts.networks; i++) {
         const file = path.join(tmp, `${netName(i)}.xml`);
-        writeFileSync(file, `<network><name>${netName(i)}</name><bridge name='cvbrb${pad(i)}'/></network>\n`);
-        nets.push(`net-create ${file}`);
+        writeFileSync(file, `<network><name>${netName(i)}</name><bridge name='cvtbnet${pad(i)}'/><dns enable='no'/>` +
+            `<ip address='172.29.${i}.1' netmask='255.255.255.0'/></network>\n`);
+        nets.push(`net-define ${file}`);
+        if (i < opts.started)
+            nets.push(`net-start ${netName(i)}`);
     }
     virshBatch(nets);
-    log(`${opts.networks} networks in ${Date.now() - t} ms`);
+    log(`${opts.networks} networks (${Math.min(opts.started, opts.networks)} started) in ${Date.now() - t} ms`);
 }
 
 let cleaned = false;
@@ -97,7 +103,8 @@ function cleanup() {
         // One virsh per object: a batch stops being read when one command hangs or virsh is interrupted.
         for (const kind of ["pool", "net"])
             for (const n of names(kind))
-                spawnSync("virsh", ["-q", "-c", URI, `${kind}-destroy`, n], { stdio: "ignore", timeout: 30000 });
+                for (const verb of ["destroy", "undefine"])
+                    spawnSync("virsh", ["-q", "-c", URI, `${kind}-${verb}`, n], { stdio: "ignore", timeout: 30000 });
     } catch (e) {
         log("cleanup:", e.message);
     }
@@ -138,7 +145,7 @@ async function timeToRows(url, prefix, n) {
         }, [prefix, n], { polling: "raf", timeout: TIMEOUT });
         const { t, rows } = await end.jsonValue();
         const result = { ms: t - t0, rows };
-        if (url.includes("/virt/") && prefix === "cvbrow-pool-") {
+        if (url.includes("/virt/") && prefix === `${PREFIX}pool-`) {
             // Ours lists volumes when a pool opens: time that too.
             const t1 = Date.now();
             await page.locator(`tr[data-pool="${poolName(0)}"]`).getByRole("button", { name: "Details" }).click();
@@ -200,10 +207,10 @@ async function main() {
         const machines = `${ws.base}/cockpit/@localhost/machines/index.html`;
         if (scenarios.includes("storage"))
             results.scenarios.push(await sideBySide(`storage: ${opts.pools} pools × ${opts.volumes} volumes`,
-                                                    ws.pageUrl + "#/storage", machines + "#/storages", "cvbrow-pool-", opts.pools));
+                                                    ws.pageUrl + "#/storage", machines + "#/storages", `${PREFIX}pool-`, opts.pools));
         if (scenarios.includes("networks"))
             results.scenarios.push(await sideBySide(`networks: ${opts.networks}`,
-                                                    ws.pageUrl + "#/networks", machines + "#/networks", "cvbrow-net-", opts.networks));
+                                                    ws.pageUrl + "#/networks", machines + "#/networks", `${PREFIX}net-`, opts.networks));
     } finally {
         await browser?.close();
         await side.stop();
@@ -215,7 +222,7 @@ async function main() {
 
 /** Objects a killed earlier run left. */
 function cleanupStale() {
-    virshBatch([...names("pool").map(n => `pool-destroy ${n}`), ...names("net").map(n => `net-destroy ${n}`)]);
+    virshBatch(["pool", "net"].flatMap(kind => names(kind).flatMap(n => [`${kind}-destroy ${n}`, `${kind}-undefine ${n}`])));
 }
 
 main().catch(e => { console.error(e); cleanup(); process.exit(1) });
