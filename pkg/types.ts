@@ -149,7 +149,7 @@ export interface ConnectionStatus {
     problem: string | null;
     /** a complete snapshot of this connection's VMs has arrived at least once */
     synced: boolean;
-    /** why it is not connected (docs/api.md problem reasons: auth-failed, host-unreachable, port-closed) */
+    /** why it is not connected (docs/api.md problem reasons: auth-failed, host-unreachable, port-closed, not-answering) */
     reason?: string | null;
 }
 

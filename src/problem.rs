@@ -63,6 +63,8 @@ pub enum Reason {
     HostKeyUnknown,
     /// op `connections`: the ssh host offers another key than `known_hosts` holds for it (or a revoked one).
     HostKeyChanged,
+    /// A remote host accepts the connection, but libvirt there does not answer (a frozen libvirtd).
+    NotAnswering,
 }
 
 impl Reason {
@@ -80,6 +82,7 @@ impl Reason {
             Reason::StorageNotShared => "storage-not-shared",
             Reason::HostKeyUnknown => "host-key-unknown",
             Reason::HostKeyChanged => "host-key-changed",
+            Reason::NotAnswering => "not-answering",
         }
     }
 }

@@ -4,7 +4,7 @@
 import { openOneShot } from "./one-shot.ts";
 
 /** The reason codes the add dialog explains (docs/api.md "Problem codes"). */
-export type ConnectionReason = "host-unreachable" | "port-closed" | "auth-failed";
+export type ConnectionReason = "host-unreachable" | "port-closed" | "auth-failed" | "not-answering";
 
 export interface AddedConnection {
     uri: string;

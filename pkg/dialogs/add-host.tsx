@@ -9,9 +9,10 @@ import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-co
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { useState } from "react";
 
-import { type HostKeyReason, type OfferedHostKey, readHostKey, trustHostKey } from "../client/host-key.ts";
+import { type OfferedHostKey, readHostKey, trustHostKey } from "../client/host-key.ts";
 import { OpError } from "../client/one-shot.ts";
-import { type ConnectionReason, addConnection } from "../client/saved-connections.ts";
+import { addConnection } from "../client/saved-connections.ts";
+import { reasonText } from "../connection-reasons.ts";
 import { watchAnotherConnection } from "../store/feed.ts";
 import { vmStore } from "../store/vm-store.ts";
 
@@ -19,18 +20,10 @@ import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
 
-const REASONS: Partial<Record<string, string>> & Record<ConnectionReason | HostKeyReason, string> = {
-    "host-unreachable": _("The host cannot be reached"),
-    "port-closed": _("Nothing answers on the host's libvirt or SSH port"),
-    "auth-failed": _("The host refused the login"),
-    "host-key-unknown": _("The host's SSH key is not known"),
-    "host-key-changed": _("The host's SSH key changed"),
-};
-
 function failureTitle(error: OpError): string {
     if (error.problem === "invalid-argument")
         return _("This is not a host or libvirt URI that can be added");
-    return REASONS[error.reason ?? ""] ?? _("Cannot connect to the host");
+    return reasonText(error.reason) ?? _("Cannot connect to the host");
 }
 
 function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
@@ -102,7 +95,7 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                         {error.message}
                     </Alert>}
                 {unknownKey &&
-                    <Alert variant="warning" isInline title={REASONS["host-key-unknown"]} className="virt-add-host-key">
+                    <Alert variant="warning" isInline title={reasonText("host-key-unknown") ?? ""} className="virt-add-host-key">
                         <p>{_("Connecting for the first time. Compare the host key's fingerprint with the one the host shows (ssh-keygen -lf on its host key) before you trust it.")}</p>
                         <p>
                             {unknownKey.type}{" "}

@@ -14,6 +14,7 @@ mod read;
 mod resource_events;
 pub mod resources;
 mod session;
+mod slow_open;
 mod table;
 mod unresponsive;
 mod usage_table;

@@ -18,6 +18,7 @@ use super::reach;
 use super::read;
 use super::resource_events::ResourceRegistration;
 use super::resources;
+use super::slow_open::{OpenWatch, SLOW_OPEN};
 use super::xml_reader::XmlReader;
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
 use crate::problem::{Reason, is_access_error};
@@ -75,6 +76,21 @@ enum Slept {
 enum Served {
     Lost,
     Closed,
+}
+
+fn publish_status(hub: &Hub, state: ConnState, message: Option<String>, reason: Option<&'static str>) {
+    let status = ConnectionStatus { uri: hub.uri.to_string(), state, message, reason };
+    let changed = hub.status.send_if_modified(|current| {
+        let changed = *current != status;
+        *current = status.clone();
+        changed
+    });
+    if changed {
+        if state != ConnState::Connected {
+            info!("{}: {:?} {}", hub.uri, state, status.message.as_deref().unwrap_or(""));
+        }
+        hub.table.status_changed();
+    }
 }
 
 /// Delay before the next connection attempt: quick at first (a restarting libvirtd is back
@@ -152,7 +168,12 @@ impl Session {
     }
 
     fn connect_and_list(&mut self) -> Result<(Connect, Registration, ResourceRegistration), Error> {
-        let conn = Connect::open(Some(&self.hub.uri.for_open()))?;
+        let watch = self.watch_slow_open();
+        let opened = Connect::open(Some(&self.hub.uri.for_open()));
+        if let Some(watch) = watch {
+            watch.finish();
+        }
+        let conn = opened?;
         self.generation += 1;
         let registration = Registration::register(&conn, &self.tx, self.generation);
         let resource_registration = ResourceRegistration::register(&conn, &self.tx);
@@ -295,18 +316,20 @@ impl Session {
     }
 
     fn set_status(&self, state: ConnState, message: Option<String>, reason: Option<&'static str>) {
-        let status = ConnectionStatus { uri: self.hub.uri.to_string(), state, message, reason };
-        let changed = self.hub.status.send_if_modified(|current| {
-            let changed = *current != status;
-            *current = status.clone();
-            changed
-        });
-        if changed {
-            if state != ConnState::Connected {
-                info!("{}: {:?} {}", self.hub.uri, state, status.message.as_deref().unwrap_or(""));
-            }
-            self.hub.table.status_changed();
-        }
+        publish_status(&self.hub, state, message, reason);
+    }
+
+    /// For a remote host: marks it not answering if the open below takes too long (see `slow_open`).
+    fn watch_slow_open(&self) -> Option<OpenWatch> {
+        let (host, port) = self.hub.uri.remote_endpoint()?;
+        let hub = self.hub.clone();
+        Some(OpenWatch::start(SLOW_OPEN, move || {
+            let message = format!(
+                "{host} accepts connections on port {port}, but libvirt there has not answered for {} s",
+                SLOW_OPEN.as_secs()
+            );
+            publish_status(&hub, ConnState::Unreachable, Some(message), Some(Reason::NotAnswering.as_str()));
+        }))
     }
 
     /// Waits before retrying, ignoring events of the dead connection, until the time is up, the hub

@@ -3,7 +3,8 @@
 // connects, unreachable hosts by their reason code, the second libvirtd (tests/harness/second-host.mjs) added by
 // URI into a per-test config directory, a VM on it started and forced off through its own watch while the local
 // watch carries on, its libvirtd stopped (only its watch leaves `connected`) and started again (a fresh
-// reset … synced with the same VM), with its reason code while down and `reconnect` trying at once. Through both
+// reset … synced with the same VM), with its reason code while down and `reconnect` trying at once; a frozen
+// libvirtd (accepts, never answers) marked `not-answering` rather than waited for. Through both
 // bridges for the refusals; the host's life once.
 
 import assert from "node:assert/strict";
@@ -78,6 +79,29 @@ describe("saved connections to other hosts", () => {
             }
         });
     }
+
+    test("connections_frozen_host: a host that accepts but never answers is marked, not waited for", async () => {
+        const b = await Bridge.start(bridgeNames()[0]);
+        const pid = Number(readFileSync(`/run/cvtest-hosts/${host.name}/libvirtd.pid`, "utf8"));
+        assert.ok(pid > 1, "the second host's libvirtd pid");
+        process.kill(pid, "SIGSTOP");
+        let thawed = false;
+        try {
+            const channel = b.open({ payload: "virt1", op: "watch", uri: host.uri });
+            const marked = await b.next(channel, m => m.command === "close" || m.data?.connection?.reason === "not-answering",
+                                        25000);
+            assert.notEqual(marked.command, "close", "the watch stays open");
+            assert.equal(marked.data.connection.state, "unreachable");
+            assert.match(marked.data.connection.message, /has not answered/);
+            process.kill(pid, "SIGCONT");
+            thawed = true;
+            await b.next(channel, m => m.data?.synced, 30000);
+        } finally {
+            if (!thawed)
+                process.kill(pid, "SIGCONT");
+            await b.closeBridge();
+        }
+    });
 
     test("connections_second_host: added by URI, its VM in its own watch, its libvirtd gone and back", async () => {
         const { b, config } = await bridgeWithConfig(bridgeNames()[0]);
