@@ -9,11 +9,13 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { useState } from "react";
 
+import type { PoolSource } from "../client/pool-sources.ts";
 import { runPoolAction } from "../client/resource-ops.ts";
 import type { ConnectionResources } from "../client/resources-client.ts";
 
 import { CreateResourceDialog } from "./create-resource.tsx";
 import { openDialog } from "./dialog-host.tsx";
+import { PoolSourceFinder, hasSourceFinder } from "./pool-sources.tsx";
 
 const _ = cockpit.gettext;
 
@@ -67,6 +69,17 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
         return runPoolAction(uri, name, "create", fields);
     };
 
+    // A found volume group is an existing one (the pool takes its name); a found export fills server and path.
+    const fillFromSource = (source: PoolSource) => {
+        if (type === "logical") {
+            setName(source.name ?? "");
+            setDevice("");
+        } else if (type === "netfs") {
+            setHost(source.host ?? host);
+            setDir(source.dir ?? "");
+        }
+    };
+
     return (
         <CreateResourceDialog kind="pool" title={_("Create storage pool")} errorTitle={_("The pool was not created")}
                               uris={uris} uri={uri} onUri={setUri} ready={!!name && (type === "logical" || !!path)}
@@ -99,6 +112,7 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
                     <TextInput id="create-pool-dir" value={dir} onChange={(_ev, v) => setDir(v)} placeholder="/srv/images" />
                 </FormGroup>
             </>}
+            {hasSourceFinder(type) && <PoolSourceFinder uri={uri} type={type} host={host} onPick={fillFromSource} />}
             {(type === "fs" || type === "logical") &&
                 <FormGroup label={type === "fs" ? _("Block device") : _("Block device for a new volume group (empty: an existing group of this name)")}
                            isRequired={type === "fs"} fieldId="create-pool-device">

@@ -14,6 +14,7 @@ pub mod hostdev;
 pub mod network;
 pub mod nodedev;
 pub mod pool;
+pub mod pool_sources;
 pub mod set;
 pub mod snapshot;
 pub mod vcpu;
