@@ -41,8 +41,9 @@ function toSource(value: unknown): PoolSource | null {
 /** Starts a search; `result` rejects with an OpError carrying the helper's problem code. */
 export function findPoolSources(uri: string, type: string, host?: string, port?: number): { result: Promise<PoolSources>; channel: OneShot } {
     const fields: Record<string, cockpit.JsonValue> = { op: "pool-sources", uri, type };
+    // `server`, not `host`: Cockpit routes a channel whose open names a `host` to that machine.
     if (host !== undefined)
-        fields.host = host;
+        fields.server = host;
     if (port !== undefined)
         fields.port = port;
     const channel = openOneShot(fields);

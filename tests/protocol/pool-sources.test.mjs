@@ -66,7 +66,7 @@ for (const name of bridgeNames()) {
         });
 
         test("pool_sources_failures: an unknown NFS server, an iSCSI portal without initiator, refusals", async t => {
-            let r = await sources({ type: "netfs", host: "cvtest-nohost.invalid" });
+            let r = await sources({ type: "netfs", server: "cvtest-nohost.invalid" });
             assert.equal(r.close.problem, "not-found", JSON.stringify(r.close));
             assert.match(r.close.message, /cvtest-nohost\.invalid/);
             assert.equal(typeof r.close["libvirt-error"], "number");
@@ -75,21 +75,21 @@ for (const name of bridgeNames()) {
             if (existsSync("/sys/module/iscsi_tcp")) {
                 t.diagnostic("this kernel has an iSCSI initiator: the no-initiator failure is not shown here");
             } else {
-                r = await sources({ type: "iscsi", host: "127.0.0.1", port: 3260 });
+                r = await sources({ type: "iscsi", server: "127.0.0.1", port: 3260 });
                 assert.equal(r.close.problem, "internal-error", JSON.stringify(r.close));
                 assert.match(r.close.message, /iscsiadm/);
             }
 
             for (const [fields, problem] of [
-                [{ type: "iscsi", host: "127.0.0.1", port: 0 }, "invalid-argument"],
-                [{ type: "iscsi", host: "127.0.0.1", port: 65536 }, "invalid-argument"],
-                [{ type: "netfs", host: "bad host" }, "invalid-argument"],
-                [{ type: "netfs", host: "x'><source/>" }, "invalid-argument"],
+                [{ type: "iscsi", server: "127.0.0.1", port: 0 }, "invalid-argument"],
+                [{ type: "iscsi", server: "127.0.0.1", port: 65536 }, "invalid-argument"],
+                [{ type: "netfs", server: "bad host" }, "invalid-argument"],
+                [{ type: "netfs", server: "x'><source/>" }, "invalid-argument"],
                 [{ type: "netfs" }, "invalid-argument"],
-                [{ type: "logical", host: "nfs.example" }, "invalid-argument"],
+                [{ type: "logical", server: "nfs.example" }, "invalid-argument"],
                 [{ type: "dir" }, "not-supported"],
-                [{ type: "iscsi", host: "127.0.0.1", port: "3260" }, "protocol-error"],
-                [{ host: "127.0.0.1" }, "protocol-error"],
+                [{ type: "iscsi", server: "127.0.0.1", port: "3260" }, "protocol-error"],
+                [{ server: "127.0.0.1" }, "protocol-error"],
             ]) {
                 r = await sources(fields);
                 assert.equal(r.close.problem, problem, `${JSON.stringify(fields)}: ${JSON.stringify(r.close)}`);

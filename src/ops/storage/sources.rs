@@ -82,7 +82,8 @@ struct SourcesOptions {
     uri: crate::model::uri::Uri,
     #[serde(rename = "type")]
     kind: String,
-    host: Option<String>,
+    /// Not `host`: in an `open`, Cockpit's bridge takes `host` as the machine to route the channel to.
+    server: Option<String>,
     port: Option<i64>,
 }
 
@@ -111,10 +112,10 @@ fn validate(kind: &str, host: Option<&str>, port: Option<i64>) -> Result<Request
     };
     match kind {
         Discoverable::Logical if server.is_some() || port.is_some() => {
-            Err(invalid("Volume groups are looked for on the connection's own host: no host or port".into()))
+            Err(invalid("Volume groups are looked for on the connection's own host: no server or port".into()))
         }
         Discoverable::Netfs | Discoverable::Iscsi | Discoverable::Gluster if server.is_none() => {
-            Err(invalid(format!("Looking for {} sources needs a host", kind.as_str())))
+            Err(invalid(format!("Looking for {} sources needs a server", kind.as_str())))
         }
         Discoverable::Netfs | Discoverable::Gluster if port.is_some() => {
             Err(invalid(format!("Looking for {} sources takes no port", kind.as_str())))
@@ -125,7 +126,7 @@ fn validate(kind: &str, host: Option<&str>, port: Option<i64>) -> Result<Request
 
 pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, Problem> {
     let parsed: SourcesOptions = parse_options(options)?;
-    let request = validate(&parsed.kind, parsed.host.as_deref(), parsed.port)?;
+    let request = validate(&parsed.kind, parsed.server.as_deref(), parsed.port)?;
     let hub = ctx.hubs.get(&parsed.uri)?;
     Ok(Box::new(move |io| Box::pin(run(io, hub, request))))
 }
