@@ -256,7 +256,7 @@ describe("storage pools and networks pages", () => {
                 const choice = d.locator("#pool-sources-choice");
                 await choice.locator("option", { hasText: vg }).waitFor({ state: "attached" });
                 await choice.selectOption({ label: `${vg} (${loop})` });
-                assert.equal(await d.getByLabel("Name").inputValue(), vg);
+                assert.equal(await d.locator("#create-pool-name").inputValue(), vg);
                 await screenshot(page, "resources-pool-sources-light", { path: "/tmp/cvtest-pool-sources-light.png" });
                 await d.getByRole("button", { name: "Create" }).click();
                 await d.waitFor({ state: "detached" });
