@@ -10,11 +10,13 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { useState } from "react";
 
+import type { PoolSource } from "../client/pool-sources.ts";
 import { runPoolAction } from "../client/resource-ops.ts";
 import type { ConnectionResources } from "../client/resources-client.ts";
 
 import { CreateResourceDialog } from "./create-resource.tsx";
 import { openDialog } from "./dialog-host.tsx";
+import { PoolSourceFinder, hasSourceFinder } from "./pool-sources.tsx";
 import { POOL_TYPES, type PoolFields, PoolTypeFields, poolCreateFields, poolFieldsReady } from "./pool-type-fields.tsx";
 
 const _ = cockpit.gettext;
@@ -34,6 +36,26 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
 
     const set = (field: string, value: string) => setFields(f => ({ ...f, [field]: value }));
     const create = () => runPoolAction(uri, name, "create", { type, autostart, ...poolCreateFields(type, fields) });
+
+    // A found volume group is an existing one (the pool takes its name); a found export fills server and
+    // export; a found iSCSI target its portal and IQN; a Gluster volume its server and name.
+    const fillFromSource = (source: PoolSource) => {
+        if (type === "logical") {
+            setName(source.name ?? "");
+            set("device", "");
+        } else if (type === "netfs") {
+            set("server", source.host ?? fields.server ?? "");
+            set("dir", source.dir ?? "");
+        } else if (type === "iscsi") {
+            set("server", source.host ?? fields.server ?? "");
+            if (source.port)
+                set("port", String(source.port));
+            set("target", source.devices[0] ?? "");
+        } else if (type === "gluster") {
+            set("server", source.host ?? fields.server ?? "");
+            set("source", source.name ?? "");
+        }
+    };
 
     return (
         <CreateResourceDialog kind="pool" title={_("Create storage pool")} errorTitle={_("The pool was not created")}
@@ -60,6 +82,9 @@ function CreatePoolDialog({ resources, onDone }: { resources: readonly Connectio
                     </FormHelperText>}
             </FormGroup>
             <PoolTypeFields type={type} fields={fields} set={set} />
+            {hasSourceFinder(type) &&
+                <PoolSourceFinder uri={uri} type={type} host={fields.server || undefined}
+                                  port={Number(fields.port) || undefined} onPick={fillFromSource} />}
             <Checkbox id="create-pool-autostart" label={_("Start at boot")} isChecked={autostart}
                       onChange={(_ev, v) => setAutostart(v)} />
         </CreateResourceDialog>

@@ -68,6 +68,7 @@ pub const OPS: &[(&str, OpenFn)] = &[
     ("network", network::open),
     ("volume-upload", storage::transfer::open_upload),
     ("volume-download", storage::transfer::open_download),
+    ("pool-sources", storage::sources::open),
     // Snapshots and clones (issue #16).
     ("snapshot", snapshot::open),
     ("clone", clone::open),

@@ -15,6 +15,7 @@ pub mod machine_state;
 pub mod network;
 pub mod nodedev;
 pub mod pool;
+pub mod pool_sources;
 pub mod pool_spec;
 pub mod pool_values;
 pub mod set;

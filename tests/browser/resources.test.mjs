@@ -5,6 +5,7 @@
 // Screenshots light and dark. Only cvtest-* objects.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -248,4 +249,50 @@ describe("storage pools and networks pages", () => {
         await networkRow(name).waitFor({ state: "detached" });
         await assert.rejects(virsh("net-info", name));
     }));
+
+    test("pool sources: Find lists the host's volume group and fills the dialog; an unknown NFS server is not found", async t => {
+        const image = path.join(scratch, "find-vg.img");
+        execFileSync("truncate", ["-s", "16M", image]);
+        const vg = `${PREFIX}bvg-${suffix}`;
+        let loop;
+        try {
+            loop = execFileSync("losetup", ["-f", "--show", image], { encoding: "utf8" }).trim();
+            execFileSync("vgcreate", ["-q", vg, loop], { stdio: "ignore" });
+        } catch (e) {
+            if (loop)
+                execFileSync("losetup", ["-d", loop]);
+            t.skip(`no loop device or volume group: ${e.message}`);
+            return;
+        }
+        try {
+            await snapOnFailure(page, "resources-pool-sources", async () => {
+                await page.goto(ws.pageUrl + "#/storage");
+                await page.locator('[data-page="storage"][data-loaded="true"]').waitFor();
+                await page.getByRole("button", { name: "Create storage pool" }).click();
+                const d = dialog(page, "Create storage pool");
+                await d.getByLabel("Type").selectOption("netfs");
+                await d.getByLabel("NFS server").fill("cvtest-nohost.invalid");
+                await d.getByRole("button", { name: "Find exports" }).click();
+                await d.locator('[data-test="pool-sources-error"][data-problem="not-found"]')
+                        .filter({ hasText: "cvtest-nohost.invalid" }).waitFor();
+
+                await d.getByLabel("Type").selectOption("logical");
+                await d.getByRole("button", { name: "Find volume groups" }).click();
+                const choice = d.locator("#pool-sources-choice");
+                await choice.locator("option", { hasText: vg }).waitFor({ state: "attached" });
+                await choice.selectOption({ label: `${vg} (${loop})` });
+                assert.equal(await d.locator("#create-pool-name").inputValue(), vg);
+                await screenshot(page, "resources-pool-sources-light", { path: "/tmp/cvtest-pool-sources-light.png" });
+                await d.getByRole("button", { name: "Create" }).click();
+                await d.waitFor({ state: "detached" });
+                await poolRow(vg).and(page.locator('[data-state="running"]')).waitFor();
+                assert.match(await virsh("pool-dumpxml", vg), new RegExp(`<name>${vg}</name>`));
+            });
+        } finally {
+            await virsh("pool-destroy", vg).catch(() => {});
+            await virsh("pool-undefine", vg).catch(() => {});
+            try { execFileSync("vgremove", ["-f", vg], { stdio: "ignore" }) } catch { /* gone */ }
+            execFileSync("losetup", ["-d", loop]);
+        }
+    });
 });

@@ -1,6 +1,7 @@
 //! op `pool`: one action on a storage pool (or a new one), answered with one message (`docs/api.md`).
 //! The hub re-reads the pool afterwards, so watchers see the change also on drivers without events.
 
+pub mod sources;
 mod spec;
 pub mod transfer;
 mod volumes;
