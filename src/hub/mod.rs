@@ -43,8 +43,10 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long an op waits for one blocking call. libvirt gives up waiting for a VM's job after
 /// 30 s, so a call that takes longer is stuck on something that does not answer.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(60);
-/// Connections the helper keeps at once (one hub, its threads and its libvirt connection each).
-const MAX_HUBS: usize = 16;
+/// Connections the helper keeps at once (one hub, its threads and its libvirt connection each): every saved
+/// host of a user who saved the most, their system and session connections, and a few more a page asked for
+/// (a migration's destination, a host being tested).
+pub const MAX_HUBS: usize = 72;
 /// How long a hub nobody uses keeps its connection before it is closed and its threads end.
 const HUB_IDLE: Duration = Duration::from_secs(60);
 

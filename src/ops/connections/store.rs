@@ -135,6 +135,12 @@ fn save(path: &Path, uris: &[Uri]) -> Result<(), Problem> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn store_every_saved_host_fits_in_the_helper() {
+        // Each saved host is one hub, beside the user's system and session connections.
+        const { assert!(MAX_CONNECTIONS + 2 < crate::hub::MAX_HUBS) };
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("cvtest-connections-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
