@@ -122,6 +122,8 @@ describe("delete dialog (test driver)", () => {
         const d = dialog(page, "Delete beta?");
         await d.waitFor();
         assert.equal(await d.getByText("forced off", { exact: false }).count(), 0);
+        // The disks are listed once the helper's plan arrives: untick them all, not none.
+        await d.getByRole("checkbox").first().waitFor();
         for (const box of await d.getByRole("checkbox").all())
             await box.uncheck();
         await d.getByRole("button", { name: "Delete" }).click();

@@ -16,8 +16,9 @@ case ${1:-} in
     stop)
         pid=$(cat "$dir/libvirtd.pid" 2>/dev/null || true)
         [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || exit 0
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
-        echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 10 s" >&2; exit 1 ;;
+        # A loaded machine can take a while: libvirtd finishes its clients' calls before it exits.
+        for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+        echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 30 s" >&2; exit 1 ;;
     start)
         timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1 && exit 0
         # Not `exec`'s fds: the daemon must not keep a lock the caller holds (`flock LOCK …`).
