@@ -42,6 +42,7 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system sudo
           ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
 # lvm2: the logical pool test builds a volume group on a loop device (libvirt runs vgcreate/lvcreate).
 test_pkgs=(chromium fonts-liberation python3 curl lvm2
+           iproute2  # ss: a test waits until libvirtd has read what a helper sent before killing it
            dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
            xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
            syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh

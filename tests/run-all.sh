@@ -8,6 +8,8 @@
 #   CVIRT_HELPER=path   the helper binary to test (default: target/debug, built here)
 #   CVIRT_BRIDGES=337   limit the protocol tests to one bridge
 #   CVIRT_SKIP_INSTALL=1  skip the package build/install stage (it installs and purges a .deb system-wide)
+#   CVIRT_SUITE_MINUTES=70  the time the run may take: a stage still running then is stopped, later ones are skipped
+#                           (each a failure), so a hang shows up as failures and a summary instead of a CI timeout
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,6 +31,13 @@ trap 'exit 130' INT TERM
 
 stage() { printf '\n=== %s ===\n' "$*"; }
 
+# Every test file gets at most FILE_TIMEOUT_MS (node --test's --test-timeout bounds a whole file's process); the run
+# as a whole gets CVIRT_SUITE_MINUTES, counted from here.
+FILE_TIMEOUT_MS=600000
+suite_deadline=$(( $(date +%s) + ${CVIRT_SUITE_MINUTES:-70} * 60 ))
+# seconds_left: what remains of the run's time (0 once it is spent).
+seconds_left() { local left=$(( suite_deadline - $(date +%s) )); echo $(( left > 0 ? left : 0 )); }
+
 # fail_stage NAME: a stage that could not run (or crashed) counts as one failure.
 fail_stage() {
     echo "run-all: $1 failed to run" >&2
@@ -40,11 +49,19 @@ fail_stage() {
 node_stage() {
     local name=$1; shift
     stage "$name"
+    local left
+    left=$(seconds_left)
+    if [ "$left" -lt 60 ]; then
+        echo "run-all: $name skipped: the run's ${CVIRT_SUITE_MINUTES:-70} minutes are spent" >&2
+        fail_stage "$name"
+        return
+    fi
     local tap=$tmp/$name.tap
-    node --test --test-concurrency=1 \
+    timeout --kill-after=30 "$left" node --test --test-concurrency=1 --test-timeout="$FILE_TIMEOUT_MS" \
         --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$tap" "$@"
     local rc=$?
+    [ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "run-all: $name stopped: the run's ${CVIRT_SUITE_MINUTES:-70} minutes are spent" >&2
     local p f
     p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
     f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
@@ -117,9 +134,12 @@ if compgen -G "tests/create/*.test.mjs" >/dev/null; then
 fi
 
 # The packages: tarball, .deb and .rpm built offline, the .deb installed and used, then purged.
-if [ "${CVIRT_SKIP_INSTALL:-}" != 1 ]; then
+if [ "${CVIRT_SKIP_INSTALL:-}" != 1 ] && [ "$(seconds_left)" -lt 60 ]; then
+    echo "run-all: install skipped: the run's ${CVIRT_SUITE_MINUTES:-70} minutes are spent" >&2
+    fail_stage "make check-install"
+elif [ "${CVIRT_SKIP_INSTALL:-}" != 1 ]; then
     stage "install (make check-install)"
-    tests/install/run.sh 2>&1 | tee "$tmp/install.log"
+    timeout --kill-after=30 "$(seconds_left)" tests/install/run.sh 2>&1 | tee "$tmp/install.log"
     install_rc=${PIPESTATUS[0]}
     read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/install.log" | tail -1)
     passed=$((passed + ${p:-0}))
@@ -128,6 +148,12 @@ if [ "${CVIRT_SKIP_INSTALL:-}" != 1 ]; then
         status=1
         [ "${f:-0}" = 0 ] && fail_stage "make check-install"
     fi
+fi
+
+# A failing run on a machine nobody can log into (CI) needs libvirtd's side of the story.
+if [ "$failed" != 0 ] && [ "$started_libvirtd" = yes ]; then
+    stage "libvirtd's last warnings and errors"
+    tests/lib/libvirtd.sh log 40
 fi
 
 echo

@@ -20,6 +20,9 @@ export const GUESTS_DIR = path.join(tmpdir(), "cvtest-guests");
 export const TB_CACHE_MIB = 32;
 export const TCG_FEATURE = `<tcg><tb-cache unit='MiB'>${TB_CACHE_MIB}</tb-cache></tcg>`;
 
+/** How long one virsh call may take: a libvirtd that stops answering fails the test instead of hanging the run. */
+export const VIRSH_TIMEOUT_MS = 120000;
+
 /** Runs `virsh -c URI args…`; resolves with stdout, rejects with an Error carrying stderr. */
 export function virsh(...args) {
     return virshAt(URI, ...args);
@@ -27,8 +30,12 @@ export function virsh(...args) {
 
 export function virshAt(uri, ...args) {
     return new Promise((resolve, reject) => {
-        execFile("virsh", ["-q", "-c", uri, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-            if (err) {
+        const options = { maxBuffer: 64 << 20, timeout: VIRSH_TIMEOUT_MS, killSignal: "SIGKILL" };
+        execFile("virsh", ["-q", "-c", uri, ...args], options, (err, stdout, stderr) => {
+            if (err?.killed) {
+                reject(new Error(`virsh ${args.join(" ")}: no answer from ${uri} in ${VIRSH_TIMEOUT_MS / 1000} s\n` +
+                                 libvirtdThreads()));
+            } else if (err) {
                 const e = new Error(`virsh ${args.join(" ")}: ${stderr.trim() || err.message}`);
                 e.stderr = stderr;
                 reject(e);
@@ -37,6 +44,55 @@ export function virshAt(uri, ...args) {
             }
         });
     });
+}
+
+/**
+ * What the machine's libvirtd threads wait on (/proc/PID/task/*: name and wchan, counted), for a libvirtd that
+ * stopped answering: a main thread ("libvirtd") in futex_wait while every worker is idle is a deadlock.
+ */
+export function libvirtdThreads() {
+    let pid;
+    try {
+        pid = readFileSync("/run/libvirtd.pid", "utf8").trim();
+    } catch {
+        return "libvirtd: no /run/libvirtd.pid";
+    }
+    const counts = new Map();
+    try {
+        for (const task of readdirSync(`/proc/${pid}/task`)) {
+            const read = f => { try { return readFileSync(`/proc/${pid}/task/${task}/${f}`, "utf8").trim() } catch { return "?" } };
+            const key = `${read("comm")} in ${read("wchan")}`;
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+    } catch {
+        return `libvirtd ${pid}: not running`;
+    }
+    return `libvirtd ${pid} threads: ` + [...counts].map(([k, n]) => `${n}× ${k}`).join(", ");
+}
+
+/**
+ * Waits until libvirtd has read everything its clients sent: the receive queue of every connection on its
+ * socket stays empty for `quietMs`. A helper killed while libvirtd still holds unprocessed stream data from it
+ * can deadlock libvirt 11.3 (docs/architecture.md, "Streams and a client that dies"), so a test that SIGKILLs a
+ * helper mid-upload first stops it (SIGSTOP) and waits for this.
+ */
+export async function libvirtdDrained(quietMs = 500, timeoutMs = 20000) {
+    const pending = () => new Promise((resolve, reject) => {
+        execFile("ss", ["-x", "-n", "-H", "src", "/run/libvirt/libvirt-sock"], { timeout: 10000 }, (err, stdout) => {
+            if (err)
+                reject(new Error(`ss: ${err.message}`));
+            else
+                resolve(stdout.split("\n").filter(Boolean).reduce((sum, line) => sum + Number(line.split(/\s+/)[2] || 0), 0));
+        });
+    });
+    let quietSince = null;
+    await waitFor(async () => {
+        if (await pending() > 0)
+            quietSince = null;
+        else
+            quietSince ??= Date.now();
+        return quietSince !== null && Date.now() - quietSince >= quietMs;
+    }, timeoutMs, { interval: 50, what: "libvirtd to read what its clients sent" });
 }
 
 /** "running", "paused", "shut off", …; null if the domain does not exist. */

@@ -9,12 +9,15 @@
 #                       the same command, and record its new pid; exit 3 if libvirtd was not started by the suite.
 #   libvirtd.sh env     print the environment tests use (shell syntax).
 #   libvirtd.sh status  exit 0 if qemu:///system answers.
+#   libvirtd.sh log     print the end of the warnings and errors of the libvirtd `start` started.
 # Tests share a libvirtd with whatever else runs on the machine, so they create and touch only objects named
 # cvtest-*; guests use <interface type='user'>, so no libvirt network is needed.
 set -euo pipefail
 uri=qemu:///system
 state_dir=/run/cockpit-virt-test
 state=$state_dir/started
+# Warnings and errors of the libvirtd this script starts (it runs detached, so its stderr goes nowhere).
+daemon_log=$state_dir/libvirtd.log
 
 log() { echo "libvirtd.sh: $*" >&2; }
 
@@ -53,7 +56,12 @@ without_fds() {
 
 launch() {
     rm -f "/run/$1.pid"
-    without_fds "$1" -d
+    if [ "$1" = libvirtd ]; then
+        mkdir -p "$state_dir"
+        LIBVIRT_LOG_OUTPUTS="3:file:$daemon_log" without_fds "$1" -d
+    else
+        without_fds "$1" -d
+    fi
     for _ in $(seq 50); do [ -s "/run/$1.pid" ] && break; sleep 0.1; done
     pid_from "/run/$1.pid"
 }
@@ -89,6 +97,15 @@ start() {
         fi
     fi
 
+    # A libvirtd of ours that is gone means it crashed or was killed: say so, the run's failures may come from it.
+    local ours
+    ours=$(awk '$1 == "libvirtd" { print $2 }' "$state" 2>/dev/null | tail -1 || true)
+    if [ -n "$ours" ] && ! alive "$ours"; then
+        log "the libvirtd this suite started ($ours) is gone; starting another. Its last words:"
+        tail -n 20 "$daemon_log" >&2 2>/dev/null || true
+    fi
+    alive "$(pid_from /run/libvirtd.pid)" || { mkdir -p "$state_dir"; : > "$daemon_log"; }
+
     for daemon in virtlogd libvirtd; do
         alive "$(pid_from "/run/$daemon.pid")" || record "$daemon" "$(launch "$daemon")"
     done
@@ -98,7 +115,7 @@ start() {
 stop() {
     [ -s "$state" ] || return 0
     local ours_pid running_pid
-    ours_pid=$(awk '$1 == "libvirtd" { print $2 }' "$state")
+    ours_pid=$(awk '$1 == "libvirtd" { print $2 }' "$state" | tail -1)
     running_pid=$(pid_from /run/libvirtd.pid)
     if alive "$running_pid" && [ "$running_pid" != "$ours_pid" ]; then
         # Someone replaced our libvirtd with theirs: it needs virtlogd and the system bus (libvirtd exits when
@@ -126,7 +143,7 @@ stop() {
 restart() {
     [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
     local ours running new
-    ours=$(awk '$1 == "libvirtd" { print $2 }' "$state" 2>/dev/null || true)
+    ours=$(awk '$1 == "libvirtd" { print $2 }' "$state" 2>/dev/null | tail -1 || true)
     running=$(pid_from /run/libvirtd.pid)
     if [ -z "$ours" ] || [ "$ours" != "$running" ] || ! alive "$ours"; then
         log "libvirtd ${running:-(none)} was not started by the test suite; not restarting it"
@@ -148,5 +165,6 @@ case ${1:-} in
     restart) restart ;;
     env) echo "LIBVIRT_DEFAULT_URI=$uri; export LIBVIRT_DEFAULT_URI" ;;
     status) answers ;;
-    *) echo "usage: $0 start|stop|restart|env|status" >&2; exit 2 ;;
+    log) [ -s "$daemon_log" ] && tail -n "${2:-30}" "$daemon_log" || true ;;
+    *) echo "usage: $0 start|stop|restart|env|status|log [LINES]" >&2; exit 2 ;;
 esac

@@ -9,7 +9,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import { Bridge, abbreviate, bridgeNames, processAlive } from "../harness/bridge.mjs";
-import { URI, domExists, ensureLibvirtd, virsh, waitFor } from "../harness/libvirt.mjs";
+import { URI, domExists, ensureLibvirtd, libvirtdDrained, virsh, waitFor } from "../harness/libvirt.mjs";
 
 const POOL = "coi-pool";
 const POOL_DIR = "/var/tmp/coi-pool";
@@ -124,6 +124,11 @@ describe("interrupted create", () => {
                 await b.next(probe, m => m.command === "close", 30000);
                 const [pid] = b.helperPids();
                 const channel = await copying(b, name);
+                // Stopped first, killed once libvirtd has taken in all it sent: libvirt 11.3 deadlocks when stream
+                // data of a client that is gone is still queued (docs/architecture.md). A user's helper may die
+                // that way too; this test is about what the next helper does, not about that libvirt bug.
+                process.kill(pid, "SIGSTOP");
+                await libvirtdDrained();
                 process.kill(pid, "SIGKILL");
                 await b.next(channel, m => m.command === "close", 30000);
                 await waitFor(() => !processAlive(pid), 10000, { what: "the helper to die" });
