@@ -101,6 +101,32 @@ function prepareLogin(dataDir, helperBin) {
     return { helper, env: { XDG_CONFIG_DIRS: path.join(dataDir, "config") } };
 }
 
+/** Waits until no process of group `pgid` is left, SIGKILLing the group once `timeoutMs` has passed. */
+async function groupGone(pgid, timeoutMs) {
+    const alive = () => { try { process.kill(-pgid, 0); return true } catch { return false } };
+    const deadline = Date.now() + timeoutMs;
+    while (alive() && Date.now() < deadline)
+        await new Promise(resolve => setTimeout(resolve, 50));
+    if (alive()) {
+        try { process.kill(-pgid, "SIGKILL") } catch { /* gone */ }
+        const killed = Date.now() + 2000;
+        while (alive() && Date.now() < killed)
+            await new Promise(resolve => setTimeout(resolve, 50));
+    }
+}
+
+/** Ends every process of test user `uid`: SIGTERM, then SIGKILL after `timeoutMs`. */
+async function userGone(uid, timeoutMs) {
+    const left = () => { try { return execFileSync("pgrep", ["-U", String(uid)], { encoding: "utf8" }).trim() !== "" } catch { return false } };
+    const signal = sig => { try { execFileSync("pkill", [`-${sig}`, "-U", String(uid)]) } catch { /* none left */ } };
+    signal("TERM");
+    const deadline = Date.now() + timeoutMs;
+    while (left() && Date.now() < deadline)
+        await new Promise(resolve => setTimeout(resolve, 100));
+    if (left())
+        signal("KILL");
+}
+
 /**
  * Starts cockpit-ws. Options: `bridge` ("337", "287" or a path; default $CVIRT_BROWSER_BRIDGE or "337"),
  * `helper` (default helperPath()), `env` (extra environment for ws, the bridge and the helper), `user` (a user
@@ -186,7 +212,21 @@ export async function startCockpitWs({
                 await exited;
                 clearTimeout(timer);
             }
-            rmSync(dataDir, { recursive: true, force: true });
+            // ws is gone, but the bridge, the helper and their ssh children may still be writing under the home
+            // directory (libvirt's runtime files): wait for the whole group (bounded), then remove it.
+            // A directory left behind must not skip the caller's next cleanup steps (sshd, hosts), so it is only
+            // reported.
+            await groupGone(child.pid, 5000);
+            // A test user's session libvirtd (libvirt starts one for qemu:///session) runs detached and keeps
+            // writing its runtime files under that home for two more minutes: end every process of a cvtest-*
+            // user, which the tests made and nothing else uses (never another user's, "nobody" included).
+            if (asUser && user.startsWith("cvtest-"))
+                await userGone(asUser.uid, 3000);
+            try {
+                rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+            } catch (e) {
+                process.stderr.write(`cockpit-ws harness: ${dataDir} left behind: ${e.message}\n`);
+            }
         },
     };
 }
