@@ -2,6 +2,7 @@
 
 pub mod guest_devices;
 pub mod history;
+pub mod credentials;
 pub mod hostdev;
 pub mod name_order;
 pub mod resources;

@@ -1,0 +1,124 @@
+//! Opening a remote libvirt with an auth callback, so a host that asks for a user name and password (SASL)
+//! can be served. The callback answers at once from what the helper already holds for that URI and never
+//! waits: without credentials it refuses, the open fails, and the page is told (`auth-needed`) to ask the
+//! user, who sends them with op `connections`. Anything else libvirt asks for is refused.
+
+use std::ffi::{CString, c_char, c_int, c_uint, c_void};
+
+use virt::connect::Connect;
+use virt::error::Error;
+use virt_sys as sys;
+
+use crate::model::credentials::Credentials;
+use crate::model::uri::Uri;
+use crate::problem::{Reason, is_access_error};
+
+/// What the callback was asked, and how it answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// libvirt never called it (no SASL, or the failure came first).
+    Nothing,
+    /// Asked for credentials the helper does not hold.
+    Missing,
+    /// Answered with the held credentials.
+    Answered,
+    /// Asked for something else than a user name and password.
+    Unsupported,
+}
+
+#[derive(Debug)]
+pub struct OpenError {
+    pub error: Error,
+    pub asked: Asked,
+}
+
+impl OpenError {
+    /// The reason code of a refused login: credentials needed, the given ones refused, or another refusal
+    /// (an ssh key, a polkit rule). `None` when libvirt did not refuse a login.
+    pub fn auth_reason(&self) -> Option<Reason> {
+        if self.asked == Asked::Missing {
+            return Some(Reason::AuthNeeded);
+        }
+        if !is_access_error(&self.error) {
+            return None;
+        }
+        Some(if self.asked == Asked::Answered { Reason::CredentialsRefused } else { Reason::AuthFailed })
+    }
+}
+
+impl From<Error> for OpenError {
+    fn from(error: Error) -> OpenError {
+        OpenError { error, asked: Asked::Nothing }
+    }
+}
+
+/// The credential types libvirt may ask for (it tells SASL which prompts it can serve from this list).
+const OFFERED: [c_int; 2] = [sys::VIR_CRED_AUTHNAME as c_int, sys::VIR_CRED_PASSPHRASE as c_int];
+
+struct Exchange<'a> {
+    credentials: Option<&'a Credentials>,
+    asked: Asked,
+}
+
+/// Opens `uri` with the callback answering from `credentials`.
+pub fn open(uri: &Uri, credentials: Option<&Credentials>) -> Result<Connect, OpenError> {
+    let name = CString::new(uri.for_open()).expect("a parsed URI is printable ASCII");
+    let mut offered = OFFERED;
+    let mut exchange = Exchange { credentials, asked: Asked::Nothing };
+    let mut auth = sys::virConnectAuth {
+        credtype: offered.as_mut_ptr(),
+        ncredtype: offered.len() as c_uint,
+        cb: Some(answer),
+        cbdata: (&mut exchange as *mut Exchange).cast(),
+    };
+    // libvirt calls `answer` on this thread, during the open only.
+    let ptr = unsafe { sys::virConnectOpenAuth(name.as_ptr(), &mut auth, 0) };
+    if ptr.is_null() {
+        return Err(OpenError { error: Error::last_error(), asked: exchange.asked });
+    }
+    Ok(unsafe { Connect::from_ptr(ptr) })
+}
+
+/// What to answer to one credential type, or `None` to refuse.
+fn answer_for(credentials: &Credentials, kind: c_int) -> Option<&[u8]> {
+    match kind as sys::virConnectCredentialType {
+        sys::VIR_CRED_AUTHNAME | sys::VIR_CRED_USERNAME => Some(credentials.username().as_bytes()),
+        sys::VIR_CRED_PASSPHRASE => Some(credentials.password().as_bytes()),
+        _ => None,
+    }
+}
+
+unsafe extern "C" fn answer(creds: *mut sys::virConnectCredential, count: c_uint, data: *mut c_void) -> c_int {
+    let exchange = unsafe { &mut *data.cast::<Exchange>() };
+    let creds = if creds.is_null() { &mut [][..] } else { unsafe { std::slice::from_raw_parts_mut(creds, count as usize) } };
+    let Some(credentials) = exchange.credentials else {
+        exchange.asked = Asked::Missing;
+        return -1;
+    };
+    // Every answer decided before any is handed over: a refusal leaves nothing half filled.
+    let mut answers = Vec::with_capacity(creds.len());
+    for cred in creds.iter() {
+        match answer_for(credentials, cred.type_) {
+            Some(answer) => answers.push(answer),
+            None => {
+                exchange.asked = Asked::Unsupported;
+                return -1;
+            }
+        }
+    }
+    for (cred, answer) in creds.iter_mut().zip(answers) {
+        // libvirt frees the result with free(): it must come from malloc.
+        let buffer = unsafe { libc::malloc(answer.len() + 1) }.cast::<u8>();
+        if buffer.is_null() {
+            return -1;
+        }
+        unsafe {
+            std::ptr::copy_nonoverlapping(answer.as_ptr(), buffer, answer.len());
+            *buffer.add(answer.len()) = 0;
+        }
+        cred.result = buffer.cast::<c_char>();
+        cred.resultlen = answer.len() as c_uint;
+    }
+    exchange.asked = Asked::Answered;
+    0
+}
