@@ -90,7 +90,8 @@ fn answer_for(credentials: &Credentials, kind: c_int) -> Option<&[u8]> {
 
 unsafe extern "C" fn answer(creds: *mut sys::virConnectCredential, count: c_uint, data: *mut c_void) -> c_int {
     let exchange = unsafe { &mut *data.cast::<Exchange>() };
-    let creds = if creds.is_null() { &mut [][..] } else { unsafe { std::slice::from_raw_parts_mut(creds, count as usize) } };
+    let creds =
+        if creds.is_null() { &mut [][..] } else { unsafe { std::slice::from_raw_parts_mut(creds, count as usize) } };
     let Some(credentials) = exchange.credentials else {
         exchange.asked = Asked::Missing;
         return -1;

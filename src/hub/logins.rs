@@ -72,9 +72,8 @@ mod tests {
         logins.forget_refused(&uri(0), &newer);
         assert!(logins.get(&uri(0)).is_none());
 
-        let many: Vec<Uri> = (0..MAX_LOGINS)
-            .map(|i| Uri::parse(&format!("qemu+tcp://host{i}.example/system")).unwrap())
-            .collect();
+        let many: Vec<Uri> =
+            (0..MAX_LOGINS).map(|i| Uri::parse(&format!("qemu+tcp://host{i}.example/system")).unwrap()).collect();
         for uri in &many {
             logins.hold(uri, login("u")).unwrap();
         }
