@@ -66,7 +66,8 @@ describe("a host that asks for a SASL password", () => {
     for (const name of bridgeNames()) {
         test(`sasl_add_${name}: asked, refused, then added with the right password`, async () => {
             const config = mkdtempSync(path.join(work, "config-"));
-            const b = await Bridge.start(name, { env: { XDG_CONFIG_HOME: config } });
+            // Every open logged (debug), so the log check below sees what a password could leak into.
+            const b = await Bridge.start(name, { env: { XDG_CONFIG_HOME: config, CVIRT_LOG: "debug" } });
             try {
                 let close = await connections(b, "add", host.uri);
                 assert.deepEqual([close.problem, close.reason], ["access-denied", "auth-needed"], JSON.stringify(close));
@@ -98,6 +99,7 @@ describe("a host that asks for a SASL password", () => {
                 for (const text of filesUnder(config)) {
                     assert.ok(!text.includes(PASSWORD) && !text.includes(USER), "no credentials on disk");
                 }
+                assert.match(b.stderr(), /"password":"\(redacted\)"/, "the opens were logged");
                 assert.ok(!b.stderr().includes(PASSWORD), "no password in the helper's log");
             } finally {
                 await b.closeBridge();
