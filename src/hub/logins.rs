@@ -55,7 +55,7 @@ mod tests {
     use super::*;
 
     fn login(name: &str) -> Arc<Credentials> {
-        Arc::new(Credentials::parse(name.into(), "secret".into()).unwrap())
+        Arc::new(Credentials::parse(name.into(), "secret".to_string()).unwrap())
     }
 
     #[test]

@@ -117,6 +117,8 @@ impl Session {
             let login = self.hub.logins.get(&self.hub.uri);
             match self.connect_and_list(login.as_deref()) {
                 Ok((conn, registration, resource_registration)) => {
+                    // The held credentials stay in `Logins` only (a removed host's are dropped there).
+                    drop(login);
                     attempt = 0;
                     let node_device_registration = NodeDeviceRegistration::register(&conn, &self.tx);
                     self.node_devices_listed = false;

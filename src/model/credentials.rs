@@ -18,6 +18,19 @@ impl Secret {
     }
 }
 
+impl From<String> for Secret {
+    /// Takes the string's buffer over (no copy is left behind).
+    fn from(text: String) -> Secret {
+        Secret(text.into_bytes())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret::from)
+    }
+}
+
 impl Drop for Secret {
     fn drop(&mut self) {
         // The whole allocation, including spare capacity; volatile so the writes are not optimized away.
@@ -58,10 +71,9 @@ pub enum CredentialsError {
 }
 
 impl Credentials {
-    /// Takes both strings over (the password's buffer becomes the secret's, it is not copied).
-    pub fn parse(username: String, password: String) -> Result<Credentials, CredentialsError> {
-        // Whatever happens below, the password's buffer is overwritten when `password` drops.
-        let password = Secret(password.into_bytes());
+    /// Takes both over; a refused password is overwritten when dropped here.
+    pub fn parse(username: String, password: impl Into<Secret>) -> Result<Credentials, CredentialsError> {
+        let password = password.into();
         if username.is_empty() {
             return Err(CredentialsError::NoUsername);
         }
@@ -99,6 +111,8 @@ mod tests {
     #[test]
     fn credentials_bounded_and_hidden() {
         let parse = |u: &str, p: &str| Credentials::parse(u.to_string(), p.to_string());
+        let sent: Secret = serde_json::from_str("\"s\\u00e9cret\"").unwrap();
+        assert_eq!(Credentials::parse("bob".into(), sent).unwrap().password().as_bytes(), "s\u{e9}cret".as_bytes());
         let ok = parse("alice", "pa ss\u{e9}").unwrap();
         assert_eq!(ok.username(), "alice");
         assert_eq!(ok.password().as_bytes(), "pa ss\u{e9}".as_bytes());

@@ -25,7 +25,7 @@ use super::migrate::cause;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::ConnState;
 use crate::hub::auth_open::{self, OpenError};
-use crate::model::credentials::Credentials;
+use crate::model::credentials::{Credentials, Secret};
 use crate::model::uri::Uri;
 use crate::problem::{Problem, ProblemCode, Reason};
 use crate::router::channel::ChannelIo;
@@ -57,7 +57,7 @@ struct OfferedKey {
 #[derive(Deserialize)]
 struct GivenCredentials {
     username: String,
-    password: String,
+    password: Secret,
 }
 
 impl fmt::Debug for GivenCredentials {
