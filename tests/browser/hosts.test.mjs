@@ -6,7 +6,8 @@
 // words (screenshots, light and dark); a new page lists the saved hosts without being told; started again,
 // Reconnect resyncs it; each VM is shut down; Remove (confirmed) takes a host's rows out of the list. A host that asks
 // for a SASL user name and password: Add host shows the fields, a wrong password is refused with the fields kept,
-// the right one (submitted with Enter) adds it and its VM joins the list.
+// the right one (submitted with Enter) adds it and its VM joins the list; its password changed and its libvirtd
+// restarted, the hosts panel says the login was refused and Log in (a dialog) connects it again.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -217,6 +218,21 @@ describe("many hosts in one list", () => {
                 await filterList(page, vm);
                 await vmRow(page, vm).waitFor({ timeout: 20000 });
                 assert.equal((await vmRow(page, vm).locator(".virt-cell-connection").textContent()).trim(), sasl.address);
+
+                await sasl.saslUser("cvtest-user", `${password}-new`);
+                await hostLibvirtd("stop", sasl.name);
+                await hostLibvirtd("start", sasl.name);
+                const row = page.locator(`.virt-host-row[data-connection="${sasl.uri}"][data-reason="credentials-refused"]`);
+                await row.waitFor({ timeout: 30000 });
+                await row.getByRole("button", { name: `Log in to ${sasl.address}` }).click();
+                const login = dialog(page, `Log in to ${sasl.address}`);
+                await login.getByLabel("User name").fill("cvtest-user");
+                await login.getByLabel("Password").fill(`${password}-new`);
+                await login.getByLabel("Password").press("Enter");
+                await login.waitFor({ state: "detached", timeout: 30000 });
+                await page.locator(`.virt-host-row[data-connection="${sasl.uri}"][data-connection-state="connected"]`)
+                    .waitFor({ timeout: 20000 });
+                await vmRow(page, vm).waitFor({ timeout: 20000 });
                 assert.deepEqual(page.virtErrors, []);
             });
             await page.close();
