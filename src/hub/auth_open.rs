@@ -123,3 +123,57 @@ unsafe extern "C" fn answer(creds: *mut sys::virConnectCredential, count: c_uint
     exchange.asked = Asked::Answered;
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn asked_for(kind: sys::virConnectCredentialType) -> sys::virConnectCredential {
+        sys::virConnectCredential {
+            type_: kind as c_int,
+            prompt: c"?".as_ptr(),
+            challenge: std::ptr::null(),
+            defresult: std::ptr::null(),
+            result: std::ptr::null_mut(),
+            resultlen: 0,
+        }
+    }
+
+    fn call(credentials: Option<&Credentials>, creds: &mut [sys::virConnectCredential]) -> (c_int, Asked) {
+        let mut exchange = Exchange { credentials, asked: Asked::Nothing };
+        let data = (&mut exchange as *mut Exchange).cast();
+        let rc = unsafe { answer(creds.as_mut_ptr(), creds.len() as c_uint, data) };
+        (rc, exchange.asked)
+    }
+
+    /// Takes a result over (libvirt would free it).
+    fn result(cred: &sys::virConnectCredential) -> String {
+        let text = unsafe { CStr::from_ptr(cred.result) }.to_str().unwrap().to_string();
+        assert_eq!(cred.resultlen as usize, text.len());
+        unsafe { libc::free(cred.result.cast()) };
+        text
+    }
+
+    #[test]
+    fn auth_callback_answers_name_and_password_and_refuses_the_rest() {
+        let login = Credentials::parse("alice".into(), "pässword".to_string()).unwrap();
+        let mut creds = [asked_for(sys::VIR_CRED_AUTHNAME), asked_for(sys::VIR_CRED_PASSPHRASE)];
+        assert_eq!(call(Some(&login), &mut creds), (0, Asked::Answered));
+        assert_eq!(result(&creds[0]), "alice");
+        assert_eq!(result(&creds[1]), "pässword");
+
+        // Nothing held: refused at once, so the page can ask.
+        let mut creds = [asked_for(sys::VIR_CRED_AUTHNAME), asked_for(sys::VIR_CRED_PASSPHRASE)];
+        assert_eq!(call(None, &mut creds), (-1, Asked::Missing));
+        assert!(creds.iter().all(|c| c.result.is_null()));
+
+        // Anything else refused, with nothing handed over.
+        for other in [sys::VIR_CRED_REALM, sys::VIR_CRED_ECHOPROMPT, sys::VIR_CRED_NOECHOPROMPT, sys::VIR_CRED_EXTERNAL]
+        {
+            let mut creds = [asked_for(sys::VIR_CRED_AUTHNAME), asked_for(other)];
+            assert_eq!(call(Some(&login), &mut creds), (-1, Asked::Unsupported));
+            assert!(creds.iter().all(|c| c.result.is_null()));
+        }
+    }
+}
