@@ -76,7 +76,9 @@ describe("a host that asks for a SASL password", () => {
                 assert.equal(close.reason, "credentials-refused", JSON.stringify(close));
                 assert.match(close.message, /auth/i, "libvirt's own message");
 
-                for (const [username, password] of [["", "x"], ["u".repeat(257), "x"], [USER, ""], [USER, "a\0b"],
+                // The C bridge (287) cuts a string at a NUL before the helper sees it: that case only through 337.
+                const nul = name === "337" ? [[USER, "a\0b"]] : [];
+                for (const [username, password] of [["", "x"], ["u".repeat(257), "x"], [USER, ""], ...nul,
                     [USER, "p".repeat(1025)], ["a\nb", "x"]]) {
                     close = await connections(b, "add", host.uri, { credentials: { username, password } });
                     assert.equal(close.problem, "invalid-argument", `${JSON.stringify(username)}: ${JSON.stringify(close)}`);
