@@ -12,6 +12,8 @@ const REASONS: Record<ConnectionReason | HostKeyReason, string> = {
     "not-answering": _("The host accepts the connection, but its libvirt does not answer"),
     "host-key-unknown": _("The host's SSH key is not known"),
     "host-key-changed": _("The host's SSH key changed"),
+    "auth-needed": _("The host asks for a user name and password"),
+    "credentials-refused": _("The host refused the user name or password"),
 };
 
 /** The words for a reason code, or null for none (or one this page does not know). */

@@ -49,6 +49,7 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
            passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
            openssh-server  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
+           sasl2-bin libsasl2-modules libsasl2-modules-db  # a second host's own SASL users (DIGEST-MD5, sasldb)
            tgt parted)  # a userspace iSCSI target (tests/lib/iscsi-target.sh); disk pools partition with parted
 
 pkgs=("${run_pkgs[@]}")

@@ -65,6 +65,10 @@ pub enum Reason {
     HostKeyChanged,
     /// A remote host accepts the connection, but libvirt there does not answer (a frozen libvirtd).
     NotAnswering,
+    /// A remote host asks for a user name and password (SASL) the helper does not hold: ask the user.
+    AuthNeeded,
+    /// A remote host refused the user name and password the helper gave it.
+    CredentialsRefused,
 }
 
 impl Reason {
@@ -83,6 +87,8 @@ impl Reason {
             Reason::HostKeyUnknown => "host-key-unknown",
             Reason::HostKeyChanged => "host-key-changed",
             Reason::NotAnswering => "not-answering",
+            Reason::AuthNeeded => "auth-needed",
+            Reason::CredentialsRefused => "credentials-refused",
         }
     }
 }

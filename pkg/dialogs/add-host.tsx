@@ -1,5 +1,6 @@
 // "Add host": a libvirt URI or user@host, tested by the helper (op `connections`) before it is saved; once saved,
-// the page watches it beside the other connections. Failures are told apart by their reason codes.
+// the page watches it beside the other connections. Failures are told apart by their reason codes. A host that asks
+// for a user name and password (SASL) gets them in the same form; the helper holds them for its connection.
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
@@ -11,12 +12,13 @@ import { useState } from "react";
 
 import { type OfferedHostKey, readHostKey, trustHostKey } from "../client/host-key.ts";
 import { OpError } from "../client/one-shot.ts";
-import { addConnection } from "../client/saved-connections.ts";
+import { type Login, addConnection, wantsLogin } from "../client/saved-connections.ts";
 import { reasonText } from "../connection-reasons.ts";
 import { watchAnotherConnection } from "../store/feed.ts";
 import { vmStore } from "../store/vm-store.ts";
 
 import { openDialog } from "./dialog-host.tsx";
+import { LoginFields, loginComplete } from "./login-fields.tsx";
 
 const _ = cockpit.gettext;
 
@@ -32,6 +34,8 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
     const [error, setError] = useState<OpError | null>(null);
     // An unknown SSH host key awaiting the user's word: exactly this key is trusted.
     const [unknownKey, setUnknownKey] = useState<OfferedHostKey | null>(null);
+    // Shown once the host asked for a user name and password.
+    const [login, setLogin] = useState<Login | null>(null);
 
     const fail = (ex: unknown) => {
         setBusy(false);
@@ -42,9 +46,14 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
         setBusy(true);
         setError(null);
         setUnknownKey(null);
-        addConnection(target)
+        addConnection(target, login ?? undefined)
             .then(added => onDone(added.uri))
             .catch((ex: unknown) => {
+                if (ex instanceof OpError && wantsLogin(ex.reason)) {
+                    setLogin(current => ({ username: current?.username ?? "", password: "" }));
+                    // Asked for the first time is no failure: the fields say what to do.
+                    return ex.reason === "auth-needed" && login === null ? setBusy(false) : fail(ex);
+                }
                 if (!(ex instanceof OpError) || ex.reason !== "host-key-unknown")
                     return fail(ex);
                 // Read the key once; what the page shows is what `trust` gets back.
@@ -78,7 +87,8 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                 <Form id="virt-add-host-form" onSubmit={ev => { ev.preventDefault(); add() }}>
                     <FormGroup label={_("Host")} fieldId="virt-add-host-target" isRequired>
                         <TextInput id="virt-add-host-target" value={target} isRequired
-                                   onChange={(_ev, v) => { setTarget(v); setUnknownKey(null) }} isDisabled={busy}
+                                   onChange={(_ev, v) => { setTarget(v); setUnknownKey(null); setLogin(null) }}
+                                   isDisabled={busy}
                                    placeholder="root@host.example" />
                         <FormHelperText>
                             <HelperText>
@@ -88,11 +98,16 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                             </HelperText>
                         </FormHelperText>
                     </FormGroup>
+                    {login && <LoginFields login={login} onChange={setLogin} isDisabled={busy} idPrefix="virt-add-host" />}
                 </Form>
                 {error &&
                     <Alert variant="danger" isInline title={failureTitle(error)} className="virt-add-host-error"
                            data-problem={error.problem} data-reason={error.reason ?? ""}>
                         {error.message}
+                    </Alert>}
+                {login && !error &&
+                    <Alert variant="info" isInline title={reasonText("auth-needed") ?? ""} className="virt-add-host-login">
+                        {_("The password is kept in memory for this host's connection only, never saved.")}
                     </Alert>}
                 {unknownKey &&
                     <Alert variant="warning" isInline title={reasonText("host-key-unknown") ?? ""} className="virt-add-host-key">
@@ -110,7 +125,8 @@ function AddHostDialog({ onDone }: { onDone: (uri: string | null) => void }) {
                         {busy ? _("Connecting…") : _("Trust and add")}
                     </Button>
                     : <Button variant="primary" type="submit" form="virt-add-host-form"
-                              isDisabled={busy || !target.trim()} isLoading={busy}>
+                              isDisabled={busy || !target.trim() || (login !== null && !loginComplete(login))}
+                              isLoading={busy}>
                         {busy ? _("Connecting…") : _("Add")}
                     </Button>}
                 <Button variant="link" onClick={() => onDone(null)}>{_("Cancel")}</Button>

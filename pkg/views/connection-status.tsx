@@ -2,6 +2,7 @@
 // (re)connecting gets a small badge; and the list's empty states (loading, no VMs, nothing reachable).
 
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
@@ -10,7 +11,10 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { VirtualMachineIcon } from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon.js";
 import { useEffect, useState } from "react";
 
+import { wantsLogin } from "../client/saved-connections.ts";
+import { reasonText } from "../connection-reasons.ts";
 import { SESSION_URI, SYSTEM_URI, connectionLabel } from "../connections.ts";
+import { showHostLoginDialog } from "../dialogs/host-login.tsx";
 import type { ConnectionStatus } from "../types.ts";
 
 import { CreateButtons } from "./create-buttons.tsx";
@@ -48,9 +52,17 @@ function FailureHints({ status, others }: { status: ConnectionStatus; others: re
     if (status.state === "access-denied") {
         return (
             <>
-                {status.uri === SYSTEM_URI
-                    ? <SystemAccessHelp status={status} />
-                    : <Content component="p">{_("This user may not use this libvirt connection.")}</Content>}
+                {status.uri === SYSTEM_URI && <SystemAccessHelp status={status} />}
+                {status.uri !== SYSTEM_URI && !wantsLogin(status.reason) &&
+                    <Content component="p">{_("This user may not use this libvirt connection.")}</Content>}
+                {status.uri !== SYSTEM_URI && wantsLogin(status.reason) &&
+                    <Content component="p">
+                        {reasonText(status.reason)}{" "}
+                        <Button variant="link" isInline className="virt-connection-login"
+                                onClick={() => { void showHostLoginDialog(status.uri) }}>
+                            {_("Log in")}
+                        </Button>
+                    </Content>}
                 {others.length > 0 &&
                     <Content component="p">
                         {others.some(c => c.uri === SESSION_URI)

@@ -1,15 +1,17 @@
 // The hosts of the list, when it shows more than one connection: each with its state (and why it is down, from the
 // helper's reason code), its running and total VMs, its CPU and memory use, and for a host that is down
-// Reconnect (the helper tries at once rather than at its next retry); a saved host can be removed.
+// Reconnect (the helper tries at once rather than at its next retry), or Log in for a host that asks for a user name
+// and password; a saved host can be removed.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { useCallback, useState } from "react";
 
-import { reconnectConnection } from "../client/saved-connections.ts";
+import { reconnectConnection, wantsLogin } from "../client/saved-connections.ts";
 import { reasonText } from "../connection-reasons.ts";
 import { connectionLabel, remoteHost } from "../connections.ts";
+import { showHostLoginDialog } from "../dialogs/host-login.tsx";
 import { showRemoveHostDialog } from "../dialogs/remove-host.tsx";
 import { formatBytes, formatPercent } from "../format.ts";
 import { useHosts, useListSelection } from "../store/hooks.ts";
@@ -137,7 +139,13 @@ export function HostsPanel({ connections }: { connections: readonly ConnectionSt
                                     <Td dataLabel={_("Memory")} className="virt-host-memory"><Memory host={host} /></Td>}
                                 <Td isActionCell className="virt-host-actions">
                                     <div className="virt-host-buttons">
-                                    {canReconnect(status) && <ReconnectButton status={status} />}
+                                    {wantsLogin(status.reason) && status.state !== "connected"
+                                        ? <Button variant="secondary" size="sm" className="virt-host-login"
+                                                  aria-label={cockpit.format(_("Log in to $0"), label)}
+                                                  onClick={() => { void showHostLoginDialog(status.uri) }}>
+                                            {_("Log in")}
+                                        </Button>
+                                        : canReconnect(status) && <ReconnectButton status={status} />}
                                     {remoteHost(status.uri) !== null &&
                                         <Button variant="link" size="sm" isDanger
                                                 aria-label={cockpit.format(_("Remove $0"), label)}

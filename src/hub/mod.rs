@@ -2,10 +2,12 @@
 //! registration, one VM table. Ops read the table and subscribe to changes; they never talk to
 //! the hub thread's libvirt loop directly. The hub knows nothing about channels or frames.
 
+pub mod auth_open;
 mod bulk_stats;
 mod events;
 pub mod first_boot;
 pub mod job;
+pub mod logins;
 mod node_device_events;
 pub mod node_devices;
 mod poller;
@@ -115,6 +117,8 @@ pub struct Hub {
     closed: AtomicBool,
     /// The registry, so the hub thread can remove an idle hub.
     registry: Weak<Registry>,
+    /// Credentials given for remote hosts (shared by every hub), which this hub's opens answer from.
+    logins: Arc<logins::Logins>,
 }
 
 /// Keeps the usage poller running while held (one per channel that watches usage).
@@ -308,6 +312,8 @@ struct Registry {
 /// (or at once when [`MAX_HUBS`] are open and a new one is needed).
 pub struct Hubs {
     registry: Arc<Registry>,
+    /// Credentials given for remote hosts, in memory only.
+    pub logins: Arc<logins::Logins>,
     poll_config: PollConfig,
     idle: Duration,
 }
@@ -323,7 +329,12 @@ impl Hubs {
     }
 
     fn with_idle(poll_config: PollConfig, idle: Duration) -> Hubs {
-        Hubs { registry: Arc::new(Registry { hubs: Mutex::new(HashMap::new()) }), poll_config, idle }
+        Hubs {
+            registry: Arc::new(Registry { hubs: Mutex::new(HashMap::new()) }),
+            logins: Arc::default(),
+            poll_config,
+            idle,
+        }
     }
 
     pub fn get(&self, uri: &Uri) -> Result<Arc<Hub>, Problem> {
@@ -371,6 +382,7 @@ impl Hubs {
             poller_started: Mutex::new(false),
             closed: AtomicBool::new(false),
             registry: Arc::downgrade(&self.registry),
+            logins: self.logins.clone(),
         });
         session::spawn(hub.clone(), tx, rx, self.idle)
             .map_err(|err| Problem::internal(format!("cannot start a thread for {uri}: {err}")))?;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use log::{info, warn};
 use virt::connect::Connect;
-use virt::error::Error;
 
+use super::auth_open::{self, OpenError};
 use super::events::Registration;
 use super::first_boot;
 use super::node_device_events::NodeDeviceRegistration;
@@ -21,7 +21,8 @@ use super::resources;
 use super::slow_open::{OpenWatch, SLOW_OPEN};
 use super::xml_reader::XmlReader;
 use super::{ConnState, ConnectionStatus, Hub, HubCommand};
-use crate::problem::{Reason, is_access_error};
+use crate::model::credentials::Credentials;
+use crate::problem::Reason;
 
 /// When to read a VM's XML again after it came late (its QEMU did not answer).
 const LATE_XML_RETRY: Duration = Duration::from_secs(20);
@@ -94,13 +95,18 @@ fn publish_status(hub: &Hub, state: ConnState, message: Option<String>, reason: 
 }
 
 /// Delay before the next connection attempt: quick at first (a restarting libvirtd is back
-/// within seconds), then every 10 s; refusals are retried slowly, they rarely change.
-fn backoff(attempt: u32, state: ConnState) -> Duration {
+/// within seconds), then every 10 s; refusals are retried slowly, they rarely change. A host that
+/// wants a password is not tried again until the user gives one (a reconnect): retrying could only be
+/// refused again, and refused logins may lock the account.
+fn backoff(attempt: u32, state: ConnState, refused: Option<Reason>) -> Option<Duration> {
+    if matches!(refused, Some(Reason::AuthNeeded | Reason::CredentialsRefused)) {
+        return None;
+    }
     let seconds = match state {
         ConnState::AccessDenied => 30,
         _ => [1, 1, 2, 4, 8].get(attempt as usize).copied().unwrap_or(10),
     };
-    Duration::from_secs(seconds)
+    Some(Duration::from_secs(seconds))
 }
 
 impl Session {
@@ -108,8 +114,11 @@ impl Session {
         let mut attempt = 0;
         let mut was_connected = false;
         loop {
-            match self.connect_and_list() {
+            let login = self.hub.logins.get(&self.hub.uri);
+            match self.connect_and_list(login.as_deref()) {
                 Ok((conn, registration, resource_registration)) => {
+                    // The held credentials stay in `Logins` only (a removed host's are dropped there).
+                    drop(login);
                     attempt = 0;
                     let node_device_registration = NodeDeviceRegistration::register(&conn, &self.tx);
                     self.node_devices_listed = false;
@@ -126,18 +135,22 @@ impl Session {
                     }
                     self.set_status(ConnState::Reconnecting, None, None);
                 }
-                Err(err) => {
-                    let access = is_access_error(&err);
-                    let state = if access {
+                Err(failure) => {
+                    let refused = failure.auth_reason();
+                    let state = if refused.is_some() {
                         ConnState::AccessDenied
                     } else if was_connected && attempt < 5 {
                         ConnState::Reconnecting
                     } else {
                         ConnState::Unreachable
                     };
-                    let reason = if access { Some(Reason::AuthFailed) } else { reach::reason_for(&self.hub.uri) };
-                    self.set_status(state, Some(err.message().to_string()), reason.map(Reason::as_str));
-                    match self.sleep(backoff(attempt, state)) {
+                    let reason = refused.or_else(|| reach::reason_for(&self.hub.uri));
+                    if let (Some(Reason::CredentialsRefused), Some(used)) = (refused, &login) {
+                        self.hub.logins.forget_refused(&self.hub.uri, used);
+                    }
+                    drop(login);
+                    self.set_status(state, Some(failure.error.message().to_string()), reason.map(Reason::as_str));
+                    match self.sleep(backoff(attempt, state, refused)) {
                         Slept::Closed => break,
                         Slept::Waited => attempt += 1,
                         Slept::Asked => {
@@ -167,9 +180,17 @@ impl Session {
         (since.elapsed() >= self.idle && self.hub.close_if_unused()) || self.hub.is_closed()
     }
 
-    fn connect_and_list(&mut self) -> Result<(Connect, Registration, ResourceRegistration), Error> {
+    fn connect_and_list(
+        &mut self,
+        login: Option<&Credentials>,
+    ) -> Result<(Connect, Registration, ResourceRegistration), OpenError> {
         let watch = self.watch_slow_open();
-        let opened = Connect::open(Some(&self.hub.uri.for_open()));
+        // A remote host may ask for credentials through the auth callback; a local one never does.
+        let opened = if self.hub.uri.remote_endpoint().is_some() {
+            auth_open::open(&self.hub.uri, login)
+        } else {
+            Connect::open(Some(&self.hub.uri.for_open())).map_err(OpenError::from)
+        };
         if let Some(watch) = watch {
             watch.finish();
         }
@@ -332,15 +353,15 @@ impl Session {
         }))
     }
 
-    /// Waits before retrying, ignoring events of the dead connection, until the time is up, the hub
-    /// closed, or someone asked for a reconnect now.
-    fn sleep(&mut self, duration: Duration) -> Slept {
-        let deadline = Instant::now() + duration;
+    /// Waits before retrying, ignoring events of the dead connection, until the time is up (never
+    /// for `None`), the hub closed, or someone asked for a reconnect now.
+    fn sleep(&mut self, duration: Option<Duration>) -> Slept {
+        let deadline = duration.map(|d| Instant::now() + d);
         loop {
             if self.idle_expired() {
                 return Slept::Closed;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |at| at.saturating_duration_since(Instant::now()));
             if left.is_zero() {
                 return Slept::Waited;
             }

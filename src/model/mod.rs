@@ -1,5 +1,6 @@
 //! Typed VM data as the page sees it. The hub fills it from libvirt; ops serialize it.
 
+pub mod credentials;
 pub mod guest_devices;
 pub mod history;
 pub mod hostdev;

@@ -4,7 +4,10 @@
 // list with a Host column, a Host filter and a hosts panel (state, running/total VMs); a VM runs on each. One
 // host's libvirtd stopped marks only its rows "Host unreachable" and its panel row unreachable with the reason in
 // words (screenshots, light and dark); a new page lists the saved hosts without being told; started again,
-// Reconnect resyncs it; each VM is shut down; Remove (confirmed) takes a host's rows out of the list.
+// Reconnect resyncs it; each VM is shut down; Remove (confirmed) takes a host's rows out of the list. A host that asks
+// for a SASL user name and password: Add host shows the fields, a wrong password is refused with the fields kept,
+// the right one (submitted with Enter) adds it and its VM joins the list; its password changed and its libvirtd
+// restarted, the hosts panel says the login was refused and Log in (a dialog) connects it again.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -181,5 +184,61 @@ describe("many hosts in one list", () => {
             assert.deepEqual(again.virtErrors, []);
         });
         await again.close();
+    });
+
+    test("a host that asks for a password: the fields, a refusal, then its VM", async () => {
+        const sasl = await startSecondHost({ name: "cvtest-bsasl", address: "127.0.0.10", auth: "sasldb" });
+        const password = `cvtest-pw-${tag}`;
+        const vm = `cvtest-bsasl-${tag}`;
+        const dir = mkdtempSync(path.join(tmpdir(), "cvtest-bsasl-"));
+        try {
+            await sasl.saslUser("cvtest-user", password);
+            const xml = path.join(dir, "domain.xml");
+            writeFileSync(xml, `<domain type='qemu'><name>${vm}</name><uuid>${randomUUID()}</uuid>
+                <memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`);
+            await sasl.exec("timeout", "20", "virsh", "-q", "-c", "qemu:///system", "define", xml);
+
+            const page = await openVirtPage(browser, ws);
+            await snapOnFailure(page, "hosts-sasl", async () => {
+                await waitLoaded(page, 30000);
+                await page.locator("#virt-add-host").click();
+                const d = dialog(page, "Add host");
+                await d.locator("#virt-add-host-target").fill(sasl.uri);
+                await d.getByRole("button", { name: "Add", exact: true }).click();
+                await d.locator(".virt-add-host-login").waitFor({ timeout: 20000 });
+                await d.getByLabel("User name").fill("cvtest-user");
+                await d.getByLabel("Password").fill("wrong");
+                await d.getByRole("button", { name: "Add", exact: true }).click();
+                await d.locator('.virt-add-host-error[data-reason="credentials-refused"]').waitFor({ timeout: 20000 });
+                assert.equal(await d.getByLabel("Password").inputValue(), "", "a refused password is not kept");
+                assert.equal(await d.getByLabel("User name").inputValue(), "cvtest-user");
+                await d.getByLabel("Password").fill(password);
+                await d.getByLabel("Password").press("Enter");
+                await d.waitFor({ state: "detached", timeout: 20000 });
+                await filterList(page, vm);
+                await vmRow(page, vm).waitFor({ timeout: 20000 });
+                assert.equal((await vmRow(page, vm).locator(".virt-cell-connection").textContent()).trim(), sasl.address);
+
+                await sasl.saslUser("cvtest-user", `${password}-new`);
+                await hostLibvirtd("stop", sasl.name);
+                await hostLibvirtd("start", sasl.name);
+                const row = page.locator(`.virt-host-row[data-connection="${sasl.uri}"][data-reason="credentials-refused"]`);
+                await row.waitFor({ timeout: 30000 });
+                await row.getByRole("button", { name: `Log in to ${sasl.address}` }).click();
+                const login = dialog(page, `Log in to ${sasl.address}`);
+                await login.getByLabel("User name").fill("cvtest-user");
+                await login.getByLabel("Password").fill(`${password}-new`);
+                await login.getByLabel("Password").press("Enter");
+                await login.waitFor({ state: "detached", timeout: 30000 });
+                await page.locator(`.virt-host-row[data-connection="${sasl.uri}"][data-connection-state="connected"]`)
+                    .waitFor({ timeout: 20000 });
+                await vmRow(page, vm).waitFor({ timeout: 20000 });
+                assert.deepEqual(page.virtErrors, []);
+            });
+            await page.close();
+        } finally {
+            await sasl.stop();
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

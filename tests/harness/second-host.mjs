@@ -17,19 +17,26 @@ import { REPO, virshAt } from "./libvirt.mjs";
 const SCRIPT = path.join(REPO, "tests/lib/second-host.sh");
 
 function run(...args) {
+    return runWithInput(null, ...args);
+}
+
+/** second-host.sh with `input` on its stdin (null: none), killed after 120 s. */
+function runWithInput(input, ...args) {
     return new Promise((resolve, reject) => {
-        execFile(SCRIPT, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        const child = execFile(SCRIPT, args, { maxBuffer: 16 << 20, timeout: 120000 }, (err, stdout, stderr) => {
             if (err)
                 reject(new Error(`second-host.sh ${args.join(" ")}: ${stderr.trim() || err.message}`));
             else
                 resolve(stdout);
         });
+        child.stdin.end(input ?? "");
     });
 }
 
 /**
  * Starts (or finds running) the host `name` on loopback `address`; `auth: "sasl"` makes a host that refuses every
- * login (auth_tcp = "sasl" with the machine's SASL setup, which no test client satisfies). Resolves with
+ * login (auth_tcp = "sasl" with the machine's SASL setup, which no test client satisfies); `auth: "sasldb"` a host
+ * that asks for a SASL user name and password (DIGEST-MD5, its own user database: `saslUser`). Resolves with
  * { name, address, uri, virsh(...args), exec(...argv), stop() }: `virsh` talks to that host, `exec` runs a
  * command in its namespaces (its view of /var/lib/libvirt, …), `stop` destroys its guests and removes it.
  */
@@ -43,6 +50,8 @@ export async function startSecondHost({ name = "cvtest-host2", address = "127.0.
         imagesDir: `/run/cvtest-hosts/${name}/lib/images`,
         virsh: (...args) => virshAt(uri, ...args),
         exec: (...argv) => run("exec", name, ...argv),
+        /** Adds a SASL user to a "sasldb" host (its own database; the password goes on stdin, never in argv). */
+        saslUser: (user, password) => runWithInput(password, "sasl-user", name, user),
         stop: () => run("stop", name),
     };
 }

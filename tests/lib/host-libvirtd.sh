@@ -12,6 +12,15 @@ dir=$base/$name
 [ -s "$dir/virtlogd.pid" ] || { echo "host-libvirtd.sh: $name is not running (second-host.sh start)" >&2; exit 1; }
 uri="qemu+tcp://$(cat "$dir/addr")/system"
 
+# A host that asks for a login still answers: its port accepts connections.
+answers() {
+    if [ "$(cat "$dir/auth" 2>/dev/null)" != none ]; then
+        timeout 5 bash -c "exec 3<>/dev/tcp/$(cat "$dir/addr")/16509" 2>/dev/null
+    else
+        timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1
+    fi
+}
+
 case ${1:-} in
     stop)
         pid=$(cat "$dir/libvirtd.pid" 2>/dev/null || true)
@@ -20,12 +29,13 @@ case ${1:-} in
         for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
         echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 30 s" >&2; exit 1 ;;
     start)
-        timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1 && exit 0
+        answers && exit 0
         # Not `exec`'s fds: the daemon must not keep a lock the caller holds (`flock LOCK …`).
         nsenter --mount --uts --target "$(cat "$dir/virtlogd.pid")" -- \
             bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
-                     exec libvirtd -d -l -p "$1"' start "$dir/libvirtd.pid"
-        for _ in $(seq 300); do timeout 5 virsh -q -c "$uri" uri >/dev/null 2>&1 && exit 0; sleep 0.1; done
+                     if [ -d "$2" ]; then export SASL_CONF_PATH=$2; fi
+                     exec libvirtd -d -l -p "$1"' start "$dir/libvirtd.pid" "$dir/sasl2"
+        for _ in $(seq 300); do answers && exit 0; sleep 0.1; done
         echo "host-libvirtd.sh: $name's libvirtd does not answer after 30 s" >&2; exit 1 ;;
     *) echo "usage: $0 stop|start NAME" >&2; exit 2 ;;
 esac

@@ -5,7 +5,11 @@
 #                                    start it (NAME is cvtest-*, ADDR a 127.x.y.z address other than 127.0.0.1);
 #                                    prints its URI. AUTH is auth_tcp: none (default) or sasl (with the machine's
 #                                    SASL configuration, which no test client can satisfy: a host that refuses
-#                                    every login). Idempotent while it runs.
+#                                    every login), or sasldb: auth_tcp = sasl with a SASL configuration of its
+#                                    own (DIGEST-MD5 against its own password database, empty until
+#                                    `sasl-user`). Idempotent while it runs.
+#   second-host.sh sasl-user NAME USER
+#                                    add USER to a sasldb host's password database, the password read from stdin.
 #   second-host.sh stop NAME         destroy its guests, stop its daemons and any QEMU left in its namespace,
 #                                    remove its state.
 #   second-host.sh exec NAME CMD…    run CMD in its namespaces (its view of /etc/libvirt, /var/lib/libvirt, …).
@@ -34,7 +38,7 @@ uri_of() { echo "qemu+tcp://$(cat "$base/$1/addr")/system"; }
 
 # A host that refuses logins still answers: its port accepts connections.
 answers() {
-    if [ "$(cat "$base/$1/auth" 2>/dev/null)" = sasl ]; then
+    if [ "$(cat "$base/$1/auth" 2>/dev/null)" != none ]; then
         timeout 5 bash -c "exec 3<>/dev/tcp/$(cat "$base/$1/addr")/16509" 2>/dev/null
     else
         timeout 5 virsh -q -c "$(uri_of "$1")" uri >/dev/null 2>&1
@@ -51,7 +55,7 @@ write_config() {
 listen_tls = 0
 listen_tcp = 1
 listen_addr = "$addr"
-auth_tcp = "$auth"
+auth_tcp = "${auth/sasldb/sasl}"
 host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 host_uuid_source = "specified"
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
@@ -67,13 +71,19 @@ namespaces = [ ]
 EOF
     : > "$dir/etc/virtlogd.conf"
     : > "$dir/etc/libvirt.conf"
+    if [ "$auth" = sasldb ]; then
+        # Read by this libvirtd only (SASL_CONF_PATH); the machine's /etc/sasl2 stays as it is. DIGEST-MD5 gives
+        # the encryption layer libvirt requires of SASL on a plain TCP socket.
+        mkdir -p "$dir/sasl2"
+        printf 'mech_list: digest-md5\nsasldb_path: %s\n' "$dir/sasl2/passwd.db" > "$dir/sasl2/libvirt.conf"
+    fi
     echo "$addr" > "$dir/addr"
     echo "$auth" > "$dir/auth"
 }
 
 start() {
     local name=$1 addr=$2 auth=${3:-none} dir=$base/$1
-    [[ $auth = none || $auth = sasl ]] || { log "AUTH must be none or sasl"; exit 2; }
+    [[ $auth = none || $auth = sasl || $auth = sasldb ]] || { log "AUTH must be none, sasl or sasldb"; exit 2; }
     [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
     [[ $addr =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ && $addr != 127.0.0.1 ]] || { log "ADDR must be 127.x.y.z, not 127.0.0.1"; exit 2; }
     if [ -d "$dir" ] && alive "$(pid_of "$dir/libvirtd.pid")" && answers "$name"; then
@@ -98,6 +108,7 @@ start() {
         mount --bind "$dir/log" /var/log/libvirt
         virtlogd -d -p "$dir/virtlogd.pid"
         for _ in $(seq 50); do [ -S /run/libvirt/virtlogd-sock ] && break; sleep 0.1; done
+        if [ -d "$dir/sasl2" ]; then export SASL_CONF_PATH=$dir/sasl2; fi
         libvirtd -d -l -p "$dir/libvirtd.pid"
     ' start "$dir" "$name"
     for _ in $(seq 50); do [ -s "$dir/libvirtd.pid" ] && break; sleep 0.1; done
@@ -148,8 +159,15 @@ case $cmd in
     start) check_name "${2:-}"; start "$2" "${3:?ADDR}" "${4:-none}" ;;
     stop) check_name "${2:-}"; stop "$2" ;;
     status) check_name "${2:-}"; [ -d "$base/$2" ] && answers "$2" ;;
+    sasl-user)
+        check_name "${2:-}"; [[ ${3:-} =~ ^[a-z0-9-]{1,32}$ ]] || { log "USER must match [a-z0-9-]+"; exit 2; }
+        [ -d "$base/$2/sasl2" ] || { log "$2 is not a sasldb host"; exit 2; }
+        # In the host's UTS namespace: the default realm is its host name, as its libvirtd sees it.
+        timeout 10 nsenter --uts --target "$(pid_of "$base/$2/libvirtd.pid")" -- \
+            saslpasswd2 -p -c -a libvirt -f "$base/$2/sasl2/passwd.db" "$3" ;;
     exec)
         check_name "${2:-}"; name=$2; shift 2
         exec nsenter --mount --uts --target "$(pid_of "$base/$name/libvirtd.pid")" -- "$@" ;;
-    *) echo "usage: $0 start NAME ADDR [none|sasl] | stop NAME | status NAME | exec NAME CMD…" >&2; exit 2 ;;
+    *) echo "usage: $0 start NAME ADDR [none|sasl|sasldb] | sasl-user NAME USER | stop NAME | status NAME | exec NAME CMD…" >&2
+       exit 2 ;;
 esac

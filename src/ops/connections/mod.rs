@@ -4,10 +4,14 @@
 //! `remove` forgets; `reconnect` asks the hub of a saved (watched) connection that waits to retry to try
 //! now, and answers the outcome. A host may be given as a URI or as `[user@]host[:port]`, which means
 //! `qemu+ssh://[user@]host[:port]/system`. The helper is the one authority on what is accepted.
+//! A host that asks for a user name and password (SASL) answers `auth-needed`; `add`, `test` and
+//! `reconnect` may then carry `credentials`, which `add` and `reconnect` hold in memory for that URI
+//! (see `hub::logins`) and `remove` forgets.
 
 pub mod host_key;
 pub mod store;
 
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +24,10 @@ use virt_sys as sys;
 use super::migrate::cause;
 use super::{Context, OpBody, OpResult, parse_options};
 use crate::hub::ConnState;
+use crate::hub::auth_open::{self, OpenError};
+use crate::model::credentials::{Credentials, Secret};
 use crate::model::uri::Uri;
-use crate::problem::{Problem, ProblemCode, Reason, is_access_error};
+use crate::problem::{Problem, ProblemCode, Reason};
 use crate::router::channel::ChannelIo;
 
 /// How long a test connection may take (ssh's own connect timeout included).
@@ -47,6 +53,27 @@ struct OfferedKey {
     key: String,
 }
 
+/// A user name and password as sent; checked by [`Credentials::parse`] after `ready`.
+#[derive(Deserialize)]
+struct GivenCredentials {
+    username: String,
+    password: Secret,
+}
+
+impl fmt::Debug for GivenCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GivenCredentials(…)")
+    }
+}
+
+impl GivenCredentials {
+    fn parse(self) -> Result<Arc<Credentials>, Problem> {
+        Credentials::parse(self.username, self.password)
+            .map(Arc::new)
+            .map_err(|err| Problem::new(ProblemCode::InvalidArgument, err.to_string()))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct Options {
     #[allow(dead_code)]
@@ -58,6 +85,9 @@ struct Options {
     /// The host key to trust (`trust`).
     #[serde(default, rename = "host-key")]
     host_key: Option<OfferedKey>,
+    /// A user name and password for a host that asks for them (`test`, `add`, `reconnect`).
+    #[serde(default)]
+    credentials: Option<GivenCredentials>,
 }
 
 /// A connection target as the user typed it: a URI through the allow-list, or `[user@]host[:port]`
@@ -89,19 +119,24 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
         (Action::Trust, None) => return Err(Problem::protocol("\"host-key\" is required for trust")),
         _ => None,
     };
+    if options.credentials.is_some() && !matches!(options.action, Action::Test | Action::Add | Action::Reconnect) {
+        return Err(Problem::protocol("\"credentials\" go only with test, add and reconnect"));
+    }
+    let request = Request { action: options.action, target, offered, credentials: options.credentials };
     let path = store::default_path()?;
     let ctx = ctx.clone();
-    Ok(Box::new(move |io| Box::pin(run(io, ctx, options.action, target, offered, path))))
+    Ok(Box::new(move |io| Box::pin(run(io, ctx, request, path))))
 }
 
-async fn run(
-    io: ChannelIo,
-    ctx: Arc<Context>,
+struct Request {
     action: Action,
     target: Option<String>,
     offered: Option<OfferedKey>,
-    path: PathBuf,
-) -> OpResult {
+    credentials: Option<GivenCredentials>,
+}
+
+async fn run(io: ChannelIo, ctx: Arc<Context>, request: Request, path: PathBuf) -> OpResult {
+    let Request { action, target, offered, credentials } = request;
     // The target is checked after `ready`, so a refusal is a close with invalid-argument the page shows
     // beside the field, not a protocol error.
     io.ready();
@@ -114,17 +149,26 @@ async fn run(
         }
         Action::Test | Action::Add => {
             let uri = parse_target(target.as_deref().unwrap_or_default())?;
-            let hostname = test_connection(uri.clone()).await?;
+            let login = credentials.map(GivenCredentials::parse).transpose()?;
+            let hostname = test_connection(uri.clone(), login.clone()).await?;
             fields.insert("uri".into(), uri.as_str().into());
             fields.insert("hostname".into(), hostname.into());
             if action == Action::Add {
                 let saved = uri.clone();
                 let added = blocking(move || store::add(&path, &saved)).await?;
                 fields.insert("added".into(), added.into());
+                // They worked: the host's hub logs in with them from now on (at once when it waits for them).
+                if let Some(login) = login {
+                    ctx.hubs.logins.hold(&uri, login)?;
+                    if let Some(hub) = ctx.hubs.open_hub(&uri) {
+                        hub.reconnect();
+                    }
+                }
             }
         }
         Action::Remove => {
             let uri = parse_target(target.as_deref().unwrap_or_default())?;
+            ctx.hubs.logins.forget(&uri);
             let gone = uri.clone();
             let removed = blocking(move || store::remove(&path, &gone)).await?;
             fields.insert("uri".into(), uri.as_str().into());
@@ -158,6 +202,9 @@ async fn run(
         }
         Action::Reconnect => {
             let uri = parse_target(target.as_deref().unwrap_or_default())?;
+            if let Some(login) = credentials.map(GivenCredentials::parse).transpose()? {
+                ctx.hubs.logins.hold(&uri, login)?;
+            }
             reconnect(&ctx, &uri).await;
             if let Value::Object(status) = describe(&ctx, &uri) {
                 fields.extend(status);
@@ -237,7 +284,7 @@ async fn bounded<T: Send + 'static>(f: impl FnOnce() -> Result<T, Problem> + Sen
 /// Connects to `uri` once (its own connection, not a hub's) and answers the host's name. For a
 /// remote URI the host's port is probed first, so an unknown host and a closed port have their own
 /// reason codes rather than libvirt's (translated) message.
-async fn test_connection(uri: Uri) -> Result<String, Problem> {
+async fn test_connection(uri: Uri, login: Option<Arc<Credentials>>) -> Result<String, Problem> {
     bounded(move || {
         if let Some((host, port)) = uri.remote_endpoint() {
             cause::probe(&host, port)?;
@@ -251,20 +298,30 @@ async fn test_connection(uri: Uri) -> Result<String, Problem> {
                 host_key::Verdict::Changed(key) => return Err(host_key::changed_for(&uri, &key)),
             }
         }
-        let conn = Connect::open(Some(&uri.for_open())).map_err(connect_error)?;
+        let conn = if uri.remote_endpoint().is_some() {
+            auth_open::open(&uri, login.as_deref())
+        } else {
+            Connect::open(Some(&uri.for_open())).map_err(OpenError::from)
+        }
+        .map_err(connect_error)?;
         // Dropping `conn` closes it.
         conn.hostname().map_err(Problem::from)
     })
     .await
 }
 
-/// libvirt refused the connection: credentials (`auth-failed`), or a transport that died after the
-/// port answered (`host-unreachable`); libvirt's message is kept.
-fn connect_error(err: virt::error::Error) -> Problem {
-    let access = is_access_error(&err);
-    let mut problem = Problem::from(err);
-    if access {
-        problem.reason = Some(Reason::AuthFailed);
+/// libvirt refused the connection: credentials needed (`auth-needed`), refused (`credentials-refused`) or
+/// another login refused (`auth-failed`), or a transport that died after the port answered
+/// (`host-unreachable`); libvirt's message is kept.
+fn connect_error(failure: OpenError) -> Problem {
+    let refused = failure.auth_reason();
+    let mut problem = Problem::from(failure.error);
+    if let Some(reason) = refused {
+        problem.reason = Some(reason);
+        // Asked for what nobody gave is not libvirt's own refusal: the page asks the user.
+        if reason == Reason::AuthNeeded {
+            problem.code = ProblemCode::AccessDenied;
+        }
     } else if problem.libvirt_error == Some(sys::VIR_ERR_SYSTEM_ERROR as i32) {
         problem.reason = Some(Reason::HostUnreachable);
     }
