@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What the start-up benchmarks (bench/startup.mjs, bench/startup-trace.mjs) run inside the page's iframe: probe() is
 // an init script that watches every animation frame for the rows, frameBreakdown() reads the iframe's own timings;
-// testNode() writes a test:/// node file of N domains.
+// testNode() writes a test:/// node file of N domains; noPreload() is the environment of a shell that preloads no page.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { REPO } from "../tests/harness/bridge.mjs";
@@ -86,4 +87,22 @@ export function testNode(n) {
     mkdirSync(path.dirname(file), { recursive: true });
     return execFileSync("python3", ["-c", "import sys, domains; print(domains.write_test_node(sys.argv[1], int(sys.argv[2])))",
         file, String(n)], { cwd: path.join(REPO, "bench"), encoding: "utf8" }).trim();
+}
+
+/**
+ * The environment for a cockpit-ws whose shell preloads no page: Cockpit applies `<package>.override.json` from
+ * $XDG_CONFIG_DIRS/cockpit to that package's manifest (a JSON merge patch), here `"preload": null` for each.
+ */
+export function noPreload() {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cvbrow-nopreload-"));
+    mkdirSync(path.join(dir, "cockpit"));
+    for (const name of readdirSync("/usr/share/cockpit")) {
+        try {
+            if (JSON.parse(readFileSync(path.join("/usr/share/cockpit", name, "manifest.json"), "utf8")).preload)
+                writeFileSync(path.join(dir, "cockpit", `${name}.override.json`), JSON.stringify({ preload: null }));
+        } catch {
+            // not a package
+        }
+    }
+    return { XDG_CONFIG_DIRS: dir };
 }

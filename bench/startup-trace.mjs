@@ -18,7 +18,7 @@
 // parsing, CSS parsing, style, layout, paint, other. Each event's time is charged to the frame (our page, the shell,
 // or a page the shell preloads in a hidden frame) and the script file named by it or its nearest enclosing event.
 
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -28,7 +28,7 @@ import { REPO } from "../tests/harness/bridge.mjs";
 import { BROWSER_ARGS } from "../tests/harness/browser.mjs";
 import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
-import { HELPER_ENV, frameBreakdown, probe, testNode } from "./startup-common.mjs";
+import { HELPER_ENV, frameBreakdown, noPreload, probe, testNode } from "./startup-common.mjs";
 
 const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "", from: "", preload: "1" };
 for (let i = 2; i < process.argv.length; i += 2)
@@ -253,24 +253,6 @@ function analyse(run) {
 }
 
 const round = x => Math.round(x * 10) / 10;
-
-/**
- * The environment for a cockpit-ws whose shell preloads no page: Cockpit applies `<package>.override.json` from
- * $XDG_CONFIG_DIRS/cockpit to that package's manifest (a JSON merge patch), here `"preload": null` for each.
- */
-function noPreload() {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "cvbrow-nopreload-"));
-    mkdirSync(path.join(dir, "cockpit"));
-    for (const name of readdirSync("/usr/share/cockpit")) {
-        try {
-            if (JSON.parse(readFileSync(path.join("/usr/share/cockpit", name, "manifest.json"), "utf8")).preload)
-                writeFileSync(path.join(dir, "cockpit", `${name}.override.json`), JSON.stringify({ preload: null }));
-        } catch {
-            // not a package
-        }
-    }
-    return { XDG_CONFIG_DIRS: dir };
-}
 
 /** Prints the analysis of runs. */
 function report(results) {

@@ -3,7 +3,7 @@
 // Page start-up through the Cockpit shell (issue 17), run as root:
 //
 //   node bench/startup.mjs [--scenarios machines50,ours50,ours200,ours1000,test1000,test10000] [--runs 5]
-//                          [--fresh 0|1] [--out .cache/bench/startup.json]
+//                          [--fresh 0|1] [--out .cache/bench/startup.json] [--preload 0]
 //
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
 // shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
@@ -20,7 +20,8 @@
 // the pages do); `test<N>`: ours on a test:/// node file of N domains. cockpit-machines comes unpacked, with
 // libvirt-dbus on a private system bus (bench/browser/machines-side.mjs): nothing is installed.
 // --fresh 1 starts a new cockpit-ws for every run (a new bridge and helper, a new libvirt connection: the first
-// visit after login); by default one ws per scenario after one unrecorded warm-up run, so the helper is running
+// visit after login); --preload 0: the shell preloads no page beside ours (bench/startup-common.mjs, noPreload());
+// by default one ws per scenario after one unrecorded warm-up run, so the helper is running
 // and keeps its libvirt connection between runs (a later visit, as the issue measured).
 
 import { execFileSync } from "node:child_process";
@@ -36,9 +37,9 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
-import { HELPER_ENV, frameBreakdown, probe, testNode } from "./startup-common.mjs";
+import { HELPER_ENV, frameBreakdown, noPreload, probe, testNode } from "./startup-common.mjs";
 
-const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0,
+const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
     out: path.join(REPO, ".cache/bench/startup.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
@@ -149,13 +150,14 @@ function medians(runs) {
 }
 
 async function scenario(label, kind, n, uri) {
-    const res = { scenario: label, kind, n, uri, fresh: opts.fresh, load: [os.loadavg()[0]], runs: [] };
+    const res = { scenario: label, kind, n, uri, fresh: opts.fresh, preload: opts.preload !== "0",
+        load: [os.loadavg()[0]], runs: [] };
     if (uri === URI)
         res.domainsOnHost = allDomainCount();
     // cockpit-machines: its own ws, with libvirt-dbus on a private system bus (bench/browser/machines-side.mjs)
     const start = async () => {
         if (kind !== "machines")
-            return startCockpitWs({ env: HELPER_ENV });
+            return startCockpitWs({ env: { ...HELPER_ENV, ...opts.preload === "0" ? noPreload() : {} } });
         const side = await startMachinesSide();
         return { ...side.ws, stop: () => side.stop() };
     };

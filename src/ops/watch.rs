@@ -105,7 +105,7 @@ async fn send_usage(io: &mut ChannelIo, hub: &Hub, since: Option<u64>) -> u64 {
     let head = head.to_string();
     // {<head fields>, "usage": {id: usage|null, …}}
     let open = format!("{},\"usage\":{{", &head[..head.len() - 1]);
-    let items = changes
+    let items: Vec<(String, String)> = changes
         .vms
         .into_iter()
         .map(|(id, usage)| (id, usage.as_ref().map_or("null", |u| u.get()).to_string()))
@@ -128,7 +128,10 @@ async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
     // The list's default order: the page can show its first screenful from the first message.
     entries.sort_by(|a, b| compare_names(&a.vm.name, &b.vm.name));
     io.send_json(&json!({"reset": true}));
-    send_vms(io, entries.into_iter().map(|entry| (entry.vm.id.clone(), Some(entry))).collect()).await;
+    // Each VM's text is copied as its message is filled, so the first message (the first screenful) leaves
+    // before the rest of a large table is touched.
+    let items = entries.into_iter().map(|entry| (entry.vm.id.clone(), entry.json.get().to_string()));
+    send_split(io, "{\"vms\":{", items, false).await;
     io.send_json(&json!({"synced": true}));
     log::debug!(target: crate::STARTUP_LOG, "watch: snapshot sent, epoch {epoch}");
     epoch
@@ -136,7 +139,7 @@ async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
 
 /// Sends `{"vms": {id: vm|null, …}}` messages of bounded size.
 async fn send_vms(io: &mut ChannelIo, changes: Vec<(String, Option<Arc<VmEntry>>)>) {
-    let items = changes
+    let items: Vec<(String, String)> = changes
         .into_iter()
         .map(|(id, entry)| (id, entry.as_ref().map_or("null", |entry| entry.json.get()).to_string()))
         .collect();
@@ -146,7 +149,12 @@ async fn send_vms(io: &mut ChannelIo, changes: Vec<(String, Option<Arc<VmEntry>>
 /// Sends `<open>"id":json,…}}` messages, each at most about [`MAX_MESSAGE_BYTES`], waiting for
 /// the browser's window before each. `open` ends inside the object that maps ids to values.
 /// With `even_if_empty`, an empty map is still sent once.
-async fn send_split(io: &mut ChannelIo, open: &str, items: Vec<(String, String)>, even_if_empty: bool) {
+async fn send_split(
+    io: &mut ChannelIo,
+    open: &str,
+    items: impl IntoIterator<Item = (String, String)>,
+    even_if_empty: bool,
+) {
     let mut message = String::from(open);
     let mut count = 0;
     let mut sent_any = false;
@@ -174,4 +182,6 @@ async fn flush(io: &mut ChannelIo, message: &mut String) {
     message.push_str("}}\n");
     io.writable().await;
     io.send_data(std::mem::take(message).into_bytes());
+    // The router runs on this thread too: let it pass the message on while we fill the next one.
+    tokio::task::yield_now().await;
 }

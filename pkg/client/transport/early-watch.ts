@@ -14,6 +14,13 @@ export function watchOptions(uri: string): cockpit.ChannelOptions {
 const EARLY_TIMEOUT_MS = 30000;
 /** A buffer that grows past this is dropped with its channel; the store then opens its own. */
 const MAX_BUFFERED_CHARS = 64 << 20;
+/**
+ * Replayed at once when taken: about the helper's first `vms` message (≤ ~128 KiB, the list's first screenful). The
+ * rest of a buffered snapshot follows after the next frame, so those rows are painted before it is parsed.
+ */
+const FIRST_SLICE_CHARS = 64 << 10;
+/** The rest follows after this even if no frame comes (a browser tab in the background runs no animation frames). */
+const REST_AFTER_MS = 100;
 
 type Listener = (ev: Event, arg: never) => void;
 type Buffered = { type: "message"; ev: Event; data: string } | { type: "close"; ev: Event; options: cockpit.CloseOptions };
@@ -79,15 +86,31 @@ class EarlyChannel implements cockpit.Channel {
             listener(ev, options as never);
     }
 
-    /** Hands the channel over: what was buffered is delivered once the caller has added its listeners. */
+    /**
+     * Hands the channel over: what was buffered is delivered once the caller has added its listeners, its first
+     * ~FIRST_SLICE_CHARS at once and the rest after the next frame; until then new events queue behind it.
+     */
     take(): void {
         this.#taken = true;
         queueMicrotask(() => {
-            const buffer = this.#buffer ?? [];
-            this.#buffer = null;
-            for (const item of buffer)
+            let replayed = 0;
+            while (this.#buffer && this.#buffer.length > 0 && replayed < FIRST_SLICE_CHARS) {
+                const item = this.#buffer.shift() as Buffered;
+                replayed += item.type === "message" ? item.data.length : 0;
                 this.#dispatch(item);
+            }
+            if (this.#buffer && this.#buffer.length > 0)
+                afterNextFrame(() => this.#replayRest());
+            else
+                this.#buffer = null;
         });
+    }
+
+    #replayRest(): void {
+        const buffer = this.#buffer;
+        this.#buffer = null;
+        for (const item of buffer ?? [])
+            this.#dispatch(item);
     }
 
     #event(item: Buffered, chars: number): void {
@@ -98,9 +121,13 @@ class EarlyChannel implements cockpit.Channel {
                 this.#dispatch(item);
             return;
         }
+        if (this.#taken) {
+            this.#buffer.push(item); // behind the rest of the replay
+            return;
+        }
         this.#buffer.push(item);
         this.#bufferedChars += chars;
-        if (!this.#taken && this.#bufferedChars > MAX_BUFFERED_CHARS)
+        if (this.#bufferedChars > MAX_BUFFERED_CHARS)
             this.close();
     }
 
@@ -113,6 +140,19 @@ class EarlyChannel implements cockpit.Channel {
                 listener(item.ev, item.options as never);
         }
     }
+}
+
+/** Runs `fn` once, after the next frame was painted (or after REST_AFTER_MS without frames). */
+function afterNextFrame(fn: () => void): void {
+    let done = false;
+    const once = () => {
+        if (!done) {
+            done = true;
+            fn();
+        }
+    };
+    requestAnimationFrame(() => window.setTimeout(once, 0));
+    window.setTimeout(once, REST_AFTER_MS);
 }
 
 interface Registry {
