@@ -25,18 +25,23 @@ export function overrideUris(): string[] | null {
     return null;
 }
 
-/** root sees the system connection only; everyone else also has a session libvirt of their own. Then the
- * user's saved connections to other hosts (op `connections`). */
-export async function connectionUris(): Promise<string[]> {
+/** The connections the page watches first: the local ones (root sees the system connection only; everyone else
+ * also has a session libvirt of their own), or the test override; `more`: saved hosts may join them. */
+export async function firstConnectionUris(): Promise<{ uris: string[]; more: boolean }> {
     const override = overrideUris();
     if (override)
-        return override;
-    const local = urisFor(await cockpit.user());
+        return { uris: override, more: false };
+    // boot.ts asked for the user already: this is its answer, not another round trip.
+    return { uris: urisFor(await cockpit.user()), more: true };
+}
+
+/** The user's saved connections to other hosts (op `connections`) not among `watched`. */
+export async function moreConnectionUris(watched: readonly string[]): Promise<string[]> {
     const saved = await savedConnectionUris().catch((ex: unknown) => {
         console.warn("virt: cannot read the saved connections", ex);
         return [];
     });
-    return [...local, ...saved.filter(uri => !local.includes(uri))];
+    return saved.filter(uri => !watched.includes(uri));
 }
 
 /** The local connections a user watches: root only the system one. */

@@ -7,9 +7,9 @@ import "@patternfly/patternfly/patternfly-base.css";
 import { createRoot } from "react-dom/client";
 
 import { App } from "./app.tsx";
-import { connectionUris } from "./connections.ts";
-import { watchConnections } from "./store/feed.ts";
-import { watchResources } from "./store/resource-store.ts";
+import { firstConnectionUris, moreConnectionUris } from "./connections.ts";
+import { watchAnotherConnection, watchConnections } from "./store/feed.ts";
+import { watchMoreResources, watchResources } from "./store/resource-store.ts";
 import { vmStore } from "./store/vm-store.ts";
 import { markOnce } from "./marks.ts";
 import { followShellTheme } from "./theme.ts";
@@ -20,16 +20,25 @@ import "./page.css";
 markOnce("virt:main"); // every module of the first script is evaluated
 followShellTheme();
 
-connectionUris()
-    .then(uris => {
-        watchConnections(vmStore, uris);
-        watchResources(uris);
-    })
-    .catch((ex: unknown) => {
-        console.error("virt: cannot tell which libvirt connections to watch", ex);
-        watchConnections(vmStore, ["qemu:///system", "qemu:///session"]);
-        watchResources(["qemu:///system", "qemu:///session"]);
-    });
+// The local connections start at once; the saved hosts join when the helper has listed them. Asked first, that
+// list's answer would wait behind the local snapshot on the same channel, and hold every row back with it.
+async function startWatching(): Promise<void> {
+    const first = await firstConnectionUris();
+    watchConnections(vmStore, first.uris);
+    watchResources(first.uris);
+    if (!first.more)
+        return;
+    for (const uri of await moreConnectionUris(first.uris)) {
+        watchAnotherConnection(vmStore, uri);
+        watchMoreResources([uri]);
+    }
+}
+
+startWatching().catch((ex: unknown) => {
+    console.error("virt: cannot tell which libvirt connections to watch", ex);
+    watchConnections(vmStore, ["qemu:///system", "qemu:///session"]);
+    watchResources(["qemu:///system", "qemu:///session"]);
+});
 
 const container = document.getElementById("app");
 if (container)

@@ -31,3 +31,11 @@ export function watchResources(uris: readonly string[]): () => void {
     const clients = uris.map(uri => new ResourcesClient(uri, state => resourceStore.update(state)));
     return followClients(clients);
 }
+
+/** Starts following pools and networks of `uris` too, beside the connections followed already. */
+export function watchMoreResources(uris: readonly string[]): () => void {
+    const known = resourceStore.get().map(r => r.uri);
+    const added = uris.filter(uri => !known.includes(uri));
+    resourceStore.setUris([...known, ...added]);
+    return followClients(added.map(uri => new ResourcesClient(uri, state => resourceStore.update(state))));
+}
