@@ -48,6 +48,7 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
            passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
            openssh-server  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
+           iproute2  # ss -K: a remote host's connection cut under the helper (tests/libvirt/host-drop)
            tgt parted)  # a userspace iSCSI target (tests/lib/iscsi-target.sh); disk pools partition with parted
 
 pkgs=("${run_pkgs[@]}")
