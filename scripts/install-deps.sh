@@ -42,7 +42,6 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system sudo
           ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
 # lvm2: the logical pool test builds a volume group on a loop device (libvirt runs vgcreate/lvcreate).
 test_pkgs=(chromium fonts-liberation python3 curl lvm2
-           iproute2  # ss: a test waits until libvirtd has read what a helper sent before killing it
            dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
            xorriso python3-yaml  # cargo test: the NoCloud seed ISO read back as xorriso and cloud-init read it
            syslinux syslinux-common isolinux pxelinux mtools dosfstools  # tests/lib/build-media.sh
@@ -50,6 +49,7 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
            openssh-server  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
            sasl2-bin libsasl2-modules libsasl2-modules-db  # a second host's own SASL users (DIGEST-MD5, sasldb)
+           iproute2  # ss: libvirtd drained before a helper is killed; ss -K cuts a host's connection (host-drop)
            tgt parted)  # a userspace iSCSI target (tests/lib/iscsi-target.sh); disk pools partition with parted
 
 pkgs=("${run_pkgs[@]}")
