@@ -13,33 +13,6 @@ import type { VmStore } from "./vm-store.ts";
 /** How to stop following each watched connection (one may be forgotten alone: a host removed). */
 const following = new Map<string, () => void>();
 
-/**
- * What the clients report waits here, in order, for the next frame (or 50 ms where there are no frames): each
- * store notification re-renders the list, and twenty hosts' snapshots and statuses arrive in a hundred separate
- * tasks; applied together they cost one render.
- */
-const pending: { uri: string; apply: () => void }[] = [];
-let flushScheduled = false;
-
-function flushPending(): void {
-    flushScheduled = false;
-    for (const { apply } of pending.splice(0))
-        apply();
-}
-
-function applyNextFrame(uri: string, apply: () => void): void {
-    pending.push({ uri, apply });
-    if (flushScheduled)
-        return;
-    flushScheduled = true;
-    const flush = () => {
-        if (flushScheduled)
-            flushPending();
-    };
-    window.requestAnimationFrame(flush);
-    window.setTimeout(flush, 50);
-}
-
 /** Starts watching `uris`; returns the function that stops it. */
 export function watchConnections(store: VmStore, uris: readonly string[]): () => void {
     store.setConnections(uris);
@@ -66,22 +39,18 @@ export function watchAnotherConnection(store: VmStore, uri: string): () => void 
 export function forgetConnection(store: VmStore, uri: string): void {
     following.get(uri)?.();
     following.delete(uri);
-    for (let i = pending.length - 1; i >= 0; i--) {
-        if (pending[i]?.uri === uri)
-            pending.splice(i, 1);
-    }
     store.forgetConnection(uri);
     usageStore.forgetConnection(uri);
 }
 
 function feedClient(store: VmStore, uri: string): VirtWatchClient {
     const client = new VirtWatchClient(uri);
-    client.on("change", change => applyNextFrame(uri, () => {
+    client.on("change", change => {
         store.applyChange(uri, change);
         for (const id of change.removed)
             usageStore.remove(uri, id);
-    }));
-    client.on("status", status => applyNextFrame(uri, () => store.setStatus(uri, status)));
-    client.on("usage", message => applyNextFrame(uri, () => usageStore.apply(uri, message)));
+    });
+    client.on("status", status => store.setStatus(uri, status));
+    client.on("usage", message => usageStore.apply(uri, message));
     return client;
 }
