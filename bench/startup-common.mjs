@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What the start-up benchmarks (bench/startup.mjs, bench/startup-trace.mjs) run inside the page's iframe: probe() is
 // an init script that watches every animation frame for the rows, frameBreakdown() reads the iframe's own timings;
-// testNode() writes a test:/// node file of N domains; noPreload() is the environment of a shell that preloads no page.
+// testNode() writes a test:/// node file of N domains; noPreload() is the environment of a shell that preloads no page;
+// helperLog() reads the helper's timestamped log lines.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -79,6 +80,20 @@ export function frameBreakdown() {
         indexCss: resource("/index.css"),
         marks,
     };
+}
+
+/** The helper's log lines of the last run with a millisecond timestamp, as [epoch ms, text]. */
+export function helperLog(stderr, since) {
+    const lines = [];
+    for (const line of stderr.split("\n")) {
+        const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\w+)\s+([\w:]+)\] (.*)$/.exec(line);
+        if (m && m[3].startsWith("cockpit_virt_helper")) {
+            const t = Date.parse(m[1]);
+            if (t >= since)
+                lines.push([t, m[4]]);
+        }
+    }
+    return lines;
 }
 
 /** A test:/// node file of `n` domains (bench/domains.py), made once; returns its URI. */

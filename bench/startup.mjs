@@ -37,7 +37,7 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
-import { HELPER_ENV, frameBreakdown, noPreload, probe, testNode } from "./startup-common.mjs";
+import { HELPER_ENV, frameBreakdown, helperLog, noPreload, probe, testNode } from "./startup-common.mjs";
 
 const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
     out: path.join(REPO, ".cache/bench/startup.json") };
@@ -50,20 +50,6 @@ const TIMEOUT = 60000;
 const tmp = mkdtempSync(path.join(tmpdir(), "cvbrow-"));
 const vms = benchVms("cvbrow-", tmp);
 const log = (...a) => console.error(new Date().toISOString().slice(11, 23), ...a);
-
-/** The helper's log lines of the last run with a millisecond timestamp, as [epoch ms, text]. */
-function helperLog(stderr, since) {
-    const lines = [];
-    for (const line of stderr.split("\n")) {
-        const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\w+)\s+([\w:]+)\] (.*)$/.exec(line);
-        if (m && m[3].startsWith("cockpit_virt_helper")) {
-            const t = Date.parse(m[1]);
-            if (t >= since)
-                lines.push([t, m[4]]);
-        }
-    }
-    return lines;
-}
 
 /** The helper's start-up moments we look for in its debug log, by a pattern of the line. */
 const HELPER_MOMENTS = {

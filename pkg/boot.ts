@@ -3,7 +3,7 @@
 // (client/transport/early-watch.ts). Kept tiny: it runs before anything is on screen.
 
 import { askPrivilegeEarly } from "./client/transport/early-privilege.ts";
-import { openEarlyWatches } from "./client/transport/early-watch.ts";
+import { openEarlyWatches, openSavedConnectionWatches } from "./client/transport/early-watch.ts";
 import { forcedStream } from "./client/transport/stream-override.ts";
 import { SYSTEM_URI, overrideUris, urisFor } from "./connections.ts";
 
@@ -18,8 +18,9 @@ if (!cockpit.hidden && !forcedStream()) {
     if (override) {
         openEarlyWatches(override);
     } else {
-        // Every user watches the system connection; the others once the user is known.
+        // Every user watches the system connection; the others once the user is known, then the saved hosts.
         openEarlyWatches([SYSTEM_URI]);
         cockpit.user().then(user => openEarlyWatches(urisFor(user)), () => undefined);
+        openSavedConnectionWatches();
     }
 }

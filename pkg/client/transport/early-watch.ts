@@ -179,6 +179,17 @@ export function openEarlyWatches(uris: readonly string[]): void {
     window.setTimeout(releaseEarlyWatches, EARLY_TIMEOUT_MS);
 }
 
+/** boot.ts: asks for the user's saved connections (op `connections`, `list`) and opens their watches too, so the
+ * remote hosts' snapshots need not wait for the main script and its own ask. */
+export function openSavedConnectionWatches(): void {
+    const channel = cockpit.channel({ payload: "virt1", op: "connections", action: "list" });
+    channel.addEventListener("close", (_ev, options) => {
+        const list = Array.isArray(options.connections) ? options.connections : [];
+        openEarlyWatches(list.flatMap(c => typeof c === "object" && c !== null && !Array.isArray(c) &&
+            typeof c.uri === "string" ? [c.uri] : []));
+    });
+}
+
 function sameOptions(a: cockpit.ChannelOptions, b: cockpit.ChannelOptions): boolean {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every(k => a[k] === b[k]);
