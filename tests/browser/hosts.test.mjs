@@ -30,6 +30,14 @@ function hostLibvirtd(action, name) {
         (err, _out, stderr) => err ? reject(new Error(`host-libvirtd.sh ${action}: ${stderr || err.message}`)) : resolve()));
 }
 
+/** Screenshots `name`-light and `name`-dark of the page as it is now (the theme class toggled for the second). */
+async function lightAndDark(page, name) {
+    await screenshot(page, `${name}-light`);
+    await page.evaluate(() => document.documentElement.classList.add("pf-v6-theme-dark"));
+    await screenshot(page, `${name}-dark`);
+    await page.evaluate(() => document.documentElement.classList.remove("pf-v6-theme-dark"));
+}
+
 describe("many hosts in one list", () => {
     let ws, browser, local, config;
     const tag = randomUUID().slice(0, 6);
@@ -212,6 +220,7 @@ describe("many hosts in one list", () => {
                 await d.locator('.virt-add-host-error[data-reason="credentials-refused"]').waitFor({ timeout: 20000 });
                 assert.equal(await d.getByLabel("Password").inputValue(), "", "a refused password is not kept");
                 assert.equal(await d.getByLabel("User name").inputValue(), "cvtest-user");
+                await lightAndDark(page, "hosts-login-refused");
                 await d.getByLabel("Password").fill(password);
                 await d.getByLabel("Password").press("Enter");
                 await d.waitFor({ state: "detached", timeout: 20000 });
@@ -226,6 +235,8 @@ describe("many hosts in one list", () => {
                 await row.waitFor({ timeout: 30000 });
                 await row.getByRole("button", { name: `Log in to ${sasl.address}` }).click();
                 const login = dialog(page, `Log in to ${sasl.address}`);
+                await login.getByLabel("Password").waitFor();
+                await lightAndDark(page, "hosts-login-again");
                 await login.getByLabel("User name").fill("cvtest-user");
                 await login.getByLabel("Password").fill(`${password}-new`);
                 await login.getByLabel("Password").press("Enter");
