@@ -1,6 +1,7 @@
 // Which libvirt connections the page watches, and how it names them.
 
 import { savedConnectionUris } from "./client/saved-connections.ts";
+import { earlySavedUris } from "./client/transport/early-watch.ts";
 
 const _ = cockpit.gettext;
 
@@ -35,9 +36,10 @@ export async function firstConnectionUris(): Promise<{ uris: string[]; more: boo
     return { uris: urisFor(await cockpit.user()), more: true };
 }
 
-/** The user's saved connections to other hosts (op `connections`) not among `watched`. */
+/** The user's saved connections to other hosts (op `connections`) not among `watched`: the list boot.ts asked
+ * for, or else asked now. */
 export async function moreConnectionUris(watched: readonly string[]): Promise<string[]> {
-    const saved = await savedConnectionUris().catch((ex: unknown) => {
+    const saved = await earlySavedUris() ?? await savedConnectionUris().catch((ex: unknown) => {
         console.warn("virt: cannot read the saved connections", ex);
         return [];
     });

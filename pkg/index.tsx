@@ -8,7 +8,7 @@ import { createRoot } from "react-dom/client";
 
 import { App } from "./app.tsx";
 import { firstConnectionUris, moreConnectionUris } from "./connections.ts";
-import { watchAnotherConnection, watchConnections } from "./store/feed.ts";
+import { releaseEarlyWatchesOnceStarted, watchAnotherConnection, watchConnections } from "./store/feed.ts";
 import { watchMoreResources, watchResources } from "./store/resource-store.ts";
 import { vmStore } from "./store/vm-store.ts";
 import { markOnce } from "./marks.ts";
@@ -20,25 +20,25 @@ import "./page.css";
 markOnce("virt:main"); // every module of the first script is evaluated
 followShellTheme();
 
-// The local connections start at once; the saved hosts join when the helper has listed them. Asked first, that
-// list's answer would wait behind the local snapshot on the same channel, and hold every row back with it.
+// The local connections start at once; the saved hosts join as soon as their list is known (boot.ts asked for it
+// before this script was even fetched). Waiting for that list first would hold every local row back with it.
 async function startWatching(): Promise<void> {
     const first = await firstConnectionUris();
     watchConnections(vmStore, first.uris);
     watchResources(first.uris);
-    if (!first.more)
-        return;
-    for (const uri of await moreConnectionUris(first.uris)) {
+    const more = first.more ? await moreConnectionUris(first.uris) : [];
+    for (const uri of more)
         watchAnotherConnection(vmStore, uri);
-        watchMoreResources([uri]);
-    }
+    watchMoreResources(more);
 }
 
-startWatching().catch((ex: unknown) => {
-    console.error("virt: cannot tell which libvirt connections to watch", ex);
-    watchConnections(vmStore, ["qemu:///system", "qemu:///session"]);
-    watchResources(["qemu:///system", "qemu:///session"]);
-});
+startWatching()
+    .catch((ex: unknown) => {
+        console.error("virt: cannot tell which libvirt connections to watch", ex);
+        watchConnections(vmStore, ["qemu:///system", "qemu:///session"]);
+        watchResources(["qemu:///system", "qemu:///session"]);
+    })
+    .finally(releaseEarlyWatchesOnceStarted);
 
 const container = document.getElementById("app");
 if (container)

@@ -1,6 +1,7 @@
 // op `connections` (docs/api.md): the user's saved connections to other hosts. The helper parses and checks
 // every target (a URI or user@host) and tests it before saving; the page only shows its verdicts.
 
+import { listedUris } from "./connection-list.ts";
 import { openOneShot } from "./one-shot.ts";
 
 /** The reason codes the add dialog explains (docs/api.md "Problem codes"). */
@@ -31,10 +32,7 @@ async function run(options: Record<string, cockpit.JsonValue>): Promise<cockpit.
 
 /** The saved URIs, in the order they were added. */
 export async function savedConnectionUris(): Promise<string[]> {
-    const close = await run({ action: "list" });
-    const list = Array.isArray(close.connections) ? close.connections : [];
-    return list.flatMap(c => typeof c === "object" && c !== null && !Array.isArray(c) && typeof c.uri === "string"
-        ? [c.uri] : []);
+    return listedUris(await run({ action: "list" }));
 }
 
 /** Tests `target` (a libvirt URI or user@host) and saves the URI it means; rejects with an OpError. `login`, for a

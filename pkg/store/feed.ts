@@ -16,10 +16,8 @@ const following = new Map<string, () => void>();
 /** Starts watching `uris`; returns the function that stops it. */
 export function watchConnections(store: VmStore, uris: readonly string[]): () => void {
     store.setConnections(uris);
-    // Each client has taken its connection's early channel (pkg/boot.ts) if it could; the others are not needed.
-    // All start together once the transport is ready, so the last one's start comes after every other.
-    uris.forEach((uri, i) =>
-        following.set(uri, followClients([feedClient(store, uri)], i === uris.length - 1 ? releaseEarlyWatches : undefined)));
+    for (const uri of uris)
+        following.set(uri, followClients([feedClient(store, uri)]));
     return () => {
         for (const uri of uris)
             forgetConnection(store, uri);
@@ -33,6 +31,14 @@ export function watchAnotherConnection(store: VmStore, uri: string): () => void 
     store.setConnections([...store.getConnections().map(c => c.uri), uri]);
     following.set(uri, followClients([feedClient(store, uri)]));
     return () => forgetConnection(store, uri);
+}
+
+/**
+ * Closes the early channels (pkg/boot.ts) that no watch started so far has taken. Every watch starts once the
+ * transport is ready, in the order they were asked for, so this runs after the last one asked for before it.
+ */
+export function releaseEarlyWatchesOnceStarted(): void {
+    followClients([], releaseEarlyWatches);
 }
 
 /** Stops watching `uri` (a host removed): its channel closes, its rows and usage leave the stores. */

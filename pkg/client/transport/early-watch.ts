@@ -5,6 +5,8 @@
 // not taken is closed once the store has started its watches, or after EARLY_TIMEOUT_MS.
 // boot.js and index.js are separate bundles: they meet on a window property, not on module state.
 
+import { listedUris } from "../connection-list.ts";
+
 /** The options the list's watch client opens a connection's channel with (watch-client.ts). */
 export function watchOptions(uri: string): cockpit.ChannelOptions {
     return { payload: "virt1", op: "watch", uri, usage: true };
@@ -159,6 +161,8 @@ interface Registry {
     channels: Map<string, EarlyChannel>;
     /** the store has started its watches: no early one opens any more */
     released: boolean;
+    /** the saved connections' URIs (null: not known), once the helper has listed them */
+    saved?: Promise<string[] | null>;
 }
 
 declare global {
@@ -180,14 +184,26 @@ export function openEarlyWatches(uris: readonly string[]): void {
 }
 
 /** boot.ts: asks for the user's saved connections (op `connections`, `list`) and opens their watches too, so the
- * remote hosts' snapshots need not wait for the main script and its own ask. */
+ * remote hosts' snapshots need not wait for the main script. The store reads the same answer (earlySavedUris). */
 export function openSavedConnectionWatches(): void {
-    const channel = cockpit.channel({ payload: "virt1", op: "connections", action: "list" });
-    channel.addEventListener("close", (_ev, options) => {
-        const list = Array.isArray(options.connections) ? options.connections : [];
-        openEarlyWatches(list.flatMap(c => typeof c === "object" && c !== null && !Array.isArray(c) &&
-            typeof c.uri === "string" ? [c.uri] : []));
+    const registry = window.virtEarlyWatches ??= { channels: new Map(), released: false };
+    registry.saved = new Promise(resolve => {
+        const channel = cockpit.channel({ payload: "virt1", op: "connections", action: "list" });
+        channel.addEventListener("close", (_ev, options) => {
+            if (options.problem) {
+                resolve(null);
+                return;
+            }
+            const uris = listedUris(options);
+            openEarlyWatches(uris);
+            resolve(uris);
+        });
     });
+}
+
+/** The saved connections' URIs as boot.ts was told them; null if it did not ask or was refused. */
+export function earlySavedUris(): Promise<string[] | null> {
+    return window.virtEarlyWatches?.saved ?? Promise.resolve(null);
 }
 
 function sameOptions(a: cockpit.ChannelOptions, b: cockpit.ChannelOptions): boolean {
