@@ -3,7 +3,7 @@
 # minbase: no Rust, no Node, no Cockpit, no libvirt), a clone of this checkout's HEAD, then inside it
 # `scripts/install-deps.sh test`, `make all lint`, the libvirt driver preflight and the test stages given.
 #   scripts/check-new-machine.sh [SUITE] [STAGE…]   SUITE: bookworm (default) or trixie
-#   STAGES: unit protocol create-protocol (default: all three); "all" runs scripts/run-tests whole.
+#   STAGES: unit protocol create-protocol tools (default: all four); "all" runs scripts/run-tests whole.
 # The chroot gets /proc, /sys, /dev bind mounts and its own /run, so its libvirtd, dbus and virtlogd never meet the
 # host's. Everything is removed afterwards (CVIRT_KEEP_CHROOT=1 keeps it in /var/tmp/cvtest-new-machine); the
 # stages' full output is kept in /tmp/cvtest-new-machine-logs/.
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 suite=${1:-bookworm}
 shift || true
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit protocol create-protocol)
+[ ${#stages[@]} -gt 0 ] || stages=(unit protocol create-protocol tools)
 root=/var/tmp/cvtest-new-machine
 [ "$(id -u)" = 0 ] || { echo "check-new-machine: run as root" >&2; exit 1; }
 command -v mmdebstrap >/dev/null || apt-get install -y -q --no-install-recommends mmdebstrap </dev/null
@@ -76,6 +76,13 @@ for stage in "${stages[@]}"; do
         unit) inside "cargo test --locked 2>&1 | tee /root/unit.log | grep -E '^test result|FAILED'" ;;
         protocol) inside "$export_helper && node --test --test-concurrency=1 tests/protocol 2>&1 | tee /root/protocol.log | grep -E '^ *not ok|^# (pass|fail)'" ;;
         create-protocol) inside "$export_helper && tests/lib/build-guest.sh >/dev/null && node --test --test-concurrency=1 tests/protocol/create.test.mjs 2>&1 | tee /root/create-protocol.log | grep -E '^ *not ok|^# (pass|fail)'" ;;
+        # What the libvirt and browser stages run besides libvirt (those stages need a whole machine): each
+        # command and SASL plugin must be there after install-deps.sh alone.
+        tools) inside 'for c in ss saslpasswd2 sshd ssh-keygen tgtd tgtadm parted xorriso chromium; do
+                           command -v "$c" >/dev/null || { echo "missing command: $c"; exit 1; }; done
+                       for p in libdigestmd5 libsasldb; do
+                           ls /usr/lib/*/sasl2/"$p".so >/dev/null 2>&1 || { echo "missing SASL plugin: $p"; exit 1; }; done
+                       echo "tools: all there"' ;;
         *) echo "check-new-machine: unknown stage $stage" >&2; exit 2 ;;
     esac
 done
