@@ -39,7 +39,8 @@ run_pkgs=(cockpit-ws cockpit-bridge cockpit-system sudo
           libvirt-daemon-lock libvirt-daemon-plugin-lockd
           qemu-system-x86 qemu-utils dbus pkg-config gcc make nodejs npm osinfo-db
           busybox-static cpio gzip
-          ovmf swtpm swtpm-tools)  # UEFI, secure boot and TPM for new VMs (Windows 11)
+          ovmf swtpm swtpm-tools  # UEFI, secure boot and TPM for new VMs (Windows 11)
+          libsasl2-modules)  # remote hosts that ask for a user name and password (SASL DIGEST-MD5)
 # lvm2: the logical pool test builds a volume group on a loop device (libvirt runs vgcreate/lvcreate).
 test_pkgs=(chromium fonts-liberation python3 curl lvm2
            dpkg-dev debhelper lintian appstream rpm rpmlint  # tests/install (make check-install)
@@ -48,7 +49,7 @@ test_pkgs=(chromium fonts-liberation python3 curl lvm2
            ipxe-qemu qemu-block-extra  # PXE ROMs; QEMU's curl driver for http CD-ROMs (tests/create)
            passt  # user-mode interfaces with port forwards (tests/libvirt/devices)
            openssh-server  # an sshd in a second host's namespace (tests/harness/sshd.mjs, qemu+ssh connections)
-           sasl2-bin libsasl2-modules libsasl2-modules-db  # a second host's own SASL users (DIGEST-MD5, sasldb)
+           sasl2-bin libsasl2-modules-db  # a second host's own SASL users (DIGEST-MD5, sasldb)
            iproute2  # ss: libvirtd drained before a helper is killed; ss -K cuts a host's connection (host-drop)
            tgt parted)  # a userspace iSCSI target (tests/lib/iscsi-target.sh); disk pools partition with parted
 
