@@ -3,7 +3,7 @@
 // Page start-up through the Cockpit shell (issue 17), run as root:
 //
 //   node bench/startup.mjs [--scenarios machines50,ours50,ours200,ours1000,test1000,test10000] [--runs 5]
-//                          [--fresh 0|1] [--out .cache/bench/startup.json] [--preload 0]
+//                          [--fresh 0|1] [--out .cache/bench/startup.json] [--preload 0] [--override 0]
 //
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
 // shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
@@ -21,6 +21,8 @@
 // libvirt-dbus on a private system bus (bench/browser/machines-side.mjs): nothing is installed.
 // --fresh 1 starts a new cockpit-ws for every run (a new bridge and helper, a new libvirt connection: the first
 // visit after login); --preload 0: the shell preloads no page beside ours (bench/startup-common.mjs, noPreload());
+// --override 0 (ours<N> only): the page is not told its connections (localStorage["virt:connections"]), so it
+// asks for the user and the saved hosts (op `connections` `list`) as it does for users;
 // by default one ws per scenario after one unrecorded warm-up run, so the helper is running
 // and keeps its libvirt connection between runs (a later visit, as the issue measured).
 
@@ -40,7 +42,7 @@ import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
 import { HELPER_ENV, frameBreakdown, helperLog, noPreload, probe, testNode } from "./startup-common.mjs";
 
 const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
-    out: path.join(REPO, ".cache/bench/startup.json") };
+    override: "1", out: path.join(REPO, ".cache/bench/startup.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 opts.runs = Number(opts.runs);
@@ -64,12 +66,13 @@ let browser;
 
 async function measure(ws, kind, n, uri) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(uri => {
-        localStorage.setItem("virt:connections", JSON.stringify([uri]));
+    await context.addInitScript(({ uri, override }) => {
+        if (override)
+            localStorage.setItem("virt:connections", JSON.stringify([uri]));
         localStorage.setItem("shell:style", "light");
         // cockpit-machines' "Hardware virtualization is disabled" screen (no usable /dev/kvm here) otherwise
         localStorage.setItem("virtualization-disabled-ignored", "true");
-    }, uri);
+    }, { uri, override: opts.override !== "0" });
     await context.addInitScript(probe, { kind, n });
     const page = await context.newPage();
     const since = Date.now();
@@ -137,6 +140,7 @@ function medians(runs) {
 
 async function scenario(label, kind, n, uri) {
     const res = { scenario: label, kind, n, uri, fresh: opts.fresh, preload: opts.preload !== "0",
+        override: opts.override !== "0",
         load: [os.loadavg()[0]], runs: [] };
     if (uri === URI)
         res.domainsOnHost = allDomainCount();
@@ -207,6 +211,8 @@ async function main() {
                 throw new Error(`unknown scenario ${s}`);
             const n = Number(count);
             if (kind === "test") {
+                if (opts.override === "0")
+                    throw new Error("test:/// scenarios need the override (--override 1)");
                 results.scenarios.push(await scenario(`ours, ${n} on test:///`, "ours", n, testNode(n)));
             } else {
                 if (defined > n) {
