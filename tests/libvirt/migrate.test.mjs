@@ -252,7 +252,9 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         }
     });
 
-    test("converge_postcopy_337: auto-converge throttles a busy guest; post-copy moves it while it stays busy", { timeout: 150000 }, async () => {
+    // Its own bounds (boot 90 s, three consoles 40 s each, two migrations 60 s each) fire before the test's, so a slow run
+    // says which step was slow.
+    test("converge_postcopy_337: auto-converge throttles a busy guest; post-copy moves it while it stays busy", { timeout: 340000 }, async () => {
         const b = await Bridge.start("337");
         const g = await defineTinyGuest("mig-busy", { running: true });
         const events = lifecycleEvents(g.name);
