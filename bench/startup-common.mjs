@@ -121,3 +121,46 @@ export function noPreload() {
     }
     return { XDG_CONFIG_DIRS: dir };
 }
+
+/** Rounds to a tenth (null and undefined stay). */
+export const round = x => x === null || x === undefined ? x : Math.round(x * 10) / 10;
+
+/** The median of the numbers among `xs` (null if there are none). */
+export const median = xs => {
+    const s = xs.filter(x => typeof x === "number").sort((a, b) => a - b);
+    if (!s.length)
+        return null;
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Medians of every numeric leaf of the runs' results. */
+export function medians(runs) {
+    const out = {};
+    const walk = (prefix, value) => {
+        if (typeof value === "number")
+            (out[prefix] ??= []).push(value);
+        else if (value && typeof value === "object")
+            for (const [k, v] of Object.entries(value))
+                walk(prefix ? `${prefix}.${k}` : k, v);
+    };
+    for (const r of runs)
+        walk("", r);
+    return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
+}
+
+/**
+ * Opens our page through the shell (`/virt`) on `page` and waits until the probe (see probe()) saw every row, at
+ * most `timeoutMs` in all; resolves with the page's iframe.
+ */
+export async function openThroughShell(page, base, timeoutMs) {
+    await page.goto(`${base}/virt`, { waitUntil: "commit" });
+    const deadline = Date.now() + timeoutMs;
+    let frame;
+    while (!(frame = page.frame({ name: "cockpit1:localhost/virt" })) && Date.now() < deadline)
+        await page.waitForTimeout(20);
+    if (!frame)
+        throw new Error("the shell made no iframe for the page");
+    await frame.waitForFunction(() => window.__startup?.done != null, null,
+        { polling: 50, timeout: Math.max(1000, deadline - Date.now()) });
+    return frame;
+}

@@ -28,7 +28,7 @@ import { REPO } from "../tests/harness/bridge.mjs";
 import { BROWSER_ARGS } from "../tests/harness/browser.mjs";
 import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
-import { HELPER_ENV, frameBreakdown, noPreload, probe, testNode } from "./startup-common.mjs";
+import { HELPER_ENV, frameBreakdown, noPreload, openThroughShell, probe, testNode } from "./startup-common.mjs";
 
 const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "", from: "", preload: "1" };
 for (let i = 2; i < process.argv.length; i += 2)
@@ -61,15 +61,7 @@ async function tracedRun(browser, ws, n, uri) {
         traceConfig: { includedCategories: CATEGORIES, recordMode: "recordAsMuchAsPossible" },
     });
     try {
-        await page.goto(`${ws.base}/virt`, { waitUntil: "commit" });
-        const deadline = Date.now() + TIMEOUT;
-        let frame;
-        while (!(frame = page.frame({ name: "cockpit1:localhost/virt" })) && Date.now() < deadline)
-            await page.waitForTimeout(20);
-        if (!frame)
-            throw new Error("the shell made no iframe for the page");
-        await frame.waitForFunction(() => window.__startup?.done != null, null,
-            { polling: 50, timeout: Math.max(1000, deadline - Date.now()) });
+        const frame = await openThroughShell(page, ws.base, TIMEOUT);
         // a little after the rows, so the last frame's paint is in the trace
         await page.waitForTimeout(300);
         const probeResult = await frame.evaluate(() => window.__startup);

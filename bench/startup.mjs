@@ -39,7 +39,7 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
-import { HELPER_ENV, frameBreakdown, helperLog, noPreload, probe, testNode } from "./startup-common.mjs";
+import { HELPER_ENV, frameBreakdown, helperLog, medians, noPreload, probe, round, testNode } from "./startup-common.mjs";
 
 const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
     override: "1", out: path.join(REPO, ".cache/bench/startup.json") };
@@ -112,31 +112,9 @@ async function measure(ws, kind, n, uri) {
     }
 }
 
-const round = x => x === null || x === undefined ? x : Math.round(x * 10) / 10;
 const roundAll = v => typeof v === "number" ? round(v)
     : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundAll(x)])) : v;
 
-const median = xs => {
-    const s = xs.filter(x => typeof x === "number").sort((a, b) => a - b);
-    if (!s.length)
-        return null;
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** Medians of every numeric leaf of the runs' results. */
-function medians(runs) {
-    const out = {};
-    const walk = (prefix, value) => {
-        if (typeof value === "number")
-            (out[prefix] ??= []).push(value);
-        else if (value && typeof value === "object")
-            for (const [k, v] of Object.entries(value))
-                walk(prefix ? `${prefix}.${k}` : k, v);
-    };
-    for (const r of runs)
-        walk("", r);
-    return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
-}
 
 async function scenario(label, kind, n, uri) {
     const res = { scenario: label, kind, n, uri, fresh: opts.fresh, preload: opts.preload !== "0",

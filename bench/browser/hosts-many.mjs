@@ -33,7 +33,7 @@ import { chromium } from "playwright-core";
 import { Bridge, REPO } from "../../tests/harness/bridge.mjs";
 import { BROWSER_ARGS } from "../../tests/harness/browser.mjs";
 import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
-import { frameBreakdown, helperLog, probe, testNode } from "../startup-common.mjs";
+import { frameBreakdown, helperLog, median, medians, openThroughShell, probe, round, testNode } from "../startup-common.mjs";
 
 const opts = { hosts: 20, vms: 500, runs: 5, events: 10, idle: 30, parts: "nav,event,idle",
     out: path.join(REPO, ".cache/bench/hosts-many.json") };
@@ -232,7 +232,6 @@ async function newContext(override) {
     return context;
 }
 
-const round = x => x === null || x === undefined ? x : Math.round(x * 10) / 10;
 
 /** One navigation through the shell until all `n` rows' data is shown; times on the iframe's clock. */
 async function navigate(ws, override, n) {
@@ -241,15 +240,7 @@ async function navigate(ws, override, n) {
     const page = await context.newPage();
     const since = Date.now();
     try {
-        await page.goto(`${ws.base}/virt`, { waitUntil: "commit" });
-        const deadline = Date.now() + NAV_TIMEOUT;
-        let frame;
-        while (!(frame = page.frame({ name: "cockpit1:localhost/virt" })) && Date.now() < deadline)
-            await page.waitForTimeout(20);
-        if (!frame)
-            throw new Error("the shell made no iframe for the page");
-        await frame.waitForFunction(() => window.__startup?.done != null, null,
-            { polling: 50, timeout: Math.max(1000, deadline - Date.now()) });
+        const frame = await openThroughShell(page, ws.base, NAV_TIMEOUT);
         const probeResult = await frame.evaluate(() => window.__startup);
         const inner = await frame.evaluate(frameBreakdown);
         const shell = inner.timeOrigin - await page.evaluate(() => performance.timeOrigin);
@@ -276,27 +267,6 @@ async function navigate(ws, override, n) {
     }
 }
 
-const median = xs => {
-    const s = xs.filter(x => typeof x === "number").sort((a, b) => a - b);
-    if (!s.length)
-        return null;
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** Medians of every numeric leaf of the runs' results. */
-function medians(runs) {
-    const out = {};
-    const walk = (prefix, value) => {
-        if (typeof value === "number")
-            (out[prefix] ??= []).push(value);
-        else if (value && typeof value === "object")
-            for (const [k, v] of Object.entries(value))
-                walk(prefix ? `${prefix}.${k}` : k, v);
-    };
-    for (const r of runs)
-        walk("", r);
-    return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, round(median(xs))]));
-}
 
 function localDomainCount() {
     return run("virsh", ["-q", "-c", LOCAL, "list", "--all", "--name"], { timeout: 30000 })
