@@ -30,9 +30,10 @@ import path from "node:path";
 
 import { chromium } from "playwright-core";
 
-import { Bridge, REPO } from "../../tests/harness/bridge.mjs";
+import { REPO } from "../../tests/harness/bridge.mjs";
 import { BROWSER_ARGS } from "../../tests/harness/browser.mjs";
 import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
+import { saveConnections } from "./saved-hosts.mjs";
 import { frameBreakdown, helperLog, median, medians, openThroughShell, probe, round, testNode } from "../startup-common.mjs";
 
 const opts = { hosts: 20, vms: 500, runs: 5, events: 10, idle: 30, parts: "nav,event,idle",
@@ -203,20 +204,6 @@ for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]])
     process.on(sig, () => { cleanup(); process.exit(code) });
 process.on("exit", cleanup);
 
-/** Saves every host as a user would, through op `connections` (`add` tests each host first). */
-async function saveConnections() {
-    const b = await Bridge.start("337", { env: ENV });
-    try {
-        for (const h of HOSTS) {
-            const ch = b.open({ payload: "virt1", op: "connections", action: "add", target: hostUri(h) });
-            const close = (await b.untilClose(ch, 30000)).at(-1).control;
-            if (close.problem || close.added !== true)
-                throw new Error(`connections add ${hostUri(h)}: ${JSON.stringify(close)}`);
-        }
-    } finally {
-        await b.closeBridge();
-    }
-}
 
 // ---- measurements ------------------------------------------------------------------------------------------------
 
@@ -438,7 +425,7 @@ async function main() {
     results.setup = await startHosts();
     results.setup.libvirtdRssMiB = round(HOSTS.reduce((s, h) => s + (rssMiB(hostPid(h)) ?? 0), 0));
     results.memFreeMiBAfterSetup = Math.round(os.freemem() / 1048576);
-    await saveConnections();
+    await saveConnections(HOSTS.map(hostUri), ENV);
     const testUri = testNode(opts.hosts * opts.vms);
     const localOnHost = localDomainCount();
     results.systemDomains = localOnHost;

@@ -33,8 +33,9 @@ import path from "node:path";
 
 import { chromium } from "playwright-core";
 
-import { Bridge, REPO } from "../../tests/harness/bridge.mjs";
+import { REPO } from "../../tests/harness/bridge.mjs";
 import { startCockpitWs } from "../../tests/harness/cockpit-ws.mjs";
+import { saveConnections } from "./saved-hosts.mjs";
 
 const LOCAL = "qemu:///system";
 const PREFIX = "cvtest-bench-vm-";
@@ -121,19 +122,9 @@ process.on("exit", cleanup);
 
 const ENV = { HOME: home, XDG_CONFIG_HOME: path.join(home, ".config") };
 
-/** Saves the remote hosts as a user would, through op `connections` (`add` tests each host first). */
-async function saveConnections() {
-    const b = await Bridge.start("337", { env: ENV });
-    try {
-        for (const h of HOSTS) {
-            const ch = b.open({ payload: "virt1", op: "connections", action: "add", target: hostUri(h) });
-            const close = (await b.untilClose(ch, 30000)).at(-1).control;
-            if (close.problem || close.added !== true)
-                throw new Error(`connections add ${hostUri(h)}: ${JSON.stringify(close)}`);
-        }
-    } finally {
-        await b.closeBridge();
-    }
+/** Saves the remote hosts as a user would (saved-hosts.mjs), and logs the file that holds them. */
+async function saveHosts() {
+    await saveConnections(HOSTS.map(hostUri), ENV);
     log("saved:", readFileSync(path.join(ENV.XDG_CONFIG_HOME, "cockpit-virt/connections.json"), "utf8").trim());
 }
 
@@ -245,7 +236,7 @@ async function main() {
     defineVms(LOCAL);
     const local = domains(LOCAL).length;
     results.localDomains = local;
-    await saveConnections();
+    await saveHosts();
 
     browser = await chromium.launch({ executablePath: process.env.CVIRT_CHROMIUM ?? "/usr/bin/chromium", headless: true,
         args: ARGS });
