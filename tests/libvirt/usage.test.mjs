@@ -81,9 +81,13 @@ describe("live usage of tiny real guests", () => {
                 assert.equal(w.ticksAfter(-1)[0].interval, 1, `bridge ${name}: interval of CVIRT_TICK_MS=1000`);
 
                 await w.until(w => w.latest[idle.uuid]?.usage, TICKS_MS, `usage of ${idle.name}`);
+                assertUsageShape(w.latest[idle.uuid].usage, `bridge ${name}: ${idle.name}`);
+                // A QEMU slow to answer one tick on a loaded machine is reported as not responding for that tick;
+                // an idle running guest must answer within a few.
+                await w.until(w => w.latest[idle.uuid]?.usage?.responding === true, TICKS_MS,
+                              `bridge ${name}: ${idle.name} to be responding`);
                 const u = w.latest[idle.uuid].usage;
                 assertUsageShape(u, `bridge ${name}: ${idle.name}`);
-                assert.equal(u.responding, true, `bridge ${name}: ${idle.name} ${JSON.stringify(u)}`);
                 assert.equal(u.memoryTotal, 128 * 1024 * 1024, `bridge ${name}: memoryTotal of a 128 MiB guest`);
             }
 
