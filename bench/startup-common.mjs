@@ -68,6 +68,11 @@ export function frameBreakdown() {
         const e = performance.getEntriesByType("resource").find(r => new URL(r.name).pathname.endsWith(name));
         return e ? { start: e.startTime, end: e.responseEnd } : null;
     };
+    const chunkSpan = entries => entries.length === 0 ? null : {
+        count: entries.length,
+        start: Math.min(...entries.map(e => e.startTime)),
+        end: Math.max(...entries.map(e => e.responseEnd)),
+    };
     const marks = {};
     for (const m of performance.getEntriesByType("mark"))
         marks[m.name] ??= m.startTime;
@@ -78,6 +83,8 @@ export function frameBreakdown() {
         bootJs: resource("/boot.js"),
         indexJs: resource("/index.js"),
         indexCss: resource("/index.css"),
+        // the shared chunks index.js imports: fetched once index.js is parsed, unless preloaded
+        chunks: chunkSpan(performance.getEntriesByType("resource").filter(r => /\/chunk-[^/]*\.js$/.test(r.name))),
         marks,
     };
 }

@@ -15,6 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const top = path.dirname(here);
 const outdir = path.join(top, "dist");
 const watch = process.argv.includes("--watch");
+const entry = path.join(here, "index.tsx");
 
 /**
  * dist/index.html from pkg/index.html, with a modulepreload link for each chunk index.js imports statically, so the
@@ -53,6 +54,42 @@ const writeHtml = {
     },
 };
 
+/**
+ * Every module the list needs in one shared chunk. esbuild makes a chunk for each distinct set of entry points
+ * (index.js and every lazily imported module) that reach a module, so the list's code came in ~15 chunks, and the
+ * browser fetches at most six files at a time from cockpit-ws, each taking ~40 ms through the bridge: three rounds
+ * before index.js could run. Each lazily imported module here also imports the page's entry, so whatever index.js
+ * reaches is reached by every entry point alike and lands in one chunk; the lazy chunks keep only their own code.
+ * The entry is evaluated once (one module instance per chunk URL), whoever imports it first.
+ */
+const oneListChunk = {
+    name: "one-list-chunk",
+    setup(build) {
+        const lazyModules = new Set();
+        build.onResolve({ filter: /.*/ }, async args => {
+            if (args.kind !== "dynamic-import" || args.pluginData?.oneListChunk)
+                return undefined;
+            const resolved = await build.resolve(args.path, {
+                kind: args.kind, resolveDir: args.resolveDir, importer: args.importer,
+                pluginData: { oneListChunk: true },
+            });
+            if (resolved.errors.length === 0 && resolved.path.startsWith(here + path.sep))
+                lazyModules.add(resolved.path);
+            return resolved;
+        });
+        build.onLoad({ filter: /\.tsx?$/ }, args => {
+            if (!lazyModules.has(args.path))
+                return undefined;
+            const source = fs.readFileSync(args.path, "utf8");
+            return {
+                contents: `import ${JSON.stringify(entry)};\n${source}`,
+                loader: args.path.endsWith(".tsx") ? "tsx" : "ts",
+                resolveDir: path.dirname(args.path),
+            };
+        });
+    },
+};
+
 /** In the JavaScript build, CSS imports are nothing: all CSS comes from the CSS build, into one index.css. */
 const cssElsewhere = {
     name: "css-elsewhere",
@@ -66,6 +103,8 @@ const common = {
     outdir,
     bundle: true,
     target: ["es2022"],
+    // as tsconfig.json says; stated here too, since esbuild does not apply tsconfig to a module a plugin loaded
+    jsx: "automatic",
     minify: !watch,
     sourcemap: watch ? "linked" : false,
     legalComments: "external",
@@ -102,12 +141,12 @@ const cssOptions = {
 
 const options = {
     ...common,
-    entryPoints: { index: path.join(here, "index.tsx") },
+    entryPoints: { index: entry },
     // ES modules so the consoles (noVNC, xterm.js), the VM page, the create dialog … load only when first used.
     format: "esm",
     splitting: true,
     chunkNames: "chunk-[hash]",
-    plugins: [cssElsewhere, writeHtml],
+    plugins: [cssElsewhere, oneListChunk, writeHtml],
 };
 
 // A classic script of its own, run before index.js is fetched: it shares no chunk with it (they meet on a window
