@@ -89,7 +89,7 @@ describe("storage pools and networks pages", () => {
         await d.getByLabel("Directory").fill(path.join(scratch, "missing"));
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-pool-error"]').filter({ hasText: "does not exist" }).waitFor();
-        await screenshot(page, "resources-create-pool-light", { path: "/tmp/cvtest-create-pool-light.png" });
+        await screenshot(page, "resources-create-pool-light");
         await d.getByLabel("Directory").fill(scratch);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
@@ -115,7 +115,7 @@ describe("storage pools and networks pages", () => {
         await virsh("vol-create-as", name, "cvtest-vol-b", "4M", "--format", "raw");
         await virsh("pool-refresh", name);
         await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor();
-        await screenshot(page, "resources-volumes-light", { path: "/tmp/cvtest-volumes-light.png" });
+        await screenshot(page, "resources-volumes-light");
         for (const v of ["cvtest-vol-a", "cvtest-vol-b"])
             await volumes.locator(`tr[data-volume="${v}"]`).getByRole("checkbox").check();
         await volumes.getByRole("button", { name: "Delete selected (2)" }).click();
@@ -125,7 +125,7 @@ describe("storage pools and networks pages", () => {
 
         await virsh("pool-destroy", name);
         await poolRow(name).and(page.locator('[data-state="inactive"]')).waitFor();
-        await screenshot(page, "resources-storage-light", { path: "/tmp/cvtest-storage-light.png" });
+        await screenshot(page, "resources-storage-light");
 
         await poolRow(name).getByRole("button", { name: "Delete" }).click();
         await dialog(page, `Delete storage pool ${name}?`).getByRole("button", { name: "Delete" }).click();
@@ -151,7 +151,7 @@ describe("storage pools and networks pages", () => {
             await volumes.locator('[data-test="volume-upload-file"]').setInputFiles(file);
             const progress = volumes.locator('.virt-volume-transfer[data-transfer="upload"]');
             await progress.waitFor();
-            await screenshot(page, "resources-upload-light", { path: "/tmp/cvtest-upload-light.png" });
+            await screenshot(page, "resources-upload-light");
             await progress.waitFor({ state: "detached", timeout: 60000 });
             assert.equal(await volumes.locator('[data-test="volume-error"]').count(), 0,
                          await volumes.locator('[data-test="volume-error"]').allInnerTexts().then(t => t.join()));
@@ -168,7 +168,7 @@ describe("storage pools and networks pages", () => {
             const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/storage" });
             await dark.locator(`tr[data-pool="${name}"]`).getByRole("button", { name: "Details" }).click();
             await dark.locator(`[data-volumes="${name}"] tr[data-volume="cvtest-upload.iso"]`).waitFor();
-            await screenshot(dark, "resources-volumes-dark", { path: "/tmp/cvtest-volumes-dark.png" });
+            await screenshot(dark, "resources-volumes-dark");
             await dark.close();
         } finally {
             await virsh("pool-destroy", name).catch(() => {});
@@ -187,7 +187,7 @@ describe("storage pools and networks pages", () => {
         await d.locator("#create-network-dhcp-end").fill(`10.217.${octet}.10`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
-        await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
+        await screenshot(page, "resources-create-network-light");
         await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
         // IPv6 beside it, with a DHCPv6 range.
         await d.getByLabel("IPv6", { exact: true }).check();
@@ -216,7 +216,7 @@ describe("storage pools and networks pages", () => {
         await details.getByRole("button", { name: "Add DNS host" }).click();
         await details.locator(`tr[data-dns-host="10.216.${octet}.30"]`).filter({ hasText: "db, db.lab" }).waitFor();
         assert.match(await virsh("net-dumpxml", name), /<host ip='10\.216\.\d+\.30'>\s*<hostname>db<\/hostname>\s*<hostname>db\.lab<\/hostname>/);
-        await screenshot(page, "resources-networks-light", { path: "/tmp/cvtest-networks-light.png" });
+        await screenshot(page, "resources-networks-light");
 
         await virsh("net-destroy", name);
         await networkRow(name).and(page.locator('[data-active="false"]')).waitFor();
@@ -225,13 +225,13 @@ describe("storage pools and networks pages", () => {
         await dark.locator(`tr[data-network="${name}"][data-active="false"]`).waitFor();
         assert.ok(await dark.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")));
         assert.ok(await dark.getByRole("button", { name: "Create network" }).isEnabled());
-        await screenshot(dark, "resources-networks-dark", { path: "/tmp/cvtest-networks-dark.png" });
+        await screenshot(dark, "resources-networks-dark");
         await dark.goto(ws.pageUrl + "#/storage");
         await dark.locator('[data-page="storage"][data-loaded="true"]').waitFor();
-        await screenshot(dark, "resources-storage-dark", { path: "/tmp/cvtest-storage-dark.png" });
+        await screenshot(dark, "resources-storage-dark");
         await dark.goto(ws.pageUrl);
         await dark.locator('[data-card="networks"]').waitFor();
-        await screenshot(dark, "resources-cards-dark", { path: "/tmp/cvtest-cards-dark.png" });
+        await screenshot(dark, "resources-cards-dark");
         await dark.close();
 
         // A VM with an interface on it is named in the delete dialog (the VM itself is only defined).
@@ -282,7 +282,7 @@ describe("storage pools and networks pages", () => {
                 await choice.locator("option", { hasText: vg }).waitFor({ state: "attached" });
                 await choice.selectOption({ label: `${vg} (${loop})` });
                 assert.equal(await d.locator("#create-pool-name").inputValue(), vg);
-                await screenshot(page, "resources-pool-sources-light", { path: "/tmp/cvtest-pool-sources-light.png" });
+                await screenshot(page, "resources-pool-sources-light");
                 await d.getByRole("button", { name: "Create" }).click();
                 await d.waitFor({ state: "detached" });
                 await poolRow(vg).and(page.locator('[data-state="running"]')).waitFor();
