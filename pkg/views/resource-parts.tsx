@@ -20,12 +20,18 @@ export function useResources(): readonly ConnectionResources[] {
     return useSyncExternalStore(resourceStore.listeners.subscribe, resourceStore.get);
 }
 
-export function ResourceBreadcrumb({ title }: { title: string }) {
+/** "Virtual machines › Storage pools", or with a deep link's object "… › Storage pools › default". */
+export function ResourceBreadcrumb({ title, page, focus }: { title: string; page: string; focus: string | null }) {
     return (
         <PageBreadcrumb>
             <Breadcrumb>
                 <BreadcrumbItem to="#/">{_("Virtual machines")}</BreadcrumbItem>
-                <BreadcrumbItem isActive>{title}</BreadcrumbItem>
+                {focus === null
+                    ? <BreadcrumbItem isActive>{title}</BreadcrumbItem>
+                    : <>
+                        <BreadcrumbItem to={"#/" + page}>{title}</BreadcrumbItem>
+                        <BreadcrumbItem isActive className="virt-breadcrumb-name">{focus}</BreadcrumbItem>
+                    </>}
             </Breadcrumb>
         </PageBreadcrumb>
     );
