@@ -388,7 +388,8 @@ fn ipv6_xml(others: &crate::hub::resources::ResourceSnapshot, local: bool, spec:
 /// Defines, starts and (optionally) autostarts; a failure after the define undefines again.
 fn create(conn: &Connect, plan: &CreatePlan, autostart: bool) -> Result<(String, Value), Problem> {
     let net = conn.define_network_xml(&plan.xml)?;
-    let started = net.create().and_then(|_| if autostart { net.set_autostart(true) } else { Ok(()) });
+    // Autostart before the start: the start's event then shows it to every other session (autostart has no event).
+    let started = if autostart { net.set_autostart(true) } else { Ok(()) }.and_then(|_| net.create());
     if let Err(err) = started {
         let _ = net.destroy();
         let _ = net.undefine();

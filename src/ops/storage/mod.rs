@@ -341,7 +341,8 @@ fn create(
         let _ = pool.undefine();
         return Err(err.into());
     }
-    let started = pool.create(0).and_then(|_| if autostart { pool.set_autostart(true) } else { Ok(()) });
+    // Autostart before the start: the start's event then shows it to every other session (autostart has no event).
+    let started = if autostart { pool.set_autostart(true) } else { Ok(()) }.and_then(|_| pool.create(0));
     if let Err(err) = started {
         let _ = pool.destroy();
         if build && matches!(spec, PoolSpec::Logical { .. } | PoolSpec::Zfs { .. }) {
