@@ -43,6 +43,13 @@ export function useExpanded(openFirst = false) {
     return { isOpen, toggle };
 }
 
+/** Names longer than this are cut in the "not found" message: a link may carry anything. */
+const SHOWN_NAME_MAX = 100;
+
+function shownName(name: string): string {
+    return name.length > SHOWN_NAME_MAX ? name.slice(0, SHOWN_NAME_MAX) + "…" : name;
+}
+
 /** A deep link naming an object that is not there (or a connection the page does not know). */
 function NotFound({ title, body, allLabel, page }: { title: string; body: string; allLabel: string; page: string }) {
     return (
@@ -109,7 +116,7 @@ export function ResourcePage(props: ResourcePageProps) {
                                        message={status.message} pkg={props.driverPackage} />;
                 })}
                 {focusMissing &&
-                    <NotFound title={notFound.title} body={notFound.body(focus.name, connectionLabel(focus.uri))}
+                    <NotFound title={notFound.title} body={notFound.body(shownName(focus.name), connectionLabel(focus.uri))}
                               allLabel={notFound.allLabel} page={props.page} />}
                 {!focus && synced && props.rowCount === 0 && missing.length === 0 &&
                     <EmptyState titleText={props.emptyTitle} headingLevel="h2">

@@ -26,12 +26,13 @@ export function ResourceBreadcrumb({ title, page, focus }: { title: string; page
         <PageBreadcrumb>
             <Breadcrumb>
                 <BreadcrumbItem to="#/">{_("Virtual machines")}</BreadcrumbItem>
+                {/* items, not a fragment: the breadcrumb puts its dividers between its direct children */}
                 {focus === null
                     ? <BreadcrumbItem isActive>{title}</BreadcrumbItem>
-                    : <>
-                        <BreadcrumbItem to={"#/" + page}>{title}</BreadcrumbItem>
-                        <BreadcrumbItem isActive className="virt-breadcrumb-name">{focus}</BreadcrumbItem>
-                    </>}
+                    : [
+                        <BreadcrumbItem key="all" to={"#/" + page}>{title}</BreadcrumbItem>,
+                        <BreadcrumbItem key="one" isActive className="virt-breadcrumb-name" title={focus}>{focus}</BreadcrumbItem>,
+                    ]}
             </Breadcrumb>
         </PageBreadcrumb>
     );
