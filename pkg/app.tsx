@@ -29,8 +29,8 @@ export function App() {
                 {route.page === "console" &&
                     <ConsolePage key={route.uri + " " + route.name + " " + route.kind}
                                  uri={route.uri} name={route.name} kind={route.kind} />}
-                {route.page === "storage" && <StoragePage />}
-                {route.page === "networks" && <NetworksPage />}
+                {route.page === "storage" && <StoragePage focus={route.focus} />}
+                {route.page === "networks" && <NetworksPage focus={route.focus} />}
             </Suspense>
             {(route.page === "list" || route.page === "create") && <VmList />}
             {/* a boundary of its own: the list stays while the dialog's chunk loads */}

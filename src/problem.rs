@@ -69,6 +69,8 @@ pub enum Reason {
     AuthNeeded,
     /// A remote host refused the user name and password the helper gave it.
     CredentialsRefused,
+    /// op `pool` `create-volume`: the backing volume asked for is not in the pool or cannot back a qcow2 overlay.
+    BackingVolume,
 }
 
 impl Reason {
@@ -89,6 +91,7 @@ impl Reason {
             Reason::NotAnswering => "not-answering",
             Reason::AuthNeeded => "auth-needed",
             Reason::CredentialsRefused => "credentials-refused",
+            Reason::BackingVolume => "backing-volume",
         }
     }
 }

@@ -42,6 +42,8 @@ export interface Network {
     ips: NetworkIp[];
     /** names the network's DNS server answers with an address */
     dnsHosts: DnsHost[];
+    /** the bridge's MTU in bytes; null: libvirt's default */
+    mtu: number | null;
 }
 
 export interface DnsHost {

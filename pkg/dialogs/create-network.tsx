@@ -1,6 +1,6 @@
 // "Create network": NAT, routed, open or isolated, with an IPv4 subnet and/or an IPv6 one, each with an optional
-// DHCP range. The helper checks overlaps (naming the other network or host interface) and the ranges; its verdict
-// is shown as given.
+// DHCP range, and optionally an MTU. The helper checks overlaps (naming the other network or host interface), the
+// ranges and the MTU's bounds; its verdict is shown as given.
 
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
@@ -70,10 +70,14 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
     const [start, setStart] = useState("192.168.100.2");
     const [end, setEnd] = useState("192.168.100.254");
     const [autostart, setAutostart] = useState(true);
+    // empty: libvirt's default
+    const [mtu, setMtu] = useState("");
+    const mtuValid = mtu === "" || /^[0-9]{1,9}$/.test(mtu);
     const [v6, setV6] = useState<Subnet>({ on: false, address: "fd00:100::1", prefix: "64", dhcp: true, start: "fd00:100::100", end: "fd00:100::1ff" });
 
     const create = () => runNetworkAction(uri, name, "create", {
         forward, autostart,
+        ...(mtu !== "" ? { mtu: Number(mtu) } : {}),
         ...(v4 ? { ipv4: { address, prefix: Number(prefix), dhcp: dhcp ? { start, end } : null } } : {}),
         ...(v6.on
             ? { ipv6: { address: v6.address, prefix: Number(v6.prefix), dhcp: v6.dhcp ? { start: v6.start, end: v6.end } : null } }
@@ -82,7 +86,7 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
 
     return (
         <CreateResourceDialog kind="network" title={_("Create network")} errorTitle={_("The network was not created")}
-                              uris={uris} uri={uri} onUri={setUri} ready={!!name} create={create} onDone={onDone}>
+                              uris={uris} uri={uri} onUri={setUri} ready={!!name && mtuValid} create={create} onDone={onDone}>
             <FormGroup label={_("Name")} isRequired fieldId="create-network-name">
                 <TextInput id="create-network-name" value={name} onChange={(_ev, v) => setName(v)} isRequired />
             </FormGroup>
@@ -128,6 +132,10 @@ function CreateNetworkDialog({ uris, onDone }: { uris: readonly string[]; onDone
             <Checkbox id="create-network-ipv6" label={_("IPv6")} isChecked={v6.on}
                       onChange={(_ev, on) => setV6({ ...v6, on })} />
             {v6.on && <Ipv6Fields value={v6} onChange={setV6} />}
+            <FormGroup label={_("MTU (bytes)")} fieldId="create-network-mtu">
+                <TextInput id="create-network-mtu" type="number" value={mtu} placeholder={_("Default")}
+                           validated={mtuValid ? "default" : "error"} onChange={(_ev, v) => setMtu(v.trim())} />
+            </FormGroup>
             <Checkbox id="create-network-autostart" label={_("Start at boot")} isChecked={autostart}
                       onChange={(_ev, v) => setAutostart(v)} />
         </CreateResourceDialog>

@@ -9,6 +9,7 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { type ReactNode, useState } from "react";
 
+import { OpError } from "../client/one-shot.ts";
 import { connectionLabel } from "../connections.ts";
 
 const _ = cockpit.gettext;
@@ -31,7 +32,7 @@ interface CreateResourceDialogProps {
 }
 
 export function CreateResourceDialog({ kind, title, errorTitle, uris, uri, onUri, ready, create, onDone, children }: CreateResourceDialogProps) {
-    const [error, setError] = useState<string | null>(null);
+    const [error, setError] = useState<{ message: string; problem: string } | null>(null);
     const [busy, setBusy] = useState(false);
 
     const submit = async () => {
@@ -41,7 +42,7 @@ export function CreateResourceDialog({ kind, title, errorTitle, uris, uri, onUri
             await create();
             onDone();
         } catch (ex) {
-            setError(ex instanceof Error ? ex.message : String(ex));
+            setError({ message: ex instanceof Error ? ex.message : String(ex), problem: ex instanceof OpError ? ex.problem : "" });
         } finally {
             setBusy(false);
         }
@@ -54,7 +55,7 @@ export function CreateResourceDialog({ kind, title, errorTitle, uris, uri, onUri
             <ModalBody>
                 <Form id={`virt-create-${kind}-form`} onSubmit={ev => { ev.preventDefault(); void submit() }}>
                     {error && <Alert variant="danger" isInline title={errorTitle}
-                                     data-test={`create-${kind}-error`}>{error}</Alert>}
+                                     data-test={`create-${kind}-error`} data-problem={error.problem}>{error.message}</Alert>}
                     {uris.length > 1 &&
                         <FormGroup label={_("Connection")} fieldId={`create-${kind}-connection`}>
                             <FormSelect id={`create-${kind}-connection`} value={uri} onChange={(_ev, v) => onUri(v)}>

@@ -1,5 +1,6 @@
-// Asks for a new volume (name, size, format) or a volume's new size. Sizes in GiB or MiB; the helper checks
-// them against the pool.
+// Asks for a new volume (name, size, format, and for qcow2 optionally a backing volume of the same pool, which
+// makes it an overlay) or a volume's new size. Sizes in MiB; the helper checks them, and the backing volume,
+// against the pool.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
@@ -16,7 +17,10 @@ import { openDialog } from "./dialog-host.tsx";
 
 const _ = cockpit.gettext;
 
-export interface VolumeSize { name: string; capacity: number; format: string }
+export interface VolumeSize { name: string; capacity: number; format: string; backing: string | null }
+
+/** A volume of the pool a new qcow2 volume may overlay. */
+export interface BackingChoice { name: string; format: string | null; capacity: number }
 
 interface Props {
     title: string;
@@ -25,23 +29,35 @@ interface Props {
     current?: number;
     /** A disk pool's volumes are partitions: raw only. */
     rawOnly?: boolean;
+    /** The pool's volumes, offered as backing volume of a new qcow2 volume. */
+    backingChoices?: readonly BackingChoice[];
 }
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
-function VolumeSizeDialog({ title, withName, available, current, rawOnly = false, onDone }: Props & { onDone: (v: VolumeSize | null) => void }) {
+function VolumeSizeDialog({ title, withName, available, current, rawOnly = false, backingChoices = [], onDone }: Props & { onDone: (v: VolumeSize | null) => void }) {
     const [name, setName] = useState("");
     const [size, setSize] = useState(current ? String(Math.ceil(current / MIB)) : "1024");
     const [format, setFormat] = useState(rawOnly ? "raw" : "qcow2");
+    const [backing, setBacking] = useState("");
     const capacity = Math.round(Number(size) * MIB);
     const valid = Number.isFinite(capacity) && capacity > 0 && (!withName || name !== "");
+    const overlay = withName && format === "qcow2" && backingChoices.length > 0;
+    const chooseBacking = (choice: string) => {
+        setBacking(choice);
+        // An overlay is at least as big as what it overlays: start from the backing volume's size.
+        const picked = backingChoices.find(b => b.name === choice);
+        if (picked && capacity < picked.capacity)
+            setSize(String(Math.ceil(picked.capacity / MIB)));
+    };
+    const done = () => onDone({ name, capacity, format, backing: overlay && backing ? backing : null });
     return (
         <Modal isOpen variant="small" onClose={() => onDone(null)} aria-labelledby="virt-volume-size-title"
                data-test="volume-size-dialog">
             <ModalHeader title={title} labelId="virt-volume-size-title" />
             <ModalBody>
-                <Form id="virt-volume-size-form" onSubmit={ev => { ev.preventDefault(); if (valid) onDone({ name, capacity, format }) }}>
+                <Form id="virt-volume-size-form" onSubmit={ev => { ev.preventDefault(); if (valid) done() }}>
                     {withName &&
                         <FormGroup label={_("Name")} isRequired fieldId="volume-name">
                             <TextInput id="volume-name" value={name} onChange={(_ev, v) => setName(v)} />
@@ -67,6 +83,22 @@ function VolumeSizeDialog({ title, withName, available, current, rawOnly = false
                                 {!rawOnly && <FormSelectOption value="qcow2" label="qcow2" />}
                                 <FormSelectOption value="raw" label="raw" />
                             </FormSelect>
+                        </FormGroup>}
+                    {overlay &&
+                        <FormGroup label={_("Backing volume")} fieldId="volume-backing">
+                            <FormSelect id="volume-backing" value={backing} onChange={(_ev, v) => chooseBacking(v)}>
+                                <FormSelectOption value="" label={_("None")} />
+                                {backingChoices.map(b => (
+                                    <FormSelectOption key={b.name} value={b.name}
+                                                      label={`${b.name} (${b.format ?? "?"}, ${formatBytes(b.capacity)})`} />))}
+                            </FormSelect>
+                            <FormHelperText>
+                                <HelperText>
+                                    <HelperTextItem>
+                                        {_("The new volume starts as a copy-on-write overlay of this volume, which must stay unchanged.")}
+                                    </HelperTextItem>
+                                </HelperText>
+                            </FormHelperText>
                         </FormGroup>}
                 </Form>
             </ModalBody>

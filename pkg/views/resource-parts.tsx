@@ -20,12 +20,19 @@ export function useResources(): readonly ConnectionResources[] {
     return useSyncExternalStore(resourceStore.listeners.subscribe, resourceStore.get);
 }
 
-export function ResourceBreadcrumb({ title }: { title: string }) {
+/** "Virtual machines › Storage pools", or with a deep link's object "… › Storage pools › default". */
+export function ResourceBreadcrumb({ title, page, focus }: { title: string; page: string; focus: string | null }) {
     return (
         <PageBreadcrumb>
             <Breadcrumb>
                 <BreadcrumbItem to="#/">{_("Virtual machines")}</BreadcrumbItem>
-                <BreadcrumbItem isActive>{title}</BreadcrumbItem>
+                {/* items, not a fragment: the breadcrumb puts its dividers between its direct children */}
+                {focus === null
+                    ? <BreadcrumbItem isActive>{title}</BreadcrumbItem>
+                    : [
+                        <BreadcrumbItem key="all" to={"#/" + page}>{title}</BreadcrumbItem>,
+                        <BreadcrumbItem key="one" isActive className="virt-breadcrumb-name" title={focus}>{focus}</BreadcrumbItem>,
+                    ]}
             </Breadcrumb>
         </PageBreadcrumb>
     );

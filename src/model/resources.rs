@@ -39,6 +39,8 @@ pub struct NetworkConfig {
     pub ips: Vec<NetworkIp>,
     /// `<dns><host>`: names the network's DNS server answers with an address.
     pub dns_hosts: Vec<DnsHost>,
+    /// `<mtu size=…/>`: the bridge's MTU in bytes; `null`: libvirt's default (that of the bridge's devices).
+    pub mtu: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

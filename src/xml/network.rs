@@ -1,5 +1,5 @@
 //! Virtual network XML (`virNetworkGetXMLDesc`) → [`NetworkConfig`]: forward mode, bridge, addresses,
-//! DHCP ranges and static hosts, DNS host entries.
+//! DHCP ranges and static hosts, DNS host entries, MTU.
 
 use std::net::Ipv4Addr;
 
@@ -17,6 +17,13 @@ struct NetworkDoc {
     #[serde(default)]
     ip: Vec<IpDoc>,
     dns: Option<DnsDoc>,
+    mtu: Option<MtuDoc>,
+}
+
+#[derive(Deserialize)]
+struct MtuDoc {
+    #[serde(rename = "@size")]
+    size: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +130,7 @@ pub fn parse_network(xml: &str) -> Result<NetworkConfig> {
             .into_iter()
             .filter_map(|h| Some(DnsHost { ip: h.ip?, hostnames: h.hostname }))
             .collect(),
+        mtu: doc.mtu.and_then(|m| m.size),
     })
 }
 
@@ -169,7 +177,10 @@ mod tests {
     fn network_isolated_has_no_forward() {
         let net = parse_network("<network><name>iso</name><bridge name='virbr9'/></network>").unwrap();
         assert_eq!(net.forward, None);
+        assert_eq!(net.mtu, None);
         assert!(net.ips.is_empty());
+        let net = parse_network("<network><name>j</name><forward mode='open'/><mtu size='9000'/></network>").unwrap();
+        assert_eq!((net.forward.as_deref(), net.mtu), (Some("open"), Some(9000)));
         assert!(
             parse_network("<network><name>x</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>").is_err()
         );

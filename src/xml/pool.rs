@@ -116,6 +116,20 @@ pub fn volume_xml(name: &str, capacity: u64, format: &str) -> String {
     )
 }
 
+/// A new qcow2 volume over a backing volume (an overlay): its writes go to the new volume, reads of what it has
+/// not written come from `backing_path`, read as `backing_format`.
+pub fn overlay_volume_xml(name: &str, capacity: u64, backing_path: &str, backing_format: &str) -> String {
+    use quick_xml::escape::escape;
+    format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
+         <target><format type='qcow2'/></target>\
+         <backingStore><path>{}</path><format type='{}'/></backingStore></volume>",
+        escape(name),
+        escape(backing_path),
+        escape(backing_format)
+    )
+}
+
 #[cfg(test)]
 mod volume_tests {
     use super::*;
@@ -133,6 +147,11 @@ mod volume_tests {
         assert_eq!(
             volume_xml("a&b", 1024, "raw"),
             "<volume><name>a&amp;b</name><capacity unit='bytes'>1024</capacity><target><format type='raw'/></target></volume>"
+        );
+        assert_eq!(
+            overlay_volume_xml("o", 2048, "/p/<b>.img", "raw"),
+            "<volume><name>o</name><capacity unit='bytes'>2048</capacity><target><format type='qcow2'/></target>\
+             <backingStore><path>/p/&lt;b&gt;.img</path><format type='raw'/></backingStore></volume>"
         );
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Storage pools and networks pages against the real libvirtd: the status cards, creating a dir pool and a NAT
 // network through their dialogs (the helper's refusal shown as given), changes made with virsh seen live, a
-// static DHCP host, delete; a file uploaded into a volume and downloaded again (checksums); effects checked with virsh.
+// static DHCP host, an MTU, delete; a qcow2 overlay on a backing volume; deep links to one pool or network (and
+// to none); a file uploaded into a volume and downloaded again (checksums); effects checked with virsh.
 // Screenshots light and dark. Only cvtest-* objects.
 
 import assert from "node:assert/strict";
@@ -43,6 +44,18 @@ describe("storage pools and networks pages", () => {
         rmSync(scratch, { recursive: true, force: true });
     });
 
+    // Pages of one browser share localStorage: a dark page's "shell:style" turns the others dark through their
+    // `storage` event. Closing one sets the style back to light first, as the shell would, and the light
+    // screenshots of the shared page check that it is light.
+    async function closePage(p) {
+        await p.evaluate(() => localStorage.setItem("shell:style", "light"));
+        await p.close();
+    }
+    async function lightScreenshot(name) {
+        await page.waitForFunction(() => !document.documentElement.classList.contains("pf-v6-theme-dark"), null, { timeout: 5000 });
+        await screenshot(page, name);
+    }
+
     const poolRow = name => page.locator(`tr[data-pool="${name}"]`);
     const networkRow = name => page.locator(`tr[data-network="${name}"]`);
 
@@ -66,7 +79,7 @@ describe("storage pools and networks pages", () => {
                 await screenshot(p, `resources-create-pool-iscsi-direct-${theme}`);
                 assert.deepEqual(p.virtErrors, []);
             });
-            await p.close();
+            await closePage(p);
         }
         await assert.rejects(virsh("pool-info", `${PREFIX}iscsi-${suffix}`));
     });
@@ -89,7 +102,7 @@ describe("storage pools and networks pages", () => {
         await d.getByLabel("Directory").fill(path.join(scratch, "missing"));
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-pool-error"]').filter({ hasText: "does not exist" }).waitFor();
-        await screenshot(page, "resources-create-pool-light", { path: "/tmp/cvtest-create-pool-light.png" });
+        await lightScreenshot("resources-create-pool-light");
         await d.getByLabel("Directory").fill(scratch);
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
@@ -112,20 +125,32 @@ describe("storage pools and networks pages", () => {
         await vd.getByRole("button", { name: "Create" }).click();
         await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor();
         assert.match(await virsh("vol-list", name), /cvtest-vol-a/);
+        // A qcow2 overlay on it, chosen as backing volume in the dialog.
+        await volumes.getByRole("button", { name: "Create volume" }).click();
+        const od = dialog(page, "Create volume");
+        await od.getByLabel("Name").fill("cvtest-vol-c");
+        await od.getByLabel("Size (MiB)").fill("1");
+        await od.getByLabel("Backing volume").selectOption("cvtest-vol-a");
+        assert.equal(await od.getByLabel("Size (MiB)").inputValue(), "8", "the overlay starts at its backing volume's size");
+        await od.getByRole("button", { name: "Create" }).click();
+        await volumes.locator('tr[data-volume="cvtest-vol-c"]').waitFor();
+        assert.match(await virsh("vol-dumpxml", "--pool", name, "cvtest-vol-c"),
+                     new RegExp(`<backingStore>\\s*<path>${scratch}/cvtest-vol-a</path>\\s*<format type='qcow2'/>`));
         await virsh("vol-create-as", name, "cvtest-vol-b", "4M", "--format", "raw");
         await virsh("pool-refresh", name);
         await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor();
-        await screenshot(page, "resources-volumes-light", { path: "/tmp/cvtest-volumes-light.png" });
-        for (const v of ["cvtest-vol-a", "cvtest-vol-b"])
+        await lightScreenshot("resources-volumes-light");
+        for (const v of ["cvtest-vol-a", "cvtest-vol-b", "cvtest-vol-c"])
             await volumes.locator(`tr[data-volume="${v}"]`).getByRole("checkbox").check();
-        await volumes.getByRole("button", { name: "Delete selected (2)" }).click();
+        await volumes.getByRole("button", { name: "Delete selected (3)" }).click();
         await volumes.locator('tr[data-volume="cvtest-vol-a"]').waitFor({ state: "detached" });
         await volumes.locator('tr[data-volume="cvtest-vol-b"]').waitFor({ state: "detached" });
+        await volumes.locator('tr[data-volume="cvtest-vol-c"]').waitFor({ state: "detached" });
         assert.doesNotMatch(await virsh("vol-list", name), /cvtest-vol/);
 
         await virsh("pool-destroy", name);
         await poolRow(name).and(page.locator('[data-state="inactive"]')).waitFor();
-        await screenshot(page, "resources-storage-light", { path: "/tmp/cvtest-storage-light.png" });
+        await lightScreenshot("resources-storage-light");
 
         await poolRow(name).getByRole("button", { name: "Delete" }).click();
         await dialog(page, `Delete storage pool ${name}?`).getByRole("button", { name: "Delete" }).click();
@@ -151,7 +176,7 @@ describe("storage pools and networks pages", () => {
             await volumes.locator('[data-test="volume-upload-file"]').setInputFiles(file);
             const progress = volumes.locator('.virt-volume-transfer[data-transfer="upload"]');
             await progress.waitFor();
-            await screenshot(page, "resources-upload-light", { path: "/tmp/cvtest-upload-light.png" });
+            await lightScreenshot("resources-upload-light");
             await progress.waitFor({ state: "detached", timeout: 60000 });
             assert.equal(await volumes.locator('[data-test="volume-error"]').count(), 0,
                          await volumes.locator('[data-test="volume-error"]').allInnerTexts().then(t => t.join()));
@@ -168,8 +193,8 @@ describe("storage pools and networks pages", () => {
             const dark = await openVirtPage(browser, ws, { connections: [URI], theme: "dark", path: "/storage" });
             await dark.locator(`tr[data-pool="${name}"]`).getByRole("button", { name: "Details" }).click();
             await dark.locator(`[data-volumes="${name}"] tr[data-volume="cvtest-upload.iso"]`).waitFor();
-            await screenshot(dark, "resources-volumes-dark", { path: "/tmp/cvtest-volumes-dark.png" });
-            await dark.close();
+            await screenshot(dark, "resources-volumes-dark");
+            await closePage(dark);
         } finally {
             await virsh("pool-destroy", name).catch(() => {});
         }
@@ -187,17 +212,25 @@ describe("storage pools and networks pages", () => {
         await d.locator("#create-network-dhcp-end").fill(`10.217.${octet}.10`);
         await d.getByRole("button", { name: "Create" }).click();
         await d.locator('[data-test="create-network-error"]').filter({ hasText: "outside the network" }).waitFor();
-        await screenshot(page, "resources-create-network-light", { path: "/tmp/cvtest-create-network-light.png" });
+        await lightScreenshot("resources-create-network-light");
         await d.locator("#create-network-dhcp-end").fill(`10.216.${octet}.50`);
         // IPv6 beside it, with a DHCPv6 range.
         await d.getByLabel("IPv6", { exact: true }).check();
         await d.locator("#create-network-address6").fill(`fd00:216:${octet}::1`);
         await d.locator("#create-network-dhcp6-start").fill(`fd00:216:${octet}::100`);
         await d.locator("#create-network-dhcp6-end").fill(`fd00:216:${octet}::1ff`);
+        // An MTU out of bounds: the helper's verdict; then one it takes, shown in the row.
+        await d.locator("#create-network-mtu").fill("100");
+        await d.getByRole("button", { name: "Create" }).click();
+        await d.locator('[data-test="create-network-error"][data-problem="invalid-argument"]')
+                .filter({ hasText: "between 1280 and 65535 bytes" }).waitFor();
+        await d.locator("#create-network-mtu").fill("9000");
         await d.getByRole("button", { name: "Create" }).click();
         await d.waitFor({ state: "detached" });
         await networkRow(name).and(page.locator('[data-active="true"]')).waitFor();
+        await networkRow(name).locator('[data-test="network-mtu"]').filter({ hasText: "MTU 9000" }).waitFor();
         const xml = await virsh("net-dumpxml", name);
+        assert.match(xml, /<mtu size='9000'\/>/);
         assert.match(xml, new RegExp(`<range start='10.216.${octet}.10' end='10.216.${octet}.50'`));
         assert.match(xml, new RegExp(`<ip family='ipv6' address='fd00:216:${octet}::1' prefix='64'>\\s*<dhcp>\\s*<range start='fd00:216:${octet}::100' end='fd00:216:${octet}::1ff'`));
         await networkRow(name).locator('[data-test="network-addresses"]').filter({ hasText: `fd00:216:${octet}::1/64` }).waitFor();
@@ -216,7 +249,7 @@ describe("storage pools and networks pages", () => {
         await details.getByRole("button", { name: "Add DNS host" }).click();
         await details.locator(`tr[data-dns-host="10.216.${octet}.30"]`).filter({ hasText: "db, db.lab" }).waitFor();
         assert.match(await virsh("net-dumpxml", name), /<host ip='10\.216\.\d+\.30'>\s*<hostname>db<\/hostname>\s*<hostname>db\.lab<\/hostname>/);
-        await screenshot(page, "resources-networks-light", { path: "/tmp/cvtest-networks-light.png" });
+        await lightScreenshot("resources-networks-light");
 
         await virsh("net-destroy", name);
         await networkRow(name).and(page.locator('[data-active="false"]')).waitFor();
@@ -225,14 +258,14 @@ describe("storage pools and networks pages", () => {
         await dark.locator(`tr[data-network="${name}"][data-active="false"]`).waitFor();
         assert.ok(await dark.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")));
         assert.ok(await dark.getByRole("button", { name: "Create network" }).isEnabled());
-        await screenshot(dark, "resources-networks-dark", { path: "/tmp/cvtest-networks-dark.png" });
+        await screenshot(dark, "resources-networks-dark");
         await dark.goto(ws.pageUrl + "#/storage");
         await dark.locator('[data-page="storage"][data-loaded="true"]').waitFor();
-        await screenshot(dark, "resources-storage-dark", { path: "/tmp/cvtest-storage-dark.png" });
+        await screenshot(dark, "resources-storage-dark");
         await dark.goto(ws.pageUrl);
         await dark.locator('[data-card="networks"]').waitFor();
-        await screenshot(dark, "resources-cards-dark", { path: "/tmp/cvtest-cards-dark.png" });
-        await dark.close();
+        await screenshot(dark, "resources-cards-dark");
+        await closePage(dark);
 
         // A VM with an interface on it is named in the delete dialog (the VM itself is only defined).
         const g = await defineTinyGuest("netuser");
@@ -249,6 +282,70 @@ describe("storage pools and networks pages", () => {
         await networkRow(name).waitFor({ state: "detached" });
         await assert.rejects(virsh("net-info", name));
     }));
+
+    test("deep links: one pool or network alone, details open, the host unchanged; a hostile name not found; light and dark", async () => {
+        const pool = `${PREFIX}lpool-${suffix}`;
+        const net = `${PREFIX}lnet-${suffix}`;
+        const dir = path.join(scratch, "deep");
+        mkdirSync(dir);
+        chmodSync(dir, 0o755);
+        // An inactive pool (the link must not start it) and a running pool with a volume; an isolated network.
+        await virsh("pool-define-as", pool, "dir", "--target", dir);
+        const other = `${PREFIX}lpool2-${suffix}`;
+        const otherDir = path.join(scratch, "deep2");
+        mkdirSync(otherDir);
+        chmodSync(otherDir, 0o755);
+        await virsh("pool-create-as", other, "dir", "--target", otherDir);
+        await virsh("vol-create-as", other, "cvtest-deep.qcow2", "1M", "--format", "qcow2");
+        const netXml = path.join(scratch, "deep-net.xml");
+        writeFileSync(netXml, `<network><name>${net}</name></network>`);
+        await virsh("net-create", netXml);
+        // Quotes, a slash, markup and 3000 characters: one path segment, never a selector or markup.
+        const hostile = `${PREFIX}"it's"/<b>&amp;` + "x".repeat(3000);
+        const link = (page, name) => `${ws.pageUrl}#/${page}/system/${encodeURIComponent(name)}`;
+        try {
+            for (const theme of ["light", "dark"]) {
+                const p = await openVirtPage(browser, ws, { connections: [URI], theme });
+                await snapOnFailure(p, `resources-deep-links-${theme}`, async () => {
+                    await p.goto(link("storage", other));
+                    const loaded = p.locator('[data-page="storage"][data-loaded="true"]');
+                    await loaded.locator(`[data-volumes="${other}"] tr[data-volume="cvtest-deep.qcow2"]`).waitFor();
+                    assert.equal(await loaded.locator("tr[data-pool]").count(), 1, "only the linked pool");
+                    await screenshot(p, `resources-deep-link-pool-${theme}`);
+
+                    await p.goto(link("storage", pool));
+                    await p.locator(`tr[data-pool="${pool}"][data-state="inactive"]`).waitFor();
+                    await p.locator(`[data-page="storage"]`).getByText("Start the pool to see its volumes.").waitFor();
+
+                    await p.goto(link("networks", net));
+                    await p.locator(`[data-page="networks"] [data-details="${net}"]`).waitFor();
+                    assert.equal(await p.locator("tr[data-network]").count(), 1, "only the linked network");
+                    await screenshot(p, `resources-deep-link-network-${theme}`);
+
+                    await p.goto(link("storage", hostile));
+                    const missing = p.locator('[data-page="storage"][data-loaded="true"] [data-test="resource-not-found"]');
+                    // The message shows the name's first 100 characters.
+                    await missing.filter({ hasText: `There is no storage pool "${hostile.slice(0, 100)}…" on System.` }).waitFor();
+                    assert.equal(await p.locator("tr[data-pool]").count(), 0);
+                    // The long name wraps: the page does not scroll sideways.
+                    assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+                    await screenshot(p, `resources-deep-link-missing-${theme}`);
+                    await p.goto(link("networks", hostile));
+                    await p.locator('[data-page="networks"] [data-test="resource-not-found"]').waitFor();
+                    await p.getByRole("link", { name: "Show all networks" }).click();
+                    await p.locator(`tr[data-network="${net}"]`).waitFor();
+                    assert.deepEqual(p.virtErrors, []);
+                });
+                await closePage(p);
+            }
+            // Showing never changed the host.
+            assert.match(await virsh("pool-info", pool), /State:\s+inactive/);
+        } finally {
+            await virsh("pool-undefine", pool).catch(() => {});
+            await virsh("pool-destroy", other).catch(() => {});
+            await virsh("net-destroy", net).catch(() => {});
+        }
+    });
 
     test("pool sources: Find lists the host's volume group and fills the dialog; an unknown NFS server is not found", async t => {
         const image = path.join(scratch, "find-vg.img");
@@ -282,7 +379,7 @@ describe("storage pools and networks pages", () => {
                 await choice.locator("option", { hasText: vg }).waitFor({ state: "attached" });
                 await choice.selectOption({ label: `${vg} (${loop})` });
                 assert.equal(await d.locator("#create-pool-name").inputValue(), vg);
-                await screenshot(page, "resources-pool-sources-light", { path: "/tmp/cvtest-pool-sources-light.png" });
+                await lightScreenshot("resources-pool-sources-light");
                 await d.getByRole("button", { name: "Create" }).click();
                 await d.waitFor({ state: "detached" });
                 await poolRow(vg).and(page.locator('[data-state="running"]')).waitFor();

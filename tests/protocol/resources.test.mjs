@@ -160,5 +160,33 @@ for (const name of bridgeNames()) {
             assert.equal(r.close.problem, undefined);
             await until(() => !tables.networks[id], "for the deleted network");
         });
+
+        test("resources_mtu_and_backing: a network's MTU (bounded, typed) in its snapshot; a qcow2 overlay's backing volume checked", async () => {
+            const ipv4 = { address: "10.77.1.1", prefix: 24 };
+            let r = await op("network", { action: "create", network: "cvtest-mtu", forward: "open", ipv4, mtu: "9000" });
+            assert.equal(r.close.problem, "protocol-error", JSON.stringify(r.close));
+            r = await op("network", { action: "create", network: "cvtest-mtu", forward: "open", ipv4, mtu: 70000 });
+            assert.deepEqual([r.close.problem, r.close.message],
+                             ["invalid-argument", "The MTU must be between 1280 and 65535 bytes, not 70000"]);
+            r = await op("network", { action: "create", network: "cvtest-mtu", forward: "open", ipv4, mtu: 9000 });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            const id = r.results[0].network.id;
+            await until(() => tables.networks[id]?.mtu === 9000, "for the network's MTU");
+            assert.equal(byName("networks", "default").mtu, null);
+            r = await op("network", { action: "delete", network: id });
+            assert.equal(r.close.problem, undefined);
+
+            r = await op("pool", { action: "create-volume", pool: "default-pool", name: "cvtest-base", capacity: 1 << 20, format: "qcow2" });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            r = await op("pool", { action: "create-volume", pool: "default-pool", name: "cvtest-ov", capacity: 1 << 20, backing: "cvtest-gone" });
+            assert.deepEqual([r.close.problem, r.close.reason], ["invalid-argument", "backing-volume"], JSON.stringify(r.close));
+            r = await op("pool", { action: "create-volume", pool: "default-pool", name: "cvtest-ov", capacity: 1 << 20, backing: "cvtest-base" });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+            r = await op("pool", { action: "volumes", pool: "default-pool" });
+            assert.deepEqual(r.results[0].volumes.filter(v => v.name.startsWith("cvtest-")).map(v => [v.name, v.format]),
+                             [["cvtest-base", "qcow2"], ["cvtest-ov", "qcow2"]]);
+            r = await op("pool", { action: "delete-volumes", pool: "default-pool", names: ["cvtest-ov", "cvtest-base"] });
+            assert.equal(r.close.problem, undefined, JSON.stringify(r.close));
+        });
     });
 }

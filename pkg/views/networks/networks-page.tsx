@@ -13,6 +13,7 @@ import { showCreateNetworkDialog } from "../../dialogs/create-network.tsx";
 import { showDeleteNetworkDialog } from "../../dialogs/delete-network.tsx";
 import { RowExtras, ResourcePage, resourceRows, useExpanded } from "../resource-page.tsx";
 import { ActiveLabel, useResources, useRowActions } from "../resource-parts.tsx";
+import { type ResourceFocus, resourceHref } from "../routes.ts";
 import { vmsUsingNetwork } from "../resource-use.ts";
 
 import { NetworkDetails } from "./network-details.tsx";
@@ -30,12 +31,13 @@ function forwardLabel(forward: string | null): string {
     }
 }
 
-export function NetworksPage() {
+/** `focus`: a deep link's one network, shown alone with its details open. */
+export function NetworksPage({ focus }: { focus: ResourceFocus | null }) {
     const resources = useResources();
     const { busy, failures, run, dismiss } = useRowActions();
-    const { expanded, toggle } = useExpanded();
+    const { isOpen, toggle } = useExpanded(focus !== null);
     const many = resources.length > 1;
-    const rows = resourceRows(resources, r => r.networks);
+    const rows = resourceRows(resources, r => r.networks, focus);
     const columns = many ? 10 : 9;
 
     const act = (uri: string, network: Network, action: string, title: string, params = {}) =>
@@ -47,7 +49,12 @@ export function NetworksPage() {
                       createLabel={_("Create network")} onCreate={usable => void showCreateNetworkDialog(usable.map(r => r.uri))}
                       emptyTitle={_("No networks")}
                       emptyBody={_("Create a virtual network to connect VMs to each other and to the outside.")}
-                      rowCount={rows.length}
+                      rowCount={rows.length} focus={focus}
+                      notFound={{
+                          title: _("Network not found"),
+                          body: (name, connection) => cockpit.format(_("There is no network \"$0\" on $1."), name, connection),
+                          allLabel: _("Show all networks"),
+                      }}
                       header={
                           <Tr>
                               <Th screenReaderText={_("Details")} />
@@ -64,15 +71,19 @@ export function NetworksPage() {
                       }>
             {rows.map(({ uri, item: network }, index) => {
                 const ranges = network.ips.flatMap(ip => ip.dhcpRanges);
-                const open = expanded.has(network.id);
+                const open = isOpen(network.id);
                 return (
                     <Tbody key={uri + " " + network.id} isExpanded={open}>
                         <Tr data-network={network.name} data-active={network.active ? "true" : "false"}>
                             <Td expand={{ rowIndex: index, isExpanded: open, onToggle: () => toggle(network.id) }} />
-                            <Td dataLabel={_("Name")}>{network.name}</Td>
+                            <Td dataLabel={_("Name")}><a href={resourceHref("networks", uri, network.name)}>{network.name}</a></Td>
                             {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
                             <Td dataLabel={_("Forwarding")}>{forwardLabel(network.forward)}</Td>
-                            <Td dataLabel={_("Bridge")}>{network.bridge ?? "—"}</Td>
+                            <Td dataLabel={_("Bridge")}>
+                                {network.bridge ?? "—"}
+                                {network.mtu !== null &&
+                                    <div className="virt-muted" data-test="network-mtu">{cockpit.format(_("MTU $0"), network.mtu)}</div>}
+                            </Td>
                             <Td dataLabel={_("Addresses")} data-test="network-addresses">
                                 {network.ips.length > 0 ? network.ips.map(ip => <div key={ip.address}>{`${ip.address}/${ip.prefix}`}</div>) : "—"}
                             </Td>

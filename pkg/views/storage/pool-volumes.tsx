@@ -8,6 +8,7 @@ import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/ind
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { useCallback, useEffect, useState } from "react";
 
+import { OpError } from "../../client/one-shot.ts";
 import { runPoolAction } from "../../client/resource-ops.ts";
 import type { Pool } from "../../client/resources-client.ts";
 import { showVolumeSizeDialog } from "../../dialogs/volume-size.tsx";
@@ -28,21 +29,30 @@ export interface Volume {
     usedBy: string[];
 }
 
-function message(ex: unknown): string {
-    return ex instanceof Error ? ex.message : String(ex);
+/** A failed volume operation: the helper's message, and its problem and reason codes where it gave them. */
+interface VolumeError { message: string; problem: string; reason: string }
+
+function volumeError(ex: unknown): VolumeError {
+    if (ex instanceof OpError)
+        return { message: ex.message, problem: ex.problem, reason: ex.reason ?? "" };
+    return { message: ex instanceof Error ? ex.message : String(ex), problem: "", reason: "" };
+}
+
+function errorTitle(error: VolumeError): string {
+    return error.reason === "backing-volume" ? _("The backing volume cannot be used") : _("The volume operation failed");
 }
 
 export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
     const [volumes, setVolumes] = useState<Volume[] | null>(null);
     const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-    const [error, setError] = useState<string | null>(null);
+    const [error, setError] = useState<VolumeError | null>(null);
     const [busy, setBusy] = useState(false);
 
     const load = useCallback(() => {
         if (!pool.active)
             return;
         runPoolAction(uri, pool.id, "volumes")
-                .then(r => setVolumes((r.volumes as Volume[] | undefined) ?? []), (ex: unknown) => setError(message(ex)));
+                .then(r => setVolumes((r.volumes as Volume[] | undefined) ?? []), (ex: unknown) => setError(volumeError(ex)));
     }, [uri, pool.id, pool.active]);
     // Listed again whenever the helper re-read the pool (an event, or an operation of ours).
     useEffect(() => { load() }, [load, pool.refreshed]);
@@ -54,10 +64,10 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
             const result = await runPoolAction(uri, pool.id, action, params);
             const errors = result.errors as { name: string; message: string }[] | undefined;
             if (errors && errors.length > 0)
-                setError(errors.map(e => `${e.name}: ${e.message}`).join("\n"));
+                setError({ message: errors.map(e => `${e.name}: ${e.message}`).join("\n"), problem: "", reason: "" });
             setSelected(new Set());
         } catch (ex) {
-            setError(message(ex));
+            setError(volumeError(ex));
         } finally {
             setBusy(false);
             load();
@@ -65,7 +75,7 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
     };
 
     const transfers = useVolumeTransfers(uri, pool.id, busy, error => {
-        setError(error);
+        setError(error === null ? null : { message: error, problem: "", reason: "" });
         load();
     });
 
@@ -83,13 +93,17 @@ export function PoolVolumes({ uri, pool }: { uri: string; pool: Pool }) {
 
     return (
         <div className="virt-pool-volumes" data-volumes={pool.name} data-loaded={volumes ? "true" : "false"}>
-            {error && <Alert variant="danger" isInline title={_("The volume operation failed")}
-                             data-test="volume-error">{error}</Alert>}
+            {error && <Alert variant="danger" isInline title={errorTitle(error)} data-test="volume-error"
+                             data-problem={error.problem} data-reason={error.reason}>{error.message}</Alert>}
             <Flex>
                 <FlexItem>
                     <Button variant="secondary" size="sm" isDisabled={busy}
-                            onClick={() => void showVolumeSizeDialog({ title: _("Create volume"), withName: true, available: pool.available, rawOnly: pool.type === "disk" })
-                                    .then(v => v && act("create-volume", { name: v.name, capacity: v.capacity, format: v.format }))}>
+                            onClick={() => void showVolumeSizeDialog({
+                                title: _("Create volume"), withName: true, available: pool.available, rawOnly: pool.type === "disk",
+                                backingChoices: volumes ?? [],
+                            }).then(v => v && act("create-volume", {
+                                name: v.name, capacity: v.capacity, format: v.format, ...(v.backing ? { backing: v.backing } : {}),
+                            }))}>
                         {_("Create volume")}
                     </Button>
                 </FlexItem>

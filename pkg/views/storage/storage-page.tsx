@@ -14,6 +14,7 @@ import { showDeletePoolDialog } from "../../dialogs/delete-pool.tsx";
 import { formatBytes } from "../../format.ts";
 import { RowExtras, ResourcePage, resourceRows, useExpanded } from "../resource-page.tsx";
 import { ActiveLabel, useResources, useRowActions } from "../resource-parts.tsx";
+import { type ResourceFocus, resourceHref } from "../routes.ts";
 import { vmsUsingPool } from "../resource-use.ts";
 
 import { PoolVolumes } from "./pool-volumes.tsx";
@@ -36,13 +37,14 @@ function CapacityBar({ pool }: { pool: Pool }) {
     );
 }
 
-export function StoragePage() {
+/** `focus`: a deep link's one pool, shown alone with its volumes open. */
+export function StoragePage({ focus }: { focus: ResourceFocus | null }) {
     const resources = useResources();
     const { busy, failures, run, dismiss } = useRowActions();
-    const { expanded, toggle } = useExpanded();
+    const { isOpen, toggle } = useExpanded(focus !== null);
     const many = resources.length > 1;
     const columns = many ? 9 : 8;
-    const rows = resourceRows(resources, r => r.pools);
+    const rows = resourceRows(resources, r => r.pools, focus);
 
     const act = (uri: string, pool: Pool, action: string, title: string, params = {}) =>
         run(pool.id, title, () => runPoolAction(uri, pool.id, action, params));
@@ -52,7 +54,12 @@ export function StoragePage() {
                       driverMissingTitle={_("The storage driver is not available")} driverPackage="libvirt-daemon-driver-storage"
                       createLabel={_("Create storage pool")} onCreate={usable => void showCreatePoolDialog(usable)}
                       emptyTitle={_("No storage pools")} emptyBody={_("Create a storage pool to keep disk images in.")}
-                      rowCount={rows.length}
+                      rowCount={rows.length} focus={focus}
+                      notFound={{
+                          title: _("Storage pool not found"),
+                          body: (name, connection) => cockpit.format(_("There is no storage pool \"$0\" on $1."), name, connection),
+                          allLabel: _("Show all storage pools"),
+                      }}
                       header={
                           <Tr>
                               <Th screenReaderText={_("Volumes")} />
@@ -67,10 +74,10 @@ export function StoragePage() {
                           </Tr>
                       }>
             {rows.map(({ uri, item: pool }, index) => (
-                <Tbody key={uri + " " + pool.id} isExpanded={expanded.has(pool.id)}>
+                <Tbody key={uri + " " + pool.id} isExpanded={isOpen(pool.id)}>
                     <Tr data-pool={pool.name} data-state={pool.state}>
-                        <Td expand={{ rowIndex: index, isExpanded: expanded.has(pool.id), onToggle: () => toggle(pool.id) }} />
-                        <Td dataLabel={_("Name")}>{pool.name}</Td>
+                        <Td expand={{ rowIndex: index, isExpanded: isOpen(pool.id), onToggle: () => toggle(pool.id) }} />
+                        <Td dataLabel={_("Name")}><a href={resourceHref("storage", uri, pool.name)}>{pool.name}</a></Td>
                         {many && <Td dataLabel={_("Connection")}>{connectionLabel(uri)}</Td>}
                         <Td dataLabel={_("Type")}>{pool.type}</Td>
                         <Td dataLabel={_("Location")} className="virt-path">{pool.path ?? pool.source ?? "—"}</Td>
@@ -107,7 +114,7 @@ export function StoragePage() {
                         </Td>
                     </Tr>
                     <RowExtras columns={columns} failure={failures[pool.id]} onDismiss={() => dismiss(pool.id)}
-                               open={expanded.has(pool.id)}>
+                               open={isOpen(pool.id)}>
                         <PoolVolumes uri={uri} pool={pool} />
                     </RowExtras>
                 </Tbody>

@@ -54,6 +54,8 @@ struct NetworkOptions {
     mac: Option<String>,
     ip: Option<String>,
     name: Option<String>,
+    /// A new network's MTU in bytes (create); none: libvirt's default.
+    mtu: Option<u32>,
     /// DNS host entries: the names for `ip`.
     #[serde(default)]
     hostnames: Vec<String>,
@@ -62,14 +64,47 @@ struct NetworkOptions {
 enum NetworkAction {
     Start,
     Stop,
-    Autostart { enable: bool },
+    Autostart {
+        enable: bool,
+    },
     Delete,
     Leases,
-    AddHost { host_xml: String },
-    RemoveHost { host_xml: String },
-    AddDnsHost { host_xml: String },
-    RemoveDnsHost { host_xml: String },
-    Create { forward: Option<&'static str>, ipv4: Option<IpSpec>, ipv6: Option<IpSpec>, autostart: bool },
+    AddHost {
+        host_xml: String,
+    },
+    RemoveHost {
+        host_xml: String,
+    },
+    AddDnsHost {
+        host_xml: String,
+    },
+    RemoveDnsHost {
+        host_xml: String,
+    },
+    Create {
+        forward: Option<&'static str>,
+        ipv4: Option<IpSpec>,
+        ipv6: Option<IpSpec>,
+        mtu: Option<Mtu>,
+        autostart: bool,
+    },
+}
+
+/// A bridge MTU Linux and both IP families accept: from IPv6's minimum link MTU to the largest an Ethernet
+/// device takes.
+#[derive(Clone, Copy)]
+struct Mtu(u32);
+
+const MTU_MIN: u32 = 1280;
+const MTU_MAX: u32 = 65535;
+
+impl Mtu {
+    fn parse(size: u32) -> Result<Mtu, Problem> {
+        if !(MTU_MIN..=MTU_MAX).contains(&size) {
+            return Err(invalid(format!("The MTU must be between {MTU_MIN} and {MTU_MAX} bytes, not {size}")));
+        }
+        Ok(Mtu(size))
+    }
 }
 
 fn invalid(message: impl Into<String>) -> Problem {
@@ -147,6 +182,7 @@ fn parse(options: &NetworkOptions) -> Result<NetworkAction, Problem> {
             },
             ipv4: options.ipv4.clone(),
             ipv6: options.ipv6.clone(),
+            mtu: options.mtu.map(Mtu::parse).transpose()?,
             autostart: options.autostart,
         },
         other => return Err(Problem::not_supported(format!("unknown network action \"{other}\""))),
@@ -165,8 +201,8 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
 
 async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, network: String, action: NetworkAction) -> OpResult {
     io.ready();
-    if let NetworkAction::Create { forward, ipv4, ipv6, autostart } = action {
-        let plan = plan_create(&hub, &uri, &network, forward, ipv4.as_ref(), ipv6.as_ref())?;
+    if let NetworkAction::Create { forward, ipv4, ipv6, mtu, autostart } = action {
+        let plan = plan_create(&hub, &uri, &network, forward, ipv4.as_ref(), ipv6.as_ref(), mtu)?;
         let (uuid, answer) = hub.call(CONNECT_TIMEOUT, move |conn| create(conn, &plan, autostart)).await?;
         hub.refresh_resource(ResourceKind::Network, &uuid);
         io.send_json(&answer);
@@ -257,6 +293,7 @@ fn plan_create(
     forward: Option<&'static str>,
     ipv4: Option<&IpSpec>,
     ipv6: Option<&IpSpec>,
+    mtu: Option<Mtu>,
 ) -> Result<CreatePlan, Problem> {
     if name.contains('/') || name.chars().any(char::is_control) || name.len() > 200 {
         return Err(invalid("A network name may not contain \"/\" or control characters"));
@@ -269,6 +306,9 @@ fn plan_create(
     let mut xml = format!("<network><name>{}</name>", escape(name));
     if let Some(mode) = forward {
         xml.push_str(&format!("<forward mode='{mode}'/>"));
+    }
+    if let Some(Mtu(size)) = mtu {
+        xml.push_str(&format!("<mtu size='{size}'/>"));
     }
     if let Some(spec) = ipv4 {
         let subnet = Subnet::parse(&spec.address, spec.prefix).map_err(invalid)?;
@@ -348,7 +388,8 @@ fn ipv6_xml(others: &crate::hub::resources::ResourceSnapshot, local: bool, spec:
 /// Defines, starts and (optionally) autostarts; a failure after the define undefines again.
 fn create(conn: &Connect, plan: &CreatePlan, autostart: bool) -> Result<(String, Value), Problem> {
     let net = conn.define_network_xml(&plan.xml)?;
-    let started = net.create().and_then(|_| if autostart { net.set_autostart(true) } else { Ok(()) });
+    // Autostart before the start: the start's event then shows it to every other session (autostart has no event).
+    let started = if autostart { net.set_autostart(true) } else { Ok(()) }.and_then(|_| net.create());
     if let Err(err) = started {
         let _ = net.destroy();
         let _ = net.undefine();

@@ -51,6 +51,8 @@ enum PoolAction {
         name: String,
         capacity: u64,
         format: String,
+        /// A volume of the same pool the new qcow2 volume overlays.
+        backing: Option<String>,
     },
     ResizeVolume {
         name: String,
@@ -104,6 +106,8 @@ struct PoolOptions {
     capacity: Option<u64>,
     /// A new volume's format; a new disk pool's partition table (`gpt`, `dos`).
     format: Option<String>,
+    /// The backing volume of a new qcow2 overlay (create-volume): a volume of the same pool, by name.
+    backing: Option<String>,
     /// Volumes to delete (delete-volumes).
     #[serde(default)]
     names: Vec<String>,
@@ -127,6 +131,7 @@ fn parse(options: &PoolOptions) -> Result<PoolAction, Problem> {
             name: required(&options.name, "name")?,
             capacity: options.capacity.ok_or_else(|| Problem::protocol("action needs \"capacity\""))?,
             format: options.format.clone().unwrap_or_else(|| "qcow2".into()),
+            backing: options.backing.clone(),
         },
         "resize-volume" => PoolAction::ResizeVolume {
             name: required(&options.name, "name")?,
@@ -173,7 +178,9 @@ async fn run(mut io: ChannelIo, hub: Arc<Hub>, uri: String, pool: String, action
             let uuid = p.uuid_string()?;
             let answer = match &action {
                 PoolAction::Volumes => volumes::list(&p, &disks)?,
-                PoolAction::CreateVolume { name, capacity, format } => volumes::create(&p, name, *capacity, format)?,
+                PoolAction::CreateVolume { name, capacity, format, backing } => {
+                    volumes::create(&p, name, *capacity, format, backing.as_deref())?
+                }
                 PoolAction::ResizeVolume { name, capacity } => volumes::resize(&p, name, *capacity, &disks)?,
                 PoolAction::DeleteVolumes { names } => volumes::delete(&p, names, &disks)?,
                 PoolAction::WipeVolume { name } => volumes::wipe(&p, name, &disks)?,
@@ -334,7 +341,8 @@ fn create(
         let _ = pool.undefine();
         return Err(err.into());
     }
-    let started = pool.create(0).and_then(|_| if autostart { pool.set_autostart(true) } else { Ok(()) });
+    // Autostart before the start: the start's event then shows it to every other session (autostart has no event).
+    let started = if autostart { pool.set_autostart(true) } else { Ok(()) }.and_then(|_| pool.create(0));
     if let Err(err) = started {
         let _ = pool.destroy();
         if build && matches!(spec, PoolSpec::Logical { .. } | PoolSpec::Zfs { .. }) {

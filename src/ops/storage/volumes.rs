@@ -9,8 +9,8 @@ use virt::storage_pool::StoragePool;
 use virt::storage_vol::StorageVol;
 
 use crate::model::VmDisk;
-use crate::problem::{Problem, ProblemCode};
-use crate::xml::pool::{parse_pool, parse_volume_format, volume_xml};
+use crate::problem::{Problem, ProblemCode, Reason};
+use crate::xml::pool::{overlay_volume_xml, parse_pool, parse_volume_format, volume_xml};
 
 /// Disks of every VM on the connection, by VM name, for "used by".
 pub type VmDisks = Vec<(String, bool, Vec<VmDisk>)>;
@@ -91,7 +91,42 @@ pub fn list(pool: &StoragePool, vms: &VmDisks) -> Result<Value, Problem> {
     Ok(json!({ "volumes": volumes }))
 }
 
-pub fn create(pool: &StoragePool, name: &str, capacity: u64, format: &str) -> Result<Value, Problem> {
+/// Formats a backing volume may have: what QEMU opens as a disk image and libvirt names in `<backingStore>`.
+const BACKING_FORMATS: [&str; 2] = ["qcow2", "raw"];
+
+/// The backing volume's path and format, after checking that it is in this pool, has a format an overlay can
+/// read, and is no bigger than the overlay (a smaller overlay would cut off the end of its backing disk).
+fn backing_store(pool: &StoragePool, backing: &str, format: &str, capacity: u64) -> Result<(String, String), Problem> {
+    let refuse = |message: String| invalid(message).with_reason(Reason::BackingVolume);
+    if format != "qcow2" {
+        return Err(refuse(format!("Only a qcow2 volume can have a backing volume, not {format}")));
+    }
+    let vol = pool
+        .lookup_storage_vol_by_name(backing)
+        .map_err(|_| refuse(format!("There is no volume \"{backing}\" in this pool to use as backing volume")))?;
+    let backing_format = vol.xml_desc(0).ok().and_then(|xml| parse_volume_format(&xml));
+    let Some(backing_format) = backing_format.filter(|f| BACKING_FORMATS.contains(&f.as_str())) else {
+        return Err(refuse(format!(
+            "The volume \"{backing}\" is not a qcow2 or raw image: it cannot be a backing volume"
+        )));
+    };
+    let backing_capacity = vol.info()?.capacity;
+    if capacity < backing_capacity {
+        return Err(refuse(format!(
+            "The size must be at least that of the backing volume \"{backing}\" ({backing_capacity} bytes)"
+        )));
+    }
+    Ok((vol.path()?, backing_format))
+}
+
+/// A new volume, empty or (`backing`) a qcow2 overlay on another volume of the pool.
+pub fn create(
+    pool: &StoragePool,
+    name: &str,
+    capacity: u64,
+    format: &str,
+    backing: Option<&str>,
+) -> Result<Value, Problem> {
     check_name(name)?;
     if !matches!(format, "qcow2" | "raw") {
         return Err(invalid(format!("Unknown volume format \"{format}\" (qcow2 or raw)")));
@@ -114,7 +149,14 @@ pub fn create(pool: &StoragePool, name: &str, capacity: u64, format: &str) -> Re
         (true, _) => return Err(invalid("A disk pool's volumes are partitions: raw only")),
         (false, format) => format,
     };
-    let vol = StorageVol::create_xml(pool, &volume_xml(name, capacity, format), 0)?;
+    let xml = match backing {
+        Some(backing) => {
+            let (path, backing_format) = backing_store(pool, backing, format, capacity)?;
+            overlay_volume_xml(name, capacity, &path, &backing_format)
+        }
+        None => volume_xml(name, capacity, format),
+    };
+    let vol = StorageVol::create_xml(pool, &xml, 0)?;
     Ok(json!({"ok": true, "volume": {"name": name, "path": vol.path()?}}))
 }
 
