@@ -132,7 +132,7 @@ async function timeToRows(url, prefix, n) {
     const warnings = [];
     page.on("console", m => {
         if (m.type() === "warning" || m.type() === "error")
-            warnings.push(m.text());
+            warnings.push(m.location()?.url ? `${m.text()} (${m.location().url})` : m.text());
     });
     const warned = () => warnings.length
         ? { warnings: warnings.length, someWarnings: [...new Set(warnings.map(w => w.slice(0, 200)))].slice(0, 5) } : {};
