@@ -136,11 +136,15 @@ async function timeToRows(url, prefix, n) {
     });
     const warned = () => warnings.length
         ? { warnings: warnings.length, someWarnings: [...new Set(warnings.map(w => w.slice(0, 200)))].slice(0, 5) } : {};
+    const t0 = Date.now();
     try {
-        const t0 = Date.now();
         await page.goto(url);
         const end = await page.waitForFunction(([prefix, n]) => {
             const rows = [...document.querySelectorAll("tbody tr")].filter(tr => tr.textContent.includes(prefix)).length;
+            // when the count last changed, for a page that never shows them all
+            const seen = window.__rowsSeen ??= [];
+            if (rows !== (seen.at(-1)?.rows ?? 0))
+                seen.push({ t: Date.now(), rows });
             return rows >= n ? { t: Date.now(), rows } : false;
         }, [prefix, n], { polling: "raf", timeout: TIMEOUT });
         const { t, rows } = await end.jsonValue();
@@ -156,7 +160,10 @@ async function timeToRows(url, prefix, n) {
         return { ...result, ...warned() };
     } catch (e) {
         const rows = await page.evaluate(countRows, prefix).catch(() => null);
-        return { ms: null, error: e.message.split("\n")[0], rows, ...warned() };
+        // how many rows it had shown by when (ms after navigation)
+        const seen = await page.evaluate(() => window.__rowsSeen ?? []).catch(() => []);
+        const rowsBy = seen.map(({ t, rows }) => [t - t0, rows]).slice(-5);
+        return { ms: null, error: e.message.split("\n")[0], rows, rowsBy, ...warned() };
     } finally {
         await context.close();
     }
