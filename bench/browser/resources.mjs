@@ -15,8 +15,8 @@
 //             every pool's volumes while it loads them; ours lists a pool's volumes when its row opens, so ours also
 //             reports "open one pool → all its volume rows".
 //   networks: navigation to the networks page until every cvtest-bench-net row is on screen.
-// --warmup 0 skips the unrecorded warm-up of each page: a cockpit-machines run cut off by --timeout leaves its D-Bus
-// calls queued in libvirt-dbus, which the next run then waits behind.
+// --warmup 0 skips the unrecorded warm-up of each page (a cockpit-machines page that never shows every row costs the
+// whole --timeout each time).
 // Rows are counted by their text (a table row naming a cvtest-bench- object), the same test for both pages. The
 // cvtest- prefix means a killed run's leftovers are also removed by the test suites' cleanupTestObjects().
 // cockpit-machines is the start-up benchmark's (bench/browser/machines-side.mjs): Debian's 332 unpacked, with
