@@ -3,11 +3,15 @@
 // libvirt-dbus and libvirt-glib unpacked into .cache/bench/machines-side (apt-get download), libvirt-dbus run on a
 // private "system" bus of its own (a dbus-daemon allowing everything), and cockpit-ws started with that bus as its
 // system bus and the package shown at /usr/local/share/cockpit/machines (tests/harness/machines.mjs).
+// cockpit-machines' manifest shows the page only where /usr/share/dbus-1/system.d/org.libvirt.conf exists (libvirt-dbus
+// installed): without it the bridge hides the package and every URL of it answers 404. So cockpit-ws also sees the
+// unpacked usr/share/dbus-1/system.d there, in its own mount namespace (nothing else in it reads that directory).
 //
-//   const side = await startMachinesSide();   // { ws, stop() }; the page is at `${side.ws.base}/machines`
+//   const side = await startMachinesSide();   // { ws, stop(), log() }; the page is at `${side.ws.base}/machines`
+//   side.log()                                 // the end of libvirt-dbus's and the private bus's output
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { REPO } from "../../tests/harness/bridge.mjs";
@@ -62,12 +66,28 @@ async function waitFor(check, what, timeoutMs = 10000) {
     }
 }
 
+/** Ends `child` (SIGTERM, SIGKILL after 5 s) and waits for it, at most 7 s in all. */
+async function ended(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return;
+    const exited = new Promise(resolve => child.once("exit", resolve));
+    child.kill();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 7000))]);
+    clearTimeout(timer);
+}
+
 export async function startMachinesSide() {
     const root = unpack();
     const socket = path.join(DIR, "system_bus_socket");
     const config = path.join(DIR, "bus.conf");
+    rmSync(socket, { force: true }); // a killed run's: would pass the wait below before the bus listens
     writeFileSync(config, BUS_CONFIG.replace("SOCKET", socket));
-    const bus = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"], { stdio: "ignore" });
+    let output = "";
+    const keep = (who, child) => child.stderr.on("data", chunk => { output = (output + `[${who}] ${chunk}`).slice(-8000) });
+    const bus = spawn("dbus-daemon", ["--config-file", config, "--nofork", "--nopidfile"],
+        { stdio: ["ignore", "ignore", "pipe"] });
+    keep("dbus-daemon", bus);
     await waitFor(() => existsSync(socket), "the private system bus");
     const address = `unix:path=${socket}`;
     const dbusEnv = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: address };
@@ -76,28 +96,46 @@ export async function startMachinesSide() {
     const libvirtDbus = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c",
         'mount --bind "$1" /usr/share/dbus-1/interfaces && exec "$2" --system', "sh",
         path.join(root, "usr/share/dbus-1/interfaces"), path.join(root, "usr/sbin/libvirt-dbus")], {
-        env: { ...dbusEnv, LD_LIBRARY_PATH: path.join(root, "usr/lib/x86_64-linux-gnu") }, stdio: "ignore",
+        env: { ...dbusEnv, LD_LIBRARY_PATH: path.join(root, "usr/lib/x86_64-linux-gnu") },
+        stdio: ["ignore", "ignore", "pipe"],
     });
+    keep("libvirt-dbus", libvirtDbus);
+    const stopDaemons = async () => {
+        await ended(libvirtDbus);
+        await ended(bus);
+        rmSync(socket, { force: true });
+        rmSync(config, { force: true });
+    };
     const owned = () => {
         try {
             return execFileSync("dbus-send", [`--bus=${address}`, "--print-reply", "--dest=org.freedesktop.DBus",
                 "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.libvirt"],
-            { encoding: "utf8" }).includes("boolean true");
+            { encoding: "utf8", timeout: 5000 }).includes("boolean true");
         } catch {
             return false;
         }
     };
-    await waitFor(owned, "libvirt-dbus on the private bus", 30000);
-    const ws = await startCockpitWs({
-        wrap: besideMachinesPrefix(path.join(root, "usr/share/cockpit/machines")),
-        env: { DBUS_SYSTEM_BUS_ADDRESS: address },
-    });
+    let ws;
+    try {
+        await waitFor(owned, "libvirt-dbus on the private bus", 30000);
+        const systemD = 'mount --bind "$0" /usr/share/dbus-1/system.d && exec "$@"';
+        ws = await startCockpitWs({
+            wrap: ["unshare", "--mount", "--propagation", "private", "sh", "-c", systemD,
+                path.join(root, "usr/share/dbus-1/system.d"),
+                ...besideMachinesPrefix(path.join(root, "usr/share/cockpit/machines"))],
+            env: { DBUS_SYSTEM_BUS_ADDRESS: address },
+        });
+    } catch (e) {
+        await stopDaemons();
+        e.message += `\n${output}`;
+        throw e;
+    }
     return {
         ws,
+        log: () => output,
         async stop() {
             await ws.stop();
-            libvirtDbus.kill();
-            bus.kill();
+            await stopDaemons();
         },
     };
 }

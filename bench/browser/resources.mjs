@@ -4,6 +4,7 @@
 //
 //   node bench/browser/resources.mjs [--pools 50] [--volumes 200] [--networks 50] [--started 25] [--runs 3]
 //                                    [--scenarios storage,networks] [--timeout 60000] [--out .cache/bench/resources.json]
+//                                    [--warmup 1]
 //
 // Makes `pools` transient dir pools cvtest-bench-pool-NN on a private tmpfs, each holding `volumes` sparse 1 MiB files
 // (made as files before the pool starts, so libvirt finds them at its first scan), and `networks` persistent isolated
@@ -14,6 +15,8 @@
 //             every pool's volumes while it loads them; ours lists a pool's volumes when its row opens, so ours also
 //             reports "open one pool → all its volume rows".
 //   networks: navigation to the networks page until every cvtest-bench-net row is on screen.
+// --warmup 0 skips the unrecorded warm-up of each page (a cockpit-machines page that never shows every row costs the
+// whole --timeout each time).
 // Rows are counted by their text (a table row naming a cvtest-bench- object), the same test for both pages. The
 // cvtest- prefix means a killed run's leftovers are also removed by the test suites' cleanupTestObjects().
 // cockpit-machines is the start-up benchmark's (bench/browser/machines-side.mjs): Debian's 332 unpacked, with
@@ -35,10 +38,10 @@ const URI = "qemu:///system";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync"];
 const opts = { pools: 50, volumes: 200, networks: 50, started: 25, runs: 3, scenarios: "storage,networks", timeout: 60000,
-    out: path.join(REPO, ".cache/bench/resources.json") };
+    warmup: 1, out: path.join(REPO, ".cache/bench/resources.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
-for (const k of ["pools", "volumes", "networks", "started", "runs", "timeout"])
+for (const k of ["pools", "volumes", "networks", "started", "runs", "timeout", "warmup"])
     opts[k] = Number(opts[k]);
 const TIMEOUT = opts.timeout;
 const scenarios = opts.scenarios.split(",");
@@ -132,19 +135,24 @@ async function timeToRows(url, prefix, n) {
     const warnings = [];
     page.on("console", m => {
         if (m.type() === "warning" || m.type() === "error")
-            warnings.push(m.text());
+            warnings.push(m.location()?.url ? `${m.text()} (${m.location().url})` : m.text());
     });
     const warned = () => warnings.length
         ? { warnings: warnings.length, someWarnings: [...new Set(warnings.map(w => w.slice(0, 200)))].slice(0, 5) } : {};
+    const t0 = Date.now();
     try {
-        const t0 = Date.now();
         await page.goto(url);
         const end = await page.waitForFunction(([prefix, n]) => {
             const rows = [...document.querySelectorAll("tbody tr")].filter(tr => tr.textContent.includes(prefix)).length;
+            // when the count last changed, for a page that never shows them all
+            const seen = window.__rowsSeen ??= [];
+            if (rows !== (seen.at(-1)?.rows ?? 0))
+                seen.push({ t: Date.now(), rows });
             return rows >= n ? { t: Date.now(), rows } : false;
         }, [prefix, n], { polling: "raf", timeout: TIMEOUT });
         const { t, rows } = await end.jsonValue();
-        const result = { ms: t - t0, rows };
+        const firstRows = await page.evaluate(() => window.__rowsSeen?.[0]?.t);
+        const result = { ms: t - t0, rows, firstRowMs: firstRows - t0 };
         if (url.includes("/virt/") && prefix === `${PREFIX}pool-`) {
             // Ours lists volumes when a pool opens: time that too.
             const t1 = Date.now();
@@ -156,7 +164,10 @@ async function timeToRows(url, prefix, n) {
         return { ...result, ...warned() };
     } catch (e) {
         const rows = await page.evaluate(countRows, prefix).catch(() => null);
-        return { ms: null, error: e.message.split("\n")[0], rows, ...warned() };
+        // how many rows it had shown by when (ms after navigation)
+        const seen = await page.evaluate(() => window.__rowsSeen ?? []).catch(() => []);
+        const rowsBy = seen.map(({ t, rows }) => [t - t0, rows]).slice(-5);
+        return { ms: null, error: e.message.split("\n")[0], rows, rowsBy, ...warned() };
     } finally {
         await context.close();
     }
@@ -172,8 +183,10 @@ const median = xs => {
 async function sideBySide(label, ours, machines, prefix, n) {
     const res = { scenario: label, n, loadBefore: os.loadavg()[0], ours: [], machines: [] };
     // One unrecorded warm-up of each (libvirt-dbus activation, caches).
-    await timeToRows(ours, prefix, n);
-    await timeToRows(machines, prefix, n);
+    if (opts.warmup) {
+        await timeToRows(ours, prefix, n);
+        await timeToRows(machines, prefix, n);
+    }
     for (let r = 0; r < opts.runs; r++) {
         const order = r % 2 ? ["machines", "ours"] : ["ours", "machines"];
         for (const which of order) {
