@@ -8,6 +8,8 @@ import { forcedStream } from "./client/transport/stream-override.ts";
 import { SYSTEM_URI, overrideUris, urisFor } from "./connections.ts";
 
 performance.mark("virt:boot");
+// When the shell has handed this frame its transport: no channel message leaves before that.
+cockpit.transport.wait(() => performance.mark("virt:transport"));
 
 // What the store waits for before its first channels: the user and the shell's Administrative access.
 askPrivilegeEarly();

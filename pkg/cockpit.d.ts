@@ -77,5 +77,9 @@ declare namespace cockpit {
     const location: Location;
     const language: string;
     /** `host` is the machine this page manages: "localhost", or the `[user@]host` of a remote session. */
-    const transport: { readonly host: string };
+    const transport: {
+        readonly host: string;
+        /** Calls back once the transport has its init (in a frame: from the shell). */
+        wait(callback: () => void): void;
+    };
 }
