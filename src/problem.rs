@@ -69,6 +69,9 @@ pub enum Reason {
     AuthNeeded,
     /// A remote host refused the user name and password the helper gave it.
     CredentialsRefused,
+    /// op `snapshot` `revert`: libvirt refuses the revert unless forced (the running VM's devices differ from
+    /// the snapshot's, so QEMU must be restarted; or the snapshot lacks what a safe revert needs).
+    RevertRisky,
 }
 
 impl Reason {
@@ -89,6 +92,7 @@ impl Reason {
             Reason::NotAnswering => "not-answering",
             Reason::AuthNeeded => "auth-needed",
             Reason::CredentialsRefused => "credentials-refused",
+            Reason::RevertRisky => "revert-risky",
         }
     }
 }
