@@ -166,6 +166,37 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         }
     }
 
+    test("offline_each_bridge: a shut-off VM's definition is copied (kept here), then moved; storage copy refused", { timeout: 60000 }, async () => {
+        // No QEMU runs: only the definition moves (VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST).
+        const g = await defineTinyGuest("mig-off", { disks: ["32M"] });
+        const [b337, b287] = await Promise.all([Bridge.start("337"), Bridge.start("287")]);
+        try {
+            const source = await virsh("dumpxml", "--inactive", g.name);
+            let r = await migrate(b337, g.uuid, host.uri, { storage: "copy-full" });
+            assert.equal(r.close.problem, "invalid-argument", r.trail);
+            await assert.rejects(host.virsh("domstate", g.name));
+
+            r = await migrate(b337, g.uuid, host.uri);
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination: host.uri });
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "shut off");
+            const there = await host.virsh("dominfo", g.name);
+            assert.match(there, /Persistent:\s+yes/);
+            assert.match(there, new RegExp(`UUID:\\s+${g.uuid}`));
+            assert.match(await host.virsh("dumpxml", "--inactive", g.name), new RegExp(`<source file='${g.disks[0]}'`));
+            assert.equal(await virsh("dumpxml", "--inactive", g.name), source, "the source keeps its definition as it was");
+
+            await host.virsh("undefine", g.name);
+            r = await migrate(b287, g.uuid, host.uri, { undefine_source: true });
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.match(await host.virsh("dominfo", g.name), /Persistent:\s+yes/);
+            await assert.rejects(virsh("domstate", g.name), /failed to get domain|not found/);
+        } finally {
+            await Promise.all([b337.closeBridge(), b287.closeBridge()]);
+            await removeEverywhere(g);
+        }
+    });
+
     test("shared_337: refused as not shared, cancelled, then live with unsafe; keeps running", { timeout: 120000 }, async () => {
         const b = await Bridge.start("337");
         const g = await defineTinyGuest("mig-shared", { disks: ["32M"], running: true });
