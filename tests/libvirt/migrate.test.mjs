@@ -3,11 +3,13 @@
 // (tests/harness/second-host.mjs): running tiny guests move and keep running (their uptime goes on, their serial
 // console answers on the destination) with shared and with copied storage; progress and cancel; each failure
 // has its reason code; auto-converge throttling a guest that dirties memory faster than it is sent, and post-copy
-// finishing its migration (libvirt's own post-copy events on the source). Through both bridges.
+// finishing its migration (libvirt's own post-copy events on the source); a shut-off VM's definition copied and
+// moved (offline); incremental storage copy onto a destination holding the backing image, then on to a third host
+// through qemu+ssh. Through both bridges.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,6 +20,7 @@ import {
     tinyGuestXml, virsh, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 import { startSecondHost } from "../harness/second-host.mjs";
+import { startSshTestHost } from "../harness/sshd.mjs";
 
 const BOOT_MS = 90000;
 // The source's own /var/lib/libvirt/images: a different directory on the second host (copied storage).
@@ -25,7 +28,7 @@ const IMAGES = "/var/lib/libvirt/images";
 
 let host;
 
-/** Opens op `migrate` and collects its messages up to the close. */
+/** Opens op `migrate` (from the machine's libvirtd unless `options.uri` says otherwise) and collects its messages up to the close. */
 async function migrate(b, vm, destination, options = {}, { timeoutMs = 120000, onProgress } = {}) {
     const channel = b.open({ payload: "virt1", op: "migrate", uri: URI, vm, destination, ...options });
     const messages = await b.collect(channel, m => {
@@ -279,6 +282,86 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             }
         } finally {
             await b.closeBridge();
+            await removeEverywhere(g);
+        }
+    });
+
+    // One guest, two hops: here → the second host with incremental storage copy (the destination already holds the
+    // backing image and an empty overlay, so only the overlay's data moves), then from there → a third host through
+    // qemu+ssh (an sshd in that host's namespaces; the helper runs as a throw-away user with its own key and
+    // known_hosts), copying the storage whole.
+    test("incremental_ssh: incremental storage copy, then on through qemu+ssh; keeps running", { timeout: 150000 }, async () => {
+        const guest = await guestDir();
+        const full = `cvtest-mig-inc-${randomUUID().slice(0, 6)}`;
+        const base = path.join(IMAGES, `${full}-base.qcow2`);
+        const top = path.join(IMAGES, `${full}.qcow2`);
+        const dir = path.join("/tmp/cvtest-guests", full);
+        const g = { name: full, uuid: randomUUID(), dir, disks: [top, base], serialLog: path.join(dir, "serial.log") };
+        const qemuIo = (file, cmd) => execFileSync("qemu-io", ["-f", "qcow2", "-c", cmd, file], { timeout: 20000 });
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "32M"]);
+        qemuIo(base, "write -P 0xa5 0 1M");
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base, top]);
+        qemuIo(top, "write -P 0x5a 1M 1M");
+        for (const f of [base, top])
+            chmodSync(f, 0o644);
+        execFileSync("mkdir", ["-p", "-m", "0755", dir]);
+        g.xmlPath = path.join(dir, "domain.xml");
+        writeFileSync(g.xmlPath, tinyGuestXml({
+            name: full, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
+            serialLog: g.serialLog, disks: [top],
+        }));
+        await virsh("define", g.xmlPath);
+        await virsh("start", full);
+
+        // The destination's own copy of the backing image, and an empty overlay on it at the same path.
+        const thereBase = path.join(host.imagesDir, path.basename(base));
+        execFileSync("cp", [base, thereBase]);
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-u", "-b", base,
+                                  path.join(host.imagesDir, path.basename(top)), "32M"]);
+        for (const f of [thereBase, path.join(host.imagesDir, path.basename(top))])
+            chmodSync(f, 0o644);
+
+        const b = await Bridge.start("287");
+        let ssh = null;
+        const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
+        try {
+            await waitForSerial(g, READY, BOOT_MS);
+            const before = await uptime(b, URI, g.uuid);
+            let r = await migrate(b, g.uuid, host.uri, { storage: "copy-incremental" });
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
+            // On the destination, the overlay holds the overlay's data and the base's data stays below it.
+            const map = JSON.parse(await host.exec("qemu-img", "map", "-U", "--output=json", top));
+            const at = offset => map.find(e => e.start <= offset && offset < e.start + e.length);
+            assert.deepEqual([at(0)?.depth, at(0)?.data], [1, true], `the base's data is not copied: ${JSON.stringify(map)}`);
+            assert.deepEqual([at(1 << 20)?.depth, at(1 << 20)?.data], [0, true], `the overlay's data: ${JSON.stringify(map)}`);
+            assert.ok(await uptime(b, host.uri, g.uuid) > before, "the guest did not restart");
+
+            ssh = await startSshTestHost({ name: "cvtest-migssh", address: "127.0.0.7", port: 2222, userName: "cvtest-miguser" });
+            writeFileSync(ssh.knownHosts, `[127.0.0.7]:2222 ${ssh.sshd.hostKey().split(" ").slice(0, 2).join(" ")}\n`);
+            chownSync(ssh.knownHosts, ssh.user.uid, ssh.user.gid);
+            await ssh.host.virsh("pool-define-as", pool, "dir", "--target", IMAGES);
+            await ssh.host.virsh("pool-start", pool);
+            const asUser = await Bridge.start("337", { user: ssh.user, env: { SSH_AUTH_SOCK: "" } });
+            try {
+                const destination = ssh.uriWith(ssh.goodKey);
+                r = await migrate(asUser, g.uuid, destination, { uri: host.uri, storage: "copy-full", undefine_source: true });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination });
+                assert.equal((await ssh.host.virsh("domstate", g.name)).trim(), "running");
+                await assert.rejects(host.virsh("domstate", g.name), /failed to get domain|not found/);
+                const afterwards = await uptime(asUser, ssh.host.uri, g.uuid);
+                assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+            } finally {
+                await asUser.closeBridge();
+            }
+        } finally {
+            await b.closeBridge();
+            if (ssh) {
+                await ssh.host.virsh("destroy", g.name).catch(() => {});
+                await ssh.host.virsh("pool-destroy", pool).catch(() => {});
+                await ssh.stop();
+            }
             await removeEverywhere(g);
         }
     });
