@@ -290,7 +290,9 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
     // backing image and an empty overlay, so only the overlay's data moves), then from there → a third host through
     // qemu+ssh (an sshd in that host's namespaces; the helper runs as a throw-away user with its own key and
     // known_hosts), copying the storage whole.
-    test("incremental_ssh: incremental storage copy, then on through qemu+ssh; keeps running", { timeout: 150000 }, async () => {
+    // Its own bounds (boot 60 s, migrations 45 s each, consoles 20 s each) fire before the test's; a failure carries
+    // the second host's libvirtd errors.
+    test("incremental_ssh: incremental storage copy, then on through qemu+ssh; keeps running", { timeout: 240000 }, async () => {
         const guest = await guestDir();
         const full = `cvtest-mig-inc-${randomUUID().slice(0, 6)}`;
         const base = path.join(IMAGES, `${full}-base.qcow2`);
@@ -325,9 +327,9 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         let ssh = null;
         const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
         try {
-            await waitForSerial(g, READY, BOOT_MS);
+            await waitForSerial(g, READY, 60000);
             const before = await uptime(b, URI, g.uuid);
-            let r = await migrate(b, g.uuid, host.uri, { storage: "copy-incremental" });
+            let r = await migrate(b, g.uuid, host.uri, { storage: "copy-incremental" }, { timeoutMs: 45000 });
             assert.equal(r.close.problem, undefined, r.trail);
             assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
             // On the destination, the overlay holds the overlay's data and the base's data stays below it.
@@ -345,7 +347,8 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             const asUser = await Bridge.start("337", { user: ssh.user, env: { SSH_AUTH_SOCK: "" } });
             try {
                 const destination = ssh.uriWith(ssh.goodKey);
-                r = await migrate(asUser, g.uuid, destination, { uri: host.uri, storage: "copy-full", undefine_source: true });
+                r = await migrate(asUser, g.uuid, destination, { uri: host.uri, storage: "copy-full", undefine_source: true },
+                                  { timeoutMs: 45000 });
                 assert.equal(r.close.problem, undefined, r.trail);
                 assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination });
                 assert.equal((await ssh.host.virsh("domstate", g.name)).trim(), "running");
@@ -355,6 +358,10 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             } finally {
                 await asUser.closeBridge();
             }
+        } catch (err) {
+            const log = await host.exec("tail", "-n", "30", "/var/log/libvirt/libvirtd.log").catch(e => e.message);
+            err.message += `\n${host.name}'s libvirtd errors:\n${log}`;
+            throw err;
         } finally {
             await b.closeBridge();
             if (ssh) {
