@@ -290,8 +290,8 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
     // backing image and an empty overlay, so only the overlay's data moves), then from there → a third host through
     // qemu+ssh (an sshd in that host's namespaces; the helper runs as a throw-away user with its own key and
     // known_hosts), copying the storage whole.
-    // Its own bounds (boot 60 s, migrations 45 s each, consoles 20 s each) fire before the test's; a failure carries
-    // the second host's libvirtd errors.
+    // Its own bounds (boot 60 s, migrations 45 s each, consoles 20 s each, all steps 200 s) fire before the test's; a
+    // failure names its steps and their times and carries the second host's libvirtd errors.
     test("incremental_ssh: incremental storage copy, then on through qemu+ssh; keeps running", { timeout: 240000 }, async () => {
         const guest = await guestDir();
         const full = `cvtest-mig-inc-${randomUUID().slice(0, 6)}`;
@@ -326,19 +326,32 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         const b = await Bridge.start("287");
         let ssh = null;
         const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
-        try {
+        const started = Date.now();
+        const steps = [];
+        const step = what => steps.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+        let timer;
+        const stuck = new Promise((resolve, reject) => {
+            timer = setTimeout(() => reject(new Error(`stuck after 200 s:\n${steps.join("\n")}`)), 200000);
+        });
+        const run = async () => {
+            step("boot");
             await waitForSerial(g, READY, 60000);
+            step("uptime here");
             const before = await uptime(b, URI, g.uuid);
+            step("incremental migration");
             let r = await migrate(b, g.uuid, host.uri, { storage: "copy-incremental" }, { timeoutMs: 45000 });
             assert.equal(r.close.problem, undefined, r.trail);
             assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
             // On the destination, the overlay holds the overlay's data and the base's data stays below it.
+            step("qemu-img map there");
             const map = JSON.parse(await host.exec("qemu-img", "map", "-U", "--output=json", top));
             const at = offset => map.find(e => e.start <= offset && offset < e.start + e.length);
             assert.deepEqual([at(0)?.depth, at(0)?.data], [1, true], `the base's data is not copied: ${JSON.stringify(map)}`);
             assert.deepEqual([at(1 << 20)?.depth, at(1 << 20)?.data], [0, true], `the overlay's data: ${JSON.stringify(map)}`);
+            step("uptime there");
             assert.ok(await uptime(b, host.uri, g.uuid) > before, "the guest did not restart");
 
+            step("ssh host");
             ssh = await startSshTestHost({ name: "cvtest-migssh", address: "127.0.0.7", port: 2222, userName: "cvtest-miguser" });
             writeFileSync(ssh.knownHosts, `[127.0.0.7]:2222 ${ssh.sshd.hostKey().split(" ").slice(0, 2).join(" ")}\n`);
             chownSync(ssh.knownHosts, ssh.user.uid, ssh.user.gid);
@@ -346,6 +359,7 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             await ssh.host.virsh("pool-start", pool);
             const asUser = await Bridge.start("337", { user: ssh.user, env: { SSH_AUTH_SOCK: "" } });
             try {
+                step("migration through ssh");
                 const destination = ssh.uriWith(ssh.goodKey);
                 r = await migrate(asUser, g.uuid, destination, { uri: host.uri, storage: "copy-full", undefine_source: true },
                                   { timeoutMs: 45000 });
@@ -353,16 +367,21 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
                 assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination });
                 assert.equal((await ssh.host.virsh("domstate", g.name)).trim(), "running");
                 await assert.rejects(host.virsh("domstate", g.name), /failed to get domain|not found/);
+                step("uptime on the ssh host");
                 const afterwards = await uptime(asUser, ssh.host.uri, g.uuid);
                 assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
             } finally {
                 await asUser.closeBridge();
             }
+        };
+        try {
+            await Promise.race([run(), stuck]);
         } catch (err) {
             const log = await host.exec("tail", "-n", "30", "/var/log/libvirt/libvirtd.log").catch(e => e.message);
-            err.message += `\n${host.name}'s libvirtd errors:\n${log}`;
+            err.message += `\nsteps:\n${steps.join("\n")}\n${host.name}'s libvirtd errors:\n${log}`;
             throw err;
         } finally {
+            clearTimeout(timer);
             await b.closeBridge();
             if (ssh) {
                 await ssh.host.virsh("destroy", g.name).catch(() => {});
