@@ -71,6 +71,9 @@ pub enum Reason {
     CredentialsRefused,
     /// op `pool` `create-volume`: the backing volume asked for is not in the pool or cannot back a qcow2 overlay.
     BackingVolume,
+    /// op `snapshot` `revert`: libvirt refuses the revert unless forced (the running VM's devices differ from
+    /// the snapshot's, so QEMU must be restarted; or the snapshot lacks what a safe revert needs).
+    RevertRisky,
 }
 
 impl Reason {
@@ -92,6 +95,7 @@ impl Reason {
             Reason::AuthNeeded => "auth-needed",
             Reason::CredentialsRefused => "credentials-refused",
             Reason::BackingVolume => "backing-volume",
+            Reason::RevertRisky => "revert-risky",
         }
     }
 }

@@ -2,12 +2,14 @@
 // Host devices and shared directories on real VMs through real cockpit-bridges (operations alternate between 337
 // and 287). Host devices: the machine's real PCI devices as op host-devices lists them (bound to host drivers, so
 // marked as the host's), two added at once to a shut-off VM that is never started (nothing is taken from the
-// host), seen in `virsh dumpxml --inactive` and as used by that VM, then removed. Shared directory: a host
+// host), seen in `virsh dumpxml --inactive` and as used by that VM, then removed. USB: a device named by vendor and
+// product removed from a saved definition (no hardware needed); adding one needs a USB node device, so on a machine
+// without a USB bus that part is skipped, saying so. Shared directory: a host
 // directory added to a tiny guest (which gets shared memory for it), the guest booted, the directory mounted over
 // virtiofs and a file the host wrote read in the guest and printed on its serial console.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -83,6 +85,47 @@ describe("host devices and shared directories on real VMs", () => {
         assert.doesNotMatch(xml, /<hostdev/);
         await until(() => pci.every(d => devices[d.name].usedBy.length === 0), "for the devices free again");
         b337.close(channel);
+    });
+
+    test("host USB device: one named by vendor and product in a saved definition is removed", async () => {
+        // Removal needs no hardware: a saved definition may name a USB device by vendor and product that is not
+        // plugged in (libvirt looks for it only when the VM starts).
+        const xml = (await inactiveXml(off.name))
+            .replace(/<controller type='usb'[^>]*model='none'[^>]*\/>/, "<controller type='usb' model='qemu-xhci'/>")
+            .replace("</devices>", "<hostdev mode='subsystem' type='usb' managed='yes'>" +
+                     "<source><vendor id='0x046d'/><product id='0x0825'/></source></hostdev></devices>");
+        const file = path.join(off.dir, "with-usb.xml");
+        writeFileSync(file, xml);
+        await virsh("define", file);
+        assert.match(await inactiveXml(off.name), /<vendor id='0x046d'\/>\s*<product id='0x0825'\/>/);
+        const removed = await device(b287, off.uuid, "hostdev-remove", { hostdev: "usb:046d:0825" });
+        assert.deepEqual([removed.live, removed.config], [false, true]);
+        assert.doesNotMatch(await inactiveXml(off.name), /<hostdev/);
+    });
+
+    test("host USB device: added by vendor and product, then removed (needs a USB device on this machine)", async t => {
+        // Adding takes a node device of the host (virNodeDeviceLookupByName): only a machine with USB devices has one.
+        const devices = {};
+        const channel = b337.open({ payload: "virt1", op: "host-devices", uri: URI });
+        await b337.next(channel, m => {
+            assert.notEqual(m.command, "close", abbreviate(m));
+            Object.assign(devices, m.data?.devices);
+            return m.data?.synced;
+        }, 20000);
+        b337.close(channel);
+        const usb = Object.values(devices).find(d => d?.type === "usb_device" && d.key);
+        if (!usb) {
+            // The listing of USB devices is proven from faked node-device XML (tests/protocol/host-devices.test.mjs).
+            const why = existsSync("/sys/bus/usb") ? "this machine's USB bus has no devices" : "this machine has no USB bus (no /sys/bus/usb)";
+            t.skip(`${why}: no USB node device to add to a VM`);
+            return;
+        }
+        const added = await device(b337, off.uuid, "hostdev-add", { devices: [usb.name] });
+        assert.deepEqual(added.hostdevs, [usb.key]);
+        const [, vendor, product] = usb.key.split(":");
+        assert.match(await inactiveXml(off.name), new RegExp(`<vendor id='0x${vendor}'/>\\s*<product id='0x${product}'/>`));
+        await device(b287, off.uuid, "hostdev-remove", { hostdev: usb.key });
+        assert.doesNotMatch(await inactiveXml(off.name), /<hostdev/);
     });
 
     test("shared directory: added with shared memory, mounted over virtiofs in the booted guest, a host file read", async () => {

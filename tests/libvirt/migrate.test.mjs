@@ -3,11 +3,13 @@
 // (tests/harness/second-host.mjs): running tiny guests move and keep running (their uptime goes on, their serial
 // console answers on the destination) with shared and with copied storage; progress and cancel; each failure
 // has its reason code; auto-converge throttling a guest that dirties memory faster than it is sent, and post-copy
-// finishing its migration (libvirt's own post-copy events on the source). Through both bridges.
+// finishing its migration (libvirt's own post-copy events on the source); a shut-off VM's definition copied and
+// moved (offline); incremental storage copy onto a destination holding the backing image, then on to a third host
+// through qemu+ssh. Through both bridges.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,6 +20,7 @@ import {
     tinyGuestXml, virsh, waitFor, waitForSerial,
 } from "../harness/libvirt.mjs";
 import { startSecondHost } from "../harness/second-host.mjs";
+import { startSshTestHost } from "../harness/sshd.mjs";
 
 const BOOT_MS = 90000;
 // The source's own /var/lib/libvirt/images: a different directory on the second host (copied storage).
@@ -25,7 +28,7 @@ const IMAGES = "/var/lib/libvirt/images";
 
 let host;
 
-/** Opens op `migrate` and collects its messages up to the close. */
+/** Opens op `migrate` (from the machine's libvirtd unless `options.uri` says otherwise) and collects its messages up to the close. */
 async function migrate(b, vm, destination, options = {}, { timeoutMs = 120000, onProgress } = {}) {
     const channel = b.open({ payload: "virt1", op: "migrate", uri: URI, vm, destination, ...options });
     const messages = await b.collect(channel, m => {
@@ -166,6 +169,37 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         }
     }
 
+    test("offline_each_bridge: a shut-off VM's definition is copied (kept here), then moved; storage copy refused", { timeout: 60000 }, async () => {
+        // No QEMU runs: only the definition moves (VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST).
+        const g = await defineTinyGuest("mig-off", { disks: ["32M"] });
+        const [b337, b287] = await Promise.all([Bridge.start("337"), Bridge.start("287")]);
+        try {
+            const source = await virsh("dumpxml", "--inactive", g.name);
+            let r = await migrate(b337, g.uuid, host.uri, { storage: "copy-full" });
+            assert.equal(r.close.problem, "invalid-argument", r.trail);
+            await assert.rejects(host.virsh("domstate", g.name));
+
+            r = await migrate(b337, g.uuid, host.uri);
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination: host.uri });
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "shut off");
+            const there = await host.virsh("dominfo", g.name);
+            assert.match(there, /Persistent:\s+yes/);
+            assert.match(there, new RegExp(`UUID:\\s+${g.uuid}`));
+            assert.match(await host.virsh("dumpxml", "--inactive", g.name), new RegExp(`<source file='${g.disks[0]}'`));
+            assert.equal(await virsh("dumpxml", "--inactive", g.name), source, "the source keeps its definition as it was");
+
+            await host.virsh("undefine", g.name);
+            r = await migrate(b287, g.uuid, host.uri, { undefine_source: true });
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.match(await host.virsh("dominfo", g.name), /Persistent:\s+yes/);
+            await assert.rejects(virsh("domstate", g.name), /failed to get domain|not found/);
+        } finally {
+            await Promise.all([b337.closeBridge(), b287.closeBridge()]);
+            await removeEverywhere(g);
+        }
+    });
+
     test("shared_337: refused as not shared, cancelled, then live with unsafe; keeps running", { timeout: 120000 }, async () => {
         const b = await Bridge.start("337");
         const g = await defineTinyGuest("mig-shared", { disks: ["32M"], running: true });
@@ -248,6 +282,112 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             }
         } finally {
             await b.closeBridge();
+            await removeEverywhere(g);
+        }
+    });
+
+    // One guest, two hops: here → the second host with incremental storage copy (the destination already holds the
+    // backing image and an empty overlay, so only the overlay's data moves), then from there → a third host through
+    // qemu+ssh (an sshd in that host's namespaces; the helper runs as a throw-away user with its own key and
+    // known_hosts), copying the storage whole.
+    // Its own bounds (boot 60 s, migrations 45 s each, consoles 20 s each, all steps 200 s) fire before the test's; a
+    // failure names its steps and their times and carries the second host's libvirtd errors.
+    test("incremental_ssh: incremental storage copy, then on through qemu+ssh; keeps running", { timeout: 240000 }, async () => {
+        const guest = await guestDir();
+        const full = `cvtest-mig-inc-${randomUUID().slice(0, 6)}`;
+        const base = path.join(IMAGES, `${full}-base.qcow2`);
+        const top = path.join(IMAGES, `${full}.qcow2`);
+        const dir = path.join("/tmp/cvtest-guests", full);
+        const g = { name: full, uuid: randomUUID(), dir, disks: [top, base], serialLog: path.join(dir, "serial.log") };
+        const qemuIo = (file, cmd) => execFileSync("qemu-io", ["-f", "qcow2", "-c", cmd, file], { timeout: 20000 });
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", base, "32M"]);
+        qemuIo(base, "write -P 0xa5 0 1M");
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base, top]);
+        qemuIo(top, "write -P 0x5a 1M 1M");
+        for (const f of [base, top])
+            chmodSync(f, 0o644);
+        execFileSync("mkdir", ["-p", "-m", "0755", dir]);
+        g.xmlPath = path.join(dir, "domain.xml");
+        writeFileSync(g.xmlPath, tinyGuestXml({
+            name: full, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
+            serialLog: g.serialLog, disks: [top],
+        }));
+        await virsh("define", g.xmlPath);
+        await virsh("start", full);
+
+        // The destination's own copy of the backing image, and an empty overlay on it at the same path.
+        const thereBase = path.join(host.imagesDir, path.basename(base));
+        execFileSync("cp", [base, thereBase]);
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-u", "-b", base,
+                                  path.join(host.imagesDir, path.basename(top)), "32M"]);
+        for (const f of [thereBase, path.join(host.imagesDir, path.basename(top))])
+            chmodSync(f, 0o644);
+
+        const b = await Bridge.start("287");
+        let ssh = null;
+        const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
+        const started = Date.now();
+        const steps = [];
+        const step = what => steps.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+        let timer;
+        const stuck = new Promise((resolve, reject) => {
+            timer = setTimeout(() => reject(new Error(`stuck after 200 s:\n${steps.join("\n")}`)), 200000);
+        });
+        const run = async () => {
+            step("boot");
+            await waitForSerial(g, READY, 60000);
+            step("uptime here");
+            const before = await uptime(b, URI, g.uuid);
+            step("incremental migration");
+            let r = await migrate(b, g.uuid, host.uri, { storage: "copy-incremental" }, { timeoutMs: 45000 });
+            assert.equal(r.close.problem, undefined, r.trail);
+            assert.equal((await host.virsh("domstate", g.name)).trim(), "running");
+            // On the destination, the overlay holds the overlay's data and the base's data stays below it.
+            step("qemu-img map there");
+            const map = JSON.parse(await host.exec("qemu-img", "map", "-U", "--output=json", top));
+            const at = offset => map.find(e => e.start <= offset && offset < e.start + e.length);
+            assert.deepEqual([at(0)?.depth, at(0)?.data], [1, true], `the base's data is not copied: ${JSON.stringify(map)}`);
+            assert.deepEqual([at(1 << 20)?.depth, at(1 << 20)?.data], [0, true], `the overlay's data: ${JSON.stringify(map)}`);
+            step("uptime there");
+            assert.ok(await uptime(b, host.uri, g.uuid) > before, "the guest did not restart");
+
+            step("ssh host");
+            ssh = await startSshTestHost({ name: "cvtest-migssh", address: "127.0.0.7", port: 2222, userName: "cvtest-miguser" });
+            writeFileSync(ssh.knownHosts, `[127.0.0.7]:2222 ${ssh.sshd.hostKey().split(" ").slice(0, 2).join(" ")}\n`);
+            chownSync(ssh.knownHosts, ssh.user.uid, ssh.user.gid);
+            await ssh.host.virsh("pool-define-as", pool, "dir", "--target", IMAGES);
+            await ssh.host.virsh("pool-start", pool);
+            const asUser = await Bridge.start("337", { user: ssh.user, env: { SSH_AUTH_SOCK: "" } });
+            try {
+                step("migration through ssh");
+                const destination = ssh.uriWith(ssh.goodKey);
+                r = await migrate(asUser, g.uuid, destination, { uri: host.uri, storage: "copy-full", undefine_source: true },
+                                  { timeoutMs: 45000 });
+                assert.equal(r.close.problem, undefined, r.trail);
+                assert.deepEqual(r.results.at(-1), { vm: { id: g.uuid, name: g.name }, destination });
+                assert.equal((await ssh.host.virsh("domstate", g.name)).trim(), "running");
+                await assert.rejects(host.virsh("domstate", g.name), /failed to get domain|not found/);
+                step("uptime on the ssh host");
+                const afterwards = await uptime(asUser, ssh.host.uri, g.uuid);
+                assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+            } finally {
+                await asUser.closeBridge();
+            }
+        };
+        try {
+            await Promise.race([run(), stuck]);
+        } catch (err) {
+            const log = await host.exec("tail", "-n", "30", "/var/log/libvirt/libvirtd.log").catch(e => e.message);
+            err.message += `\nsteps:\n${steps.join("\n")}\n${host.name}'s libvirtd errors:\n${log}`;
+            throw err;
+        } finally {
+            clearTimeout(timer);
+            await b.closeBridge();
+            if (ssh) {
+                await ssh.host.virsh("destroy", g.name).catch(() => {});
+                await ssh.host.virsh("pool-destroy", pool).catch(() => {});
+                await ssh.stop();
+            }
             await removeEverywhere(g);
         }
     });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // op `snapshot` (docs/api.md) on one tiny real guest through real cockpit-bridges (337 and 287 alternate): a marker
 // written on the guest's disk is back after a revert; an external snapshot of the running VM is deleted by merging
-// its overlay back (the source in dumpxml is the original image again and what was written meanwhile stays);
+// its overlay back (the source in dumpxml is the original image again and what was written meanwhile stays); a
+// revert libvirt refuses as risky (a disk-only snapshot under a managed-save state) has its reason, then is forced;
 // the effect in `virsh snapshot-list --tree` and `dumpxml`. op `clone` on the same guest: a clone from an internal
 // or external snapshot boots with the snapshot's marker; a clone of the shut-off VM boots with new UUID and MAC and leaves the
 // original's definition as it was; an overlay clone's volume is backed by the original's image.
@@ -43,6 +44,7 @@ export async function snapshotOp(b, vm, action, params = {}) {
         progress: data.filter(d => d.progress),
         problem: close.problem,
         message: close.message,
+        close,
         trail: messages.map(m => JSON.stringify(m.control ?? m.data)).join("\n").slice(-3000),
     };
 }
@@ -182,6 +184,34 @@ describe("snapshots of a running tiny guest", () => {
         await cloneOp(b287, g.uuid, { action: "clone", name: overlay, pool: POOL, overlay: true });
         const vol = await virsh("vol-dumpxml", "--pool", POOL, `${overlay}-vda.qcow2`);
         assert.match(vol, new RegExp(`<backingStore>\\s*<path>${g.disks[0]}</path>`));
+    });
+
+    test("force revert: a disk-only snapshot over a saved memory state is refused as risky, then forced", async () => {
+        // The VM is shut off (previous test). Its disk as the guest sees it: sector 0, written here while off.
+        const disk = g.disks[0];
+        const qemuIo = (...cmd) => execFileSync("qemu-io", ["-f", "qcow2", "-c", cmd.join(" "), disk], { encoding: "utf8", timeout: 20000 });
+        qemuIo("write", "-P", "0x41", "0", "512");
+        await ok(b337, g.uuid, "create", { name: "off1", location: "internal" });
+        qemuIo("write", "-P", "0x42", "0", "512");
+        await ok(b287, g.uuid, "create", { name: "off2", location: "internal" });
+        // A memory state saved for the next start (managed save): reverting the disk under it would corrupt
+        // the guest once that state is restored, so libvirt wants force.
+        await virsh("start", g.name);
+        await virsh("managedsave", g.name);
+        assert.match(await virsh("dominfo", g.name), /Managed save:\s+yes/);
+
+        const refused = await snapshotOp(b337, g.uuid, "revert", { name: "off1" });
+        assert.deepEqual([refused.problem, refused.close.reason, refused.close["libvirt-error"]],
+                         ["internal-error", "revert-risky", 77], refused.trail); // VIR_ERR_SNAPSHOT_REVERT_RISKY
+        assert.equal((await virsh("snapshot-current", "--name", g.name)).trim(), "off2");
+        assert.doesNotMatch(qemuIo("read", "-P", "0x42", "0", "512"), /verification failed/, "nothing was reverted");
+
+        await ok(b287, g.uuid, "revert", { name: "off1", force: true });
+        assert.equal((await virsh("snapshot-current", "--name", g.name)).trim(), "off1");
+        assert.doesNotMatch(qemuIo("read", "-P", "0x41", "0", "512"), /verification failed/, "the disk is off1's");
+        await virsh("managedsave-remove", g.name).catch(() => {});
+        for (const name of ["off2", "off1"])
+            await ok(b337, g.uuid, "delete", { name });
     });
 
     test("a clone cancelled while it copies leaves nothing behind", async () => {

@@ -162,9 +162,10 @@ fn migrate(conn: &Connect, vm: &str, options: &MigrateOptions) -> Result<(String
 }
 
 /// The helper's own connection to the destination (the user's ssh keys or certificates). An unreachable
-/// port was ruled out already; a login that hangs is bounded by the call's deadline and a cancel.
+/// port was ruled out already; a login that hangs is bounded by the call's deadline and a cancel. Opened as
+/// every connection is (`Uri::for_open`): ssh in batch mode, which fails rather than waits for a prompt.
 fn open_destination(destination: &Uri) -> Result<Connect, Problem> {
-    Connect::open(Some(destination.as_str())).map_err(cause::connect_error)
+    Connect::open(Some(&destination.for_open())).map_err(cause::connect_error)
 }
 
 fn start_post_copy(domain: &Domain) -> Result<(), Problem> {

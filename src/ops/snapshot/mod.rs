@@ -19,7 +19,7 @@ use virt_sys as sys;
 use super::target::{VmTarget, reply_once};
 use super::{Context, OpBody, parse_options};
 use crate::model::uri::Uri;
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::{Problem, ProblemCode, Reason};
 use plan::Location;
 
 #[derive(Deserialize)]
@@ -118,7 +118,10 @@ pub fn open(options: &Map<String, Value>, ctx: &Arc<Context>) -> Result<OpBody, 
                 Request::Revert { name, force } => {
                     let flags = if force { sys::VIR_DOMAIN_SNAPSHOT_REVERT_FORCE } else { 0 };
                     job::run(io, hub, target, move |domain| {
-                        Domain::lookup_snapshot_by_name(domain, &name, 0).map_err(not_found)?.revert(flags)?;
+                        Domain::lookup_snapshot_by_name(domain, &name, 0)
+                            .map_err(not_found)?
+                            .revert(flags)
+                            .map_err(risky)?;
                         Ok(json!({"ok": true}))
                     })
                     .await
@@ -141,6 +144,15 @@ fn not_found(err: virt::error::Error) -> Problem {
     let mut problem = Problem::from(err);
     if problem.libvirt_error == Some(sys::VIR_ERR_NO_DOMAIN_SNAPSHOT as i32) {
         problem.code = ProblemCode::NotFound;
+    }
+    problem
+}
+
+/// libvirt's "force was not requested for a risky revert" with its reason, so the page can offer a forced one.
+fn risky(err: virt::error::Error) -> Problem {
+    let problem = Problem::from(err);
+    if problem.libvirt_error == Some(sys::VIR_ERR_SNAPSHOT_REVERT_RISKY as i32) {
+        return problem.with_reason(Reason::RevertRisky);
     }
     problem
 }
