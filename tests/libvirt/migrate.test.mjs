@@ -69,16 +69,21 @@ async function guestWithLocalDisk(name) {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "32M"]);
     chmodSync(disk, 0o644);
     const dir = path.join("/tmp/cvtest-guests", full);
-    execFileSync("mkdir", ["-p", "-m", "0755", dir]);
     const g = { name: full, uuid: randomUUID(), dir, disks: [disk], serialLog: path.join(dir, "serial.log") };
-    g.xmlPath = path.join(dir, "domain.xml");
+    await defineAndStart(g, guest, [disk]);
+    return g;
+}
+
+/** Defines and starts the tiny guest `g` (name, uuid, dir, serialLog) with `disks`, its XML kept in g.dir. */
+async function defineAndStart(g, guest, disks) {
+    execFileSync("mkdir", ["-p", "-m", "0755", g.dir]);
+    g.xmlPath = path.join(g.dir, "domain.xml");
     writeFileSync(g.xmlPath, tinyGuestXml({
-        name: full, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
-        serialLog: g.serialLog, disks: [disk],
+        name: g.name, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
+        serialLog: g.serialLog, disks,
     }));
     await virsh("define", g.xmlPath);
-    await virsh("start", full);
-    return g;
+    await virsh("start", g.name);
 }
 
 /** Types a command line into the guest's serial console through op `console`, until the shell echoes `echo`. */
@@ -306,14 +311,7 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
         qemuIo(top, "write -P 0x5a 1M 1M");
         for (const f of [base, top])
             chmodSync(f, 0o644);
-        execFileSync("mkdir", ["-p", "-m", "0755", dir]);
-        g.xmlPath = path.join(dir, "domain.xml");
-        writeFileSync(g.xmlPath, tinyGuestXml({
-            name: full, uuid: g.uuid, kernel: path.join(guest, "vmlinuz"), initrd: path.join(guest, "initrd.img"),
-            serialLog: g.serialLog, disks: [top],
-        }));
-        await virsh("define", g.xmlPath);
-        await virsh("start", full);
+        await defineAndStart(g, guest, [top]);
 
         // The destination's own copy of the backing image, and an empty overlay on it at the same path.
         const thereBase = path.join(host.imagesDir, path.basename(base));
