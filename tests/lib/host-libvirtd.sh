@@ -27,7 +27,13 @@ case ${1:-} in
         [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || exit 0
         # A loaded machine can take a while: libvirtd finishes its clients' calls before it exits.
         for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
-        echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 30 s" >&2; exit 1 ;;
+        # Seen once in a whole suite run: still there after 30 s. The test only needs this host's libvirtd gone (it
+        # is the test's own), so it is killed, saying so and where its threads were.
+        echo "host-libvirtd.sh: $name's libvirtd ($pid) did not end in 30 s; killing it. Its threads were in:" >&2
+        grep -h . /proc/"$pid"/task/*/wchan 2>/dev/null | sort | uniq -c >&2 || true
+        kill -KILL "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+        echo "host-libvirtd.sh: $name's libvirtd ($pid) survived SIGKILL" >&2; exit 1 ;;
     start)
         answers && exit 0
         # Not `exec`'s fds: the daemon must not keep a lock the caller holds (`flock LOCK …`).

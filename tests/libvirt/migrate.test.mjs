@@ -118,7 +118,9 @@ async function removeEverywhere(g) {
 // One migration at a time: once, a cancelled incoming migration while another migration was being prepared left
 // the second libvirtd refusing every connection (not understood yet). Each test has a deadline so that the
 // second host is always removed.
-describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }, () => {
+// The file's bound: converge_postcopy_337 alone has taken 250 s in some whole-suite runs (26–33 s in others and alone),
+// and the other tests take ~65 s; run-all bounds each file at 480 s.
+describe("migrate to a second libvirtd", { concurrency: false, timeout: 450000 }, () => {
     before(async () => {
         await ensureLibvirtd();
         await guestDir();
@@ -392,12 +394,17 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
 
     // Its own bounds (boot 90 s, three consoles 40 s each, two migrations 60 s each) fire before the test's, so a slow run
     // says which step was slow.
-    test("converge_postcopy_337: auto-converge throttles a busy guest; post-copy moves it while it stays busy", { timeout: 340000 }, async () => {
+    test("converge_postcopy_337: auto-converge throttles a busy guest; post-copy moves it while it stays busy", { timeout: 340000 }, async t => {
+        // Where a slow run spent its time, reported when it took over a minute (it passes, so no bound names it).
+        const started = Date.now();
+        const steps = [];
+        const step = what => steps.push(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const b = await Bridge.start("337");
         const g = await defineTinyGuest("mig-busy", { running: true });
         const events = lifecycleEvents(g.name);
         try {
             await waitForSerial(g, READY, BOOT_MS);
+            step("booted");
             const before = await uptime(b, URI, g.uuid);
             // Copies 12 MiB of busybox (QEMU sends zero pages for nothing, so not /dev/zero) into dd's buffer over and
             // over: memory changes faster than 20 MiB/s can carry it.
@@ -415,6 +422,7 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
                     }
                 },
             });
+            step("auto-converge throttled and cancelled");
             assert.ok(throttled, `never throttled:\n${r.trail}`);
             assert.ok(throttled.iteration >= 2, JSON.stringify(throttled));
             assert.equal(r.close.problem, "terminated", r.trail);
@@ -423,6 +431,7 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             // Post-copy: the op switches once the first pass is done; the source pauses for post-copy (its own
             // lifecycle event), the guest runs on the destination while the rest of its memory follows.
             r = await migrate(b, g.uuid, host.uri, { post_copy: true, bandwidth_mib: 15 }, { timeoutMs: 60000 });
+            step("post-copy migrated");
             assert.equal(r.close.problem, undefined, r.trail);
             await waitFor(() => /Suspended Post-copy/.test(events.text()), 5000, { what: "the post-copy event" })
                 .catch(() => assert.fail(`no post-copy event on the source:\n${events.text()}`));
@@ -433,10 +442,14 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 300000 }
             assert.equal(await domState(g.name), "shut off");
             const afterwards = await uptime(b, host.uri, g.uuid);
             assert.ok(afterwards > before, `uptime ${before} s before, ${afterwards} s after: the guest restarted`);
+            step("uptime read on the destination");
         } finally {
             events.stop();
             await b.closeBridge();
             await removeEverywhere(g);
+            step("removed");
+            if (Date.now() - started > 60000)
+                t.diagnostic(`converge_postcopy_337 steps: ${steps.join(", ")}`);
         }
     });
 });
