@@ -15,10 +15,14 @@ export interface ConnectionClient {
 /**
  * Follows visibility and privilege for `clients`; returns the function that stops them. `onStarted` runs once,
  * after the clients were first started (or left stopped: the page is hidden).
+ *
+ * Only the local system connection's route depends on the user and the shell's privilege state: the other clients
+ * start at once rather than wait for those answers (a round trip through the shell and the bridge each).
  */
 export function followClients(clients: readonly ConnectionClient[], onStarted?: () => void): () => void {
+    let following = clients.filter(client => !transport.followsPrivilege(client.uri));
     const follow = () => {
-        for (const client of clients) {
+        for (const client of following) {
             if (cockpit.hidden)
                 client.stop();
             else
@@ -27,6 +31,8 @@ export function followClients(clients: readonly ConnectionClient[], onStarted?: 
     };
     let stopped = false;
     let stopFollowingRoute: () => void = () => undefined;
+    cockpit.addEventListener("visibilitychange", follow);
+    follow();
     void transport.ready().finally(() => {
         if (stopped)
             return;
@@ -36,7 +42,7 @@ export function followClients(clients: readonly ConnectionClient[], onStarted?: 
                     client.restart();
             }
         });
-        cockpit.addEventListener("visibilitychange", follow);
+        following = [...clients];
         follow();
         onStarted?.();
     });

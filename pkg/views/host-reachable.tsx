@@ -1,11 +1,12 @@
 // Rows of a host the page lost touch with: their last known state stays, marked "Host unreachable", until that
 // connection's watch resyncs (a fresh snapshot replaces them). Other hosts' rows are untouched.
 
-import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { useSyncExternalStore } from "react";
 
 import { vmStore } from "../store/vm-store.ts";
 import type { ConnectionStatus } from "../types.ts";
+
+import { PlainLabel } from "./plain-label.tsx";
 
 const _ = cockpit.gettext;
 
@@ -21,5 +22,5 @@ function isLost(status: ConnectionStatus | undefined): boolean {
 }
 
 export function HostUnreachableLabel({ isCompact = false }: { isCompact?: boolean }) {
-    return <Label color="orange" isCompact={isCompact} className="virt-host-unreachable">{_("Host unreachable")}</Label>;
+    return <PlainLabel color="orange" isCompact={isCompact} className="virt-host-unreachable">{_("Host unreachable")}</PlainLabel>;
 }

@@ -1,6 +1,5 @@
 // A VM's state as a coloured label with an icon, so it reads at a glance and without colour.
 
-import { Label, type LabelProps } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { ExclamationCircleIcon } from "@patternfly/react-icons/dist/esm/icons/exclamation-circle-icon.js";
 import { HourglassHalfIcon } from "@patternfly/react-icons/dist/esm/icons/hourglass-half-icon.js";
 import { InProgressIcon } from "@patternfly/react-icons/dist/esm/icons/in-progress-icon.js";
@@ -14,7 +13,9 @@ import type React from "react";
 import { stateLabel } from "../format.ts";
 import type { VmState } from "../types.ts";
 
-const LOOK: Record<VmState, { color: NonNullable<LabelProps["color"]>; icon: React.ReactNode }> = {
+import { PlainLabel, type PlainLabelColor } from "./plain-label.tsx";
+
+const LOOK: Record<VmState, { color: PlainLabelColor; icon: React.ReactNode }> = {
     running: { color: "green", icon: <PlayIcon /> },
     blocked: { color: "teal", icon: <HourglassHalfIcon /> },
     paused: { color: "orange", icon: <PauseIcon /> },
@@ -29,8 +30,8 @@ export function VmStateLabel({ state, isCompact = false }: { state: VmState; isC
     // An unknown state (a newer helper) looks like nostate.
     const look = (LOOK as Partial<Record<string, typeof LOOK.nostate>>)[state] ?? LOOK.nostate;
     return (
-        <Label color={look.color} icon={look.icon} isCompact={isCompact} className="virt-state">
+        <PlainLabel color={look.color} icon={look.icon} isCompact={isCompact} className="virt-state">
             {stateLabel(state)}
-        </Label>
+        </PlainLabel>
     );
 }

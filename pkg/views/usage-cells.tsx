@@ -1,12 +1,12 @@
 // The usage cells of a list row (CPU with its sparkline, memory, disk and network rates) and the "Not responding"
 // label. Plain markup and native titles: a row must stay cheap, there may be a thousand of them.
 
-import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-
 import { formatBytes, formatPercent, formatRate } from "../format.ts";
 import { useUsage } from "../store/hooks.ts";
 import type { UsageEntry } from "../store/usage-store.ts";
 import type { Vm, VmUsage } from "../types.ts";
+
+import { PlainLabel } from "./plain-label.tsx";
 
 const _ = cockpit.gettext;
 
@@ -103,10 +103,10 @@ export function NetworkCell({ entry }: { entry: UsageEntry | undefined }) {
 /** Shown instead of the state while the VM's QEMU does not answer. */
 export function NotRespondingLabel({ isCompact = false }: { isCompact?: boolean }) {
     return (
-        <Label status="warning" isCompact={isCompact} className="virt-not-responding"
+        <PlainLabel warning isCompact={isCompact} className="virt-not-responding"
                title={_("The VM runs, but its QEMU process does not answer. Its numbers are from before.")}>
             {_("Not responding")}
-        </Label>
+        </PlainLabel>
     );
 }
 

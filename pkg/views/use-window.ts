@@ -70,10 +70,12 @@ export function useWindow(scrollRef: RefObject<HTMLElement | null>, heights: rea
     const total = offsets[heights.length] ?? 0;
     if (heights.length === 0)
         return { start: 0, end: 0, before: 0, after: 0 };
-    // Before the first measurement, render one screenful rather than nothing.
+    // Before the first measurement, render one screenful rather than nothing, and no more: the first rows on
+    // screen wait for every row rendered with them, and the overscan follows right after that first paint.
     const height = view.height || window.innerHeight;
-    const start = indexAt(offsets, Math.max(view.top - OVERSCAN_PX, 0));
-    const end = Math.min(indexAt(offsets, view.top + height + OVERSCAN_PX) + 1, heights.length);
+    const overscan = view.height ? OVERSCAN_PX : 0;
+    const start = indexAt(offsets, Math.max(view.top - overscan, 0));
+    const end = Math.min(indexAt(offsets, view.top + height + overscan) + 1, heights.length);
     const before = offsets[start] ?? 0;
     return { start, end, before, after: total - (offsets[end] ?? total) };
 }

@@ -1,12 +1,13 @@
 // The actions of one VM: the obvious next step as a button, everything that makes sense now in a kebab menu.
 // Used by the list rows and the VM page. While an action runs, the button spins and nothing can be submitted.
+// The menu itself (PatternFly's Dropdown and its Popper) is made on the first open: a row pays for a toggle only.
 
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Divider } from "@patternfly/react-core/dist/esm/components/Divider/index.js";
 import { Dropdown, DropdownItem, DropdownList } from "@patternfly/react-core/dist/esm/components/Dropdown/index.js";
-import { MenuToggle } from "@patternfly/react-core/dist/esm/components/MenuToggle/index.js";
-import { Flex } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
+import { MenuToggle, type MenuToggleElement } from "@patternfly/react-core/dist/esm/components/MenuToggle/index.js";
 import { EllipsisVIcon } from "@patternfly/react-icons/dist/esm/icons/ellipsis-v-icon.js";
+import type React from "react";
 import { useState } from "react";
 
 import { ACTIONS, type ActionDef, MENU_GROUPS, performAction, primaryAction } from "../actions.ts";
@@ -47,6 +48,7 @@ interface Props {
 
 export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
     const [isOpen, setOpen] = useState(false);
+    const [menuMade, setMenuMade] = useState(false);
     const busy = pending !== null;
     const primary = primaryAction(vm);
     const groups = MENU_GROUPS
@@ -69,9 +71,24 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
         requestAction(vm, def, onDelete).catch((ex: unknown) => console.error("virt: action failed unexpectedly", ex));
     };
 
+    const toggle = (ref?: React.Ref<MenuToggleElement>) =>
+        <MenuToggle ref={ref} variant="plain" isDisabled={busy} isExpanded={isOpen}
+                    size={isCompact ? "sm" : "default"}
+                    aria-label={cockpit.format(_("Actions for $0"), vm.name)}
+                    onClick={() => {
+                        if (menuMade) {
+                            setOpen(!isOpen);
+                            return;
+                        }
+                        // The new menu listens for clicks outside its toggle, and the toggle it renders is a new
+                        // element: this very click would close it again. Open it once the click is over.
+                        setMenuMade(true);
+                        window.setTimeout(() => setOpen(true), 0);
+                    }}
+                    icon={<EllipsisVIcon />} />;
+
     return (
-        <Flex flexWrap={{ default: "nowrap" }} spaceItems={{ default: "spaceItemsSm" }}
-              justifyContent={{ default: "justifyContentFlexEnd" }} alignItems={{ default: "alignItemsCenter" }}>
+        <div className="virt-actions">
             {primary &&
                 <Button variant="secondary" size={isCompact ? "sm" : "default"} className="virt-primary-action"
                         isLoading={busy} isDisabled={busy}
@@ -79,29 +96,26 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
                         onClick={() => select(primary)}>
                     {primary.label}
                 </Button>}
-            <Dropdown isOpen={isOpen} onOpenChange={setOpen} shouldFocusToggleOnSelect shouldFocusFirstItemOnOpen
-                      popperProps={{ position: "right", appendTo: () => document.body }}
-                      toggle={ref =>
-                          <MenuToggle ref={ref} variant="plain" isDisabled={busy} isExpanded={isOpen}
-                                      size={isCompact ? "sm" : "default"}
-                                      aria-label={cockpit.format(_("Actions for $0"), vm.name)}
-                                      onClick={() => setOpen(!isOpen)}
-                                      icon={<EllipsisVIcon />} />}>
-                <DropdownList>
-                    {groups.flatMap((group, i) => [
-                        ...i > 0 ? [<Divider component="li" key={`divider-${i}`} />] : [],
-                        ...group.map(def =>
-                            <DropdownItem key={def.id} value={def.id} onClick={() => select(def)}
-                                          isDanger={def.id === "delete"}
-                                          {...def.description ? { description: def.description } : {}}>
-                                {def.label}
-                            </DropdownItem>),
-                        ...i === 0 && canMigrate
-                            ? [<DropdownItem key="migrate" value="migrate" onClick={migrate}>{_("Migrate…")}</DropdownItem>]
-                            : [],
-                    ])}
-                </DropdownList>
-            </Dropdown>
-        </Flex>
+            {!menuMade
+                ? toggle()
+                : <Dropdown isOpen={isOpen} onOpenChange={setOpen} shouldFocusToggleOnSelect shouldFocusFirstItemOnOpen
+                            popperProps={{ position: "right", appendTo: () => document.body }}
+                            toggle={toggle}>
+                    <DropdownList>
+                        {groups.flatMap((group, i) => [
+                            ...i > 0 ? [<Divider component="li" key={`divider-${i}`} />] : [],
+                            ...group.map(def =>
+                                <DropdownItem key={def.id} value={def.id} onClick={() => select(def)}
+                                              isDanger={def.id === "delete"}
+                                              {...def.description ? { description: def.description } : {}}>
+                                    {def.label}
+                                </DropdownItem>),
+                            ...i === 0 && canMigrate
+                                ? [<DropdownItem key="migrate" value="migrate" onClick={migrate}>{_("Migrate…")}</DropdownItem>]
+                                : [],
+                        ])}
+                    </DropdownList>
+                </Dropdown>}
+        </div>
     );
 }
