@@ -19,7 +19,7 @@ const entry = path.join(here, "index.tsx");
 
 /**
  * dist/index.html from pkg/index.html, with a modulepreload link for each chunk index.js imports statically, so the
- * browser fetches them alongside index.js instead of after parsing it.
+ * browser fetches them alongside index.js (which boot.js starts: main-script.ts) instead of after parsing it.
  */
 const writeHtml = {
     name: "write-html",
@@ -48,7 +48,7 @@ const writeHtml = {
                 .map(name => `    <link rel="preload" href="${name}" as="font" type="font/woff2" crossorigin>\n`)
                 .join("");
             const html = fs.readFileSync(path.join(here, "index.html"), "utf8")
-                .replace(/^(\s*<script type="module" src="index.js"><\/script>\n)/m, `$1${preloads}${fonts}`);
+                .replace(/^(\s*<link rel="modulepreload" href="index.js">\n)/m, `$1${preloads}${fonts}`);
             fs.writeFileSync(path.join(outdir, "index.html"), html);
         });
     },

@@ -81,5 +81,7 @@ declare namespace cockpit {
         readonly host: string;
         /** Calls back once the transport has its init (in a frame: from the shell). */
         wait(callback: () => void): void;
+        /** The URL of cockpit-ws's WebSocket `suffix` ("socket": the one cockpit.js connects to outside the shell). */
+        uri(suffix?: string): string;
     };
 }

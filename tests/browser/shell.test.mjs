@@ -47,6 +47,72 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
         await page.close();
     });
 
+    /**
+     * Opens /virt through the shell with `connections`, watching every WebSocket to cockpit-ws: returns the page and
+     * the sockets in the order they opened, each with the control messages the page sent on it.
+     */
+    async function openWatchingSockets(connections, route) {
+        const page = await browser.context.newPage();
+        const sockets = [];
+        page.on("websocket", socket => {
+            const entry = { url: socket.url(), sent: [] };
+            sockets.push(entry);
+            socket.on("framesent", ({ payload }) => {
+                if (typeof payload === "string" && payload.startsWith("\n"))
+                    entry.sent.push(JSON.parse(payload.slice(1)));
+            });
+        });
+        if (route)
+            await page.routeWebSocket(/\/cockpit\/socket$/, route);
+        await page.addInitScript(uris => {
+            localStorage.setItem("virt:connections", JSON.stringify(uris));
+            localStorage.setItem("shell:style", "light");
+        }, connections);
+        await page.goto(`${ws.base}/virt`);
+        return { page, sockets };
+    }
+
+    const watchOpens = socket => socket.sent.filter(m => m.command === "open" && m.op === "watch");
+
+    test("the list's first watch comes through the page's own socket, not through the shell", async () => {
+        const { page, sockets } = await openWatchingSockets(["test:///default"]);
+        await snapOnFailure(page, "shell-own-socket", async () => {
+            const frame = virtFrame(page);
+            await waitLoaded(frame);
+            assert.equal(await vmRow(frame, "test").count(), 1);
+            // The shell's socket first, then the frame's own, each sending its init first.
+            assert.equal(sockets.length, 2, JSON.stringify(sockets.map(s => s.url)));
+            assert.ok(sockets.every(s => new URL(s.url).pathname === "/cockpit/socket" && s.sent[0]?.command === "init"));
+            const [shell, own] = sockets;
+            assert.deepEqual(watchOpens(own).map(m => m.uri), ["test:///default"]);
+            assert.deepEqual(watchOpens(shell), []);
+            // Its channel ids carry the seed cockpit-ws gave that socket, apart from the shell's.
+            assert.ok(watchOpens(own).every(m => !shell.sent.some(o => o.channel === m.channel)));
+            assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 1));
+        });
+        await page.close();
+    });
+
+    test("with the page's own socket refused, the list comes through the shell's", async () => {
+        let count = 0;
+        const { page, sockets } = await openWatchingSockets(["test:///default"], route => {
+            // The shell's socket goes through; the frame's own is closed before cockpit-ws says anything on it.
+            if (++count === 1)
+                route.connectToServer();
+            else
+                route.close({ code: 1011, reason: "refused by the test" });
+        });
+        await snapOnFailure(page, "shell-own-socket-refused", async () => {
+            const frame = virtFrame(page);
+            await waitLoaded(frame);
+            assert.equal(await vmRow(frame, "test").count(), 1);
+            assert.equal(count, 2);
+            assert.deepEqual(watchOpens(sockets[0]).map(m => m.uri), ["test:///default"]);
+            assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 0));
+        });
+        await page.close();
+    });
+
     test("a shell URL with a deep link opens that VM's page", async () => {
         const page = await openVirtPage(browser, ws, {
             connections: ["test:///default"], url: `${ws.base}/virt`, path: "/vm/test%3A%2F%2F%2Fdefault/test",

@@ -7,6 +7,8 @@
 
 import { listedUris } from "../connection-list.ts";
 
+import { type EarlyTransportChannel, openEarlyTransportChannel } from "./own-socket.ts";
+
 /** The options the list's watch client opens a connection's channel with (watch-client.ts). */
 export function watchOptions(uri: string): cockpit.ChannelOptions {
     return { payload: "virt1", op: "watch", uri, usage: true };
@@ -29,7 +31,7 @@ type Buffered = { type: "message"; ev: Event; data: string } | { type: "close"; 
 
 /** A cockpit.Channel whose events before the first listeners are kept and replayed to them. */
 class EarlyChannel implements cockpit.Channel {
-    readonly #channel: cockpit.Channel;
+    readonly #channel: EarlyTransportChannel;
     readonly #options: cockpit.ChannelOptions;
     #buffer: Buffered[] | null = [];
     #bufferedChars = 0;
@@ -39,7 +41,7 @@ class EarlyChannel implements cockpit.Channel {
     };
 
     constructor(options: cockpit.ChannelOptions) {
-        const channel = cockpit.channel(options);
+        const channel = openEarlyTransportChannel(options);
         this.#channel = channel;
         this.#options = options;
         channel.addEventListener("message", (ev, data) => this.#event({ type: "message", ev, data }, data.length));
@@ -188,7 +190,7 @@ export function openEarlyWatches(uris: readonly string[]): void {
 export function openSavedConnectionWatches(): void {
     const registry = window.virtEarlyWatches ??= { channels: new Map(), released: false };
     registry.saved = new Promise(resolve => {
-        const channel = cockpit.channel({ payload: "virt1", op: "connections", action: "list" });
+        const channel = openEarlyTransportChannel({ payload: "virt1", op: "connections", action: "list" });
         channel.addEventListener("close", (_ev, options) => {
             if (options.problem) {
                 resolve(null);

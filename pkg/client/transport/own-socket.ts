@@ -1,0 +1,310 @@
+// A WebSocket of the page's own to cockpit-ws, for the list's early watches (early-watch.ts, run by boot.js).
+//
+// In the shell's frame, cockpit.js sends every message through the shell's page: nothing leaves before the shell
+// has answered the frame's `init`, and every message each way is one more task on the renderer thread the shell,
+// the pages it preloads and this page share. That handshake waited 40–100 ms behind their scripts. cockpit-ws
+// takes more than one WebSocket per login (each with its own channel seed) and routes them to the same bridge, so
+// the same channel opened here reaches the same helper, without the shell in the way.
+//
+// Used only in a frame of the local host's page (the shell's other hosts go through the shell's transport). If the
+// socket fails before a channel saw anything, that channel goes through cockpit.js after all, unseen by its user.
+
+type Listener = (ev: Event, arg: never) => void;
+type EventType = "message" | "ready" | "close" | "control";
+
+/** The socket's `init` must come by then, or its channels go through cockpit.js. */
+const INIT_TIMEOUT_MS = 5000;
+/** A message over this is refused (the socket closes): the early watches' snapshot comes in ≤ ~128 KiB messages. */
+const MAX_MESSAGE_CHARS = 16 << 20;
+
+/** The subset of cockpit.Channel the early watches use. */
+export interface EarlyTransportChannel {
+    readonly valid: boolean;
+    send(data: string): void;
+    control(options: { command?: string; [field: string]: cockpit.JsonValue | undefined }): void;
+    close(problem?: string | cockpit.CloseOptions): void;
+    addEventListener(type: "message", listener: (ev: Event, data: string) => void): void;
+    addEventListener(type: "ready" | "close" | "control", listener: (ev: Event, options: cockpit.CloseOptions) => void): void;
+}
+
+type ControlMessage = { command: string; channel?: string; [field: string]: cockpit.JsonValue | undefined };
+
+class OwnSocket {
+    readonly #ws: WebSocket;
+    #seed: string | null = null;
+    #next = 0;
+    #ended = false;
+    readonly #channels = new Map<string, OwnChannel>();
+    readonly #waiting = new Set<OwnChannel>();
+    #settle: () => void = () => undefined;
+    /** Resolves once the socket has its init (the opens so far are sent) or has failed. */
+    readonly settled = new Promise<void>(resolve => {
+        this.#settle = resolve;
+    });
+
+    constructor(url: string) {
+        this.#ws = new WebSocket(url, "cockpit1");
+        this.#ws.addEventListener("open", () => {
+            performance.mark("virt:socket-open");
+            this.#ws.send(`\n${JSON.stringify({ command: "init", version: 1 })}`);
+        });
+        this.#ws.addEventListener("message", ev => this.#receive(ev.data));
+        this.#ws.addEventListener("close", () => this.#end());
+        this.#ws.addEventListener("error", () => this.#end());
+        window.setTimeout(() => {
+            if (this.#seed === null)
+                this.#end();
+        }, INIT_TIMEOUT_MS);
+    }
+
+    /** Whether channels can still be opened here (no failure, no close). */
+    get usable(): boolean {
+        return !this.#ended;
+    }
+
+    /** Opens `channel` on this socket now, or once the socket has its init. */
+    attach(channel: OwnChannel): void {
+        if (this.#seed === null) {
+            this.#waiting.add(channel);
+            return;
+        }
+        const id = `${this.#seed}virt${++this.#next}`;
+        this.#channels.set(id, channel);
+        channel.opened(id);
+        this.sendControl({ ...channel.options, command: "open", channel: id, "flow-control": true });
+    }
+
+    detach(id: string): void {
+        this.#channels.delete(id);
+        // The socket is for the early watches only: once none is left, it goes.
+        if (this.#channels.size === 0 && this.#waiting.size === 0 && this.#seed !== null)
+            this.#close();
+    }
+
+    sendControl(message: ControlMessage): void {
+        if (!this.#ended)
+            this.#ws.send(`\n${JSON.stringify(message)}`);
+    }
+
+    sendData(id: string, data: string): void {
+        if (!this.#ended)
+            this.#ws.send(`${id}\n${data}`);
+    }
+
+    #receive(raw: unknown): void {
+        if (typeof raw !== "string" || raw.length > MAX_MESSAGE_CHARS) {
+            this.#close();
+            return;
+        }
+        const newline = raw.indexOf("\n");
+        if (newline < 0) {
+            this.#close();
+            return;
+        }
+        const id = raw.slice(0, newline);
+        const payload = raw.slice(newline + 1);
+        if (id) {
+            this.#channels.get(id)?.data(payload);
+            return;
+        }
+        let message: unknown;
+        try {
+            message = JSON.parse(payload);
+        } catch {
+            this.#close();
+            return;
+        }
+        if (typeof message !== "object" || message === null || typeof (message as ControlMessage).command !== "string") {
+            this.#close();
+            return;
+        }
+        this.#control(message as ControlMessage);
+    }
+
+    #control(message: ControlMessage): void {
+        if (message.command === "init") {
+            if (this.#seed !== null || message.version !== 1) {
+                this.#close();
+                return;
+            }
+            performance.mark("virt:socket-init");
+            this.#seed = typeof message["channel-seed"] === "string" ? message["channel-seed"] : "";
+            const waiting = [...this.#waiting];
+            this.#waiting.clear();
+            for (const channel of waiting)
+                this.attach(channel);
+            this.#settle();
+            return;
+        }
+        if (this.#seed === null) {
+            this.#close();
+            return;
+        }
+        if (message.command === "ping") {
+            this.sendControl({ ...message, command: "pong" });
+            return;
+        }
+        if (typeof message.channel === "string")
+            this.#channels.get(message.channel)?.controlled(message);
+    }
+
+    #close(): void {
+        if (!this.#ended)
+            this.#ws.close();
+        this.#end();
+    }
+
+    #end(): void {
+        if (this.#ended)
+            return;
+        this.#ended = true;
+        const all = [...this.#waiting, ...this.#channels.values()];
+        this.#waiting.clear();
+        this.#channels.clear();
+        for (const channel of all)
+            channel.socketEnded();
+        if (socket === this)
+            socket = null;
+        this.#settle();
+    }
+}
+
+/**
+ * One channel on the page's own socket. Until the helper has sent anything on it, a failure of the socket moves
+ * it to cockpit.js's transport (the open is sent again there); afterwards it closes as "disconnected", as a
+ * cockpit.js channel does when its transport goes.
+ */
+class OwnChannel implements EarlyTransportChannel {
+    readonly options: cockpit.ChannelOptions;
+    #socket: OwnSocket | null;
+    #id: string | null = null;
+    #heard = false;
+    #closed = false;
+    #fallback: cockpit.Channel | null = null;
+    readonly #listeners: Record<EventType, Set<Listener>> = {
+        message: new Set(), ready: new Set(), close: new Set(), control: new Set(),
+    };
+
+    constructor(socket: OwnSocket, options: cockpit.ChannelOptions) {
+        this.options = options;
+        this.#socket = socket;
+        socket.attach(this);
+    }
+
+    get valid(): boolean {
+        return this.#fallback ? this.#fallback.valid : !this.#closed;
+    }
+
+    addEventListener(type: EventType, listener: (ev: Event, arg: never) => void): void {
+        this.#listeners[type].add(listener);
+        this.#fallback?.addEventListener(type as "message", listener as never);
+    }
+
+    send(data: string): void {
+        if (this.#fallback)
+            this.#fallback.send(data);
+        else if (this.#id !== null && !this.#closed)
+            this.#socket?.sendData(this.#id, data);
+    }
+
+    control(options: { command?: string; [field: string]: cockpit.JsonValue | undefined }): void {
+        if (this.#fallback)
+            (this.#fallback as unknown as EarlyTransportChannel).control(options);
+        else if (this.#id !== null && !this.#closed)
+            this.#socket?.sendControl({ ...options, command: options.command ?? "options", channel: this.#id });
+    }
+
+    close(problem?: string | cockpit.CloseOptions): void {
+        if (this.#fallback) {
+            this.#fallback.close(problem);
+            return;
+        }
+        if (this.#closed)
+            return;
+        const options = typeof problem === "string" ? { problem } : problem ?? {};
+        if (this.#id !== null)
+            this.#socket?.sendControl({ ...options, command: "close", channel: this.#id });
+        this.#finish({ ...options, command: "close" });
+    }
+
+    /** The socket gave it an id and sent its open. */
+    opened(id: string): void {
+        this.#id = id;
+    }
+
+    data(payload: string): void {
+        this.#heard = true;
+        this.#emit("message", payload);
+    }
+
+    controlled(message: ControlMessage): void {
+        this.#heard = true;
+        if (message.command === "close") {
+            this.#finish(message);
+            return;
+        }
+        if (message.command === "ready")
+            this.#emit("ready", message);
+        this.#emit("control", message);
+    }
+
+    socketEnded(): void {
+        if (this.#closed)
+            return;
+        if (this.#heard) {
+            this.#finish({ command: "close", problem: "disconnected" });
+            return;
+        }
+        // Nothing came yet: the same open through the shell's transport, with the listeners moved over.
+        this.#detach();
+        const fallback = cockpit.channel(this.options);
+        this.#fallback = fallback;
+        for (const [type, listeners] of Object.entries(this.#listeners)) {
+            for (const listener of listeners)
+                fallback.addEventListener(type as "message", listener as never);
+        }
+    }
+
+    #finish(message: ControlMessage | cockpit.CloseOptions): void {
+        this.#closed = true;
+        this.#detach();
+        this.#emit("close", message);
+    }
+
+    #detach(): void {
+        const socket = this.#socket;
+        this.#socket = null;
+        if (socket && this.#id !== null)
+            socket.detach(this.#id);
+    }
+
+    #emit(type: EventType, arg: unknown): void {
+        const ev = new Event(type);
+        for (const listener of [...this.#listeners[type]])
+            listener(ev, arg as never);
+    }
+}
+
+let socket: OwnSocket | null = null;
+
+/** Whether this page runs in the shell's frame for the local host (the only case the own socket is for). */
+function inLocalShellFrame(): boolean {
+    return window.parent !== window && window.name.startsWith("cockpit1:localhost/");
+}
+
+/**
+ * A channel for `options` on the page's own socket in the shell's frame for the local host; elsewhere (no shell,
+ * or another host) cockpit.js's own channel, whose transport is as direct as it gets.
+ */
+export function openEarlyTransportChannel(options: cockpit.ChannelOptions): EarlyTransportChannel {
+    if (!inLocalShellFrame())
+        return cockpit.channel(options);
+    if (!socket?.usable)
+        socket = new OwnSocket(cockpit.transport.uri("socket"));
+    return new OwnChannel(socket, options);
+}
+
+/** Resolves once the early channels opened so far are on their way (or went through cockpit.js instead). */
+export function earlyOpensSent(): Promise<void> {
+    return socket?.settled ?? Promise.resolve();
+}
