@@ -50,7 +50,8 @@ export const VmRow = memo(function VmRow({ vmKey, rowIndex, showHost }: Props) {
 
     return (
         <>
-            <tr className="pf-v6-c-table__tr virt-vm-row" aria-rowindex={rowIndex}
+            <tr className={failure ? "pf-v6-c-table__tr virt-vm-row virt-vm-row-failed" : "pf-v6-c-table__tr virt-vm-row"}
+                aria-rowindex={rowIndex}
                 data-vm-id={vm.id} data-vm-name={vm.name} data-vm-state={vm.state}
                 {...responding ? {} : { "data-vm-not-responding": "true" }}
                 {...lost ? { "data-host-unreachable": "true" } : {}}>
