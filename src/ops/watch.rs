@@ -18,6 +18,8 @@ use crate::router::channel::{ChannelInput, ChannelIo};
 
 /// Keep each data frame well below Cockpit's 1 MiB frame guidance.
 const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+/// The snapshot's first message: more rows than any screen shows at once.
+const FIRST_MESSAGE_VMS: usize = 100;
 
 /// Seconds of CPU history sent for each VM's sparkline when usage starts.
 const SPARKLINE_SECONDS: u64 = 300;
@@ -129,9 +131,17 @@ async fn send_snapshot(io: &mut ChannelIo, hub: &Hub) -> u64 {
     entries.sort_by(|a, b| compare_names(&a.vm.name, &b.vm.name));
     io.send_json(&json!({"reset": true}));
     // Each VM's text is copied as its message is filled, so the first message (the first screenful) leaves
-    // before the rest of a large table is touched.
-    let items = entries.into_iter().map(|entry| (entry.vm.id.clone(), entry.json.get().to_string()));
-    send_split(io, "{\"vms\":{", items, false).await;
+    // before the rest of a large table is touched. The rest waits until the page has that first message: sent at
+    // once, megabytes of it queued in the bridge and cockpit-ws ahead of the page held the first one back
+    // (~200 ms at 10,000 VMs).
+    let mut items = entries.into_iter().map(|entry| (entry.vm.id.clone(), entry.json.get().to_string()));
+    let first: Vec<(String, String)> = items.by_ref().take(FIRST_MESSAGE_VMS).collect();
+    let more = first.len() == FIRST_MESSAGE_VMS;
+    send_split(io, "{\"vms\":{", first, false).await;
+    if more {
+        io.drained().await;
+        send_split(io, "{\"vms\":{", items, false).await;
+    }
     io.send_json(&json!({"synced": true}));
     log::debug!(target: crate::STARTUP_LOG, "watch: snapshot sent, epoch {epoch}");
     epoch

@@ -126,6 +126,19 @@ impl ChannelIo {
         }
     }
 
+    /// Resolves once the browser has acknowledged everything sent so far (at once without flow control): what
+    /// follows then finds every queue between here and the page empty, rather than behind what came before.
+    pub async fn drained(&mut self) {
+        if !self.flow_control {
+            return;
+        }
+        let sent = self.sent;
+        let _ = self
+            .to_router
+            .send(OpMessage::Control { channel: self.id.clone(), message: control::ping(self.id.id.as_str(), sent) });
+        let _ = self.window.wait_for(|window| *window >= sent.saturating_add(SEND_WINDOW)).await;
+    }
+
     /// Resolves once the browser has acknowledged enough that we may send again.
     pub async fn writable(&mut self) {
         let sent = self.sent;
