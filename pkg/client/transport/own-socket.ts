@@ -34,6 +34,7 @@ class OwnSocket {
     #seed: string | null = null;
     #next = 0;
     #ended = false;
+    #heardData = false;
     readonly #channels = new Map<string, OwnChannel>();
     readonly #waiting = new Set<OwnChannel>();
     #settle: () => void = () => undefined;
@@ -104,6 +105,10 @@ class OwnSocket {
         const id = raw.slice(0, newline);
         const payload = raw.slice(newline + 1);
         if (id) {
+            if (!this.#heardData) {
+                this.#heardData = true;
+                performance.mark("virt:socket-data");
+            }
             this.#channels.get(id)?.data(payload);
             return;
         }
@@ -209,7 +214,7 @@ class OwnChannel implements EarlyTransportChannel {
 
     control(options: { command?: string; [field: string]: cockpit.JsonValue | undefined }): void {
         if (this.#fallback)
-            (this.#fallback as unknown as EarlyTransportChannel).control(options);
+            this.#fallback.control(options);
         else if (this.#id !== null && !this.#closed)
             this.#socket?.sendControl({ ...options, command: options.command ?? "options", channel: this.#id });
     }
@@ -299,8 +304,14 @@ function inLocalShellFrame(): boolean {
 export function openEarlyTransportChannel(options: cockpit.ChannelOptions): EarlyTransportChannel {
     if (!inLocalShellFrame())
         return cockpit.channel(options);
-    if (!socket?.usable)
-        socket = new OwnSocket(cockpit.transport.uri("socket"));
+    try {
+        if (!socket?.usable)
+            socket = new OwnSocket(cockpit.transport.uri("socket"));
+    } catch (ex) {
+        // a policy that forbids the connection: the shell's transport it is
+        console.warn("virt: no socket of the page's own:", ex);
+        return cockpit.channel(options);
+    }
     return new OwnChannel(socket, options);
 }
 
