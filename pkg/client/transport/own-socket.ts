@@ -54,7 +54,7 @@ class OwnSocket {
         this.#ws.addEventListener("error", () => this.#end());
         window.setTimeout(() => {
             if (this.#seed === null)
-                this.#end();
+                this.#close();
         }, INIT_TIMEOUT_MS);
     }
 
@@ -75,8 +75,12 @@ class OwnSocket {
         this.sendControl({ ...channel.options, command: "open", channel: id, "flow-control": true });
     }
 
-    detach(id: string): void {
-        this.#channels.delete(id);
+    /** `channel` is done with the socket (`id`: the one it was opened with; null: not opened yet). */
+    detach(channel: OwnChannel, id: string | null): void {
+        if (id === null)
+            this.#waiting.delete(channel);
+        else
+            this.#channels.delete(id);
         // The socket is for the early watches only: once none is left, it goes.
         if (this.#channels.size === 0 && this.#waiting.size === 0 && this.#seed !== null)
             this.#close();
@@ -139,6 +143,8 @@ class OwnSocket {
             for (const channel of waiting)
                 this.attach(channel);
             this.#settle();
+            if (this.#channels.size === 0)
+                this.#close(); // its channels were closed while it connected
             return;
         }
         if (this.#seed === null) {
@@ -279,8 +285,7 @@ class OwnChannel implements EarlyTransportChannel {
     #detach(): void {
         const socket = this.#socket;
         this.#socket = null;
-        if (socket && this.#id !== null)
-            socket.detach(this.#id);
+        socket?.detach(this, this.#id);
     }
 
     #emit(type: EventType, arg: unknown): void {
