@@ -4,6 +4,7 @@
 // anything is on screen.
 
 import { askPrivilegeEarly } from "./client/transport/early-privilege.ts";
+import { askUserEarly, currentUser } from "./client/transport/early-user.ts";
 import { openEarlyWatches, openSavedConnectionWatches } from "./client/transport/early-watch.ts";
 import { earlyOpensSent } from "./client/transport/own-socket.ts";
 import { forcedStream } from "./client/transport/stream-override.ts";
@@ -17,6 +18,7 @@ function openEarly(): void {
 
     // What the store waits for before its first channels: the user and the shell's Administrative access.
     askPrivilegeEarly();
+    askUserEarly();
 
     // A hidden page starts no watch (store/follow.ts); the test transport opens them elsewhere.
     if (cockpit.hidden || forcedStream())
@@ -27,7 +29,7 @@ function openEarly(): void {
     } else {
         // Every user watches the system connection; the others once the user is known, then the saved hosts.
         openEarlyWatches([SYSTEM_URI]);
-        cockpit.user().then(user => openEarlyWatches(urisFor(user)), () => undefined);
+        currentUser().then(user => openEarlyWatches(urisFor(user)), () => undefined);
         openSavedConnectionWatches();
     }
 }

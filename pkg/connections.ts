@@ -1,6 +1,7 @@
 // Which libvirt connections the page watches, and how it names them.
 
 import { savedConnectionUris } from "./client/saved-connections.ts";
+import { currentUser } from "./client/transport/early-user.ts";
 import { earlySavedUris } from "./client/transport/early-watch.ts";
 
 const _ = cockpit.gettext;
@@ -33,7 +34,7 @@ export async function firstConnectionUris(): Promise<{ uris: string[]; more: boo
     if (override)
         return { uris: override, more: false };
     // boot.ts asked for the user already: this is its answer, not another round trip.
-    return { uris: urisFor(await cockpit.user()), more: true };
+    return { uris: urisFor(await currentUser()), more: true };
 }
 
 /** The user's saved connections to other hosts (op `connections`) not among `watched`: the list boot.ts asked

@@ -6,6 +6,7 @@
 import { Emitter } from "../emitter.ts";
 
 import { PeerStream } from "./peer-stream.ts";
+import { currentUser } from "./early-user.ts";
 import { takeEarlyWatch } from "./early-watch.ts";
 import { privilege } from "./privilege.ts";
 import { forcedStream } from "./stream-override.ts";
@@ -32,11 +33,12 @@ class Transport extends Emitter<Events> {
     ready(): Promise<void> {
         this.#ready ??= (async () => {
             const settled = privilege.settled();
-            const user = await cockpit.user().catch(() => null);
+            const user = await currentUser().catch(() => null);
             // root's channels never change route: no need to wait for the shell's privilege state
             if (user?.id !== 0)
                 await settled;
             this.#user = user;
+            performance.mark("virt:ready");
             this.#systemRoute = this.#computeRoute();
             privilege.on("changed", () => this.#followPrivilege());
             // A sudoer may turn access on any moment: know the helper's path by then, so the switch costs no round

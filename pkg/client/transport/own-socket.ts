@@ -71,8 +71,8 @@ class OwnSocket {
         }
         const id = `${this.#seed}virt${++this.#next}`;
         this.#channels.set(id, channel);
-        channel.opened(id);
         this.sendControl({ ...channel.options, command: "open", channel: id, "flow-control": true });
+        channel.opened(id);
     }
 
     /** `channel` is done with the socket (`id`: the one it was opened with; null: not opened yet). */
@@ -181,9 +181,9 @@ class OwnSocket {
 }
 
 /**
- * One channel on the page's own socket. Until the helper has sent anything on it, a failure of the socket moves
- * it to cockpit.js's transport (the open is sent again there); afterwards it closes as "disconnected", as a
- * cockpit.js channel does when its transport goes.
+ * One channel on the page's own socket. Until the other end has sent anything on it, a failure of the socket moves
+ * it to cockpit.js's transport (the open and the data sent so far go again there); afterwards it closes as
+ * "disconnected", as a cockpit.js channel does when its transport goes.
  */
 class OwnChannel implements EarlyTransportChannel {
     readonly options: cockpit.ChannelOptions;
@@ -192,6 +192,8 @@ class OwnChannel implements EarlyTransportChannel {
     #heard = false;
     #closed = false;
     #fallback: cockpit.Channel | null = null;
+    /** Data sent before the other end said anything: sent again if the channel moves to cockpit.js. */
+    #unanswered: string[] = [];
     readonly #listeners: Record<EventType, Set<Listener>> = {
         message: new Set(), ready: new Set(), close: new Set(), control: new Set(),
     };
@@ -212,9 +214,15 @@ class OwnChannel implements EarlyTransportChannel {
     }
 
     send(data: string): void {
-        if (this.#fallback)
+        if (this.#fallback) {
             this.#fallback.send(data);
-        else if (this.#id !== null && !this.#closed)
+            return;
+        }
+        if (this.#closed)
+            return;
+        if (!this.#heard)
+            this.#unanswered.push(data);
+        if (this.#id !== null)
             this.#socket?.sendData(this.#id, data);
     }
 
@@ -238,18 +246,20 @@ class OwnChannel implements EarlyTransportChannel {
         this.#finish({ ...options, command: "close" });
     }
 
-    /** The socket gave it an id and sent its open. */
+    /** The socket gave it an id and sent its open: what was sent before follows it. */
     opened(id: string): void {
         this.#id = id;
+        for (const data of this.#unanswered)
+            this.#socket?.sendData(id, data);
     }
 
     data(payload: string): void {
-        this.#heard = true;
+        this.#answered();
         this.#emit("message", payload);
     }
 
     controlled(message: ControlMessage): void {
-        this.#heard = true;
+        this.#answered();
         if (message.command === "close") {
             this.#finish(message);
             return;
@@ -274,6 +284,14 @@ class OwnChannel implements EarlyTransportChannel {
             for (const listener of listeners)
                 fallback.addEventListener(type as "message", listener as never);
         }
+        for (const data of this.#unanswered)
+            fallback.send(data);
+        this.#unanswered = [];
+    }
+
+    #answered(): void {
+        this.#heard = true;
+        this.#unanswered = [];
     }
 
     #finish(message: ControlMessage | cockpit.CloseOptions): void {
