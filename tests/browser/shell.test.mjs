@@ -91,7 +91,7 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
             assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 1));
             // The user, asked on that socket too (cockpit.User on the internal bus), is the one cockpit.js knows.
             assert.ok(own.sent.some(m => m.command === "open" && m.payload === "dbus-json3" && m.bus === "internal"));
-            const users = await frame.locator("body").evaluate(async () => [await window.virtEarlyUser, await cockpit.user()]);
+            const users = await frame.locator("body").evaluate(async () => [await window.virtEarlyUser, await window.cockpit.user()]);
             assert.deepEqual(users[0], users[1]);
         });
         await page.close();
