@@ -37,6 +37,13 @@ async function requestAction(vm: Vm, def: ActionDef, onDelete?: () => void): Pro
         await performAction(vm, def);
 }
 
+/** The menu's items, grouped: only what makes sense for `vm` now (worked out when the menu is shown). */
+function menuGroups(vm: Vm): ActionDef[][] {
+    return MENU_GROUPS
+        .map(group => group.map(id => ACTIONS[id]).filter(def => def.available(vm)))
+        .filter(group => group.length > 0);
+}
+
 interface Props {
     vm: Vm;
     pending: VmAction | null;
@@ -51,9 +58,6 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
     const [menuMade, setMenuMade] = useState(false);
     const busy = pending !== null;
     const primary = primaryAction(vm);
-    const groups = MENU_GROUPS
-        .map(group => group.map(id => ACTIONS[id]).filter(def => def.available(vm)))
-        .filter(group => group.length > 0);
 
     // A running VM moves live; a shut-off one can move its definition.
     const canMigrate = vm.state !== "shutoff" || vm.persistent;
@@ -102,7 +106,7 @@ export function VmActions({ vm, pending, isCompact = false, onDelete }: Props) {
                             popperProps={{ position: "right", appendTo: () => document.body }}
                             toggle={toggle}>
                     <DropdownList>
-                        {groups.flatMap((group, i) => [
+                        {menuGroups(vm).flatMap((group, i) => [
                             ...i > 0 ? [<Divider component="li" key={`divider-${i}`} />] : [],
                             ...group.map(def =>
                                 <DropdownItem key={def.id} value={def.id} onClick={() => select(def)}

@@ -24,7 +24,7 @@ function variantValue(props: Record<string, unknown>, name: string): unknown {
 }
 
 /** cockpit.User's properties (a{sv} as dbus-json3 gives them) as cockpit.user() gives them; null if malformed. */
-export function parseUserProperties(props: unknown): cockpit.UserInfo | null {
+function parseUserProperties(props: unknown): cockpit.UserInfo | null {
     if (typeof props !== "object" || props === null)
         return null;
     const p = props as Record<string, unknown>;
