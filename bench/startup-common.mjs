@@ -79,6 +79,8 @@ export function frameBreakdown() {
     return {
         timeOrigin: performance.timeOrigin,
         domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+        // index.html itself: request sent, first byte, last byte
+        html: nav ? { start: nav.requestStart, firstByte: nav.responseStart, end: nav.responseEnd } : null,
         cockpitJs: resource("/base1/cockpit.js"),
         bootJs: resource("/boot.js"),
         indexJs: resource("/index.js"),

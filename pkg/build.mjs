@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Bundles the page: pkg/boot.ts → dist/boot.js (the tiny first script that opens the list's channels), pkg/index.tsx
-// (+ its CSS) → dist/index.js, dist/index.css, dist/index.html, the fonts, and chunk-*.js for what loads later.
+// Bundles the page: pkg/first.ts → inline in dist/index.html (the tiny first script that opens the list's channels;
+// its hash goes into the manifests' content-security-policy), pkg/boot.ts → dist/boot.js, pkg/index.tsx (+ its
+// CSS) → dist/index.js, dist/index.css, the fonts, and chunk-*.js for what loads later.
 //   node pkg/build.mjs            production build (minified; .js and .css shipped gzipped)
 //   node pkg/build.mjs --watch    rebuild on change (not minified, with source maps)
 // cockpit.js is not bundled: index.html loads it from ../base1/cockpit.js (the installed Cockpit).
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,16 +19,59 @@ const outdir = path.join(top, "dist");
 const watch = process.argv.includes("--watch");
 const entry = path.join(here, "index.tsx");
 
+/** The manifests whose content-security-policy must allow the inline first script. */
+const MANIFESTS = ["manifest.json", "manifest-beside-machines.json"];
+
 /**
- * dist/index.html from pkg/index.html, with a modulepreload link for each chunk index.js imports statically, so the
- * browser fetches them alongside index.js (which boot.js starts: main-script.ts) instead of after parsing it.
+ * pkg/first.ts as the text of an inline classic script, and the CSP source that allows exactly it. Its hash goes
+ * into the manifests (committed, as a lock file is: an install takes them as they are; tests/install compares).
+ */
+async function firstScript() {
+    const result = await esbuild.build({
+        entryPoints: [path.join(here, "first.ts")],
+        bundle: true,
+        format: "iife",
+        target: ["es2022"],
+        minify: !watch,
+        legalComments: "none",
+        write: false,
+    });
+    const text = result.outputFiles[0].text.trim();
+    if (/<\/script|<!--/i.test(text))
+        throw new Error("first.ts: its bundle would end the inline <script> early");
+    const hash = crypto.createHash("sha256").update(text, "utf8").digest("base64");
+    return { text, policy: `script-src 'self' 'sha256-${hash}'` };
+}
+
+/** Puts `policy` into each manifest's content-security-policy line, leaving the rest of the file as it is. */
+function writeManifestPolicies(policy) {
+    for (const name of MANIFESTS) {
+        const file = path.join(top, name);
+        const text = fs.readFileSync(file, "utf8");
+        const line = /^(\s*"content-security-policy": )"[^"\n]*"/m;
+        if (!line.test(text))
+            throw new Error(`${name}: no "content-security-policy" line to put the first script's hash in`);
+        const updated = text.replace(line, `$1${JSON.stringify(policy)}`);
+        if (updated !== text) {
+            fs.writeFileSync(file, updated);
+            console.log(`${name}: content-security-policy updated for pkg/first.ts (commit it with it)`);
+        }
+    }
+}
+
+/**
+ * dist/index.html from pkg/index.html: the first script inline, and a modulepreload link for each chunk index.js
+ * imports statically, so the browser fetches them alongside index.js (which boot.js starts: main-script.ts)
+ * instead of after parsing it.
  */
 const writeHtml = {
     name: "write-html",
     setup(build) {
-        build.onEnd(result => {
+        build.onEnd(async result => {
             if (result.errors.length > 0)
                 return;
+            const first = await firstScript();
+            writeManifestPolicies(first.policy);
             const outputs = result.metafile?.outputs ?? {};
             const staticImports = new Set();
             const visit = file => {
@@ -47,7 +92,11 @@ const writeHtml = {
                 .filter(name => /^RedHat(Text|Display)VF-[A-Z0-9]+\.woff2$/.test(name))
                 .map(name => `    <link rel="preload" href="${name}" as="font" type="font/woff2" crossorigin>\n`)
                 .join("");
-            const html = fs.readFileSync(path.join(here, "index.html"), "utf8")
+            const source = fs.readFileSync(path.join(here, "index.html"), "utf8");
+            if (!source.includes("<script data-first></script>"))
+                throw new Error("pkg/index.html: no <script data-first></script> for the first script");
+            const html = source
+                .replace("<script data-first></script>", () => `<script>${first.text}</script>`)
                 .replace(/^(\s*<link rel="modulepreload" href="index.js">\n)/m, `$1${preloads}${fonts}`);
             fs.writeFileSync(path.join(outdir, "index.html"), html);
         });

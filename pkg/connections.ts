@@ -1,31 +1,11 @@
-// Which libvirt connections the page watches, and how it names them.
+// Which libvirt connections the page watches, and how it names them (the local ones: connection-uris.ts).
 
 import { savedConnectionUris } from "./client/saved-connections.ts";
 import { currentUser } from "./client/transport/early-user.ts";
 import { earlySavedUris } from "./client/transport/early-watch.ts";
+import { SESSION_URI, SYSTEM_URI, overrideUris, urisFor } from "./connection-uris.ts";
 
 const _ = cockpit.gettext;
-
-export const SYSTEM_URI = "qemu:///system";
-export const SESSION_URI = "qemu:///session";
-
-/** Tests (and curious admins) may set localStorage["virt:connections"] to a JSON array of URIs. */
-const OVERRIDE_KEY = "virt:connections";
-
-export function overrideUris(): string[] | null {
-    const raw = window.localStorage.getItem(OVERRIDE_KEY);
-    if (raw === null)
-        return null;
-    try {
-        const parsed: unknown = JSON.parse(raw);
-        if (Array.isArray(parsed) && parsed.length > 0 && parsed.every(u => typeof u === "string"))
-            return parsed;
-    } catch {
-        // fall through
-    }
-    console.warn(`Ignoring localStorage["${OVERRIDE_KEY}"]: not a JSON array of URIs`);
-    return null;
-}
 
 /** The connections the page watches first: the local ones (root sees the system connection only; everyone else
  * also has a session libvirt of their own), or the test override; `more`: saved hosts may join them. */
@@ -33,11 +13,11 @@ export async function firstConnectionUris(): Promise<{ uris: string[]; more: boo
     const override = overrideUris();
     if (override)
         return { uris: override, more: false };
-    // boot.ts asked for the user already: this is its answer, not another round trip.
+    // the early scripts asked for the user already: this is its answer, not another round trip.
     return { uris: urisFor(await currentUser()), more: true };
 }
 
-/** The user's saved connections to other hosts (op `connections`) not among `watched`: the list boot.ts asked
+/** The user's saved connections to other hosts (op `connections`) not among `watched`: the list the early scripts asked
  * for, or else asked now. */
 export async function moreConnectionUris(watched: readonly string[]): Promise<string[]> {
     const saved = await earlySavedUris() ?? await savedConnectionUris().catch((ex: unknown) => {
@@ -45,11 +25,6 @@ export async function moreConnectionUris(watched: readonly string[]): Promise<st
         return [];
     });
     return saved.filter(uri => !watched.includes(uri));
-}
-
-/** The local connections a user watches: root only the system one. */
-export function urisFor(user: cockpit.UserInfo): string[] {
-    return user.id === 0 ? [SYSTEM_URI] : [SYSTEM_URI, SESSION_URI];
 }
 
 /** A remote URI's `[user@]host[:port]`, with `/session` when it names that; null for local URIs. */

@@ -34,7 +34,7 @@ export function watchAnotherConnection(store: VmStore, uri: string): () => void 
 }
 
 /**
- * Closes the early channels (pkg/boot.ts) that no watch started so far has taken. Every watch starts once the
+ * Closes the early channels (client/transport/early-open.ts) that no watch started so far has taken. Every watch starts once the
  * transport is ready, in the order they were asked for, so this runs after the last one asked for before it.
  */
 export function releaseEarlyWatchesOnceStarted(): void {

@@ -13,7 +13,8 @@ import { useEffect, useState } from "react";
 
 import { wantsLogin } from "../client/saved-connections.ts";
 import { reasonText } from "../connection-reasons.ts";
-import { SESSION_URI, SYSTEM_URI, connectionLabel } from "../connections.ts";
+import { SESSION_URI, SYSTEM_URI } from "../connection-uris.ts";
+import { connectionLabel } from "../connections.ts";
 import { showHostLoginDialog } from "../dialogs/host-login.tsx";
 import type { ConnectionStatus } from "../types.ts";
 

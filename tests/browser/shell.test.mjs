@@ -3,6 +3,7 @@
 // page's deep link carried in the shell's own URL; beside cockpit-machines the two entries read differently.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
@@ -17,6 +18,26 @@ const BRIDGE_287 = process.env.CVIRT_BROWSER_BRIDGE === "287";
 // Our label: "Virtual machines", or where cockpit-machines is installed (our manifest's conditions) the other one.
 const MACHINES_INSTALLED = ["/usr/share", "/usr/local/share"].some(d => existsSync(`${d}/cockpit/machines/manifest.json`));
 const OUR_LABEL = MACHINES_INSTALLED ? "Virtual machines (virt)" : "Virtual machines";
+
+// The page's first script is inline in index.html (pkg/first.ts): the policy each bridge serves the page with, from
+// the manifest, must let exactly that script run, and nothing else inline.
+for (const bridge of ["337", "287"]) {
+    test(`bridge ${bridge}: index.html's policy lets its inline first script run, by its hash`, async () => {
+        const ws = await startCockpitWs({ bridge });
+        try {
+            const response = await fetch(`${ws.base}/cockpit/@localhost/virt/index.html`);
+            assert.equal(response.status, 200);
+            const html = await response.text();
+            const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(m => m[1]);
+            assert.equal(inline.length, 1, "one inline script");
+            const hash = createHash("sha256").update(inline[0], "utf8").digest("base64");
+            const scriptSrc = /(?:^|;)\s*script-src ([^;]*)/.exec(response.headers.get("content-security-policy") ?? "")?.[1];
+            assert.deepEqual(scriptSrc?.split(/\s+/).filter(s => s.startsWith("'")), ["'self'", `'sha256-${hash}'`]);
+        } finally {
+            await ws.stop();
+        }
+    });
+}
 
 describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 287 bridge has no menu" }, () => {
     let ws, browser;
@@ -89,6 +110,11 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
             // Its channel ids carry the seed cockpit-ws gave that socket, apart from the shell's.
             assert.ok(watchOpens(own).every(m => !shell.sent.some(o => o.channel === m.channel)));
             assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 1));
+            // Opened by the inline first script, before cockpit.js and boot.js ran, to the URL cockpit.js would use.
+            const marks = await frame.locator("body").evaluate(() =>
+                Object.fromEntries(["virt:first", "virt:early-open", "virt:boot"].map(n => [n, performance.getEntriesByName(n)[0]?.startTime])));
+            assert.ok(marks["virt:first"] <= marks["virt:early-open"] && marks["virt:early-open"] < marks["virt:boot"], JSON.stringify(marks));
+            assert.equal(own.url, await frame.locator("body").evaluate(() => window.cockpit.transport.uri("socket")));
             // The user, asked on that socket too (cockpit.User on the internal bus), is the one cockpit.js knows.
             assert.ok(own.sent.some(m => m.command === "open" && m.payload === "dbus-json3" && m.bus === "internal"));
             const users = await frame.locator("body").evaluate(async () => [await window.virtEarlyUser, await window.cockpit.user()]);

@@ -1,4 +1,4 @@
-// The shell's cockpit.Superuser proxy, asked for by the page's first script (pkg/boot.ts) together with the user, so
+// The shell's cockpit.Superuser proxy, asked for by boot.js (pkg/boot.ts) as early as cockpit.js allows, so
 // both are known by the time the store decides which route the first channels take (channels.ts, privilege.ts).
 // boot.js and index.js are separate bundles: they meet on a window property.
 

@@ -1,8 +1,8 @@
-// The logged-in user, asked for by the page's first script (pkg/boot.ts) on the early channels' transport
+// The logged-in user, asked for with the early channels (early-open.ts) on their transport
 // (own-socket.ts): the store needs the user's uid before it takes the system connection's watch (root's never
 // changes route), and cockpit.user()'s answer comes through the shell, often after the watch's first message.
-// Both are asked; whichever answers first is the user (`currentUser`). boot.js and index.js are separate bundles:
-// they meet on a window property.
+// Both are asked; whichever answers first is the user (`currentUser`). The early scripts and index.js are separate
+// bundles: they meet on a window property.
 
 import { openEarlyTransportChannel } from "./own-socket.ts";
 
@@ -97,7 +97,7 @@ function askUser(): Promise<cockpit.UserInfo> {
     });
 }
 
-/** boot.ts: asks for the user on the early channels' transport (once). */
+/** early-open.ts: asks for the user on the early channels' transport (once). */
 export function askUserEarly(): void {
     if (window.virtEarlyUser)
         return;

@@ -1,9 +1,9 @@
-// The list's `watch` channels opened by the page's first, tiny script (pkg/boot.ts), before the main script is even
+// The list's `watch` channels opened by the page's early scripts (early-open.ts), before the main script is even
 // fetched: the helper spawns, connects to libvirt and sends its snapshot while React and PatternFly are parsed.
 // Until the store takes a channel over, its messages and its close are buffered here. The store takes a channel
 // only if it would open the very same one on the very same route (channels.ts: the user's own bridge); whatever is
 // not taken is closed once the store has started its watches, or after EARLY_TIMEOUT_MS.
-// boot.js and index.js are separate bundles: they meet on a window property, not on module state.
+// The early scripts and index.js are separate bundles: they meet on a window property, not on module state.
 
 import { listedUris } from "../connection-list.ts";
 
@@ -173,7 +173,7 @@ declare global {
     }
 }
 
-/** boot.ts: opens the watch of each of `uris` now (through the user's own bridge, as channels.ts would). */
+/** early-open.ts: opens the watch of each of `uris` now (through the user's own bridge, as channels.ts would). */
 export function openEarlyWatches(uris: readonly string[]): void {
     const registry = window.virtEarlyWatches ??= { channels: new Map(), released: false };
     if (registry.released)
@@ -185,7 +185,7 @@ export function openEarlyWatches(uris: readonly string[]): void {
     window.setTimeout(releaseEarlyWatches, EARLY_TIMEOUT_MS);
 }
 
-/** boot.ts: asks for the user's saved connections (op `connections`, `list`) and opens their watches too, so the
+/** early-open.ts: asks for the user's saved connections (op `connections`, `list`) and opens their watches too, so the
  * remote hosts' snapshots need not wait for the main script. The store reads the same answer (earlySavedUris). */
 export function openSavedConnectionWatches(): void {
     const registry = window.virtEarlyWatches ??= { channels: new Map(), released: false };
@@ -203,7 +203,7 @@ export function openSavedConnectionWatches(): void {
     });
 }
 
-/** The saved connections' URIs as boot.ts was told them; null if it did not ask or was refused. */
+/** The saved connections' URIs as the early scripts were told them; null if it did not ask or was refused. */
 export function earlySavedUris(): Promise<string[] | null> {
     return window.virtEarlyWatches?.saved ?? Promise.resolve(null);
 }

@@ -1,4 +1,5 @@
-// A WebSocket of the page's own to cockpit-ws, for the list's early watches (early-watch.ts, run by boot.js).
+// A WebSocket of the page's own to cockpit-ws, for the list's early channels (early-open.ts, run by the page's
+// first script, pkg/first.ts, inline in index.html before cockpit.js; or by boot.js).
 //
 // In the shell's frame, cockpit.js sends every message through the shell's page: nothing leaves before the shell
 // has answered the frame's `init`, and every message each way is one more task on the renderer thread the shell,
@@ -7,7 +8,10 @@
 // the same channel opened here reaches the same helper, without the shell in the way.
 //
 // Used only in a frame of the local host's page (the shell's other hosts go through the shell's transport). If the
-// socket fails before a channel saw anything, that channel goes through cockpit.js after all, unseen by its user.
+// socket fails before a channel saw anything, that channel goes through cockpit.js after all, unseen by its user;
+// cockpit.js may not have run yet then (the first script runs before it), so the move waits for it.
+
+import { cockpitSocketUrl } from "./socket-url.ts";
 
 type Listener = (ev: Event, arg: never) => void;
 type EventType = "message" | "ready" | "close" | "control";
@@ -174,8 +178,8 @@ class OwnSocket {
         this.#channels.clear();
         for (const channel of all)
             channel.socketEnded();
-        if (socket === this)
-            socket = null;
+        if (window.virtOwnSocket === this)
+            window.virtOwnSocket = undefined;
         this.#settle();
     }
 }
@@ -278,6 +282,17 @@ class OwnChannel implements EarlyTransportChannel {
         }
         // Nothing came yet: the same open through the shell's transport, with the listeners moved over.
         this.#detach();
+        whenCockpit(() => this.#moveToCockpit());
+    }
+
+    /** Until then (cockpit.js had not run yet) data sent is kept, controls dropped; a close ends it here. */
+    #moveToCockpit(): void {
+        if (this.#closed)
+            return;
+        if (typeof cockpit === "undefined") {
+            this.#finish({ command: "close", problem: "disconnected" });
+            return;
+        }
         const fallback = cockpit.channel(this.options);
         this.#fallback = fallback;
         for (const [type, listeners] of Object.entries(this.#listeners)) {
@@ -313,11 +328,47 @@ class OwnChannel implements EarlyTransportChannel {
     }
 }
 
-let socket: OwnSocket | null = null;
+declare global {
+    interface Window {
+        /** The socket of the early channels; shared by first.js and boot.js, separate bundles. */
+        virtOwnSocket?: OwnSocket | undefined;
+    }
+}
+
+/** Runs `fn` once cockpit.js has run: now, or when the document's scripts have all run. */
+function whenCockpit(fn: () => void): void {
+    if (typeof cockpit !== "undefined" || document.readyState !== "loading")
+        fn();
+    else
+        document.addEventListener("DOMContentLoaded", fn, { once: true });
+}
 
 /** Whether this page runs in the shell's frame for the local host (the only case the own socket is for). */
-function inLocalShellFrame(): boolean {
+export function inLocalShellFrame(): boolean {
     return window.parent !== window && window.name.startsWith("cockpit1:localhost/");
+}
+
+/** The early channels' socket, opened now if there is none that is usable; null if none can be opened. */
+function ownSocket(): OwnSocket | null {
+    const current = window.virtOwnSocket;
+    if (current?.usable)
+        return current;
+    const url = cockpitSocketUrl();
+    if (url === null)
+        return null;
+    try {
+        window.virtOwnSocket = new OwnSocket(url);
+    } catch (ex) {
+        // a policy that forbids the connection: the shell's transport it is
+        console.warn("virt: no socket of the page's own:", ex);
+        return null;
+    }
+    return window.virtOwnSocket;
+}
+
+/** Whether early channels can go through a socket of the page's own here (tried once, by pkg/first.ts). */
+export function ownSocketUsable(): boolean {
+    return inLocalShellFrame() && ownSocket() !== null;
 }
 
 /**
@@ -325,20 +376,11 @@ function inLocalShellFrame(): boolean {
  * or another host) cockpit.js's own channel, whose transport is as direct as it gets.
  */
 export function openEarlyTransportChannel(options: cockpit.ChannelOptions): EarlyTransportChannel {
-    if (!inLocalShellFrame())
-        return cockpit.channel(options);
-    try {
-        if (!socket?.usable)
-            socket = new OwnSocket(cockpit.transport.uri("socket"));
-    } catch (ex) {
-        // a policy that forbids the connection: the shell's transport it is
-        console.warn("virt: no socket of the page's own:", ex);
-        return cockpit.channel(options);
-    }
-    return new OwnChannel(socket, options);
+    const socket = inLocalShellFrame() ? ownSocket() : null;
+    return socket ? new OwnChannel(socket, options) : cockpit.channel(options);
 }
 
 /** Resolves once the early channels opened so far are on their way (or went through cockpit.js instead). */
 export function earlyOpensSent(): Promise<void> {
-    return socket?.settled ?? Promise.resolve();
+    return window.virtOwnSocket?.settled ?? Promise.resolve();
 }
