@@ -72,8 +72,9 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
      * Opens /virt through the shell with `connections`, watching every WebSocket to cockpit-ws: returns the page and
      * the sockets in the order they opened, each with the control messages the page sent on it.
      */
-    async function openWatchingSockets(connections, route) {
+    async function openWatchingSockets(connections, route, prepare) {
         const page = await browser.context.newPage();
+        await prepare?.(page);
         const sockets = [];
         page.on("websocket", socket => {
             const entry = { url: socket.url(), sent: [] };
@@ -123,22 +124,36 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
         await page.close();
     });
 
-    test("with the page's own socket refused, the list comes through the shell's", async () => {
+    test("with the page's own socket refused before cockpit.js ran, the list comes through the shell's", async () => {
         let count = 0;
+        let refused;
+        const refusal = new Promise(resolve => { refused = resolve });
+        // The frame's cockpit.js arrives only after the refusal: its channels wait for it before they move to its
+        // transport. (The shell's own cockpit.js goes through at once.)
+        const holdCockpitJs = page => page.route(/\/base1\/cockpit\.js$/, async route => {
+            if (route.request().frame().name() === "cockpit1:localhost/virt")
+                await refusal;
+            await route.continue();
+        });
         const { page, sockets } = await openWatchingSockets(["test:///default"], route => {
             // The shell's socket goes through; the frame's own is closed before cockpit-ws says anything on it.
-            if (++count === 1)
+            if (++count === 1) {
                 route.connectToServer();
-            else
+            } else {
                 route.close({ code: 1011, reason: "refused by the test" });
-        });
+                setTimeout(refused, 200);
+            }
+        }, holdCockpitJs);
         await snapOnFailure(page, "shell-own-socket-refused", async () => {
             const frame = virtFrame(page);
             await waitLoaded(frame);
             assert.equal(await vmRow(frame, "test").count(), 1);
             assert.equal(count, 2);
             assert.deepEqual(watchOpens(sockets[0]).map(m => m.uri), ["test:///default"]);
-            assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 0));
+            const marks = await frame.locator("body").evaluate(() =>
+                ["virt:socket-init", "virt:early-open", "virt:boot"].map(n => performance.getEntriesByName(n)[0]?.startTime ?? null));
+            assert.equal(marks[0], null, "no init on the refused socket");
+            assert.ok(marks[1] !== null && marks[1] < marks[2], "the channels were opened before cockpit.js ran");
         });
         await page.close();
     });
