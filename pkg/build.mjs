@@ -32,7 +32,8 @@ async function firstScript() {
         bundle: true,
         format: "iife",
         target: ["es2022"],
-        minify: !watch,
+        // minified in --watch builds too: the same text, so the same hash in the committed manifests
+        minify: true,
         legalComments: "none",
         write: false,
     });
