@@ -1,11 +1,9 @@
-// The page's script right after cockpit.js (dist/boot.js): opens the list's early channels unless the first script
-// (pkg/first.ts) has, asks for the shell's Administrative access, then starts the main script (main-script.ts).
-// Kept tiny: it runs before anything is on screen.
+// The page's script right after cockpit.js (dist/boot.js), before the main script (index.js, a module script, runs
+// once the document is parsed): opens the list's early channels unless the first script (pkg/first.ts) has, and
+// asks for the shell's Administrative access. Kept tiny: it runs before anything is on screen.
 
 import { askPrivilegeEarly } from "./client/transport/early-privilege.ts";
 import { openEarlyChannels } from "./client/transport/early-open.ts";
-import { earlyOpensSent } from "./client/transport/own-socket.ts";
-import { startMainScript } from "./main-script.ts";
 
 function openEarly(): void {
     performance.mark("virt:boot");
@@ -20,6 +18,6 @@ function openEarly(): void {
 // Whatever goes wrong early, the page itself still starts.
 try {
     openEarly();
-} finally {
-    startMainScript(earlyOpensSent());
+} catch (ex) {
+    console.warn("virt: early channels:", ex);
 }

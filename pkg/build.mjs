@@ -62,8 +62,7 @@ function writeManifestPolicies(policy) {
 
 /**
  * dist/index.html from pkg/index.html: the first script inline, and a modulepreload link for each chunk index.js
- * imports statically, so the browser fetches them alongside index.js (which boot.js starts: main-script.ts)
- * instead of after parsing it.
+ * imports statically, so the browser fetches them alongside index.js instead of after parsing it.
  */
 const writeHtml = {
     name: "write-html",
@@ -98,7 +97,7 @@ const writeHtml = {
                 throw new Error("pkg/index.html: no <script data-first></script> for the first script");
             const html = source
                 .replace("<script data-first></script>", () => `<script>${first.text}</script>`)
-                .replace(/^(\s*<link rel="modulepreload" href="index.js">\n)/m, `$1${preloads}${fonts}`);
+                .replace(/^(\s*<script type="module" src="index.js"><\/script>\n)/m, `$1${preloads}${fonts}`);
             fs.writeFileSync(path.join(outdir, "index.html"), html);
         });
     },
@@ -199,7 +198,7 @@ const options = {
     plugins: [cssElsewhere, oneListChunk, writeHtml],
 };
 
-// A classic script of its own, run before index.js is fetched: it shares no chunk with it (they meet on a window
+// A classic script of its own, run before index.js is evaluated: it shares no chunk with it (they meet on a window
 // property, client/transport/early-watch.ts).
 const bootOptions = {
     entryPoints: { boot: path.join(here, "boot.ts") },

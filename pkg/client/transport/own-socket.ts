@@ -41,11 +41,6 @@ class OwnSocket {
     #heardData = false;
     readonly #channels = new Map<string, OwnChannel>();
     readonly #waiting = new Set<OwnChannel>();
-    #settle: () => void = () => undefined;
-    /** Resolves once the socket has its init (the opens so far are sent) or has failed. */
-    readonly settled = new Promise<void>(resolve => {
-        this.#settle = resolve;
-    });
 
     constructor(url: string) {
         this.#ws = new WebSocket(url, "cockpit1");
@@ -146,7 +141,6 @@ class OwnSocket {
             this.#waiting.clear();
             for (const channel of waiting)
                 this.attach(channel);
-            this.#settle();
             if (this.#channels.size === 0)
                 this.#close(); // its channels were closed while it connected
             return;
@@ -180,7 +174,6 @@ class OwnSocket {
             channel.socketEnded();
         if (window.virtOwnSocket === this)
             window.virtOwnSocket = undefined;
-        this.#settle();
     }
 }
 
@@ -378,9 +371,4 @@ export function ownSocketUsable(): boolean {
 export function openEarlyTransportChannel(options: cockpit.ChannelOptions): EarlyTransportChannel {
     const socket = inLocalShellFrame() ? ownSocket() : null;
     return socket ? new OwnChannel(socket, options) : cockpit.channel(options);
-}
-
-/** Resolves once the early channels opened so far are on their way (or went through cockpit.js instead). */
-export function earlyOpensSent(): Promise<void> {
-    return window.virtOwnSocket?.settled ?? Promise.resolve();
 }
