@@ -195,10 +195,14 @@ class OwnChannel implements EarlyTransportChannel {
         message: new Set(), ready: new Set(), close: new Set(), control: new Set(),
     };
 
-    constructor(socket: OwnSocket, options: cockpit.ChannelOptions) {
+    /** `socket` null: none could be opened, so the channel goes to cockpit.js's transport at once (or once it ran). */
+    constructor(socket: OwnSocket | null, options: cockpit.ChannelOptions) {
         this.options = options;
         this.#socket = socket;
-        socket.attach(this);
+        if (socket)
+            socket.attach(this);
+        else
+            this.socketEnded();
     }
 
     get valid(): boolean {
@@ -337,7 +341,7 @@ function whenCockpit(fn: () => void): void {
 }
 
 /** Whether this page runs in the shell's frame for the local host (the only case the own socket is for). */
-export function inLocalShellFrame(): boolean {
+function inLocalShellFrame(): boolean {
     return window.parent !== window && window.name.startsWith("cockpit1:localhost/");
 }
 
@@ -365,10 +369,10 @@ export function ownSocketUsable(): boolean {
 }
 
 /**
- * A channel for `options` on the page's own socket in the shell's frame for the local host; elsewhere (no shell,
- * or another host) cockpit.js's own channel, whose transport is as direct as it gets.
+ * A channel for `options` on the page's own socket in the shell's frame for the local host (if that socket cannot be
+ * opened, through cockpit.js once it has run); elsewhere (no shell, or another host) cockpit.js's own channel, whose
+ * transport is as direct as it gets.
  */
 export function openEarlyTransportChannel(options: cockpit.ChannelOptions): EarlyTransportChannel {
-    const socket = inLocalShellFrame() ? ownSocket() : null;
-    return socket ? new OwnChannel(socket, options) : cockpit.channel(options);
+    return inLocalShellFrame() ? new OwnChannel(ownSocket(), options) : cockpit.channel(options);
 }
