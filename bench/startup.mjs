@@ -103,6 +103,7 @@ async function measure(ws, kind, n, uri) {
         return {
             total: round(shell + probeResult.done), shell: round(shell), own: round(probeResult.done),
             firstScreen: round(probeResult.firstRows), rowsInView: probeResult.rowsInView,
+            rowsSeen: probeResult.seen.map(s => [round(s.t), s.rows]), // [ms, rows in view] at each change
             breakdown: roundAll({ ...inner, timeOrigin: undefined }), helper: roundAll(helper),
         };
     } catch (e) {

@@ -4,6 +4,7 @@
 // JavaScript (@patternfly/react-styles), so the full patternfly.css is not needed.
 import "@patternfly/patternfly/patternfly-base.css";
 
+import { flushSync } from "react-dom";
 import { createRoot } from "react-dom/client";
 
 import { App } from "./app.tsx";
@@ -40,6 +41,10 @@ startWatching()
     })
     .finally(releaseEarlyWatchesOnceStarted);
 
+// Rendered in this task rather than in one React would post: on the thread the shell and its preloaded pages share,
+// a posted task waits behind theirs. The early watches' data, taken in this task's microtasks, re-renders it there.
 const container = document.getElementById("app");
-if (container)
-    createRoot(container).render(<App />);
+if (container) {
+    const root = createRoot(container);
+    flushSync(() => root.render(<App />));
+}

@@ -71,8 +71,9 @@ export function useWindow(scrollRef: RefObject<HTMLElement | null>, heights: rea
     if (heights.length === 0)
         return { start: 0, end: 0, before: 0, after: 0 };
     // Before the first measurement, render one screenful rather than nothing, and no more: the first rows on
-    // screen wait for every row rendered with them, and the overscan follows right after that first paint.
-    const height = view.height || window.innerHeight;
+    // screen wait for every row rendered with them, and the overscan follows right after that first paint. A frame
+    // the shell has not shown yet has no height at all: then the screen's stands in for it.
+    const height = view.height || window.innerHeight || window.screen.availHeight;
     const overscan = view.height ? OVERSCAN_PX : 0;
     const start = indexAt(offsets, Math.max(view.top - overscan, 0));
     const end = Math.min(indexAt(offsets, view.top + height + overscan) + 1, heights.length);

@@ -108,7 +108,9 @@ describe("in the Cockpit shell", { skip: BRIDGE_287 && "the 337 shell with the 2
             const [shell, own] = sockets;
             assert.deepEqual(watchOpens(own).map(m => m.uri), ["test:///default"]);
             assert.deepEqual(watchOpens(shell), []);
-            // Its channel ids carry the seed cockpit-ws gave that socket, apart from the shell's.
+            // Its channel ids carry a random prefix of its own (the opens do not wait for cockpit-ws's init and
+            // its seed), apart from the shell's; cockpit-ws's init came all the same.
+            assert.ok(watchOpens(own).every(m => /^virt-[0-9a-f]{16}:\d+$/.test(m.channel)), JSON.stringify(watchOpens(own)));
             assert.ok(watchOpens(own).every(m => !shell.sent.some(o => o.channel === m.channel)));
             assert.ok(await frame.locator("body").evaluate(() => performance.getEntriesByName("virt:socket-init").length === 1));
             // Opened by the inline first script, before cockpit.js and boot.js ran, to the URL cockpit.js would use.

@@ -7,6 +7,11 @@
 // takes more than one WebSocket per login (each with its own channel seed) and routes them to the same bridge, so
 // the same channel opened here reaches the same helper, without the shell in the way.
 //
+// The channels are opened as soon as the socket is open, not after cockpit-ws's `init`: on the shared thread each
+// event waits for a slot (40–80 ms with the shell's preloaded pages), and that `init` carries nothing the opens need
+// but a channel-id seed. cockpit-ws only asks that ids be unique within the login, so this socket makes its own
+// prefix, random and not a number like cockpit-ws's seeds (`1:`), which another tab's socket cannot repeat.
+//
 // Used only in a frame of the local host's page (the shell's other hosts go through the shell's transport). If the
 // socket fails before a channel saw anything, that channel goes through cockpit.js after all, unseen by its user;
 // cockpit.js may not have run yet then (the first script runs before it), so the move waits for it.
@@ -16,7 +21,7 @@ import { cockpitSocketUrl } from "./socket-url.ts";
 type Listener = (ev: Event, arg: never) => void;
 type EventType = "message" | "ready" | "close" | "control";
 
-/** The socket's `init` must come by then, or its channels go through cockpit.js. */
+/** cockpit-ws's `init` must come by then, or the channels go through cockpit.js. */
 const INIT_TIMEOUT_MS = 5000;
 /** A message over this is refused (the socket closes): the early watches' snapshot comes in ≤ ~128 KiB messages. */
 const MAX_MESSAGE_CHARS = 16 << 20;
@@ -33,9 +38,17 @@ export interface EarlyTransportChannel {
 
 type ControlMessage = { command: string; channel?: string; [field: string]: cockpit.JsonValue | undefined };
 
+/** A channel-id prefix of this socket's own: `virt-` and 64 random bits in hex. */
+function channelPrefix(): string {
+    const bits = crypto.getRandomValues(new Uint32Array(2));
+    return `virt-${[...bits].map(n => n.toString(16).padStart(8, "0")).join("")}:`;
+}
+
 class OwnSocket {
     readonly #ws: WebSocket;
-    #seed: string | null = null;
+    /** Set once the socket is open and its init sent: channels can be opened from then on. */
+    #prefix: string | null = null;
+    #heardInit = false;
     #next = 0;
     #ended = false;
     #heardData = false;
@@ -44,17 +57,26 @@ class OwnSocket {
 
     constructor(url: string) {
         this.#ws = new WebSocket(url, "cockpit1");
-        this.#ws.addEventListener("open", () => {
-            performance.mark("virt:socket-open");
-            this.#ws.send(`\n${JSON.stringify({ command: "init", version: 1 })}`);
-        });
+        this.#ws.addEventListener("open", () => this.#opened());
         this.#ws.addEventListener("message", ev => this.#receive(ev.data));
         this.#ws.addEventListener("close", () => this.#end());
         this.#ws.addEventListener("error", () => this.#end());
         window.setTimeout(() => {
-            if (this.#seed === null)
+            if (!this.#heardInit)
                 this.#close();
         }, INIT_TIMEOUT_MS);
+    }
+
+    #opened(): void {
+        performance.mark("virt:socket-open");
+        this.#ws.send(`\n${JSON.stringify({ command: "init", version: 1 })}`);
+        this.#prefix = channelPrefix();
+        const waiting = [...this.#waiting];
+        this.#waiting.clear();
+        for (const channel of waiting)
+            this.attach(channel);
+        if (this.#channels.size === 0)
+            this.#close(); // its channels were closed while it connected
     }
 
     /** Whether channels can still be opened here (no failure, no close). */
@@ -62,13 +84,13 @@ class OwnSocket {
         return !this.#ended;
     }
 
-    /** Opens `channel` on this socket now, or once the socket has its init. */
+    /** Opens `channel` on this socket now, or once the socket is open. */
     attach(channel: OwnChannel): void {
-        if (this.#seed === null) {
+        if (this.#prefix === null) {
             this.#waiting.add(channel);
             return;
         }
-        const id = `${this.#seed}virt${++this.#next}`;
+        const id = `${this.#prefix}${++this.#next}`;
         this.#channels.set(id, channel);
         this.sendControl({ ...channel.options, command: "open", channel: id, "flow-control": true });
         channel.opened(id);
@@ -81,7 +103,7 @@ class OwnSocket {
         else
             this.#channels.delete(id);
         // The socket is for the early watches only: once none is left, it goes.
-        if (this.#channels.size === 0 && this.#waiting.size === 0 && this.#seed !== null)
+        if (this.#channels.size === 0 && this.#waiting.size === 0 && this.#prefix !== null)
             this.#close();
     }
 
@@ -108,6 +130,10 @@ class OwnSocket {
         const id = raw.slice(0, newline);
         const payload = raw.slice(newline + 1);
         if (id) {
+            if (!this.#heardInit) {
+                this.#close(); // cockpit-ws speaks its init first
+                return;
+            }
             if (!this.#heardData) {
                 this.#heardData = true;
                 performance.mark("virt:socket-data");
@@ -131,21 +157,16 @@ class OwnSocket {
 
     #control(message: ControlMessage): void {
         if (message.command === "init") {
-            if (this.#seed !== null || message.version !== 1) {
+            if (this.#heardInit || message.version !== 1) {
                 this.#close();
                 return;
             }
             performance.mark("virt:socket-init");
-            this.#seed = typeof message["channel-seed"] === "string" ? message["channel-seed"] : "";
-            const waiting = [...this.#waiting];
-            this.#waiting.clear();
-            for (const channel of waiting)
-                this.attach(channel);
-            if (this.#channels.size === 0)
-                this.#close(); // its channels were closed while it connected
+            this.#heardInit = true;
             return;
         }
-        if (this.#seed === null) {
+        // cockpit-ws speaks its init first
+        if (!this.#heardInit) {
             this.#close();
             return;
         }
@@ -332,9 +353,13 @@ declare global {
     }
 }
 
-/** Runs `fn` once cockpit.js has run: now, or when the document's scripts have all run. */
+/**
+ * Runs `fn` once cockpit.js has run: now, or when the document's scripts have all run. cockpit.js is a deferred
+ * script, so the document is no longer "loading" before it runs: DOMContentLoaded is what follows it.
+ */
 function whenCockpit(fn: () => void): void {
-    if (typeof cockpit !== "undefined" || document.readyState !== "loading")
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    if (typeof cockpit !== "undefined" || (nav?.domContentLoadedEventStart ?? 1) > 0)
         fn();
     else
         document.addEventListener("DOMContentLoaded", fn, { once: true });
