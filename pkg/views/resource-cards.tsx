@@ -1,6 +1,8 @@
-// Above the VM list: storage pools and networks, active / inactive, linking to their pages.
+// Above the VM list: storage pools and networks, active / inactive, linking to their pages. Until the counts are
+// known the cards hold their place with a placeholder, so the list below does not jump down when they come.
 
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Skeleton } from "@patternfly/react-core/dist/esm/components/Skeleton/index.js";
 
 import type { ConnectionResources } from "../client/resources-client.ts";
 
@@ -20,20 +22,25 @@ function count(resources: readonly ConnectionResources[], key: "pools" | "networ
                 inactive += 1;
         }
     }
-    return { active, inactive, synced: resources.some(r => r.synced) };
+    return { active, inactive };
 }
 
-function StatusCard({ title, href, kind, active, inactive }: {
-    title: string; href: string; kind: string; active: number; inactive: number;
+/** `counts` null: not known yet. */
+function StatusCard({ title, href, kind, counts }: {
+    title: string; href: string; kind: string; counts: { active: number; inactive: number } | null;
 }) {
     return (
         <Card isCompact className="virt-resource-card" data-card={kind}>
             <CardTitle><a href={href}>{title}</a></CardTitle>
             <CardBody>
-                <span className="virt-stat-number" data-count="active">{active}</span>{" "}
-                <span className="virt-muted">{_("active")}</span>{" · "}
-                <span className="virt-stat-number" data-count="inactive">{inactive}</span>{" "}
-                <span className="virt-muted">{_("inactive")}</span>
+                {counts
+                    ? <>
+                        <span className="virt-stat-number" data-count="active">{counts.active}</span>{" "}
+                        <span className="virt-muted">{_("active")}</span>{" · "}
+                        <span className="virt-stat-number" data-count="inactive">{counts.inactive}</span>{" "}
+                        <span className="virt-muted">{_("inactive")}</span>
+                    </>
+                    : <Skeleton width="8rem" fontSize="lg" screenreaderText={_("Loading")} />}
             </CardBody>
         </Card>
     );
@@ -41,16 +48,16 @@ function StatusCard({ title, href, kind, active, inactive }: {
 
 export function ResourceCards() {
     const resources = useResources();
-    const pools = count(resources, "pools");
-    const networks = count(resources, "networks");
-    if (!pools.synced)
+    const synced = resources.some(r => r.synced);
+    // Every connection's resource watch failed: its alert says so, and there is nothing to count.
+    if (!synced && resources.length > 0 && resources.every(r => r.failure !== null))
         return null;
     return (
         <div className="virt-resource-cards">
             <StatusCard title={_("Storage pools")} href="#/storage" kind="storage"
-                        active={pools.active} inactive={pools.inactive} />
+                        counts={synced ? count(resources, "pools") : null} />
             <StatusCard title={_("Networks")} href="#/networks" kind="networks"
-                        active={networks.active} inactive={networks.inactive} />
+                        counts={synced ? count(resources, "networks") : null} />
         </div>
     );
 }

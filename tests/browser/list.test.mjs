@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import {
-    actionMenuItems, chooseAction, dialog, launchBrowser, openVirtPage, snapOnFailure, vmRow, waitLoaded, waitVmState,
+    actionMenuItems, chooseAction, dialog, launchBrowser, openVirtPage, screenshot, snapOnFailure, vmRow, waitLoaded,
+    waitVmState,
 } from "../harness/browser.mjs";
 import { startCockpitWs } from "../harness/cockpit-ws.mjs";
 
@@ -34,6 +35,51 @@ describe("VM list (test:///default)", () => {
         assert.equal(await page.evaluate(() => performance.getEntriesByName("virt:boot").length), 1);
         const opened = ws.stderr().split("\n").filter(line => line.includes(`watch ${URI}: opened`));
         assert.equal(opened.length, 1, ws.stderr());
+    });
+
+    test("the pool and network cards hold their place until their counts come: the list does not move", async () => {
+        // The resources channel's messages are held back (the page's socket is routed) until the rows are shown.
+        let channel = null;
+        let holding = true;
+        const held = [];
+        let toPage = null;
+        const prepare = p => p.routeWebSocket(/\/cockpit\/socket$/, route => {
+            const server = route.connectToServer();
+            toPage = message => route.send(message);
+            route.onMessage(message => {
+                const open = typeof message === "string" && message.startsWith("\n") ? JSON.parse(message.slice(1)) : null;
+                if (open?.command === "open" && open.op === "resources")
+                    channel = open.channel;
+                server.send(message);
+            });
+            server.onMessage(message => {
+                const mine = channel !== null && typeof message === "string" &&
+                    (message.startsWith(`${channel}\n`) || message.includes(`"channel":"${channel}"`) ||
+                     message.includes(`"channel": "${channel}"`));
+                if (mine && holding)
+                    held.push(message);
+                else
+                    route.send(message);
+            });
+        });
+        const heldPage = await openVirtPage(browser, ws, { connections: [URI], prepare });
+        await snapOnFailure(heldPage, "list-cards-placeholder", async () => {
+            await vmRow(heldPage, "test").waitFor();
+            const card = heldPage.locator('[data-card="storage"]');
+            await card.locator(".pf-v6-c-skeleton").waitFor();
+            assert.equal(await card.locator("[data-count]").count(), 0);
+            assert.ok(channel !== null, "the page opened a resources channel");
+            await heldPage.evaluate(() => document.fonts.ready.then(() => null)); // no font swap in between
+            await screenshot(heldPage, "list-cards-loading");
+            const top = (await heldPage.locator(".virt-vm-table").boundingBox()).y;
+            holding = false;
+            for (const message of held.splice(0))
+                toPage(message);
+            await card.locator('[data-count="active"]').waitFor();
+            assert.equal(await card.locator(".pf-v6-c-skeleton").count(), 0);
+            assert.equal((await heldPage.locator(".virt-vm-table").boundingBox()).y, top);
+        });
+        await heldPage.close();
     });
 
     test("shows the test VM with its state, vCPUs and memory; one connection needs no Host column", () => snapOnFailure(page, "list-row", async () => {

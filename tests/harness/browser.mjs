@@ -58,12 +58,13 @@ export function collectErrors(page) {
 /**
  * Opens a new page on `url` (default: the virt page of `ws`) with the given connections and theme
  * ("light", "dark" or "auto"); `transport: "stream"` sends every virt1 channel through the page's own frame router
- * over a `stream` channel (pkg/client/transport/), as Administrative access does. Page errors and console errors
- * are collected in page.virtErrors.
+ * over a `stream` channel (pkg/client/transport/), as Administrative access does; `prepare(page)` runs before the
+ * page loads (routes). Page errors and console errors are collected in page.virtErrors.
  */
-export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "", transport } = {}) {
+export async function openVirtPage(browser, ws, { connections, theme = "light", url, path: hashPath = "", transport, prepare } = {}) {
     const page = await browser.context.newPage();
     collectErrors(page);
+    await prepare?.(page); // e.g. routes, before anything loads
     await page.addInitScript(({ connections, theme, transport }) => {
         if (connections)
             localStorage.setItem("virt:connections", JSON.stringify(connections));
