@@ -4,6 +4,7 @@
 //
 //   node bench/startup.mjs [--scenarios machines50,ours50,ours200,ours1000,test1000,test10000] [--runs 5]
 //                          [--fresh 0|1] [--out .cache/bench/startup.json] [--preload 0] [--override 0]
+//                          [--resources 1]
 //
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
 // shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
@@ -91,6 +92,7 @@ async function measure(ws, kind, n, uri) {
         const inner = await frame.evaluate(frameBreakdown);
         const topOrigin = await page.evaluate(() => performance.timeOrigin);
         const shell = inner.timeOrigin - topOrigin;
+        const resources = opts.resources === "1" ? await everyFramesResources(page, inner.timeOrigin) : undefined;
         const helper = {};
         if (kind !== "machines") {
             const lines = helperLog(ws.stderr(), since); // this run's lines only
@@ -104,13 +106,44 @@ async function measure(ws, kind, n, uri) {
             total: round(shell + probeResult.done), shell: round(shell), own: round(probeResult.done),
             firstScreen: round(probeResult.firstRows), rowsInView: probeResult.rowsInView,
             rowsSeen: probeResult.seen.map(s => [round(s.t), s.rows]), // [ms, rows in view] at each change
-            breakdown: roundAll({ ...inner, timeOrigin: undefined }), helper: roundAll(helper),
+            breakdown: roundAll({ ...inner, timeOrigin: undefined }), helper: roundAll(helper), resources,
         };
     } catch (e) {
         return { total: null, error: e.message.split("\n")[0] };
     } finally {
         await context.close();
     }
+}
+
+/**
+ * --resources 1: every frame's fetches (the shell's, the preloaded pages', the page's), on the page's iframe clock,
+ * in the order they were asked for: [frame, path, asked, sent, first byte, last byte, bytes received]. "asked" →
+ * "sent" is the wait for one of the browser's six connections to cockpit-ws.
+ */
+async function everyFramesResources(page, origin) {
+    const rows = [];
+    for (const frame of page.frames()) {
+        let got;
+        try {
+            got = await frame.evaluate(() => ({
+                origin: performance.timeOrigin,
+                entries: [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+                    .map(e => [e.name, e.startTime, e.requestStart, e.responseStart, e.responseEnd, e.transferSize]),
+            }));
+        } catch {
+            continue; // a frame gone meanwhile
+        }
+        const shift = got.origin - origin;
+        const frameName = frame === page.mainFrame() ? "shell" : frame.name().replace(/^cockpit1:localhost\//, "");
+        for (const [name, ...times] of got.entries) {
+            const [start, sent, first, end, size] = times;
+            if (/^wss?:/.test(name))
+                continue;
+            rows.push([frameName, new URL(name).pathname.replace(/^\/cockpit\/[^/]+\//, ""),
+                ...[start, sent, first, end].map(t => round(t + shift)), size]);
+        }
+    }
+    return rows.sort((a, b) => a[2] - b[2]);
 }
 
 const roundAll = v => typeof v === "number" ? round(v)
