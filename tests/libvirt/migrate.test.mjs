@@ -144,7 +144,6 @@ function qemuCanMakeUserfaultfd(name) {
 // second host is always removed.
 // The file's bound: converge_postcopy_337 alone has taken 250 s in some whole-suite runs (26–33 s in others and alone),
 // and the other tests take ~65 s; run-all bounds each file at 480 s.
-
 describe("migrate to a second libvirtd", { concurrency: false, timeout: 450000 }, () => {
     before(async () => {
         await ensureLibvirtd();
