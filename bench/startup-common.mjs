@@ -16,7 +16,8 @@ export const HELPER_ENV = { CVIRT_LOG: "cockpit_virt_helper::startup=debug" };
 
 /**
  * Runs in every frame before its scripts: in the page's iframe, watches every animation frame for the rows and
- * records when the rows in view first showed and when all rows' data did (performance.now() of the iframe).
+ * records when the rows in view first showed and when all rows' data did, on screen (performance.now() of the
+ * iframe).
  */
 export function probe({ kind, n }) {
     if (window === window.top || !/\/(virt|machines)\//.test(location.pathname))
@@ -49,7 +50,9 @@ export function probe({ kind, n }) {
         const t = performance.now();
         if (rows > 0 && (seen.length === 0 || seen[seen.length - 1].rows !== rows))
             seen.push({ t, rows });
-        if (finished()) {
+        // Rows in view too: the shell keeps the frame hidden (display: none, no rows in view) until the frame's
+        // load event, and a page that has its data before then has shown nothing yet.
+        if (rows > 0 && finished()) {
             result.done = t;
             result.rowsInView = rows;
             // the first frame that showed as many rows in view as the end does

@@ -9,7 +9,8 @@
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
 // shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
 // - total: the top page's navigation start → every row's data shown (ours: the list's data-loaded="true" and the
-//   count says ≥ N; cockpit-machines: N rows `tr[data-row-id^="vm-cvbrow-"]`), polled every animation frame;
+//   count says ≥ N; cockpit-machines: N rows `tr[data-row-id^="vm-cvbrow-"]`) with rows in view (the shell has
+//   shown the frame), polled every animation frame;
 // - shell: the top page's navigation start → the iframe's time origin (the shell's part);
 // - own: the iframe's time origin → every row's data shown (the page's own part, the issue's target);
 // - firstScreen: the iframe's time origin → the rows in view first shown (as many as are in view at the end);
