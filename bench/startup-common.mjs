@@ -24,7 +24,7 @@ export function probe({ kind, n }) {
         return;
     const rowSelector = kind === "machines" ? 'tbody tr[data-row-id^="vm-cvbrow-"]' : "tr[data-vm-name]";
     const seen = [];
-    const result = { firstRows: null, done: null, seen };
+    const result = { firstRows: null, done: null, visible: null, dataReady: null, seen };
     window.__startup = result;
     const inView = () => {
         let count = 0;
@@ -48,11 +48,17 @@ export function probe({ kind, n }) {
         // layout to the frame does not look faster than one that forces it earlier
         const rows = inView();
         const t = performance.now();
+        // the shell shows the frame (display: none → block) only after the frame's load event
+        if (result.visible === null && window.innerHeight > 0)
+            result.visible = t;
         if (rows > 0 && (seen.length === 0 || seen[seen.length - 1].rows !== rows))
             seen.push({ t, rows });
         // Rows in view too: the shell keeps the frame hidden (display: none, no rows in view) until the frame's
         // load event, and a page that has its data before then has shown nothing yet.
-        if (rows > 0 && finished()) {
+        const complete = finished();
+        if (result.dataReady === null && complete)
+            result.dataReady = t; // every row's data in the list, shown or not
+        if (rows > 0 && complete) {
             result.done = t;
             result.rowsInView = rows;
             // the first frame that showed as many rows in view as the end does
@@ -82,6 +88,7 @@ export function frameBreakdown() {
     return {
         timeOrigin: performance.timeOrigin,
         domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+        load: nav?.loadEventStart || null,
         // index.html itself: request sent, first byte, last byte
         html: nav ? { start: nav.requestStart, firstByte: nav.responseStart, end: nav.responseEnd } : null,
         cockpitJs: resource("/base1/cockpit.js"),
@@ -90,6 +97,8 @@ export function frameBreakdown() {
         indexCss: resource("/index.css"),
         // the shared chunks index.js imports: fetched once index.js is parsed, unless preloaded
         chunks: chunkSpan(performance.getEntriesByType("resource").filter(r => /\/chunk-[^/]*\.js$/.test(r.name))),
+        // web fonts still in flight hold the load event back, and with it the shell's showing the frame
+        fonts: chunkSpan(performance.getEntriesByType("resource").filter(r => /\.woff2?$/.test(r.name))),
         marks,
     };
 }

@@ -14,6 +14,9 @@
 // - shell: the top page's navigation start → the iframe's time origin (the shell's part);
 // - own: the iframe's time origin → every row's data shown (the page's own part, the issue's target);
 // - firstScreen: the iframe's time origin → the rows in view first shown (as many as are in view at the end);
+// - visible: → the first animation frame with the frame shown (the shell shows it some time after its load event,
+//   `breakdown.load`); dataReady: → the first animation frame with every row's data in the list, shown or not;
+//   `own` is about the later of the two;
 // - the page's breakdown on the iframe's clock: its scripts' responses (cockpit.js, index.js), DOMContentLoaded,
 //   its `virt:*` performance marks (pkg/boot.ts and the store), and the helper's debug log lines (millisecond wall
 //   clock, mapped onto the iframe's clock).
@@ -106,6 +109,7 @@ async function measure(ws, kind, n, uri) {
         return {
             total: round(shell + probeResult.done), shell: round(shell), own: round(probeResult.done),
             firstScreen: round(probeResult.firstRows), rowsInView: probeResult.rowsInView,
+            visible: round(probeResult.visible), dataReady: round(probeResult.dataReady),
             rowsSeen: probeResult.seen.map(s => [round(s.t), s.rows]), // [ms, rows in view] at each change
             breakdown: roundAll({ ...inner, timeOrigin: undefined }), helper: roundAll(helper), resources,
         };
@@ -175,7 +179,7 @@ async function scenario(label, kind, n, uri) {
             }
             const m = await measure(ws, kind, n, uri);
             res.runs.push(m);
-            log(label, `run ${r + 1}:`, m.error ?? `total ${m.total} shell ${m.shell} own ${m.own} first ${m.firstScreen}`);
+            log(label, `run ${r + 1}:`, m.error ?? `total ${m.total} shell ${m.shell} own ${m.own} first ${m.firstScreen} visible ${m.visible} data ${m.dataReady}`);
         }
     } finally {
         await ws.stop();
