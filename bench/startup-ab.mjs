@@ -6,18 +6,19 @@
 // invocation takes it):
 //
 //   node bench/startup-ab.mjs --a REV|DIR --b REV|DIR [--rounds 3] [--runs 5] [--scenarios test50,test1000]
-//                             [--preload 0] [--out .cache/bench/startup-ab]
+//                             [--preload 0] [--helper-a PATH] [--helper-b PATH] [--out .cache/bench/startup-ab]
 //
 // A side is a commit (checked out into .cache/bench/ab/<commit> as a detached worktree, node_modules hard-linked
 // from this tree, the page built there; `git worktree remove` it afterwards) or a directory that already holds a
 // built page (dist/), e.g. a worktree whose dist/ was edited by hand. Both sides run this tree's release helper
-// ($CVIRT_HELPER or target/release/cockpit-virt-helper): the page is what is compared. Each side runs its own
+// ($CVIRT_HELPER or target/release/cockpit-virt-helper) unless --helper-a / --helper-b name another (to compare two
+// helpers, give the same page twice). Each side runs its own
 // bench/startup.mjs, so a commit older than a field reports null for it.
 // Each round runs side a, then side b, `--runs` runs per scenario each; every invocation's JSON is kept in --out,
 // and the summary (medians per side and scenario of the own part, first screen, frame shown, data in, `virt:main`,
 // and how many runs were timed with no row in view) is printed and written to --out/summary.json.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -33,9 +34,12 @@ if (!opts.a || !opts.b)
     throw new Error("usage: startup-ab.mjs --a REV|DIR --b REV|DIR [--rounds 3] [--runs 5] [--scenarios …]");
 
 const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
-const helper = process.env.CVIRT_HELPER ?? path.join(REPO, "target/release/cockpit-virt-helper");
-if (!existsSync(helper))
-    throw new Error(`no helper at ${helper}: cargo build --release`);
+const defaultHelper = process.env.CVIRT_HELPER ?? path.join(REPO, "target/release/cockpit-virt-helper");
+const helpers = { a: opts["helper-a"] || defaultHelper, b: opts["helper-b"] || defaultHelper };
+for (const helper of Object.values(helpers)) {
+    if (!existsSync(helper))
+        throw new Error(`no helper at ${helper}: cargo build --release`);
+}
 
 /** The directory a side runs in: `spec` itself if it is one with a built page, else a worktree of the commit. */
 function sideDir(spec) {
@@ -60,15 +64,18 @@ const files = { a: [], b: [] };
 for (let r = 1; r <= Number(opts.rounds); r++) {
     for (const side of ["a", "b"]) {
         const out = path.join(opts.out, `${side}-${r}.json`);
-        execFileSync("flock", ["/run/cvtest-suite.lock", process.execPath, path.join(sides[side], "bench/startup.mjs"),
-            "--scenarios", opts.scenarios, "--runs", String(opts.runs), "--preload", opts.preload, "--out", out],
-        { cwd: sides[side], env: { ...process.env, CVIRT_HELPER: helper }, stdio: "ignore" });
+        const run = spawnSync("flock", ["/run/cvtest-suite.lock", process.execPath,
+            path.join(sides[side], "bench/startup.mjs"), "--scenarios", opts.scenarios, "--runs", String(opts.runs),
+            "--preload", opts.preload, "--out", out],
+        { cwd: sides[side], env: { ...process.env, CVIRT_HELPER: helpers[side] }, encoding: "utf8" });
+        if (run.status !== 0)
+            throw new Error(`bench/startup.mjs failed on side ${side}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
         files[side].push(out);
         log(`round ${r}, side ${side} (${sides[side]}) done; load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`);
     }
 }
 
-const summary = { date: new Date().toISOString(), sides, rounds: Number(opts.rounds), runs: Number(opts.runs),
+const summary = { date: new Date().toISOString(), sides, helpers, rounds: Number(opts.rounds), runs: Number(opts.runs),
     preload: opts.preload !== "0", scenarios: {} };
 for (const side of ["a", "b"]) {
     const runsBy = {};
