@@ -21,13 +21,18 @@ fn facts() -> Facts {
     }
 }
 
-/// A tiny bootable ISO in a world-readable place, written once per test run.
+/// A tiny bootable ISO in a world-readable place, written once per test run. One fixed name, so runs do not leave
+/// a file each; written beside it and renamed, so a run at the same time never reads half of it.
 fn iso_path() -> &'static str {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("cvirt-validate-{}.iso", std::process::id()));
-        std::fs::write(&path, crate::media::iso9660::tests::tiny_iso("CVTEST", "LINUX", "", "")).unwrap();
-        path.to_string_lossy().into_owned()
+        let dir = std::env::temp_dir();
+        let path = dir.join("cvirt-validate-tiny.iso");
+        let partial = dir.join(format!("cvirt-validate-tiny.iso.{}", std::process::id()));
+        std::fs::write(&partial, crate::media::iso9660::tests::tiny_iso("CVTEST", "LINUX", "", "")).unwrap();
+        // Another user's file of that name in a sticky /tmp cannot be replaced: this run keeps its own then.
+        let kept = if std::fs::rename(&partial, &path).is_ok() { path } else { partial };
+        kept.to_string_lossy().into_owned()
     })
 }
 
