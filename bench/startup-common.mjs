@@ -5,7 +5,7 @@
 // helperLog() reads the helper's timestamped log lines.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -131,6 +131,7 @@ export function testNode(n) {
  */
 export function noPreload() {
     const dir = mkdtempSync(path.join(os.tmpdir(), "cvbrow-nopreload-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(path.join(dir, "cockpit"));
     for (const name of readdirSync("/usr/share/cockpit")) {
         try {
