@@ -137,9 +137,12 @@ export class Bridge {
         // Both bridges want a session bus for some of their built-in channels; give them a private one.
         if (!peerArgv && !process.env.DBUS_SESSION_BUS_ADDRESS)
             argv.unshift("dbus-run-session", "--");
+        // Cockpit 287's bridge starts an ssh-agent unless one is named, and the agent outlives a bridge that is
+        // killed or ends without cleaning up; no test needs an agent (the ssh tests use key files).
+        const noAgent = process.env.SSH_AUTH_SOCK ? {} : { SSH_AUTH_SOCK: path.join(this.dataHome, "no-agent") };
         this.proc = spawn(argv[0], argv.slice(1), {
             stdio: ["pipe", "pipe", "pipe"],
-            env: { ...process.env, XDG_DATA_HOME: this.dataHome, ...asUser, ...env },
+            env: { ...process.env, XDG_DATA_HOME: this.dataHome, ...noAgent, ...asUser, ...env },
             ...user ? { uid: user.uid, gid: user.gid } : {},
         });
         this.exited = new Promise(resolve => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
