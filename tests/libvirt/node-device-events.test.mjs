@@ -6,7 +6,7 @@
 // virNodeDeviceDefineXML for mediated devices), and this machine has no udev to announce real devices.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -23,6 +23,7 @@ describe("node-device events", () => {
         writeFileSync(VHBA, "<device><parent>scsi_host1</parent><capability type='scsi_host'>" +
                             "<capability type='fc_host'/></capability></device>");
     });
+    after(() => rmSync(VHBA, { force: true }));
 
     for (const name of bridgeNames()) {
         describe(`via bridge ${name}`, () => {

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -36,6 +37,8 @@ describe("the page with real logins", { skip: URI !== "qemu:///system" && "needs
         await virsh("undefine", "--nvram", created).catch(() => {});
         await virsh("destroy", guest?.name ?? "").catch(() => {});
         await virsh("undefine", "--nvram", guest?.name ?? "").catch(() => {});
+        if (guest)
+            rmSync(guest.dir, { recursive: true, force: true });
         await browser?.close();
         await session?.stop();
     });
