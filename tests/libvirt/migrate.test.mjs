@@ -352,7 +352,11 @@ describe("migrate to a second libvirtd", { concurrency: false, timeout: 450000 }
         const pool = `cvtest-images-${randomUUID().slice(0, 6)}`;
         const started = Date.now();
         const steps = [];
-        const step = what => steps.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+        const step = what => {
+            steps.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+            // also as it happens: a step that hangs the clean-up too would otherwise leave only the runner's timeout
+            console.error(`incremental_ssh: ${steps.at(-1)}`);
+        };
         let timer;
         const stuck = new Promise((resolve, reject) => {
             timer = setTimeout(() => reject(new Error(`stuck after 200 s:\n${steps.join("\n")}`)), 200000);
