@@ -6,7 +6,8 @@
 // invocation takes it):
 //
 //   node bench/startup-ab.mjs --a REV|DIR --b REV|DIR [--rounds 3] [--runs 5] [--scenarios test50,test1000]
-//                             [--preload 0] [--helper-a PATH] [--helper-b PATH] [--out .cache/bench/startup-ab]
+//                             [--preload 0] [--arrive menu] [--helper-a PATH] [--helper-b PATH]
+//                             [--out .cache/bench/startup-ab]
 //
 // A side is a commit (checked out into .cache/bench/ab/<commit> as a detached worktree, node_modules hard-linked
 // from this tree, the page built there; `git worktree remove` it afterwards) or a directory that already holds a
@@ -26,7 +27,7 @@ import { REPO } from "../tests/harness/bridge.mjs";
 
 import { median, round } from "./startup-common.mjs";
 
-const opts = { a: "", b: "", rounds: 3, runs: 5, scenarios: "test50,test1000", preload: "1",
+const opts = { a: "", b: "", rounds: 3, runs: 5, scenarios: "test50,test1000", preload: "1", arrive: "url",
     out: path.join(REPO, ".cache/bench/startup-ab") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
@@ -66,7 +67,7 @@ for (let r = 1; r <= Number(opts.rounds); r++) {
         const out = path.join(opts.out, `${side}-${r}.json`);
         const run = spawnSync("flock", ["/run/cvtest-suite.lock", process.execPath,
             path.join(sides[side], "bench/startup.mjs"), "--scenarios", opts.scenarios, "--runs", String(opts.runs),
-            "--preload", opts.preload, "--out", out],
+            "--preload", opts.preload, ...opts.arrive === "url" ? [] : ["--arrive", opts.arrive], "--out", out],
         { cwd: sides[side], env: { ...process.env, CVIRT_HELPER: helpers[side] }, encoding: "utf8" });
         if (run.status !== 0)
             throw new Error(`bench/startup.mjs failed on side ${side}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
@@ -76,7 +77,7 @@ for (let r = 1; r <= Number(opts.rounds); r++) {
 }
 
 const summary = { date: new Date().toISOString(), sides, helpers, rounds: Number(opts.rounds), runs: Number(opts.runs),
-    preload: opts.preload !== "0", scenarios: {} };
+    preload: opts.preload !== "0", arrive: opts.arrive, scenarios: {} };
 for (const side of ["a", "b"]) {
     const runsBy = {};
     for (const file of files[side]) {

@@ -4,7 +4,7 @@
 //
 //   node bench/startup.mjs [--scenarios machines50,ours50,ours200,ours1000,test1000,test10000] [--runs 5]
 //                          [--fresh 0|1] [--out .cache/bench/startup.json] [--preload 0] [--override 0]
-//                          [--resources 1]
+//                          [--resources 1] [--arrive url|menu]
 //
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
 // shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
@@ -20,6 +20,10 @@
 // - the page's breakdown on the iframe's clock: its scripts' responses (cockpit.js, index.js), DOMContentLoaded,
 //   its `virt:*` performance marks (pkg/boot.ts and the store), and the helper's debug log lines (millisecond wall
 //   clock, mapped onto the iframe's clock).
+// --arrive menu: the shell is opened at its overview (`/system`) and left to settle (the preloaded pages load then),
+// and the page is opened from the menu, as a user does after login; `total` then runs from the click.
+// `static<N>`: the floor any page has under the same shell: our page's rows at N test:/// VMs, rendered once,
+// served as a static index.html with its stylesheet and fonts and no script.
 // `ours<N>` / `machines<N>`: N tiny VMs defined (not running) on qemu:///system, named cvbrow-NNNN, removed at the
 // end (the browser benchmark's VMs, bench/browser/vms.mjs; running TCG guests would load the 2 CPUs far more than
 // the pages do); `test<N>`: ours on a test:/// node file of N domains. cockpit-machines comes unpacked, with
@@ -32,7 +36,7 @@
 // and keeps its libvirt connection between runs (a later visit, as the issue measured).
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -44,9 +48,11 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
-import { HELPER_ENV, frameBreakdown, helperLog, medians, noPreload, probe, round, testNode } from "./startup-common.mjs";
+import {
+    HELPER_ENV, frameBreakdown, helperLog, medians, noPreload, openThroughShell, probe, round, testNode,
+} from "./startup-common.mjs";
 
-const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
+const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1", arrive: "url",
     override: "1", out: path.join(REPO, ".cache/bench/startup.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
@@ -69,7 +75,8 @@ const HELPER_MOMENTS = {
 
 let browser;
 
-async function measure(ws, kind, n, uri) {
+/** A fresh browser context whose frames run the probe, with the page told its connection. */
+async function probedContext(kind, n, uri) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(({ uri, override }) => {
         if (override)
@@ -78,12 +85,47 @@ async function measure(ws, kind, n, uri) {
         // cockpit-machines' "Hardware virtualization is disabled" screen (no usable /dev/kvm here) otherwise
         localStorage.setItem("virtualization-disabled-ignored", "true");
     }, { uri, override: opts.override !== "0" });
-    await context.addInitScript(probe, { kind, n });
+    await context.addInitScript(probe, { kind: kind === "static" ? "ours" : kind, n });
+    return context;
+}
+
+let staticHtml = null;
+
+/**
+ * static<N>: our page as rendered through the shell at N VMs (once), served in its place as a static index.html:
+ * the shipped head without its scripts and module preloads (the stylesheet and the font preloads stay), and the
+ * rendered body.
+ */
+async function serveStatic(ws, n, uri) {
+    if (staticHtml === null) {
+        const context = await probedContext("ours", n, uri);
+        try {
+            const frame = await openThroughShell(await context.newPage(), ws.base, TIMEOUT);
+            const { htmlClass, body } = await frame.evaluate(() =>
+                ({ htmlClass: document.documentElement.className, body: document.body.innerHTML }));
+            staticHtml = readFileSync(path.join(REPO, "dist/index.html"), "utf8")
+                .replace(/<script\b[^>]*>[\s\S]*?<\/script>\s*/g, "")
+                .replace(/<link rel="modulepreload"[^>]*>\s*/g, "")
+                .replace(/<html([^>]*)>/, (_, attrs) => `<html${attrs} class="${htmlClass}">`)
+                .replace(/<body>[\s\S]*<\/body>/, () => `<body>${body}</body>`);
+        } finally {
+            await context.close();
+        }
+    }
+    const file = path.join(ws.dataDir, "cockpit/virt/index.html");
+    rmSync(file); // the staged link to dist/
+    writeFileSync(file, staticHtml);
+}
+
+async function measure(ws, kind, n, uri) {
+    const context = await probedContext(kind, n, uri);
     const page = await context.newPage();
     const since = Date.now();
+    const pagePath = kind === "machines" ? "machines" : "virt";
     try {
-        await page.goto(`${ws.base}/${kind === "machines" ? "machines" : "virt"}`, { waitUntil: "commit" });
-        const name = `cockpit1:localhost/${kind === "machines" ? "machines" : "virt"}`;
+        const clickedAt = opts.arrive === "menu" ? await arriveByMenu(page, ws, pagePath)
+            : (await page.goto(`${ws.base}/${pagePath}`, { waitUntil: "commit" }), 0);
+        const name = `cockpit1:localhost/${pagePath}`;
         const deadline = Date.now() + TIMEOUT;
         let frame;
         while (!(frame = page.frame({ name })) && Date.now() < deadline)
@@ -107,7 +149,8 @@ async function measure(ws, kind, n, uri) {
             }
         }
         return {
-            total: round(shell + probeResult.done), shell: round(shell), own: round(probeResult.done),
+            total: round(shell + probeResult.done - clickedAt), shell: round(shell - clickedAt),
+            own: round(probeResult.done),
             firstScreen: round(probeResult.firstRows), rowsInView: probeResult.rowsInView,
             visible: round(probeResult.visible), dataReady: round(probeResult.dataReady),
             rowsSeen: probeResult.seen.map(s => [round(s.t), s.rows]), // [ms, rows in view] at each change
@@ -118,6 +161,24 @@ async function measure(ws, kind, n, uri) {
     } finally {
         await context.close();
     }
+}
+
+/**
+ * --arrive menu: opens the shell at its overview, waits until its frame has loaded and the shell has been idle for a
+ * second (the preloaded pages are loaded by then), and clicks the page's entry in the menu. Returns the click's
+ * moment on the top page's clock.
+ */
+async function arriveByMenu(page, ws, pagePath) {
+    await page.goto(`${ws.base}/system`);
+    const overview = page.frameLocator('iframe[name="cockpit1:localhost/system"]');
+    await overview.locator("body").waitFor({ timeout: TIMEOUT });
+    await page.waitForLoadState("networkidle", { timeout: TIMEOUT });
+    await page.waitForTimeout(1000);
+    const link = page.locator(`nav a[href="/${pagePath}"]`).first();
+    await link.waitFor({ timeout: TIMEOUT });
+    const clickedAt = await page.evaluate(() => performance.now());
+    await link.click();
+    return clickedAt;
 }
 
 /**
@@ -157,14 +218,18 @@ const roundAll = v => typeof v === "number" ? round(v)
 
 async function scenario(label, kind, n, uri) {
     const res = { scenario: label, kind, n, uri, fresh: opts.fresh, preload: opts.preload !== "0",
-        override: opts.override !== "0",
+        override: opts.override !== "0", arrive: opts.arrive,
         load: [os.loadavg()[0]], runs: [] };
     if (uri === URI)
         res.domainsOnHost = allDomainCount();
     // cockpit-machines: its own ws, with libvirt-dbus on a private system bus (bench/browser/machines-side.mjs)
     const start = async () => {
-        if (kind !== "machines")
-            return startCockpitWs({ env: { ...HELPER_ENV, ...opts.preload === "0" ? noPreload() : {} } });
+        if (kind !== "machines") {
+            const ws = await startCockpitWs({ env: { ...HELPER_ENV, ...opts.preload === "0" ? noPreload() : {} } });
+            if (kind === "static")
+                await serveStatic(ws, n, uri);
+            return ws;
+        }
         const side = await startMachinesSide();
         return { ...side.ws, stop: () => side.stop() };
     };
@@ -223,6 +288,13 @@ async function main() {
         mkdirSync(path.dirname(opts.out), { recursive: true });
         writeFileSync(opts.out, JSON.stringify(results, null, 2));
     };
+    // without one the shell waits for it and every run would end at the timeout
+    try {
+        execFileSync("dbus-send", ["--system", "--dest=org.freedesktop.DBus", "--print-reply", "/",
+            "org.freedesktop.DBus.GetId"], { stdio: "ignore", timeout: 5000 });
+    } catch {
+        throw new Error("the system bus does not answer: start it with tests/lib/libvirtd.sh start");
+    }
     if (definesVms)
         vms.removeAll();
     let defined = 0;
@@ -230,14 +302,15 @@ async function main() {
         headless: true, args: BROWSER_ARGS });
     try {
         for (const s of opts.scenarios.split(",")) {
-            const [, kind, count] = /^(machines|ours|test)(\d+)$/.exec(s) ?? [];
+            const [, kind, count] = /^(machines|ours|test|static)(\d+)$/.exec(s) ?? [];
             if (!kind)
                 throw new Error(`unknown scenario ${s}`);
             const n = Number(count);
-            if (kind === "test") {
+            if (kind === "test" || kind === "static") {
                 if (opts.override === "0")
                     throw new Error("test:/// scenarios need the override (--override 1)");
-                results.scenarios.push(await scenario(`ours, ${n} on test:///`, "ours", n, testNode(n)));
+                results.scenarios.push(kind === "test" ? await scenario(`ours, ${n} on test:///`, "ours", n, testNode(n))
+                    : await scenario(`static page of ours, ${n} on test:///`, "static", n, testNode(n)));
             } else {
                 if (defined > n) {
                     vms.removeAll();
