@@ -7,6 +7,8 @@
 //                                [--keep DIR]   (also write each run's raw trace, for chrome://tracing or Perfetto)
 //                                [--preload 0]  (0: the shell preloads no page: a merge patch removes the `preload`
 //                                                of every installed package's manifest; how much those pages cost)
+//                                [--arrive menu] (from the shell's menu once its overview has settled, as
+//                                                 bench/startup.mjs --arrive menu)
 //   node bench/startup-trace.mjs --from DIR      (analyse the traces kept in DIR again; no browser, no root)
 //
 // Each run opens `http://127.0.0.1:PORT/virt` through the shell in a fresh browser context, as bench/startup.mjs
@@ -30,7 +32,8 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { HELPER_ENV, frameBreakdown, noPreload, openThroughShell, probe, testNode } from "./startup-common.mjs";
 
-const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "", from: "", preload: "1" };
+const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "", from: "", preload: "1",
+    arrive: "url" };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 opts.runs = Number(opts.runs);
@@ -61,7 +64,7 @@ async function tracedRun(browser, ws, n, uri) {
         traceConfig: { includedCategories: CATEGORIES, recordMode: "recordAsMuchAsPossible" },
     });
     try {
-        const frame = await openThroughShell(page, ws.base, TIMEOUT);
+        const frame = await openThroughShell(page, ws.base, TIMEOUT, { arrive: opts.arrive });
         // a little after the rows, so the last frame's paint is in the trace
         await page.waitForTimeout(300);
         const probeResult = await frame.evaluate(() => window.__startup);

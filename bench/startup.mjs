@@ -49,11 +49,11 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 import { startMachinesSide } from "./browser/machines-side.mjs";
 import { URI, allDomainCount, benchVms } from "./browser/vms.mjs";
 import {
-    HELPER_ENV, frameBreakdown, helperLog, medians, noPreload, openThroughShell, probe, round, testNode,
+    HELPER_ENV, arriveByMenu, frameBreakdown, helperLog, medians, noPreload, openThroughShell, probe, round, testNode,
 } from "./startup-common.mjs";
 
-const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1", arrive: "url",
-    override: "1", out: path.join(REPO, ".cache/bench/startup.json") };
+const opts = { scenarios: "machines50,ours50,ours200,ours1000,test10000", runs: 5, fresh: 0, preload: "1",
+    arrive: "url", override: "1", out: path.join(REPO, ".cache/bench/startup.json") };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 opts.runs = Number(opts.runs);
@@ -123,7 +123,7 @@ async function measure(ws, kind, n, uri) {
     const since = Date.now();
     const pagePath = kind === "machines" ? "machines" : "virt";
     try {
-        const clickedAt = opts.arrive === "menu" ? await arriveByMenu(page, ws, pagePath)
+        const clickedAt = opts.arrive === "menu" ? await arriveByMenu(page, ws.base, pagePath, TIMEOUT)
             : (await page.goto(`${ws.base}/${pagePath}`, { waitUntil: "commit" }), 0);
         const name = `cockpit1:localhost/${pagePath}`;
         const deadline = Date.now() + TIMEOUT;
@@ -161,24 +161,6 @@ async function measure(ws, kind, n, uri) {
     } finally {
         await context.close();
     }
-}
-
-/**
- * --arrive menu: opens the shell at its overview, waits until its frame has loaded and the shell has been idle for a
- * second (the preloaded pages are loaded by then), and clicks the page's entry in the menu. Returns the click's
- * moment on the top page's clock.
- */
-async function arriveByMenu(page, ws, pagePath) {
-    await page.goto(`${ws.base}/system`);
-    const overview = page.frameLocator('iframe[name="cockpit1:localhost/system"]');
-    await overview.locator("body").waitFor({ timeout: TIMEOUT });
-    await page.waitForLoadState("networkidle", { timeout: TIMEOUT });
-    await page.waitForTimeout(1000);
-    const link = page.locator(`nav a[href="/${pagePath}"]`).first();
-    await link.waitFor({ timeout: TIMEOUT });
-    const clickedAt = await page.evaluate(() => performance.now());
-    await link.click();
-    return clickedAt;
 }
 
 /**
