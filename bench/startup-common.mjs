@@ -188,8 +188,8 @@ export async function arriveByMenu(page, base, pagePath, timeoutMs) {
 }
 
 /**
- * Opens our page through the shell (`/virt`, or from the menu with { arrive: "menu" }) on `page` and waits until the probe (see probe()) saw every row, at
- * most `timeoutMs` in all; resolves with the page's iframe.
+ * Opens our page through the shell on `page`: `/virt` typed, or from the menu with { arrive: "menu" }. Waits until
+ * the probe (see probe()) saw every row, at most `timeoutMs` in all; resolves with the page's iframe.
  */
 export async function openThroughShell(page, base, timeoutMs, { arrive = "url" } = {}) {
     if (arrive === "menu")

@@ -32,8 +32,8 @@ import { startCockpitWs } from "../tests/harness/cockpit-ws.mjs";
 
 import { HELPER_ENV, frameBreakdown, noPreload, openThroughShell, probe, testNode } from "./startup-common.mjs";
 
-const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "", from: "", preload: "1",
-    arrive: "url" };
+const opts = { n: "50,1000,10000", runs: 3, out: path.join(REPO, ".cache/bench/startup-trace.json"), keep: "",
+    from: "", preload: "1", arrive: "url" };
 for (let i = 2; i < process.argv.length; i += 2)
     opts[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 opts.runs = Number(opts.runs);

@@ -7,7 +7,7 @@
 //                          [--resources 1] [--arrive url|menu]
 //
 // Each run opens `http://127.0.0.1:PORT/virt` (cockpit-machines: `/machines`) in a fresh browser context, so the
-// shell loads first and the page in its iframe, as users arrive from the menu. Times, all in ms:
+// shell loads first and the page in its iframe (--arrive menu: from the shell's menu, below). Times, all in ms:
 // - total: the top page's navigation start → every row's data shown (ours: the list's data-loaded="true" and the
 //   count says ≥ N; cockpit-machines: N rows `tr[data-row-id^="vm-cvbrow-"]`) with rows in view (the shell has
 //   shown the frame), polled every animation frame;
